@@ -1,0 +1,68 @@
+"""Build script: the C extension covcore._ctracer, with a pure-Python fallback.
+
+Environment switches:
+  COVCORE_NO_EXTENSION=1       do not build the extension (pure-Python install)
+  COVCORE_REQUIRE_EXTENSION=1  a failed compile is fatal (default: fall back with a banner)
+"""
+
+import os
+import sys
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+C_SOURCES = ["ctracer/module.c", "ctracer/tracer.c", "ctracer/lineset.c"]
+
+BANNER = """
+**********************************************************************
+WARNING: covcore's C extension (covcore._ctracer) could not be built:
+  {error}
+covcore is installed without it and will use the pure-Python tracer,
+which is much slower. Install a C compiler and the Python headers
+(e.g. apt-get install gcc python3-dev) and reinstall to get it, or set
+COVCORE_REQUIRE_EXTENSION=1 to make this failure fatal.
+**********************************************************************
+"""
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class OptionalBuildExt(build_ext):
+    """Build the extension; on failure, fall back unless the extension is required."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:  # noqa: BLE001 - any compiler failure
+            self._failed(exc)
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as exc:  # noqa: BLE001
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        if _flag("COVCORE_REQUIRE_EXTENSION"):
+            raise
+        sys.stderr.write(BANNER.format(error=exc))
+
+
+ext_modules = []
+if not _flag("COVCORE_NO_EXTENSION"):
+    ext_modules.append(
+        Extension(
+            "covcore._ctracer",
+            sources=C_SOURCES,
+            depends=[
+                "ctracer/util.h", "ctracer/tracer.h", "ctracer/lineset.h", "ctracer/stats.h",
+            ],
+            extra_compile_args=["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
+            + (["-Werror", "-O0", "-g"] if _flag("COVCORE_DEBUG_BUILD") else []),
+            define_macros=[("COVCORE_STATS", "1")] if _flag("COVCORE_STATS") else [],
+        )
+    )
+
+setup(ext_modules=ext_modules, cmdclass={"build_ext": OptionalBuildExt})
