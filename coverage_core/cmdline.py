@@ -1,0 +1,220 @@
+"""The command line: ``covcore run|report|json|combine|erase|debug``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from typing import Optional, Sequence
+
+from covcore import cores
+from covcore.config import config_items
+from covcore.control import Coverage
+from covcore.exceptions import CovcoreError, ExitProgram
+from covcore.execfile import ProgramRunner
+from covcore.version import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_FAIL_UNDER = 0, 1, 2
+
+
+def _csv(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+def _version_text() -> str:
+    ext = cores.ctracer_path()
+    ext_text = f"with C extension {ext}" if ext else f"without C extension ({cores.CTRACER_ERROR})"
+    return f"covcore {__version__} {ext_text}"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="covcore",
+        description="Measure code coverage of Python programs.",
+    )
+    parser.add_argument("--version", action="version", version=_version_text())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser, data: bool = True) -> None:
+        p.add_argument("--rcfile", help="read settings from this file")
+        if data:
+            p.add_argument("--data-file", help="the data file (default .covcore, or $COVCORE_FILE)")
+
+    def report_opts(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--include", type=_csv, help="only files matching these patterns (comma-separated)")
+        p.add_argument("--omit", type=_csv, help="leave out files matching these patterns")
+        p.add_argument("--fail-under", type=float, help="exit with status 2 if the total is under this")
+        p.add_argument("--precision", type=int, help="digits after the decimal point in percents")
+
+    run = sub.add_parser("run", help="run a Python program and measure it")
+    common(run)
+    run.add_argument("--branch", action="store_true", default=None, help="measure branches (arcs) too")
+    run.add_argument("--core", help="tracer core: " + ", ".join(cores.CORE_NAMES))
+    run.add_argument("--timid", action="store_true", default=None, help="use the pure-Python tracer")
+    run.add_argument("--source", type=_csv, help="measure only these directories or packages")
+    run.add_argument("--include", type=_csv, help="measure only files matching these patterns")
+    run.add_argument("--omit", type=_csv, help="do not measure files matching these patterns")
+    run.add_argument("-p", "--parallel", action="store_true", default=None,
+                     help="write a data file of this process's own, to combine later")
+    run.add_argument("-a", "--append", action="store_true", help="add to the existing data")
+    run.add_argument("-m", "--module", action="store_true", help="the program is a module name, like python -m")
+    run.add_argument("program", nargs=argparse.REMAINDER, help="the program and its arguments")
+
+    report = sub.add_parser("report", help="print the coverage report")
+    common(report)
+    report_opts(report)
+    report.add_argument("-m", "--show-missing", action="store_true", default=None,
+                        help="show the line numbers that did not run")
+    report.add_argument("--skip-covered", action="store_true", default=None)
+    report.add_argument("--skip-empty", action="store_true", default=None)
+    report.add_argument("--sort", help="sort by this column (name, stmts, miss, cover); '-' to reverse")
+
+    js = sub.add_parser("json", help="write the report as JSON (coverage.py's format 3)")
+    common(js)
+    report_opts(js)
+    js.add_argument("-o", dest="outfile", default="coverage.json", help="output file ('-' for stdout)")
+    js.add_argument("--pretty-print", action="store_true")
+
+    comb = sub.add_parser("combine", help="combine parallel data files into one")
+    common(comb)
+    comb.add_argument("--keep", action="store_true", help="keep the combined files")
+    comb.add_argument("paths", nargs="*", help="data files or directories (default: next to the data file)")
+
+    erase = sub.add_parser("erase", help="delete the data files")
+    common(erase)
+
+    debug = sub.add_parser("debug", help="show information about covcore")
+    common(debug)
+    debug.add_argument("topic", choices=["sys", "config", "data"])
+    return parser
+
+
+def _coverage(args: argparse.Namespace, **kwargs: object) -> Coverage:
+    return Coverage(
+        data_file=getattr(args, "data_file", None),
+        config_file=args.rcfile or True,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _fail_under(cov: Coverage, args: argparse.Namespace, total: float) -> int:
+    threshold = args.fail_under if args.fail_under is not None else cov.config.fail_under
+    if threshold and total < threshold:
+        precision = args.precision if args.precision is not None else cov.config.precision
+        print(
+            f"Coverage failure: total of {total:.{precision}f} is less than fail-under={threshold:.{precision}f}",
+        )
+        return EXIT_FAIL_UNDER
+    return EXIT_OK
+
+
+def _join_threads() -> None:
+    """Wait for the program's non-daemon threads, as Python does before it exits."""
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+
+
+def do_run(args: argparse.Namespace) -> int:
+    if not args.program:
+        raise CovcoreError("Nothing to do: give a program to run (covcore run prog.py, or -m module)")
+    runner = ProgramRunner(args.program, as_module=args.module)
+    runner.prepare()
+    cov = _coverage(
+        args, branch=args.branch, source=args.source, include=args.include, omit=args.omit,
+        core=args.core, timid=args.timid, core_origin="--core",
+        data_suffix=True if args.parallel else None, auto_data=bool(args.append),
+    )
+    cov.core   # noqa: B018 - choose the core now, so a bad one stops before the program runs
+    status = EXIT_OK
+    cov.start()
+    try:
+        runner.run()
+        _join_threads()
+    except ExitProgram as exc:
+        status = exc.code
+    finally:
+        cov.stop()
+        cov.save()
+    return status
+
+
+def do_report(args: argparse.Namespace) -> int:
+    cov = _coverage(args)
+    cov.load()
+    total = cov.report(
+        show_missing=args.show_missing, include=args.include, omit=args.omit,
+        precision=args.precision, skip_covered=args.skip_covered, skip_empty=args.skip_empty,
+        sort=args.sort,
+    )
+    return _fail_under(cov, args, total)
+
+
+def do_json(args: argparse.Namespace) -> int:
+    cov = _coverage(args)
+    cov.load()
+    if args.precision is not None:
+        cov.config.precision = args.precision
+    total = cov.json_report(args.outfile, pretty_print=args.pretty_print, include=args.include, omit=args.omit)
+    if args.outfile != "-":
+        print(f"Wrote JSON report to {args.outfile}")
+    return _fail_under(cov, args, total)
+
+
+def do_combine(args: argparse.Namespace) -> int:
+    cov = _coverage(args)
+    combined = cov.combine(args.paths or None, keep=args.keep)
+    for path in combined:
+        print(f"Combined data file {os.path.relpath(path)}")
+    if not combined:
+        raise CovcoreError("No data to combine")
+    return EXIT_OK
+
+
+def do_erase(args: argparse.Namespace) -> int:
+    _coverage(args).erase()
+    return EXIT_OK
+
+
+def do_debug(args: argparse.Namespace) -> int:
+    cov = _coverage(args)
+    if args.topic == "sys":
+        rows = cov.sys_info()
+    elif args.topic == "config":
+        rows = config_items(cov.config)
+    else:
+        cov.load()
+        data = cov.get_data()
+        rows = [("data file", cov.data_path), ("has arcs", str(data.has_arcs()))]
+        rows += sorted((path, f"{len(data.lines(path) or [])} lines") for path in data.measured_files())
+    width = max((len(k) for k, _ in rows), default=0)
+    for key, value in rows:
+        print(f"{key:>{width}}: {value}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "run": do_run, "report": do_report, "json": do_json, "combine": do_combine,
+    "erase": do_erase, "debug": do_debug,
+}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return COMMANDS[args.command](args)
+    except CovcoreError as exc:
+        sys.stdout.flush()
+        sys.stderr.write(f"covcore: {exc}\n")
+        return EXIT_ERROR
+
+
+def entry_point() -> None:
+    """The console script: exit with main()'s status."""
+    sys.exit(main())

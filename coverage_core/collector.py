@@ -1,0 +1,86 @@
+"""The collector: one tracer per thread, all filling one shared data dict.
+
+The collector starts a tracer in the thread that calls start(), and asks
+``threading`` to start one in every thread created afterwards.  All the
+tracers share the measured-data dict and the file-decision cache, so the
+data of every thread is merged as it is collected.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from types import FrameType
+from typing import Any, Callable, Optional
+
+from covcore.types import TDisposition, TShouldTrace, Tracer, TTraceData
+
+
+class Collector:
+    """Runs tracers of one core in every thread, and hands over their data."""
+
+    def __init__(
+        self,
+        tracer_class: Callable[[], Tracer],
+        should_trace: TShouldTrace,
+        branch: bool,
+    ) -> None:
+        self.tracer_class = tracer_class
+        self.should_trace = should_trace
+        self.branch = branch
+        self.data: TTraceData = {}
+        self.should_trace_cache: dict[str, TDisposition] = {}
+        self.tracers: list[Tracer] = []
+        self._lock = threading.Lock()
+        self.started = False
+
+    def _new_tracer(self) -> Tracer:
+        tracer = self.tracer_class()
+        tracer.data = self.data
+        tracer.trace_arcs = self.branch
+        tracer.should_trace = self.should_trace
+        tracer.should_trace_cache = self.should_trace_cache
+        with self._lock:
+            self.tracers.append(tracer)
+        return tracer
+
+    def _thread_start_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
+        """The trace function of a new thread: replace itself with a tracer."""
+        sys.settrace(None)
+        if not self.started:
+            return None
+        tracer = self._new_tracer()
+        tracer.start()
+        # This event is the call of the thread's first frame: the tracer
+        # handles it, and becomes the frame's local trace function.
+        return tracer(frame, event, arg)  # type: ignore[operator]
+
+    def start(self) -> None:
+        """Start measuring this thread and the threads started from now on."""
+        self.started = True
+        threading.settrace(self._thread_start_trace)
+        tracer = self._new_tracer()
+        tracer.start()
+
+    def stop(self) -> None:
+        """Stop measuring, in every thread."""
+        self.started = False
+        threading.settrace(None)  # type: ignore[arg-type]
+        with self._lock:
+            tracers, self.tracers = self.tracers, []
+        for tracer in tracers:
+            tracer.stop()
+
+    def stats(self) -> list[Optional[dict[str, int]]]:
+        """The counters of every running tracer."""
+        return [tracer.get_stats() for tracer in self.tracers]
+
+    def flush(self) -> dict[str, set[Any]]:
+        """The data collected since the last flush, as plain sets; the tracers keep going."""
+        out: dict[str, set[Any]] = {}
+        for filename, file_data in list(self.data.items()):
+            out[filename] = set(file_data)
+            clear = getattr(file_data, "clear", None)
+            if clear is not None:
+                clear()
+        return out

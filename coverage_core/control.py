@@ -1,0 +1,296 @@
+"""The controller: the ``Coverage`` object users start and stop.
+
+It reads the configuration, has covcore.cores pick the tracer core, runs a
+Collector with it, moves what was collected into a CoverageData (SQLite),
+and produces reports from the data and the static analysis.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+from types import TracebackType
+from typing import IO, Any, Iterable, Optional
+
+from covcore import cores
+from covcore.collector import Collector
+from covcore.config import Config, read_config
+from covcore.data import CoverageData, combine_parallel_data
+from covcore.exceptions import CovcoreError
+from covcore.files import FileSelector
+from covcore.version import __version__
+
+_warned: set[str] = set()
+
+
+def warn(message: str, once_key: Optional[str] = None) -> None:
+    """Print a warning for the user on stderr (once per key, if given)."""
+    if once_key is not None:
+        if once_key in _warned:
+            return
+        _warned.add(once_key)
+    sys.stderr.write(f"covcore: warning: {message}\n")
+    sys.stderr.flush()
+
+
+_UNSET: Any = object()
+
+
+class Coverage:
+    """Measure which lines (and optionally arcs) of Python code run.
+
+    ``cov = Coverage(branch=True, source=["pkg"]); cov.start(); ...;
+    cov.stop(); cov.save(); cov.report(show_missing=True)``, or use it as a
+    context manager.  Arguments left out come from the configuration file
+    (``.covcorerc`` or ``[tool.covcore]`` in ``pyproject.toml``), then from
+    the defaults.
+    """
+
+    def __init__(
+        self,
+        data_file: Optional[str] = _UNSET,
+        data_suffix: Optional[str | bool] = None,
+        branch: Optional[bool] = None,
+        source: Optional[Iterable[str]] = None,
+        include: Optional[Iterable[str]] = None,
+        omit: Optional[Iterable[str]] = None,
+        core: Optional[str] = None,
+        timid: Optional[bool] = None,
+        config_file: Optional[str] | bool = True,
+        auto_data: bool = False,
+        core_origin: str = "the core argument",
+    ) -> None:
+        rcfile = config_file if isinstance(config_file, str) else None
+        self.config: Config = read_config(rcfile) if config_file else Config()
+        c = self.config
+        if data_file is not _UNSET and data_file is not None:
+            c.data_file = data_file
+        if branch is not None:
+            c.branch = branch
+        if source is not None:
+            c.source = list(source)
+        if include is not None:
+            c.include = list(include)
+        if omit is not None:
+            c.omit = list(omit)
+        if timid is not None:
+            c.timid = timid
+        if core is not None:
+            self._core_origin = core_origin
+            c.core = core
+        elif os.environ.get("COVCORE_CORE", "").strip():
+            c.core = os.environ["COVCORE_CORE"].strip()
+            self._core_origin = "the COVCORE_CORE environment variable"
+        else:
+            self._core_origin = f"'core' in {c.config_file}" if c.config_file else ""
+        self.data_suffix = data_suffix if data_suffix is not None else (True if c.parallel else None)
+        self.auto_data = auto_data
+        self.data_path = os.path.abspath(c.data_file)
+        self._data: Optional[CoverageData] = None
+        self._collector: Optional[Collector] = None
+        self._selector: Optional[FileSelector] = None
+        self._core: Optional[cores.CoreChoice] = None
+        self._started = False
+        self._saved_once = False
+        self._atexit_registered = False
+
+    # -- Measuring --
+
+    @property
+    def core(self) -> str:
+        """The name of the tracer core in use (chosen at the first start())."""
+        return self._choose_core().name
+
+    def _choose_core(self) -> cores.CoreChoice:
+        if self._core is None:
+            self._core = cores.choose_core(self.config.core, self.config.timid, self._core_origin)
+            if self._core.warning:
+                warn(self._core.warning, once_key="no-ctracer")
+        return self._core
+
+    def _get_data_object(self) -> CoverageData:
+        if self._data is None:
+            self._data = CoverageData(self.data_path, suffix=self.data_suffix, warn=warn)
+            if self.auto_data:
+                self._data.read()
+        return self._data
+
+    def start(self) -> None:
+        """Start measuring code in this thread and in threads started later."""
+        if self._started:
+            return
+        choice = self._choose_core()
+        self._get_data_object()
+        if self._collector is None:
+            c = self.config
+            self._selector = FileSelector(c.source, c.include, c.omit)
+            self._collector = Collector(choice.tracer_class(), self._selector.should_trace, c.branch)
+        self._collector.start()
+        self._started = True
+        if self.auto_data and not self._atexit_registered:
+            atexit.register(self._atexit)
+            self._atexit_registered = True
+
+    def stop(self) -> None:
+        """Stop measuring."""
+        if self._started and self._collector is not None:
+            self._collector.stop()
+        self._started = False
+
+    def _atexit(self) -> None:
+        self.stop()
+        self.save()
+
+    def __enter__(self) -> "Coverage":
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.stop()
+
+    # -- Data --
+
+    def get_data(self) -> CoverageData:
+        """The measured data so far (collected data is moved into it)."""
+        data = self._get_data_object()
+        if self._collector is not None:
+            collected = self._collector.flush()
+            if collected:
+                if self.config.branch:
+                    data.add_arcs(collected)
+                else:
+                    data.add_lines(collected)
+        return data
+
+    def _add_unexecuted_files(self, data: CoverageData) -> None:
+        """Files of the source directories and packages that never ran count at 0%."""
+        if self._selector is None or not (self.config.source):
+            return
+        measured = data.measured_files()
+        data.touch_files(p for p in self._selector.unexecuted_candidates() if p not in measured)
+        for pkg in self._selector.unimported_sources():
+            warn(f"Module {pkg} was never imported.", once_key=f"never-imported:{pkg}")
+
+    def save(self) -> None:
+        """Write the measured data to the data file."""
+        data = self.get_data()
+        self._add_unexecuted_files(data)
+        if not data.measured_files():
+            warn("No data was collected.", once_key="no-data")
+        if not self._saved_once and not self.auto_data and not self.data_suffix:
+            # A new measurement replaces what an earlier run left in the file.
+            CoverageData(self.data_path).erase()
+        data.set_meta("version", __version__)
+        if self._core is not None:
+            data.set_meta("core", self._core.name)
+        data.write()
+        self._saved_once = True
+
+    def load(self) -> None:
+        """Read the data file (for reporting)."""
+        self._data = CoverageData(self.data_path, warn=warn)
+        self._data.read()
+
+    def erase(self) -> None:
+        """Delete the data file (and its parallel siblings) and forget collected data."""
+        if self._collector is not None:
+            self._collector.flush()
+        CoverageData(self.data_path, warn=warn).erase(parallel=True)
+        self._data = None
+        self._saved_once = True
+
+    def combine(self, data_paths: Optional[Iterable[str]] = None, keep: bool = False) -> list[str]:
+        """Combine parallel data files into the data file; returns the files combined."""
+        data = CoverageData(self.data_path, warn=warn)
+        data.read()
+        combined = combine_parallel_data(data, data_paths, keep=keep)
+        self._data = data
+        return combined
+
+    # -- Reporting --
+
+    def _analyses(self, include: Optional[Iterable[str]], omit: Optional[Iterable[str]]) -> list[Any]:
+        from covcore.results import analyze
+
+        data = self.get_data() if self._collector is not None else self._loaded_data()
+        selector = FileSelector(
+            include=list(include) if include is not None else self.config.report_include,
+            omit=list(omit) if omit is not None else self.config.report_omit,
+        )
+        analyses = []
+        for path in sorted(data.measured_files()):
+            if selector.report_filter(path):
+                analyses.append(analyze(data, path, self.config.exclude_regexes()))
+        return analyses
+
+    def _loaded_data(self) -> CoverageData:
+        if self._data is None:
+            self.load()
+        assert self._data is not None
+        return self._data
+
+    def analysis(self, filename: str) -> Any:
+        """The analysis (statements, missing lines, ...) of one measured file."""
+        from covcore.results import analyze
+
+        data = self.get_data() if self._collector is not None else self._loaded_data()
+        return analyze(data, os.path.realpath(os.path.abspath(filename)), self.config.exclude_regexes())
+
+    def report(
+        self,
+        show_missing: Optional[bool] = None,
+        include: Optional[Iterable[str]] = None,
+        omit: Optional[Iterable[str]] = None,
+        file: Optional[IO[str]] = None,
+        precision: Optional[int] = None,
+        skip_covered: Optional[bool] = None,
+        skip_empty: Optional[bool] = None,
+        sort: Optional[str] = None,
+    ) -> float:
+        """Print the text report (to `file`, default stdout); returns the total percent."""
+        from covcore.report_text import text_report
+
+        c = self.config
+        return text_report(
+            self._analyses(include, omit),
+            file or sys.stdout,
+            show_missing=c.show_missing if show_missing is None else show_missing,
+            precision=c.precision if precision is None else precision,
+            skip_covered=c.skip_covered if skip_covered is None else skip_covered,
+            skip_empty=c.skip_empty if skip_empty is None else skip_empty,
+            sort=c.sort if sort is None else sort,
+            relative_to=os.getcwd(),
+        )
+
+    def json_report(
+        self,
+        outfile: str = "coverage.json",
+        pretty_print: bool = False,
+        include: Optional[Iterable[str]] = None,
+        omit: Optional[Iterable[str]] = None,
+    ) -> float:
+        """Write the JSON report (coverage.py's format 3); returns the total percent."""
+        from covcore.report_json import json_report
+
+        data = self.get_data() if self._collector is not None else self._loaded_data()
+        meta = {"core": data.meta().get("core", ""), "branch_coverage": data.has_arcs()}
+        return json_report(self._analyses(include, omit), outfile, pretty=pretty_print, meta=meta)
+
+    def sys_info(self) -> list[tuple[str, str]]:
+        """Facts for ``covcore debug sys``."""
+        rows = [("covcore version", __version__)]
+        rows += cores.describe()
+        try:
+            choice = cores.choose_core(self.config.core, self.config.timid, self._core_origin)
+            rows.append(("chosen core", f"{choice.name} ({choice.reason})"))
+        except CovcoreError as exc:
+            rows.append(("chosen core", f"none: {exc}"))
+        rows.append(("config file", self.config.config_file or "none"))
+        rows.append(("data file", self.data_path))
+        return rows

@@ -1,0 +1,111 @@
+"""Which tracer core runs: the one place that decides, and says why.
+
+Cores by name:
+  ``ctrace``  the C settrace core (covcore._ctracer.CTracer)
+  ``pytrace`` the pure-Python settrace core (covcore.pytracer.PyTracer)
+
+No other module imports the C extension.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from covcore.exceptions import CoreUnavailable
+from covcore.types import Tracer
+
+CORE_NAMES = ("ctrace", "pytrace")
+
+try:
+    from covcore import _ctracer
+    CTRACER_ERROR: Optional[str] = None
+except ImportError as _exc:   # the extension was not built, or does not load
+    _ctracer = None  # type: ignore[assignment]
+    CTRACER_ERROR = f"{type(_exc).__name__}: {_exc}"
+
+
+def ctracer_path() -> Optional[str]:
+    """The file of the loaded C extension, or None."""
+    return getattr(_ctracer, "__file__", None) if _ctracer is not None else None
+
+
+def available_cores() -> list[str]:
+    """The names of the cores that can run on this Python, with this build."""
+    return [name for name in CORE_NAMES if name != "ctrace" or _ctracer is not None]
+
+
+@dataclass(frozen=True)
+class CoreChoice:
+    """The core chosen to run, and the reason it was chosen."""
+
+    name: str
+    reason: str
+    #: A warning to show once (the C core was wanted by default but is missing).
+    warning: Optional[str] = None
+
+    def tracer_class(self) -> Callable[[], Tracer]:
+        """The class whose instances trace one thread each."""
+        if self.name == "ctrace":
+            assert _ctracer is not None
+            return _ctracer.CTracer
+        from covcore.pytracer import PyTracer
+        return PyTracer
+
+
+def choose_core(requested: Optional[str], timid: bool = False, origin: str = "") -> CoreChoice:
+    """Pick the core.
+
+    `requested` is the core named by ``--core`` or the configuration (its
+    `origin` says which, for messages); otherwise ``COVCORE_CORE`` from the
+    environment.  ``timid`` asks for the Python core.  A core that was asked
+    for explicitly and cannot run raises CoreUnavailable; the default falls
+    back to the Python core with a warning.
+    """
+    if timid:
+        return CoreChoice("pytrace", "--timid (or timid = true) asks for the Python tracer")
+    if not requested:
+        env = os.environ.get("COVCORE_CORE", "").strip()
+        if env:
+            requested, origin = env, "the COVCORE_CORE environment variable"
+    if requested:
+        if requested not in CORE_NAMES:
+            raise CoreUnavailable(
+                f"Unknown core {requested!r} (from {origin or 'the command line'}): "
+                f"choose one of {', '.join(CORE_NAMES)}"
+            )
+        if requested == "ctrace" and _ctracer is None:
+            raise CoreUnavailable(
+                f"The ctrace core was requested (by {origin or 'the command line'}) "
+                f"but covcore's C extension is not available: {CTRACER_ERROR}"
+            )
+        return CoreChoice(requested, f"requested by {origin or 'the command line'}")
+    if _ctracer is not None:
+        return CoreChoice("ctrace", "the default: the C extension is available")
+    return CoreChoice(
+        "pytrace",
+        "the C extension is not available, so the Python tracer is used",
+        warning=(
+            "covcore's C extension is not available, measuring with the slower "
+            f"Python tracer ({CTRACER_ERROR})"
+        ),
+    )
+
+
+def describe() -> list[tuple[str, str]]:
+    """Facts about the cores for ``covcore debug sys``."""
+    rows = [
+        ("python", sys.version.replace("\n", " ")),
+        ("platform", sys.platform),
+        ("available cores", ", ".join(available_cores())),
+        ("C extension", ctracer_path() or f"not loaded: {CTRACER_ERROR}"),
+        ("C extension stats", "on" if _ctracer is not None and _ctracer.STATS else "off"),
+    ]
+    try:
+        choice = choose_core(None)
+        rows.append(("default core", f"{choice.name} ({choice.reason})"))
+    except CoreUnavailable as exc:
+        rows.append(("default core", f"none: {exc}"))
+    return rows

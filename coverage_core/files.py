@@ -1,0 +1,250 @@
+"""Which files are measured: the file decision behind ``should_trace``.
+
+The tracers ask once per file name (they cache the answer); the answer is
+the canonical file name to record lines under, or None.
+
+Rules, in order:
+  * names that are not files (``<string>``, ``<frozen ...>``) are never measured;
+  * ``omit`` patterns exclude;
+  * with ``source`` (directories, or importable package names), only files
+    inside those directories or packages are measured;
+  * else with ``include`` patterns, only files matching them;
+  * else files under the current directory, except the standard library,
+    installed packages (site-packages) and covcore itself.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+import os
+import re
+import site
+import sys
+import sysconfig
+from types import FrameType
+from typing import Iterable, Iterator, Optional
+
+from covcore.types import TDisposition
+
+
+# A path component that marks installed third-party code (another virtualenv
+# inside the project, say).
+_INSTALLED_PART = re.compile(r"[/\\](?:site|dist)-packages[/\\]")
+
+
+def canonical_filename(filename: str) -> str:
+    """The absolute, symlink-free spelling of a file name."""
+    return os.path.realpath(os.path.abspath(filename))
+
+
+def glob_to_regex(pattern: str) -> str:
+    """A regex for a file path pattern.
+
+    ``*`` matches within one path component, ``**`` across any number of
+    directories, ``?`` one character; a leading ``*/`` acts as ``**/`` and a
+    trailing ``/*`` as ``/**``.
+    """
+    pattern = pattern.replace("\\", "/")
+    if pattern.startswith("*/"):
+        pattern = "*" + pattern
+    if pattern.endswith("/*"):
+        pattern += "*"
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape("["))
+                i += 1
+            else:
+                out.append(fnmatch.translate(pattern[i:end + 1])[4:-3])
+                i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
+class GlobMatcher:
+    """Matches file paths against a list of patterns."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = [self._prepare(p) for p in patterns if p]
+        self._regex = (
+            re.compile("|".join(f"(?:{glob_to_regex(p)})" for p in self.patterns) + r"\Z")
+            if self.patterns else None
+        )
+
+    @staticmethod
+    def _prepare(pattern: str) -> str:
+        """Patterns not starting with a wildcard are relative to the current directory."""
+        if pattern.startswith(("*", "?")):
+            return pattern
+        return canonical_filename(pattern).rstrip(os.sep) + (os.sep if pattern.endswith(("/", os.sep)) else "")
+
+    def __bool__(self) -> bool:
+        return self._regex is not None
+
+    def match(self, path: str) -> bool:
+        """Does `path` match any of the patterns?"""
+        return self._regex is not None and self._regex.match(path.replace("\\", "/")) is not None
+
+
+def _under(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _excluded_dirs() -> list[str]:
+    """The standard library, installed packages and covcore itself."""
+    dirs = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            dirs.add(canonical_filename(path))
+    for path in getattr(site, "getsitepackages", lambda: [])() + [site.getusersitepackages()]:
+        dirs.add(canonical_filename(path))
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        dirs.add(canonical_filename(os.path.join(prefix, "lib")))
+    dirs.add(canonical_filename(os.path.dirname(__file__)))
+    return sorted(dirs)
+
+
+class FileSelector:
+    """Decides which files are measured (see the module docstring)."""
+
+    def __init__(
+        self,
+        source: Iterable[str] = (),
+        include: Iterable[str] = (),
+        omit: Iterable[str] = (),
+        cwd: Optional[str] = None,
+    ) -> None:
+        self.cwd = canonical_filename(cwd or os.getcwd())
+        self.source_dirs: list[str] = []
+        self.source_pkgs: list[str] = []
+        for item in source:
+            path = os.path.join(self.cwd, item)
+            if os.path.isdir(path):
+                self.source_dirs.append(canonical_filename(path))
+            elif os.path.isfile(path) and item.endswith(".py"):
+                self.source_dirs.append(canonical_filename(path))
+            else:
+                self.source_pkgs.append(item)
+        self.include = GlobMatcher(include)
+        self.omit = GlobMatcher(omit)
+        self.excluded_dirs = _excluded_dirs()
+        self.covcore_dir = canonical_filename(os.path.dirname(__file__))
+
+    def should_trace(self, filename: str, frame: Optional[FrameType] = None) -> TDisposition:
+        """The name to record `filename` under, or None if it is not measured."""
+        if not filename or filename.startswith("<") or filename.endswith(">"):
+            return None
+        if filename.endswith(("$py.class", ".pyc", ".pyo")):
+            filename = filename.rsplit(".", 1)[0] + ".py"
+        path = canonical_filename(filename)
+        if _under(path, self.covcore_dir):
+            return None
+        if self.source_dirs or self.source_pkgs:
+            inside = any(_under(path, d) for d in self.source_dirs)
+            if not inside and self.source_pkgs and frame is not None:
+                modname = frame.f_globals.get("__name__")
+                if isinstance(modname, str) and self._in_source_pkg(modname):
+                    inside = True
+                    self._remember_pkg_dir(modname, path)
+            if not inside:
+                return None
+        elif self.include:
+            if not self.include.match(path):
+                return None
+        else:
+            if not _under(path, self.cwd):
+                return None
+            if any(_under(path, d) for d in self.excluded_dirs if not _under(self.cwd, d)):
+                return None
+            if _INSTALLED_PART.search(path[len(self.cwd):]):
+                return None
+        if self.omit and self.omit.match(path):
+            return None
+        return path
+
+    def _in_source_pkg(self, modname: str) -> bool:
+        return any(modname == p or modname.startswith(p + ".") for p in self.source_pkgs)
+
+    def _remember_pkg_dir(self, modname: str, path: str) -> None:
+        """Once a module of a source package runs, its directory is a source directory."""
+        for pkg in self.source_pkgs:
+            if modname == pkg and os.path.basename(path) == "__init__.py":
+                self.source_dirs.append(os.path.dirname(path))
+
+    def report_filter(self, path: str) -> bool:
+        """Is a measured file shown in reports (report-time include/omit)?"""
+        if self.omit and self.omit.match(path):
+            return False
+        if self.include and not self.include.match(path):
+            return False
+        return True
+
+    def unexecuted_candidates(self) -> Iterator[str]:
+        """Python files of the source directories and packages, executed or not."""
+        roots = list(self.source_dirs)
+        for pkg in self.source_pkgs:
+            directory = _package_dir(pkg)
+            if directory is not None and directory not in roots:
+                roots.append(directory)
+        seen: set[str] = set()
+        for root in roots:
+            if os.path.isfile(root):
+                candidates: Iterable[str] = [root]
+            else:
+                candidates = find_python_files(root)
+            for path in candidates:
+                path = canonical_filename(path)
+                if path not in seen and not (self.omit and self.omit.match(path)):
+                    seen.add(path)
+                    yield path
+
+    def unimported_sources(self) -> list[str]:
+        """Source packages named with ``--source`` that were never found."""
+        return [pkg for pkg in self.source_pkgs if _package_dir(pkg) is None]
+
+
+def _package_dir(pkg: str) -> Optional[str]:
+    """The directory of an importable package (or file of a module), without importing it."""
+    try:
+        spec = importlib.util.find_spec(pkg)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.has_location:
+        if spec is not None and spec.submodule_search_locations:
+            locations = list(spec.submodule_search_locations)
+            return canonical_filename(locations[0]) if locations else None
+        return None
+    if spec.submodule_search_locations:
+        return canonical_filename(os.path.dirname(spec.origin))
+    return canonical_filename(spec.origin)
+
+
+def find_python_files(directory: str) -> Iterator[str]:
+    """Python files under `directory`: all of its own, and those of sub-packages."""
+    for dirpath, dirnames, filenames in os.walk(directory):
+        if dirpath != directory and "__init__.py" not in filenames:
+            dirnames[:] = []
+            continue
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+        for name in sorted(filenames):
+            if re.match(r"^[^.#~!$@%^&*()+,]+\.pyw?$", name):
+                yield os.path.join(dirpath, name)

@@ -1,0 +1,174 @@
+"""PyTracer: the pure-Python settrace core.
+
+It records exactly what the C core (ctracer/tracer.c) records, with the same
+conventions: a real call enters a code object with the arc
+``(-co_firstlineno, line)``, a real return leaves it with
+``(line, -co_firstlineno)``, and a generator or coroutine that is resumed
+continues from the line where it was suspended.  It is used with ``--timid``
+and wherever the C extension is missing.
+"""
+
+from __future__ import annotations
+
+import dis
+import sys
+from types import CodeType, FrameType
+from typing import Any, Optional
+
+from covcore.types import TArc, TDisposition, TLineNo, TShouldTrace, TTraceData, TTraceFn
+
+_RESUMABLE = 0x20 | 0x80 | 0x200 | 0x100   # generator, coroutine, async generator, iterable coroutine
+_RESUME = dis.opmap.get("RESUME")
+_YIELD_VALUE = dis.opmap["YIELD_VALUE"]
+_YIELD_FROM = dis.opmap.get("YIELD_FROM")
+# Where f_lasti points while a generator is suspended: at the RESUME on 3.13,
+# at the YIELD_VALUE before it on 3.11 and 3.12.
+_LASTI_AT_RESUME = sys.version_info[:2] == (3, 13)
+
+
+def _is_real_call(frame: FrameType, code: CodeType) -> bool:
+    """Is this call event a fresh call, rather than a resumed generator?"""
+    if not code.co_flags & _RESUMABLE:
+        return True
+    if _RESUME is None:
+        return frame.f_lasti < 0
+    bytecode = code.co_code
+    lasti = frame.f_lasti
+    if 0 <= lasti < len(bytecode) - 1:
+        return bytecode[lasti + 1] & 3 == 0
+    return True
+
+
+def _is_real_return(frame: FrameType, code: CodeType) -> bool:
+    """Is this return event a real return, rather than a yield or an await?"""
+    if not code.co_flags & _RESUMABLE:
+        return True
+    bytecode = code.co_code
+    lasti = frame.f_lasti
+    if lasti < 0:
+        return True
+    if _RESUME is not None:
+        at = lasti if _LASTI_AT_RESUME else lasti + 2
+        return not (at < len(bytecode) and bytecode[at] == _RESUME)
+    if lasti < len(bytecode) and bytecode[lasti] == _YIELD_VALUE:
+        return False
+    return not (lasti + 2 < len(bytecode) and bytecode[lasti + 2] == _YIELD_FROM)
+
+
+class PyTracer:
+    """The settrace core in Python (implements covcore.types.Tracer)."""
+
+    def __init__(self) -> None:
+        self.data: TTraceData = {}
+        self.trace_arcs = False
+        self.should_trace: TShouldTrace = lambda filename, frame: None
+        self.should_trace_cache: dict[str, TDisposition] = {}
+        self._started = False
+        self._activity = False
+        # One (file data, last line) per frame seen starting; frames that were
+        # running before start() have none, and their events are ignored.
+        self._stack: list[tuple[Optional[set[Any]], TLineNo]] = []
+        self._cur_data: Optional[set[Any]] = None
+        self._last_line: TLineNo = 0
+        self._trace_fn: TTraceFn = self._trace
+
+    def __repr__(self) -> str:
+        return f"<PyTracer of {len(self.data)} files>"
+
+    def _file_data(self, frame: FrameType, filename: str) -> Optional[set[Any]]:
+        try:
+            disposition = self.should_trace_cache[filename]
+        except KeyError:
+            try:
+                disposition = self.should_trace(filename, frame)
+            except Exception:   # noqa: BLE001 - the measured program must not break
+                sys.unraisablehook(_unraisable(sys.exc_info()[1], self.should_trace))
+                disposition = None
+            self.should_trace_cache[filename] = disposition
+        if disposition is None:
+            return None
+        data = self.data.get(disposition)
+        if data is None:
+            data = self.data[disposition] = set()
+        assert isinstance(data, set)
+        return data
+
+    def _trace(self, frame: FrameType, event: str, arg: Any) -> Optional[TTraceFn]:
+        """The trace function given to sys.settrace."""
+        if not self._started:
+            # stop() was called from another thread: stop here too.
+            sys.settrace(None)
+            return None
+        self._activity = True
+        if event == "line":
+            data = self._cur_data
+            if data is not None:
+                line = frame.f_lineno
+                if self.trace_arcs:
+                    data.add((self._last_line, line))
+                else:
+                    data.add(line)
+                self._last_line = line
+        elif event == "call":
+            self._stack.append((self._cur_data, self._last_line))
+            code = frame.f_code
+            data = self._cur_data = self._file_data(frame, code.co_filename)
+            if data is None:
+                frame.f_trace_lines = False
+            elif _is_real_call(frame, code):
+                self._last_line = -code.co_firstlineno
+            else:
+                self._last_line = frame.f_lineno
+        elif event == "return":
+            if self._stack:
+                if self.trace_arcs and self._cur_data is not None:
+                    code = frame.f_code
+                    if _is_real_return(frame, code):
+                        arc: TArc = (self._last_line, -code.co_firstlineno)
+                        self._cur_data.add(arc)
+                self._cur_data, self._last_line = self._stack.pop()
+            else:
+                self._cur_data = None
+        return self._trace_fn
+
+    def __call__(self, frame: FrameType, event: str, arg: Any) -> Optional[TTraceFn]:
+        return self._trace(frame, event, arg)
+
+    def start(self) -> TTraceFn:
+        """Start tracing the current thread."""
+        self._started = True
+        sys.settrace(self._trace_fn)
+        return self._trace_fn
+
+    def stop(self) -> None:
+        """Stop tracing; other threads stop at their next event."""
+        self._started = False
+        if sys.gettrace() == self._trace_fn:
+            sys.settrace(None)
+        self._stack.clear()
+        self._cur_data = None
+
+    def activity(self) -> bool:
+        """Has the tracer seen any events since the last reset_activity()?"""
+        return self._activity
+
+    def reset_activity(self) -> None:
+        """Forget the activity flag."""
+        self._activity = False
+
+    def get_stats(self) -> dict[str, int] | None:
+        """PyTracer keeps no counters."""
+        return None
+
+
+def _unraisable(exc: BaseException | None, obj: object) -> Any:
+    """An UnraisableHookArgs-like record for sys.unraisablehook."""
+
+    class _Args:
+        exc_type = type(exc)
+        exc_value = exc
+        exc_traceback = exc.__traceback__ if exc is not None else None
+        err_msg = "Exception ignored in covcore's file decision"
+        object = obj
+
+    return _Args()

@@ -1,0 +1,514 @@
+/* CTracer: the settrace core.
+ *
+ * The hot path is a line event in a measured frame: look at the innermost
+ * stack entry, add one key to its LineSet, remember the line.  No Python
+ * code runs for it.  Python code (should_trace) runs only the first time a
+ * file name is seen; afterwards the decision comes from a dict lookup at
+ * call events.
+ */
+
+#include "tracer.h"
+#include <structmember.h>
+
+static PyObject *str_f_trace;           /* "f_trace" */
+static PyObject *str_f_trace_lines;     /* "f_trace_lines" */
+static PyObject *str_event_names[5];    /* "call", "exception", "line", "return", "opcode" */
+static const int event_codes[5] = {
+    PyTrace_CALL, PyTrace_EXCEPTION, PyTrace_LINE, PyTrace_RETURN, PyTrace_OPCODE,
+};
+
+int
+CTracer_intern_strings(void)
+{
+    static const char *names[5] = {"call", "exception", "line", "return", "opcode"};
+    str_f_trace = PyUnicode_InternFromString("f_trace");
+    str_f_trace_lines = PyUnicode_InternFromString("f_trace_lines");
+    if (str_f_trace == NULL || str_f_trace_lines == NULL) {
+        return RET_ERROR;
+    }
+    for (int i = 0; i < 5; i++) {
+        str_event_names[i] = PyUnicode_InternFromString(names[i]);
+        if (str_event_names[i] == NULL) {
+            return RET_ERROR;
+        }
+    }
+    return RET_OK;
+}
+
+/*
+ * Frame helpers.
+ */
+
+/* Point the frame's f_trace at us, so that a later sys.settrace(sys.gettrace())
+ * (which routes events through f_trace) keeps delivering this frame's line and
+ * return events to us.
+ */
+static int
+set_frame_trace(PyFrameObject *frame, PyObject *trace)
+{
+#if COVCORE_FRAME_FIELDS
+    Py_INCREF(trace);
+    Py_XSETREF(frame->f_trace, trace);
+    return RET_OK;
+#else
+    return PyObject_SetAttr((PyObject *)frame, str_f_trace, trace);
+#endif
+}
+
+/* Stop line events for a frame whose file is not measured. */
+static int
+suppress_line_events(PyFrameObject *frame)
+{
+#if COVCORE_FRAME_FIELDS
+    frame->f_trace_lines = 0;
+    return RET_OK;
+#else
+    return PyObject_SetAttr((PyObject *)frame, str_f_trace_lines, Py_False);
+#endif
+}
+
+/* Is this call event the start of the code object (a real call), rather than
+ * a generator or coroutine being resumed?
+ */
+static int
+is_real_call(PyFrameObject *frame, PyCodeObject *code)
+{
+    if (!(code->co_flags & COV_RESUMABLE_FLAGS)) {
+        return 1;
+    }
+#if PY_VERSION_HEX >= 0x030B0000
+    /* The frame is at a RESUME; its argument says why: 0 for the start of
+     * the code, non-zero after a yield or an await.
+     */
+    int real = 1;
+    PyObject *bytes = Cov_CodeBytes(code);     /* owned */
+    if (bytes == NULL) {
+        PyErr_Clear();
+        return 1;
+    }
+    int lasti = Cov_FrameLasti(frame);
+    if (lasti >= 0 && lasti + 1 < PyBytes_GET_SIZE(bytes)) {
+        real = (((unsigned char *)PyBytes_AS_STRING(bytes))[lasti + 1] & 3) == 0;
+    }
+    Cov_CodeBytesDone(bytes);
+    return real;
+#else
+    /* A fresh frame has not run any instruction yet. */
+    return Cov_FrameLasti(frame) < 0;
+#endif
+}
+
+/* Is this return event a real return, rather than a yield or an await that
+ * suspends the frame?
+ */
+static int
+is_real_return(PyFrameObject *frame, PyCodeObject *code)
+{
+    if (!(code->co_flags & COV_RESUMABLE_FLAGS)) {
+        return 1;
+    }
+    int real = 1;
+    PyObject *bytes = Cov_CodeBytes(code);     /* owned (borrowed on 3.10) */
+    if (bytes == NULL) {
+        PyErr_Clear();
+        return 1;
+    }
+    const unsigned char *ops = (const unsigned char *)PyBytes_AS_STRING(bytes);
+    Py_ssize_t size = PyBytes_GET_SIZE(bytes);
+    int lasti = Cov_FrameLasti(frame);
+#if PY_VERSION_HEX >= 0x030B0000
+    /* A suspended frame resumes at the RESUME that follows its yield. */
+    int at = COV_LASTI_AT_RESUME ? lasti : lasti + 2;
+    if (lasti >= 0 && at < size) {
+        real = ops[at] != RESUME;
+    }
+#else
+    if (lasti >= 0 && lasti < size) {
+        if (ops[lasti] == YIELD_VALUE) {
+            real = 0;
+        }
+        else if (lasti + 2 < size && ops[lasti + 2] == YIELD_FROM) {
+            real = 0;
+        }
+    }
+#endif
+    Cov_CodeBytesDone(bytes);
+    return real;
+}
+
+/*
+ * The data stack.
+ */
+
+static int
+push_entry(CTracer *self)
+{
+    if (self->depth + 1 >= self->alloc) {
+        Py_ssize_t new_alloc = self->alloc ? self->alloc * 2 : 64;
+        FrameEntry *bigger = PyMem_Realloc(self->stack, (size_t)new_alloc * sizeof(FrameEntry));
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            return RET_ERROR;
+        }
+        self->stack = bigger;
+        self->alloc = new_alloc;
+        STATS(self->stats.stack_reallocs++);
+    }
+    self->depth++;
+    self->stack[self->depth].file_data = NULL;
+    self->stack[self->depth].last_line = 0;
+    return RET_OK;
+}
+
+static void
+clear_stack(CTracer *self)
+{
+    for (; self->depth >= 0; self->depth--) {
+        Py_CLEAR(self->stack[self->depth].file_data);
+    }
+}
+
+/* The LineSet to record a measured file into (borrowed from self->data),
+ * created on first use.  NULL with an exception set on failure.
+ */
+static LineSet *
+file_data_for(CTracer *self, PyObject *tracename)
+{
+    PyObject *file_data = PyDict_GetItemWithError(self->data, tracename);   /* borrowed */
+    if (file_data == NULL && !PyErr_Occurred()) {
+        LineSet *fresh = LineSet_New(self->trace_arcs);     /* owned */
+        if (fresh == NULL) {
+            return NULL;
+        }
+        int rc = PyDict_SetItem(self->data, tracename, (PyObject *)fresh);
+        Py_DECREF(fresh);       /* the dict holds it now */
+        if (rc < 0) {
+            return NULL;
+        }
+        STATS(self->stats.new_files++);
+        return fresh;
+    }
+    if (file_data != NULL && !PyObject_TypeCheck(file_data, &LineSetType)) {
+        PyErr_SetString(PyExc_TypeError, "CTracer.data values must be LineSets");
+        return NULL;
+    }
+    return (LineSet *)file_data;
+}
+
+/*
+ * Event handlers.
+ */
+
+static int
+handle_call(CTracer *self, PyFrameObject *frame)
+{
+    int ret = RET_ERROR;
+    PyObject *disposition = NULL;   /* owned */
+    PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed, see util.h */
+    PyObject *filename = code->co_filename;         /* borrowed from code */
+    LineSet *file_data = NULL;      /* borrowed from self->data */
+
+    STATS(self->stats.calls++);
+    if (push_entry(self) < 0) {
+        goto error;
+    }
+    FrameEntry *entry = &self->stack[self->depth];
+
+    disposition = PyDict_GetItemWithError(self->should_trace_cache, filename);
+    if (disposition != NULL) {
+        Py_INCREF(disposition);
+        STATS(self->stats.cache_hits++);
+    }
+    else {
+        if (PyErr_Occurred()) {
+            goto error;
+        }
+        STATS(self->stats.files++);
+        disposition = PyObject_CallFunctionObjArgs(self->should_trace, filename, frame, NULL);
+        if (disposition == NULL) {
+            /* A failure in the file decision must not break the program
+             * being measured: report it, and leave the file unmeasured.
+             */
+            PyErr_WriteUnraisable(self->should_trace);
+            disposition = Py_NewRef(Py_None);
+        }
+        if (PyDict_SetItem(self->should_trace_cache, filename, disposition) < 0) {
+            goto error;
+        }
+    }
+
+    if (disposition != Py_None) {
+        file_data = file_data_for(self, disposition);
+        if (file_data == NULL) {
+            goto error;
+        }
+        Py_INCREF(file_data);
+        entry->file_data = file_data;
+        entry->last_line = is_real_call(frame, code)
+            ? -code->co_firstlineno
+            : PyFrame_GetLineNumber(frame);
+    }
+    else if (suppress_line_events(frame) < 0) {
+        goto error;
+    }
+    if (set_frame_trace(frame, (PyObject *)self) < 0) {
+        goto error;
+    }
+    ret = RET_OK;
+error:
+    Py_XDECREF(disposition);
+    return ret;
+}
+
+static inline int
+handle_line(CTracer *self, PyFrameObject *frame)
+{
+    STATS(self->stats.lines++);
+    if (self->depth < 0) {
+        return RET_OK;
+    }
+    FrameEntry *entry = &self->stack[self->depth];
+    if (entry->file_data == NULL) {
+        return RET_OK;
+    }
+    int line = PyFrame_GetLineNumber(frame);
+    uint64_t key = self->trace_arcs
+        ? LineSet_ArcKey(entry->last_line, line)
+        : (uint64_t)(uint32_t)line;
+    entry->last_line = line;
+    return LineSet_AddKey(entry->file_data, key);
+}
+
+static int
+handle_return(CTracer *self, PyFrameObject *frame)
+{
+    STATS(self->stats.returns++);
+    if (self->depth < 0) {
+        return RET_OK;
+    }
+    int ret = RET_OK;
+    FrameEntry *entry = &self->stack[self->depth];
+    if (self->trace_arcs && entry->file_data != NULL) {
+        PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
+        if (is_real_return(frame, code)) {
+            ret = LineSet_AddKey(entry->file_data,
+                                 LineSet_ArcKey(entry->last_line, -code->co_firstlineno));
+        }
+    }
+    Py_CLEAR(entry->file_data);
+    self->depth--;
+    return ret;
+}
+
+/* The trace function given to PyEval_SetTrace. */
+static int
+CTracer_trace(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
+{
+    if (!self->started) {
+        /* stop() was called from another thread: this thread's tracing ends
+         * at its next event.
+         */
+        PyEval_SetTrace(NULL, NULL);
+        return RET_OK;
+    }
+    self->activity = 1;
+    switch (what) {
+    case PyTrace_LINE:
+        return handle_line(self, frame);
+    case PyTrace_CALL:
+        return handle_call(self, frame);
+    case PyTrace_RETURN:
+        return handle_return(self, frame);
+    default:
+        STATS(self->stats.others++);
+        return RET_OK;
+    }
+}
+
+/*
+ * The Python-visible type.
+ */
+
+static int
+CTracer_init(CTracer *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, ":CTracer", kwlist)) {
+        return RET_ERROR;
+    }
+    Py_XSETREF(self->should_trace, Py_NewRef(Py_None));
+    Py_XSETREF(self->should_trace_cache, PyDict_New());
+    Py_XSETREF(self->data, PyDict_New());
+    if (self->should_trace_cache == NULL || self->data == NULL) {
+        return RET_ERROR;
+    }
+    self->trace_arcs = 0;
+    self->started = 0;
+    self->activity = 0;
+    self->depth = -1;
+    memset(&self->stats, 0, sizeof(self->stats));
+    return RET_OK;
+}
+
+static void
+CTracer_dealloc(CTracer *self)
+{
+    PyObject_GC_UnTrack(self);
+    if (self->started) {
+        PyEval_SetTrace(NULL, NULL);
+    }
+    clear_stack(self);
+    PyMem_Free(self->stack);
+    Py_CLEAR(self->should_trace);
+    Py_CLEAR(self->should_trace_cache);
+    Py_CLEAR(self->data);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+CTracer_traverse(CTracer *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->should_trace);
+    Py_VISIT(self->should_trace_cache);
+    Py_VISIT(self->data);
+    return 0;
+}
+
+static int
+CTracer_clear(CTracer *self)
+{
+    Py_CLEAR(self->should_trace);
+    Py_CLEAR(self->should_trace_cache);
+    Py_CLEAR(self->data);
+    return 0;
+}
+
+/* Calling the tracer object runs the trace function: this is what happens
+ * when a program does sys.settrace(sys.gettrace()), because gettrace()
+ * returns this object.
+ */
+static PyObject *
+CTracer_call(CTracer *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"frame", "event", "arg", "lineno", NULL};
+    PyFrameObject *frame;
+    PyObject *event;
+    PyObject *arg;
+    int lineno = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!UO|i:CTracer", kwlist,
+                                     &PyFrame_Type, &frame, &event, &arg, &lineno)) {
+        return NULL;
+    }
+    for (int i = 0; i < 5; i++) {
+        if (PyUnicode_Compare(event, str_event_names[i]) == 0) {
+            if (CTracer_trace(self, frame, event_codes[i], arg) < 0) {
+                return NULL;
+            }
+            break;
+        }
+    }
+    return Py_NewRef((PyObject *)self);
+}
+
+static PyObject *
+CTracer_start(CTracer *self, PyObject *unused)
+{
+    if (!PyCallable_Check(self->should_trace)) {
+        PyErr_SetString(PyExc_TypeError, "CTracer.should_trace must be callable before start()");
+        return NULL;
+    }
+    if (!PyDict_Check(self->data) || !PyDict_Check(self->should_trace_cache)) {
+        PyErr_SetString(PyExc_TypeError, "CTracer.data and should_trace_cache must be dicts");
+        return NULL;
+    }
+    PyEval_SetTrace((Py_tracefunc)CTracer_trace, (PyObject *)self);
+    self->started = 1;
+    return Py_NewRef((PyObject *)self);
+}
+
+static PyObject *
+CTracer_stop(CTracer *self, PyObject *unused)
+{
+    if (self->started) {
+        self->started = 0;
+        /* Only remove the trace function of this thread if it is ours;
+         * other threads notice `started` at their next event.
+         */
+        if (PyThreadState_Get()->c_traceobj == (PyObject *)self) {
+            PyEval_SetTrace(NULL, NULL);
+        }
+    }
+    clear_stack(self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+CTracer_activity(CTracer *self, PyObject *unused)
+{
+    return PyBool_FromLong(self->activity);
+}
+
+static PyObject *
+CTracer_reset_activity(CTracer *self, PyObject *unused)
+{
+    self->activity = 0;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+CTracer_get_stats(CTracer *self, PyObject *unused)
+{
+#ifdef COVCORE_STATS
+    return Py_BuildValue(
+        "{sKsKsKsKsKsKsKsK}",
+        "calls", (unsigned long long)self->stats.calls,
+        "lines", (unsigned long long)self->stats.lines,
+        "returns", (unsigned long long)self->stats.returns,
+        "others", (unsigned long long)self->stats.others,
+        "files", (unsigned long long)self->stats.files,
+        "cache_hits", (unsigned long long)self->stats.cache_hits,
+        "stack_reallocs", (unsigned long long)self->stats.stack_reallocs,
+        "new_files", (unsigned long long)self->stats.new_files
+    );
+#else
+    Py_RETURN_NONE;
+#endif
+}
+
+static PyMemberDef CTracer_members[] = {
+    {"should_trace", T_OBJECT, offsetof(CTracer, should_trace), 0,
+     "callable(filename, frame) -> the name to record under, or None"},
+    {"should_trace_cache", T_OBJECT, offsetof(CTracer, should_trace_cache), 0,
+     "dict: file name -> decision of should_trace"},
+    {"data", T_OBJECT, offsetof(CTracer, data), 0,
+     "dict: measured file name -> LineSet"},
+    {"trace_arcs", T_BOOL, offsetof(CTracer, trace_arcs), 0,
+     "record arcs rather than lines"},
+    {NULL}
+};
+
+static PyMethodDef CTracer_methods[] = {
+    {"start", (PyCFunction)CTracer_start, METH_NOARGS, "Start tracing this thread."},
+    {"stop", (PyCFunction)CTracer_stop, METH_NOARGS, "Stop tracing."},
+    {"activity", (PyCFunction)CTracer_activity, METH_NOARGS, "Any events since reset_activity()?"},
+    {"reset_activity", (PyCFunction)CTracer_reset_activity, METH_NOARGS, "Forget past activity."},
+    {"get_stats", (PyCFunction)CTracer_get_stats, METH_NOARGS,
+     "Counters, or None when the extension was built without COVCORE_STATS."},
+    {NULL}
+};
+
+PyTypeObject CTracerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "covcore._ctracer.CTracer",
+    .tp_doc = "The settrace core: records executed lines or arcs from C.",
+    .tp_basicsize = sizeof(CTracer),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)CTracer_init,
+    .tp_dealloc = (destructor)CTracer_dealloc,
+    .tp_traverse = (traverseproc)CTracer_traverse,
+    .tp_clear = (inquiry)CTracer_clear,
+    .tp_call = (ternaryfunc)CTracer_call,
+    .tp_members = CTracer_members,
+    .tp_methods = CTracer_methods,
+};

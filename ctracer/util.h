@@ -1,0 +1,77 @@
+/* Compatibility macros and small helpers shared by the C sources.
+ *
+ * Every difference between CPython versions that the tracer cares about is
+ * named here, so that the tracer code itself reads the same on 3.10-3.13.
+ */
+#ifndef COVCORE_UTIL_H
+#define COVCORE_UTIL_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+#include <opcode.h>
+#include <stdint.h>
+
+#define RET_OK      0
+#define RET_ERROR   (-1)
+
+/* 3.11 made the frame object opaque; its fields live in an internal header
+ * that 3.11 and 3.12 let extensions include.  3.13 refuses it without
+ * Py_BUILD_CORE, so there we go through the frame's attributes instead.
+ */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000
+#include <internal/pycore_frame.h>
+#define COVCORE_FRAME_FIELDS 1
+#elif PY_VERSION_HEX < 0x030B0000
+#define COVCORE_FRAME_FIELDS 1
+#else
+#define COVCORE_FRAME_FIELDS 0
+#endif
+
+/* Byte offset of the frame's current instruction; negative before the
+ * first instruction (3.10 only: later versions start at RESUME).
+ */
+#if PY_VERSION_HEX >= 0x030B0000
+#define Cov_FrameLasti(f)   (PyFrame_GetLasti(f))
+#else
+#define Cov_FrameLasti(f)   ((f)->f_lasti < 0 ? -1 : (f)->f_lasti * 2)
+#endif
+
+/* The code object of a frame, as a borrowed reference.  The frame keeps
+ * its code alive for as long as the frame itself is alive, and the tracer
+ * only uses the code while handling an event of that frame.
+ */
+static inline PyCodeObject *
+Cov_FrameCode(PyFrameObject *frame)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+    PyCodeObject *code = PyFrame_GetCode(frame);   /* new reference */
+    Py_DECREF(code);                               /* the frame holds one */
+    return code;
+#else
+    return frame->f_code;
+#endif
+}
+
+/* The bytecode of a code object as bytes: a new reference (3.11+ builds
+ * it once and caches it on the code object), or a borrowed one on 3.10,
+ * which Cov_CodeBytesDone releases accordingly.
+ */
+#if PY_VERSION_HEX >= 0x030B0000
+#define Cov_CodeBytes(co)       (PyCode_GetCode(co))
+#define Cov_CodeBytesDone(b)    Py_XDECREF(b)
+#else
+#define Cov_CodeBytes(co)       ((co)->co_code)
+#define Cov_CodeBytesDone(b)    ((void)(b))
+#endif
+
+/* Where f_lasti points while a generator is suspended at a yield: at the
+ * YIELD_VALUE on 3.11 and 3.12, at the RESUME after it on 3.13.
+ */
+#define COV_LASTI_AT_RESUME     ((PY_VERSION_HEX & 0xFFFF0000) == 0x030D0000)
+
+/* Code flags of code objects whose frames can be suspended and resumed. */
+#define COV_RESUMABLE_FLAGS \
+    (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE)
+
+#endif /* COVCORE_UTIL_H */
