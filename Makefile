@@ -1,0 +1,52 @@
+# covcore developer commands.  `make help` lists them.
+
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
+VENV ?= .venv
+VPY = $(VENV)/bin/python
+PYTHONS ?= 3.10 3.11 3.12 3.13
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+# The interpreter for a version: pyenv's if it has one, else pythonX.Y on PATH.
+find_python = $(shell p=$$(pyenv prefix $(1) 2>/dev/null)/bin/python; [ -x "$$p" ] && echo $$p || command -v python$(1))
+
+.DEFAULT_GOAL := help
+
+help:  ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed-demo: pyproject.toml setup.py $(wildcard ctracer/*.c ctracer/*.h coverage_core/*.py)
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q .
+	touch $@
+
+demo: $(VENV)/.installed-demo  ## Install into .venv, measure the bundled example, print the report.
+	cd examples && ../$(VENV)/bin/covcore run --branch --source wordstats demo.py
+	cd examples && ../$(VENV)/bin/covcore report --show-missing
+
+$(VENV)/.installed-test: pyproject.toml setup.py $(wildcard ctracer/*.c ctracer/*.h coverage_core/*.py)
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	COVCORE_REQUIRE_EXTENSION=1 $(VPY) -m pip install -q ".[test]"
+	touch $@
+
+test: $(VENV)/.installed-test  ## Install with test extras (C extension required) and run the whole test suite.
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+test-all:  ## Run the test suite on every supported Python ($(PYTHONS)).
+	@set -e; for v in $(PYTHONS); do \
+		echo "=== Python $$v"; \
+		$(MAKE) --no-print-directory test VENV=.venv-$$v PYTHON=$$(p=$$(pyenv prefix $$v 2>/dev/null)/bin/python; [ -x "$$p" ] && echo $$p || echo python$$v); \
+	done
+
+lint: $(VENV)/.installed-test  ## Type-check the package and build the C extension with -Werror.
+	$(VPY) -m mypy --strict coverage_core
+	rm -rf build/lint && COVCORE_DEBUG_BUILD=1 COVCORE_REQUIRE_EXTENSION=1 $(VPY) setup.py -q build_ext --build-temp build/lint/tmp --build-lib build/lint/lib
+
+clean:  ## Remove build products, virtualenvs and data files.
+	rm -rf build dist *.egg-info .venv .venv-* coverage_core/*.so .pytest_cache .mypy_cache tests/out
+	find . -name __pycache__ -prune -exec rm -rf {} +
+	rm -f .covcore .covcore.* examples/.covcore examples/.covcore.*
+
+.PHONY: help demo test test-all lint clean

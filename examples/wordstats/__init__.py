@@ -1,0 +1,1 @@
+"""A tiny example package that covcore's `make demo` measures."""
