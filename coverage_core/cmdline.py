@@ -12,7 +12,7 @@ from covcore import cores
 from covcore.config import config_items
 from covcore.control import Coverage
 from covcore.exceptions import CovcoreError, ExitProgram
-from covcore.execfile import ProgramRunner
+from covcore.execfile import ProgramRunner, print_exception
 from covcore.version import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_FAIL_UNDER = 0, 1, 2
@@ -28,12 +28,21 @@ def _version_text() -> str:
     return f"covcore {__version__} {ext_text}"
 
 
+class _VersionAction(argparse.Action):
+    """Print the version unwrapped (argparse's own action re-wraps the text)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: Optional[str] = None) -> None:
+        print(_version_text())
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="covcore",
         description="Measure code coverage of Python programs.",
     )
-    parser.add_argument("--version", action="version", version=_version_text())
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and the C extension in use")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser, data: bool = True) -> None:
@@ -121,6 +130,10 @@ def do_run(args: argparse.Namespace) -> int:
         raise CovcoreError("Nothing to do: give a program to run (covcore run prog.py, or -m module)")
     runner = ProgramRunner(args.program, as_module=args.module)
     runner.prepare()
+    if runner.syntax_error is not None:
+        # Like Python: the program does not start, so there is nothing to measure.
+        print_exception(runner.syntax_error, skip_all_frames=True)
+        return EXIT_ERROR
     cov = _coverage(
         args, branch=args.branch, source=args.source, include=args.include, omit=args.omit,
         core=args.core, timid=args.timid, core_origin="--core",

@@ -118,7 +118,7 @@ class ProgramRunner:
             sys.path.append(self.path0)
         try:
             if self.syntax_error is not None:
-                _print_exception(self.syntax_error, skip_all_frames=True)
+                print_exception(self.syntax_error, skip_all_frames=True)
                 raise ExitProgram(1)
             assert self.code is not None
             exec(self.code, main.__dict__)
@@ -129,10 +129,10 @@ class ProgramRunner:
             if status:
                 raise ExitProgram(status) from None
         except KeyboardInterrupt as exc:
-            _print_exception(exc)
+            print_exception(exc)
             raise ExitProgram(130) from None
         except BaseException as exc:
-            _print_exception(exc)
+            print_exception(exc)
             raise ExitProgram(1) from None
         finally:
             sys.modules["__main__"] = old_main
@@ -152,7 +152,7 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def _print_exception(exc: BaseException, skip_all_frames: bool = False) -> None:
+def print_exception(exc: BaseException, skip_all_frames: bool = False) -> None:
     """Print a traceback like Python's, leaving out covcore's own frames."""
     tb = exc.__traceback__
     while tb is not None and (

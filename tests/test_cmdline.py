@@ -1,0 +1,369 @@
+"""``covcore run`` behaves like ``python prog.py``, and the other commands work.
+
+Every test runs covcore in a real subprocess, on every core.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import covcore
+from conftest import run_covcore
+
+
+def _lines(tmp_path: Path, filename: str, data_file: str = ".covcore") -> list[int]:
+    data = covcore.CoverageData(str(tmp_path / data_file))
+    data.read()
+    return sorted(data.lines(str(tmp_path / filename)) or [])
+
+
+def test_run_sets_argv_path_main_and_file(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("helper_mod.py", "VALUE = 'imported from path[0]'\n")
+    make_file("prog.py", """\
+        import os, sys
+        import helper_mod
+        print(sys.argv)
+        print(sys.path[0] == os.path.dirname(os.path.abspath(__file__)))
+        print(__name__, os.path.basename(__file__))
+        print(helper_mod.VALUE)
+        """)
+    result = run_covcore(["run", "--core", core, "prog.py", "a", "-b", "--c"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "['prog.py', 'a', '-b', '--c']", "True", "__main__ prog.py", "imported from path[0]",
+    ]
+    assert _lines(tmp_path, "prog.py") == [1, 2, 3, 4, 5, 6]
+    assert _lines(tmp_path, "helper_mod.py") == [1]
+
+
+@pytest.mark.parametrize("code, status", [("0", 0), ("3", 3), ("None", 0), ("'bye'", 1)])
+def test_sys_exit_status_is_kept_and_data_saved(
+    core: str, tmp_path: Path, make_file: Any, code: str, status: int,
+) -> None:
+    make_file("prog.py", f"""\
+        import sys
+        print("before")
+        sys.exit({code})
+        print("never")
+        """)
+    result = run_covcore(["run", "--core", core, "prog.py"], cwd=tmp_path)
+    assert result.returncode == status
+    assert _lines(tmp_path, "prog.py") == [1, 2, 3]
+    if code == "'bye'":
+        assert result.stderr.strip() == "bye"
+
+
+def test_uncaught_exception_prints_plain_traceback(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", """\
+        def boom():
+            raise ValueError("kaboom")
+
+        boom()
+        """)
+    result = run_covcore(["run", "--core", core, "prog.py"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Traceback (most recent call last):\n")
+    assert "ValueError: kaboom" in result.stderr
+    assert "covcore" not in result.stderr
+    assert f'File "{tmp_path / "prog.py"}", line 4, in <module>' in result.stderr
+    assert _lines(tmp_path, "prog.py") == [1, 2, 4]
+
+
+def test_run_module_form(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("pkg/__init__.py", "")
+    make_file("pkg/__main__.py", """\
+        import sys
+        print("main of", __package__, sys.argv[1:])
+        """)
+    make_file("pkg/tool.py", """\
+        import sys
+        if __name__ == "__main__":
+            print("tool", sys.argv[1:])
+        """)
+    result = run_covcore(["run", "--core", core, "-m", "pkg.tool", "x"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "tool ['x']\n"
+    assert _lines(tmp_path, "pkg/tool.py") == [1, 2, 3]
+    result = run_covcore(["run", "--core", core, "-m", "pkg", "y"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "main of pkg ['y']\n"
+
+
+def test_run_pytest_as_a_module(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("calc.py", """\
+        def add(a, b):
+            return a + b
+
+        def sub(a, b):
+            return a - b
+        """)
+    make_file("test_calc.py", """\
+        from calc import add
+
+        def test_add():
+            assert add(2, 3) == 5
+        """)
+    result = run_covcore(["run", "--core", core, "--source", ".", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                         cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+    assert _lines(tmp_path, "calc.py") == [1, 2, 4]
+
+
+def test_default_measures_only_files_under_the_current_directory(
+    core: str, tmp_path: Path, make_file: Any,
+) -> None:
+    make_file("prog.py", """\
+        import json, os
+        json.dumps({"a": 1})
+        """)
+    result = run_covcore(["run", "--core", core, "prog.py"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert data.measured_files() == {str(tmp_path / "prog.py")}
+
+
+def test_source_package_reports_unexecuted_files(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("lib/pkg/__init__.py", "")
+    make_file("lib/pkg/used.py", "def f():\n    return 1\n")
+    make_file("lib/pkg/unused.py", "def g():\n    return 2\n")
+    make_file("lib/pkg/sub/__init__.py", "")
+    make_file("lib/pkg/sub/deep.py", "X = 1\n")
+    make_file("lib/not_a_pkg/stray.py", "Y = 1\n")
+    make_file("prog.py", """\
+        import sys
+        sys.path.insert(0, "lib")
+        from pkg.used import f
+        f()
+        """)
+    result = run_covcore(["run", "--core", core, "--source", "pkg", "prog.py"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    lib = tmp_path / "lib" / "pkg"
+    assert data.measured_files() == {
+        str(lib / "__init__.py"), str(lib / "used.py"), str(lib / "unused.py"),
+        str(lib / "sub" / "__init__.py"), str(lib / "sub" / "deep.py"),
+    }
+    assert data.lines(str(lib / "unused.py")) == []
+    assert sorted(data.lines(str(lib / "used.py")) or []) == [1, 2]
+
+
+def test_include_and_omit_patterns(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("a/one.py", "A = 1\n")
+    make_file("b/two.py", "B = 2\n")
+    make_file("b/skip_me.py", "C = 3\n")
+    make_file("prog.py", """\
+        import sys
+        sys.path[:0] = ["a", "b"]
+        import one, two, skip_me
+        """)
+    result = run_covcore(["run", "--core", core, "--include", "*/b/*,*/a/*", "--omit", "*/skip_*", "prog.py"],
+                         cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert data.measured_files() == {str(tmp_path / "a" / "one.py"), str(tmp_path / "b" / "two.py")}
+
+
+def test_parallel_files_and_combine(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", """\
+        import sys
+        if sys.argv[1] == "a":
+            print("a")
+        else:
+            print("b")
+        """)
+    for arg in "ab":
+        result = run_covcore(["run", "--core", core, "-p", "prog.py", arg], cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    parallel = sorted(p.name for p in tmp_path.glob(".covcore.*"))
+    assert len(parallel) == 2
+    result = run_covcore(["combine"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not list(tmp_path.glob(".covcore.*"))
+    assert _lines(tmp_path, "prog.py") == [1, 2, 3, 5]
+
+
+def test_data_file_option_and_environment(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", "x = 1\n")
+    assert run_covcore(["run", "--core", core, "--data-file", "mydata", "prog.py"], cwd=tmp_path).returncode == 0
+    assert _lines(tmp_path, "prog.py", "mydata") == [1]
+    env = {"COVCORE_FILE": str(tmp_path / "envdata")}
+    assert run_covcore(["run", "--core", core, "prog.py"], cwd=tmp_path, env=env).returncode == 0
+    assert _lines(tmp_path, "prog.py", "envdata") == [1]
+    assert not (tmp_path / ".covcore").exists()
+
+
+def test_core_from_environment_and_config(tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", "x = 1\n")
+    run_covcore(["run", "prog.py"], cwd=tmp_path, env={"COVCORE_CORE": "pytrace"})
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert data.meta()["core"] == "pytrace"
+    make_file(".covcorerc", "[run]\ncore = pytrace\n")
+    run_covcore(["run", "prog.py"], cwd=tmp_path)
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert data.meta()["core"] == "pytrace"
+    run_covcore(["run", "--timid", "prog.py"], cwd=tmp_path)
+    (tmp_path / ".covcorerc").unlink()
+    run_covcore(["run", "prog.py"], cwd=tmp_path)
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert data.meta()["core"] == "ctrace"
+
+
+def test_report_shows_missing_ranges_and_total(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", """\
+        def used():
+            return 1
+
+        def unused():
+            a = 1
+            b = 2
+            return a + b
+
+        used()
+        if False:
+            print("no")
+        """)
+    assert run_covcore(["run", "--core", core, "prog.py"], cwd=tmp_path).returncode == 0
+    result = run_covcore(["report", "-m"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Name      Stmts   Miss  Cover   Missing",
+        "---------------------------------------",
+        "prog.py       9      4    56%   5-7, 11",
+        "---------------------------------------",
+        "TOTAL         9      4    56%",
+    ]
+    result = run_covcore(["report", "--fail-under", "60"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Coverage failure: total of 56 is less than fail-under=60" in result.stdout
+    assert run_covcore(["report", "--fail-under", "50"], cwd=tmp_path).returncode == 0
+
+
+def test_json_report(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", "a = 1\nif a:\n    b = 2\nelse:\n    b = 3\n")
+    assert run_covcore(["run", "--core", core, "prog.py"], cwd=tmp_path).returncode == 0
+    result = run_covcore(["json", "-o", "out.json"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "out.json").read_text())
+    assert report["meta"]["format"] == 3
+    entry = report["files"]["prog.py"]
+    assert entry["executed_lines"] == [1, 2, 3]
+    assert entry["missing_lines"] == [5]
+    assert report["totals"]["percent_covered"] == pytest.approx(75.0)
+
+
+def test_erase_removes_data(tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", "x = 1\n")
+    run_covcore(["run", "prog.py"], cwd=tmp_path)
+    run_covcore(["run", "-p", "prog.py"], cwd=tmp_path)
+    assert (tmp_path / ".covcore").exists() and list(tmp_path.glob(".covcore.*"))
+    assert run_covcore(["erase"], cwd=tmp_path).returncode == 0
+    assert not (tmp_path / ".covcore").exists() and not list(tmp_path.glob(".covcore.*"))
+
+
+def test_a_new_run_replaces_old_data_unless_appending(tmp_path: Path, make_file: Any) -> None:
+    make_file("one.py", "x = 1\n")
+    make_file("two.py", "y = 2\n")
+    run_covcore(["run", "one.py"], cwd=tmp_path)
+    run_covcore(["run", "two.py"], cwd=tmp_path)
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert data.measured_files() == {str(tmp_path / "two.py")}
+    run_covcore(["run", "--append", "one.py"], cwd=tmp_path)
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert data.measured_files() == {str(tmp_path / "one.py"), str(tmp_path / "two.py")}
+
+
+def test_debug_sys_and_version(tmp_path: Path) -> None:
+    result = run_covcore(["debug", "sys"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "available cores: ctrace, pytrace" in result.stdout
+    assert "chosen core: ctrace (the default: the C extension is available)" in result.stdout
+    assert "_ctracer" in result.stdout
+    result = run_covcore(["--version"], cwd=tmp_path)
+    assert result.stdout.startswith(f"covcore {covcore.__version__} with C extension ")
+
+
+# -- Bad input: one clear line, a non-zero status, no traceback --
+
+def _one_clear_error(result: Any, text: str) -> None:
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [f"covcore: {text}"]
+
+
+def test_missing_script(tmp_path: Path) -> None:
+    _one_clear_error(run_covcore(["run", "nope.py"], cwd=tmp_path), "No file to run: 'nope.py'")
+
+
+def test_missing_module(tmp_path: Path) -> None:
+    _one_clear_error(run_covcore(["run", "-m", "no_such_mod"], cwd=tmp_path), "No module named no_such_mod")
+
+
+def test_script_with_a_syntax_error(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("bad.py", "x = 1\ndef (:\n")
+    result = run_covcore(["run", "--core", core, "bad.py"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert "SyntaxError" in result.stderr
+    assert "Traceback" not in result.stderr and "covcore" not in result.stderr
+    assert f'File "{tmp_path / "bad.py"}", line 2' in result.stderr
+
+
+def test_unknown_core(tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", "x = 1\n")
+    _one_clear_error(
+        run_covcore(["run", "--core", "turbo", "prog.py"], cwd=tmp_path),
+        "Unknown core 'turbo' (from --core): choose one of ctrace, pytrace",
+    )
+    assert not (tmp_path / ".covcore").exists()
+
+
+def test_unwritable_data_file(tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", "print('ran')\n")
+    result = run_covcore(["run", "--data-file", "no/such/dir/.covcore", "prog.py"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == "ran\n"
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("covcore: Couldn't write data to ")
+
+
+def test_corrupt_data_file_at_report_time(tmp_path: Path) -> None:
+    (tmp_path / ".covcore").write_bytes(b"this is not a database" * 100)
+    result = run_covcore(["report"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("covcore: Couldn't read data from ")
+    assert (tmp_path / ".covcore").read_bytes() == b"this is not a database" * 100
+
+
+def test_report_without_data(tmp_path: Path) -> None:
+    _one_clear_error(run_covcore(["report"], cwd=tmp_path), "No data to report.")
+
+
+def test_broken_config_file(tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", "x = 1\n")
+    make_file(".covcorerc", "[run]\nbranch = maybe\n")
+    result = run_covcore(["run", "prog.py"], cwd=tmp_path)
+    _one_clear_error(result, ".covcorerc: [run] branch: invalid value: 'maybe' is not a boolean")
+
+
+def test_python_dash_m_covcore_is_the_cli(tmp_path: Path) -> None:
+    result = run_covcore(["--help"], cwd=tmp_path)
+    assert result.returncode == 0
+    assert "run" in result.stdout and "report" in result.stdout
