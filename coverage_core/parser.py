@@ -1,0 +1,364 @@
+"""Static analysis of one Python source file: its statements and excluded lines.
+
+A :class:`PythonParser` reads the text of a file and works out, without
+running anything:
+
+* ``raw_statements``: every line number the compiler attaches to bytecode,
+  in the module and in every nested code object;
+* ``multiline_map``: for each line of a statement that spans several lines,
+  the line the statement starts on;
+* ``excluded``: lines excluded from measurement by a regex (by default the
+  ``# pragma: no cover`` comment), widened to whole blocks when the matching
+  line opens a block;
+* ``statements``: the executable statements, each counted once at its first
+  line, with docstrings and excluded lines removed.
+
+The results equal those of coverage.py 7.17's parser, so reports agree.
+
+Branch analysis is built on top of this class: it needs the parsed tree
+(:attr:`PythonParser.ast_root`), the raw statements and the multi-line map,
+and maps its arcs with :meth:`PythonParser.first_line`.  The arc analyzer
+lives in its own module and is attached here by a future ``arcs()`` method.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import re
+import tokenize
+import warnings
+import zipimport
+from collections.abc import Iterable, Iterator
+from types import CodeType
+from typing import cast
+
+from covcore.exceptions import NoSource, NotPython
+from covcore.types import TLineNo
+
+#: coverage.py 7.17's default ``exclude_lines``: the ``pragma: no cover``
+#: comment, bodies that are only ``...``, and ``if TYPE_CHECKING:`` blocks.
+DEFAULT_EXCLUDE: list[str] = [
+    r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
+    r"^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$)",
+    r"^\s*if (typing\.)?TYPE_CHECKING:",
+]
+
+# Node types that can hold statements: only these are walked when looking for
+# docstrings, decorated definitions and `case` clauses.
+_STATEMENT_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+_OPENING_BRACKETS = frozenset("([{")
+_CLOSING_BRACKETS = frozenset(")]}")
+
+
+def join_regex(regexes: Iterable[str]) -> str | None:
+    """Combine regexes into one that matches any of them; None if there are none."""
+    regexes = list(regexes)
+    if not regexes:
+        return None
+    if len(regexes) == 1:
+        return regexes[0]
+    return "|".join(f"(?:{regex})" for regex in regexes)
+
+
+def source_file_for(filename: str) -> str:
+    """The source file to report for a measured file name (``.pyc`` -> ``.py``)."""
+    if filename.endswith((".pyc", ".pyo")):
+        return filename[:-1]
+    return filename
+
+
+def _zipped_bytes(filename: str) -> bytes | None:
+    """The bytes of `filename` when it names a member of a zip archive, else None."""
+    for suffix in (".zip", ".whl", ".egg", ".pex", ".par"):
+        archive, found, inner = filename.partition(suffix + os.sep)
+        if not found or not os.path.exists(archive + suffix):
+            continue
+        try:
+            return zipimport.zipimporter(archive + suffix).get_data(inner)
+        except (zipimport.ZipImportError, OSError):
+            return None
+    return None
+
+
+def read_source(filename: str) -> str:
+    """Read a Python source file as text, the way coverage.py reads it.
+
+    Line endings become ``\\n``, form feeds become spaces, the PEP 263
+    encoding is honoured (undecodable bytes are replaced), and the text ends
+    with a newline.  Files inside zip archives can be read too.  A file that
+    cannot be found raises :class:`NoSource`.
+    """
+    data: bytes | None = None
+    if os.path.exists(filename):
+        try:
+            with open(filename, "rb") as source_file:
+                data = source_file.read()
+        except OSError as err:
+            raise NoSource(f"No source for code: '{filename}': {err}") from err
+    else:
+        data = _zipped_bytes(filename)
+    if data is None:
+        raise NoSource(f"No source for code: '{filename}'.")
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\f", b" ")
+    encoding = tokenize.detect_encoding(iter(data.splitlines(True)).__next__)[0]
+    text = data.decode(encoding, "replace")
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return text
+
+
+def _code_objects(code: CodeType) -> Iterator[CodeType]:
+    """`code` and every code object nested in it, at any depth."""
+    pending = [code]
+    while pending:
+        current = pending.pop()
+        yield current
+        pending.extend(const for const in current.co_consts if isinstance(const, CodeType))
+
+
+def _bytecode_lines(text: str, filename: str) -> set[TLineNo]:
+    """Every line number the compiled bytecode of `text` refers to."""
+    code = compile(text, filename, "exec", dont_inherit=True)
+    lines: set[TLineNo] = set()
+    for obj in _code_objects(code):
+        # Deferred annotations (3.14+) are almost never run: not statements.
+        if obj.co_name == "__annotate__":
+            continue
+        lines.update(line for _, _, line in obj.co_lines() if line)
+    return lines
+
+
+def walk_statements(root: ast.AST) -> Iterator[ast.AST]:
+    """Yield `root` and all statement-level nodes under it, parents first.
+
+    ``except`` handlers and ``case`` clauses are yielded too; expressions
+    are not entered, as they cannot contain statements.
+    """
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(
+            child for child in ast.iter_child_nodes(node) if isinstance(child, _STATEMENT_HOLDERS)
+        )
+
+
+def _docstring_node(node: ast.AST) -> ast.Expr | None:
+    """The docstring expression of a module, class or function, if it has one."""
+    if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    if not node.body:
+        return None
+    first = node.body[0]
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return first
+    return None
+
+
+def _always_matches(case: ast.match_case) -> bool:
+    """Is this ``case`` irrefutable (``case _:``, ``case name:``), like an ``else``?"""
+    if case.guard is not None:
+        return False
+    pattern = case.pattern
+    while isinstance(pattern, ast.MatchOr):
+        pattern = pattern.patterns[-1]
+    while isinstance(pattern, ast.MatchAs) and pattern.pattern is not None:
+        pattern = pattern.pattern
+    return isinstance(pattern, ast.MatchAs) and pattern.pattern is None
+
+
+class PythonParser:
+    """Find the executable and the excluded lines of one Python source file.
+
+    Give the source as `text`, or give `filename` to read it from.  `exclude`
+    is one regex (several are joined with ``|``, see :func:`join_regex`);
+    lines it matches are excluded.  Call :meth:`parse_source`, then read
+    :attr:`statements` and :attr:`excluded`.
+    """
+
+    def __init__(
+        self,
+        text: str | None = None,
+        filename: str | None = None,
+        exclude: str | None = None,
+    ) -> None:
+        """Hold the source; nothing is analyzed until :meth:`parse_source`."""
+        if text is None and filename is None:
+            raise ValueError("PythonParser needs either text or filename")
+        self.filename = filename or "<code>"
+        self.text: str = text if text is not None else read_source(self.filename)
+        self.exclude = exclude
+
+        #: The parsed module, kept for the analyses built on this one
+        #: (possible arcs, code regions).
+        self.ast_root: ast.Module | None = None
+        #: Executable statements, at their first lines, without docstrings
+        #: and excluded lines.
+        self.statements: set[TLineNo] = set()
+        #: Excluded lines (first lines of statements, plus every line of an
+        #: excluded ``def`` or ``class``).
+        self.excluded: set[TLineNo] = set()
+        #: Line numbers found in the bytecode.
+        self.raw_statements: set[TLineNo] = set()
+        #: Lines the exclusion regex matched, before any widening.
+        self.raw_excluded: set[TLineNo] = set()
+        #: Every line of every docstring.
+        self.raw_docstrings: set[TLineNo] = set()
+        #: Each line of a multi-line statement -> the statement's first line.
+        self.multiline_map: dict[TLineNo, TLineNo] = {}
+
+    @property
+    def multiline(self) -> dict[TLineNo, TLineNo]:
+        """The multi-line map (an alias of :attr:`multiline_map`)."""
+        return self.multiline_map
+
+    def lines_matching(self, regex: str) -> set[TLineNo]:
+        """The lines where `regex` finds a match (``re.MULTILINE``).
+
+        A match that spans lines marks all of them.  Line numbers are mapped
+        through the multi-line map as it stands when this is called.
+        """
+        matches: set[TLineNo] = set()
+        text = self.text
+        offset = 0
+        line = 1
+        for match in re.finditer(regex, text, flags=re.MULTILINE):
+            start, end = match.span()
+            line += text.count("\n", offset, start)
+            offset = start
+            last = line + text.count("\n", start, end)
+            matches.update(self.multiline_map.get(n, n) for n in range(line, last + 1))
+        return matches
+
+    def parse_source(self) -> None:
+        """Analyze the source: fill in statements, excluded lines and the maps.
+
+        Raises :class:`NotPython` when the text is not valid Python.
+        """
+        try:
+            with warnings.catch_warnings():
+                # Reporting should not repeat the compiler's warnings about
+                # the user's code (invalid escapes and the like).
+                warnings.simplefilter("ignore")
+                self.ast_root = ast.parse(self.text)
+                self._analyze_text()
+        except (tokenize.TokenError, SyntaxError, ValueError) as err:
+            lineno = getattr(err, "lineno", None)
+            if lineno is None and len(err.args) > 1:
+                lineno = err.args[1][0]
+            raise NotPython(
+                f"Couldn't parse '{self.filename}' as Python source: "
+                f"{err.args[0]!r} at line {lineno}"
+            ) from err
+
+        ignored = self.excluded | self.raw_docstrings
+        self.statements = self.first_lines(self.raw_statements - ignored) - ignored
+
+    def _analyze_text(self) -> None:
+        """Tokenize and compile the text, and walk its tree."""
+        assert self.ast_root is not None
+        if self.exclude:
+            # Matched before the multi-line map exists: the block-widening
+            # below sees the raw matched lines, as coverage.py's does.
+            self.raw_excluded = self.lines_matching(self.exclude)
+        excluded = set(self.raw_excluded)
+        has_code = self._scan_tokens(excluded)
+        if has_code:
+            self.raw_statements = _bytecode_lines(self.text, self.filename)
+        excluded = self.first_lines(excluded)
+
+        for node in walk_statements(self.ast_root):
+            docstring = _docstring_node(node)
+            if docstring is not None:
+                self.raw_docstrings.update(
+                    range(docstring.lineno, cast(int, docstring.end_lineno) + 1)
+                )
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                # A pragma on a decorator or on the `def`/`class` line
+                # excludes the whole definition, every line of it.
+                start = min((deco.lineno for deco in node.decorator_list), default=node.lineno)
+                if not excluded.isdisjoint(range(start, node.lineno + 1)):
+                    excluded.update(range(start, cast(int, node.end_lineno) + 1))
+            elif isinstance(node, ast.match_case) and _always_matches(node):
+                # `case _:` whose body is all excluded goes too, like `else:`.
+                body = range(node.body[0].lineno, cast(int, node.body[-1].end_lineno) + 1)
+                in_body = self.raw_statements.intersection(body)
+                if in_body and in_body <= excluded:
+                    pattern = node.pattern
+                    excluded.update(range(pattern.lineno, pattern.end_lineno + 1))
+        self.excluded = excluded
+
+    def _scan_tokens(self, excluded: set[TLineNo]) -> bool:
+        """Walk the tokens: build the multi-line map and widen exclusions.
+
+        When an excluded line is part of a statement ending in a block-opening
+        colon, the whole indented block after it is excluded: the first line
+        of each of its statements is added to `excluded`.  Returns whether
+        the text has any code at all (not only comments and blank lines).
+        """
+        has_code = False
+        indent = 0
+        brackets = 0
+        # Block exclusion in progress, and the indent level it started at.
+        excluding = False
+        excluding_indent = 0
+        # The line the current logical line started on (0: between lines).
+        first_line = 0
+        tokens = tokenize.generate_tokens(io.StringIO(self.text).readline)
+        for kind, string, (start_line, _), (end_line, _), _ in tokens:
+            if kind == tokenize.INDENT:
+                indent += 1
+            elif kind == tokenize.DEDENT:
+                indent -= 1
+            elif kind == tokenize.NEWLINE:
+                if first_line and end_line != first_line:
+                    for line in range(first_line, end_line + 1):
+                        self.multiline_map[line] = first_line
+                first_line = 0
+            elif kind == tokenize.OP:
+                if string == ":" and brackets == 0:
+                    if not excluding and not excluded.isdisjoint(range(first_line, end_line + 1)):
+                        excluded.add(end_line)
+                        excluding = True
+                        excluding_indent = indent
+                elif string in _OPENING_BRACKETS:
+                    brackets += 1
+                elif string in _CLOSING_BRACKETS:
+                    brackets -= 1
+            if kind != tokenize.COMMENT and string.strip():
+                has_code = True
+                if not first_line:
+                    first_line = start_line
+                    if excluding and indent <= excluding_indent:
+                        excluding = False
+                    if excluding:
+                        excluded.add(end_line)
+        return has_code
+
+    def first_line(self, lineno: TLineNo) -> TLineNo:
+        """The first line of the statement `lineno` is part of.
+
+        Negative numbers (code object entries and exits in arcs) map to the
+        negated first line.
+        """
+        if lineno < 0:
+            return -self.multiline_map.get(-lineno, -lineno)
+        return self.multiline_map.get(lineno, lineno)
+
+    def first_lines(self, linenos: Iterable[TLineNo]) -> set[TLineNo]:
+        """Map each of `linenos` to the first line of its statement."""
+        multiline = self.multiline_map
+        return {
+            multiline.get(n, n) if n >= 0 else -multiline.get(-n, -n) for n in linenos
+        }
+
+    def translate_lines(self, lines: Iterable[TLineNo]) -> set[TLineNo]:
+        """Map measured line numbers to the first lines of their statements."""
+        return self.first_lines(lines)

@@ -1,0 +1,392 @@
+"""Coverage results: what ran and what did not, per file and in total.
+
+:class:`Analysis` joins the measured data of one file with the static
+analysis of its source (:class:`covcore.parser.PythonParser`): statements,
+excluded lines, executed and missing lines, and, for branch data, possible
+and executed arcs.  :class:`Numbers` holds the counts and percentages, and
+adds up across files for totals.  :func:`analyze` is the usual way in: it
+reads and parses a file (parsing is cached) and builds its Analysis.
+
+Numbers, percentages and the "missing" text equal coverage.py 7.17's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Protocol
+
+from covcore.exceptions import ConfigError
+from covcore.parser import PythonParser, join_regex, source_file_for
+from covcore.regions import CodeRegion, code_regions
+from covcore.types import TArc, TLineNo
+
+
+class CoverageDataLike(Protocol):
+    """What analysis needs from measured data (covcore.data.CoverageData has it)."""
+
+    def measured_files(self) -> set[str]:
+        """The names of the files with data."""
+
+    def lines(self, filename: str) -> Iterable[TLineNo] | None:
+        """The executed lines of `filename`, or None if it has no data."""
+
+    def arcs(self, filename: str) -> Iterable[TArc] | None:
+        """The executed arcs of `filename`, or None if there are none."""
+
+    def has_arcs(self) -> bool:
+        """Was branch (arc) data measured?"""
+
+
+def display_covered(percent: float, precision: int) -> str:
+    """Format a coverage percentage with `precision` decimals, no ``%`` sign.
+
+    Rounding never shows "0" unless nothing is covered, nor "100" unless
+    everything is: values near the ends show as e.g. "0.1" or "99.9".
+    A negative precision is a :class:`ConfigError`.
+    """
+    if precision < 0:
+        raise ConfigError(f"precision={precision} is invalid. Must not be negative.")
+    smallest = 1.0 / 10**precision
+    if 0 < percent < smallest:
+        percent = smallest
+    elif 100.0 - smallest < percent < 100:
+        percent = 100.0 - smallest
+    else:
+        percent = round(percent, precision)
+    return f"{percent:.{precision}f}"
+
+
+def _percent(numerator: int, denominator: int) -> float:
+    """100 * numerator / denominator, or 100.0 when there is nothing to count."""
+    if denominator > 0:
+        return (100.0 * numerator) / denominator
+    return 100.0
+
+
+@dataclasses.dataclass
+class Numbers:
+    """The counts for one file, one region, or a total of files.
+
+    `precision` is the number of decimals of the ``*_str`` percentages.
+    Branch counts are 0 for line data.
+    """
+
+    precision: int = 0
+    n_files: int = 0
+    n_statements: int = 0
+    n_excluded: int = 0
+    n_missing: int = 0
+    n_branches: int = 0
+    n_partial_branches: int = 0
+    n_missing_branches: int = 0
+
+    def with_precision(self, precision: int) -> Numbers:
+        """The same numbers, shown with `precision` decimals."""
+        return dataclasses.replace(self, precision=precision)
+
+    @property
+    def n_executed(self) -> int:
+        """Executed statements."""
+        return self.n_statements - self.n_missing
+
+    @property
+    def n_executed_branches(self) -> int:
+        """Executed branches."""
+        return self.n_branches - self.n_missing_branches
+
+    @property
+    def ratio_covered(self) -> tuple[int, int]:
+        """Covered and coverable items: statements and branches together."""
+        return (
+            self.n_executed + self.n_executed_branches,
+            self.n_statements + self.n_branches,
+        )
+
+    @property
+    def pc_covered(self) -> float:
+        """Percentage covered, statements and branches together (100.0 if empty)."""
+        return _percent(*self.ratio_covered)
+
+    @property
+    def pc_statements(self) -> float:
+        """Percentage of statements covered."""
+        return _percent(self.n_executed, self.n_statements)
+
+    @property
+    def pc_branches(self) -> float:
+        """Percentage of branches covered."""
+        return _percent(self.n_executed_branches, self.n_branches)
+
+    @property
+    def pc_covered_str(self) -> str:
+        """:attr:`pc_covered` for display (see :func:`display_covered`)."""
+        return display_covered(self.pc_covered, self.precision)
+
+    @property
+    def pc_statements_str(self) -> str:
+        """:attr:`pc_statements` for display."""
+        return display_covered(self.pc_statements, self.precision)
+
+    @property
+    def pc_branches_str(self) -> str:
+        """:attr:`pc_branches` for display."""
+        return display_covered(self.pc_branches, self.precision)
+
+    def __add__(self, other: Numbers) -> Numbers:
+        """The sum of two sets of counts, with this one's precision."""
+        return Numbers(
+            self.precision,
+            self.n_files + other.n_files,
+            self.n_statements + other.n_statements,
+            self.n_excluded + other.n_excluded,
+            self.n_missing + other.n_missing,
+            self.n_branches + other.n_branches,
+            self.n_partial_branches + other.n_partial_branches,
+            self.n_missing_branches + other.n_missing_branches,
+        )
+
+    def __radd__(self, other: int) -> Numbers:
+        """Allow ``sum(numbers)``: 0 + numbers is numbers."""
+        if other != 0:
+            return NotImplemented
+        return self
+
+
+def _nice_pair(first: TLineNo, last: TLineNo) -> str:
+    """``"5"`` for a single line, ``"5-9"`` for a range."""
+    return str(first) if first == last else f"{first}-{last}"
+
+
+def format_lines(
+    statements: Iterable[TLineNo],
+    lines: Iterable[TLineNo],
+    arcs: Iterable[tuple[TLineNo, list[TLineNo]]] | None = None,
+) -> str:
+    """Describe `lines` (a subset of `statements`) as ranges: ``"1-2, 5-11, 13"``.
+
+    A range runs over consecutive *statements*: lines that are not
+    statements (blanks, comments, excluded lines) do not break it.  `arcs`,
+    if given, are ``(line, [destinations])`` of missing branches; each is
+    shown as ``"line->dest"`` (``"line->exit"`` for negative destinations)
+    unless its line is one of `lines`.
+    """
+    wanted = set(lines)
+    items: list[tuple[TLineNo, str]] = []
+    start: TLineNo | None = None
+    end: TLineNo = 0
+    for stmt in sorted(statements):
+        if stmt in wanted:
+            if start is None:
+                start = stmt
+            end = stmt
+        elif start is not None:
+            items.append((start, _nice_pair(start, end)))
+            start = None
+    if start is not None:
+        items.append((start, _nice_pair(start, end)))
+    if arcs is not None:
+        for line, exits in sorted(arcs):
+            for dest in sorted(exits):
+                if line not in wanted and dest not in wanted:
+                    shown = str(dest) if dest > 0 else "exit"
+                    items.append((line, f"{line}->{shown}"))
+    return ", ".join(text for _, text in sorted(items))
+
+
+@dataclasses.dataclass
+class Analysis:
+    """The coverage results of one file.
+
+    Built by :func:`analyze` or :meth:`from_parser`.  `statements`,
+    `excluded` and `executed` are line numbers (first lines of statements);
+    :attr:`missing` and :attr:`numbers` are derived.  The branch fields are
+    empty for line data.  `regions` (functions and classes) and `num_lines`
+    (lines of source) serve the JSON report; `data` is where the results
+    came from, for reports that show contexts.
+    """
+
+    filename: str
+    statements: set[TLineNo]
+    excluded: set[TLineNo]
+    executed: set[TLineNo]
+    has_arcs: bool = False
+    arc_possibilities: set[TArc] = dataclasses.field(default_factory=set)
+    arcs_executed: set[TArc] = dataclasses.field(default_factory=set)
+    exit_counts: dict[TLineNo, int] = dataclasses.field(default_factory=dict)
+    no_branch: set[TLineNo] = dataclasses.field(default_factory=set)
+    precision: int = 0
+    regions: list[CodeRegion] = dataclasses.field(default_factory=list)
+    num_lines: int = 0
+    data: CoverageDataLike | None = dataclasses.field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.missing: set[TLineNo] = self.statements - self.executed
+        n_branches = n_partial = n_missing_branches = 0
+        if self.has_arcs:
+            n_branches = sum(count for count in self.exit_counts.values() if count > 1)
+            for line, dests in self.missing_branch_arcs().items():
+                n_missing_branches += len(dests)
+                if line not in self.missing:
+                    n_partial += len(dests)
+        self.numbers = Numbers(
+            precision=self.precision,
+            n_files=1,
+            n_statements=len(self.statements),
+            n_excluded=len(self.excluded),
+            n_missing=len(self.missing),
+            n_branches=n_branches,
+            n_partial_branches=n_partial,
+            n_missing_branches=n_missing_branches,
+        )
+
+    @classmethod
+    def from_parser(
+        cls,
+        data: CoverageDataLike,
+        filename: str,
+        parser: PythonParser,
+        precision: int = 0,
+    ) -> Analysis:
+        """Combine `data` measured for `filename` with its parsed source."""
+        executed = parser.translate_lines(data.lines(filename) or ()) & parser.statements
+        regions = code_regions(parser.ast_root) if parser.ast_root is not None else []
+        # Branch data: the arc analysis (possible arcs, exit counts, lines
+        # marked "no branch") plugs in here; until then branch data is
+        # reported with no branches.
+        return cls(
+            filename=filename,
+            statements=set(parser.statements),
+            excluded=set(parser.excluded),
+            executed=executed,
+            has_arcs=data.has_arcs(),
+            precision=precision,
+            regions=regions,
+            num_lines=len(parser.text.splitlines()),
+            data=data,
+        )
+
+    def missing_formatted(self, branches: bool = False) -> str:
+        """The missing lines as ranges, e.g. ``"1-3, 7"``.
+
+        With `branches` (and branch data), partial branches are added as
+        ``"5->7"``.
+        """
+        arcs = self.missing_branch_arcs().items() if branches and self.has_arcs else None
+        return format_lines(self.statements, self.missing, arcs=arcs)
+
+    def _branch_lines(self) -> set[TLineNo]:
+        """Lines with more than one possible exit."""
+        return {line for line, count in self.exit_counts.items() if count > 1}
+
+    def arcs_missing(self) -> list[TArc]:
+        """Possible arcs that did not run, sorted (not from "no branch" lines)."""
+        return sorted(
+            arc
+            for arc in self.arc_possibilities
+            if arc not in self.arcs_executed
+            and arc[0] not in self.no_branch
+            and arc[1] not in self.excluded
+        )
+
+    def missing_branch_arcs(self) -> dict[TLineNo, list[TLineNo]]:
+        """Branch line -> destinations not taken."""
+        branch_lines = self._branch_lines()
+        missing: dict[TLineNo, list[TLineNo]] = defaultdict(list)
+        for start, end in self.arcs_missing():
+            if start in branch_lines:
+                missing[start].append(end)
+        return missing
+
+    def executed_branch_arcs(self) -> dict[TLineNo, list[TLineNo]]:
+        """Branch line -> destinations taken (possible ones only)."""
+        branch_lines = self._branch_lines()
+        taken: dict[TLineNo, list[TLineNo]] = defaultdict(list)
+        for start, end in sorted(self.arcs_executed):
+            if (start, end) in self.arc_possibilities and start in branch_lines:
+                taken[start].append(end)
+        return taken
+
+    def narrowed(self, line_sets: list[set[TLineNo]]) -> list[Analysis]:
+        """One Analysis per set of lines, each counting only those lines.
+
+        An arc counts in a narrowed analysis when either end is in its lines.
+        Work is linear in the size of the file and of the sets together.
+        """
+        arcs_at: dict[TLineNo, list[TArc]] = defaultdict(list)
+        executed_at: dict[TLineNo, list[TArc]] = defaultdict(list)
+        if self.has_arcs:
+            for arcs, index in ((self.arc_possibilities, arcs_at), (self.arcs_executed, executed_at)):
+                for arc in arcs:
+                    index[arc[0]].append(arc)
+                    if arc[1] != arc[0]:
+                        index[arc[1]].append(arc)
+        results = []
+        for lines in line_sets:
+            possible: set[TArc] = set()
+            executed: set[TArc] = set()
+            if self.has_arcs:
+                for line in lines:
+                    possible.update(arcs_at.get(line, ()))
+                    executed.update(executed_at.get(line, ()))
+            results.append(
+                dataclasses.replace(
+                    self,
+                    statements=self.statements & lines,
+                    excluded=self.excluded & lines,
+                    executed=self.executed & lines,
+                    arc_possibilities=possible,
+                    arcs_executed=executed,
+                    exit_counts={k: v for k, v in self.exit_counts.items() if k in lines},
+                    no_branch=self.no_branch & lines,
+                    regions=[],
+                )
+            )
+        return results
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed(source: str, exclude: str | None, stamp: tuple[int, int] | None) -> PythonParser:
+    """Parse one source file (cached; `stamp` changes when the file does)."""
+    parser = PythonParser(filename=source, exclude=exclude)
+    parser.parse_source()
+    return parser
+
+
+def clear_parse_cache() -> None:
+    """Forget the files parsed so far."""
+    _parsed.cache_clear()
+
+
+def get_parser(filename: str, exclude_regexes: Iterable[str]) -> PythonParser:
+    """The parsed source of measured file `filename` (cached per file).
+
+    Raises NoSource when the source cannot be found, NotPython when it does
+    not parse.
+    """
+    source = source_file_for(filename)
+    try:
+        stat = os.stat(source)
+        stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = None
+    return _parsed(source, join_regex(exclude_regexes), stamp)
+
+
+def analyze(
+    data: CoverageDataLike,
+    filename: str,
+    exclude_regexes: list[str],
+    precision: int = 0,
+) -> Analysis:
+    """Analyze measured file `filename`: its source against `data`.
+
+    `exclude_regexes` are the ``exclude_lines`` regexes (see
+    :data:`covcore.parser.DEFAULT_EXCLUDE`).  Raises NoSource
+    ("No source for code: '<path>'.") when the source is missing and
+    NotPython when it does not parse.
+    """
+    return Analysis.from_parser(data, filename, get_parser(filename, exclude_regexes), precision)
