@@ -35,7 +35,9 @@ def _is_real_call(frame: FrameType, code: CodeType) -> bool:
     bytecode = code.co_code
     lasti = frame.f_lasti
     if 0 <= lasti < len(bytecode) - 1:
-        return bytecode[lasti + 1] & 3 == 0
+        # RESUME 0 starts the code; any other argument (or a frame resumed by
+        # throw(), which sits where it was suspended) is a resumption.
+        return bytecode[lasti + 1] == 0
     return True
 
 

@@ -77,8 +77,11 @@ is_real_call(PyFrameObject *frame, PyCodeObject *code)
         return 1;
     }
 #if PY_VERSION_HEX >= 0x030B0000
-    /* The frame is at a RESUME; its argument says why: 0 for the start of
-     * the code, non-zero after a yield or an await.
+    /* A started frame is at a RESUME whose argument says why: 0 for the
+     * start of the code, non-zero after a yield or an await.  A frame
+     * resumed by throw() is not at a RESUME but where it was suspended
+     * (3.12: a YIELD_VALUE whose argument is its non-zero stack depth; 3.11:
+     * a JUMP_BACKWARD_NO_INTERRUPT), which the same test counts as a resume.
      */
     int real = 1;
     PyObject *bytes = Cov_CodeBytes(code);     /* owned */
@@ -88,7 +91,7 @@ is_real_call(PyFrameObject *frame, PyCodeObject *code)
     }
     int lasti = Cov_FrameLasti(frame);
     if (lasti >= 0 && lasti + 1 < PyBytes_GET_SIZE(bytes)) {
-        real = (((unsigned char *)PyBytes_AS_STRING(bytes))[lasti + 1] & 3) == 0;
+        real = ((unsigned char *)PyBytes_AS_STRING(bytes))[lasti + 1] == 0;
     }
     Cov_CodeBytesDone(bytes);
     return real;

@@ -288,3 +288,21 @@ def test_tracers_implement_the_same_interface(core: str) -> None:
     for method in ("start", "stop", "activity", "reset_activity", "get_stats"):
         assert callable(getattr(tracer, method))
     assert tracer.activity() is False
+
+
+def test_throw_into_a_suspended_generator_is_a_resumption(core: str, make_file: Any) -> None:
+    path = make_file("mod.py", """\
+        def gen():
+            try:
+                yield 1
+            except KeyError:
+                yield 2
+
+        g = gen()
+        next(g)
+        g.throw(KeyError)
+        """)
+    data = measure(core, path, branch=True)
+    arcs = set(data.arcs(str(path)) or [])
+    assert (3, 4) in arcs
+    assert (-1, 4) not in arcs
