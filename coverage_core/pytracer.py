@@ -35,9 +35,9 @@ def _is_real_call(frame: FrameType, code: CodeType) -> bool:
     bytecode = code.co_code
     lasti = frame.f_lasti
     if 0 <= lasti < len(bytecode) - 1:
-        # RESUME 0 starts the code; any other argument (or a frame resumed by
-        # throw(), which sits where it was suspended) is a resumption.
-        return bytecode[lasti + 1] == 0
+        # Only RESUME 0 starts the code: another argument means a yield or an
+        # await continues, and a frame resumed by throw() is not at a RESUME.
+        return bytecode[lasti] == _RESUME and bytecode[lasti + 1] == 0
     return True
 
 

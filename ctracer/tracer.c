@@ -77,11 +77,13 @@ is_real_call(PyFrameObject *frame, PyCodeObject *code)
         return 1;
     }
 #if PY_VERSION_HEX >= 0x030B0000
-    /* A started frame is at a RESUME whose argument says why: 0 for the
-     * start of the code, non-zero after a yield or an await.  A frame
-     * resumed by throw() is not at a RESUME but where it was suspended
-     * (3.12: a YIELD_VALUE whose argument is its non-zero stack depth; 3.11:
-     * a JUMP_BACKWARD_NO_INTERRUPT), which the same test counts as a resume.
+    /* A frame that starts or continues normally is at a RESUME whose
+     * argument says why: 0 for the start of the code, non-zero after a
+     * yield or an await.  A frame resumed by throw() is not at a RESUME at
+     * all but where it was suspended (a YIELD_VALUE, or the loop of a
+     * `yield from` / `await`), so only "RESUME 0" is a real call.
+     * (coverage.py tests only the argument byte, and on 3.11 and 3.12 takes
+     * some throw() resumptions for calls; see docs/differences.md.)
      */
     int real = 1;
     PyObject *bytes = Cov_CodeBytes(code);     /* owned */
@@ -89,9 +91,10 @@ is_real_call(PyFrameObject *frame, PyCodeObject *code)
         PyErr_Clear();
         return 1;
     }
+    const unsigned char *ops = (const unsigned char *)PyBytes_AS_STRING(bytes);
     int lasti = Cov_FrameLasti(frame);
     if (lasti >= 0 && lasti + 1 < PyBytes_GET_SIZE(bytes)) {
-        real = ((unsigned char *)PyBytes_AS_STRING(bytes))[lasti + 1] == 0;
+        real = ops[lasti] == RESUME && ops[lasti + 1] == 0;
     }
     Cov_CodeBytesDone(bytes);
     return real;
