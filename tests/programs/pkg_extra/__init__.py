@@ -1,0 +1,1 @@
+"""Helper package for p107: only one of its modules is imported."""

@@ -1,0 +1,5 @@
+"""Imported by p107."""
+
+
+def used():
+    return "used"

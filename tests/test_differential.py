@@ -1,0 +1,521 @@
+"""Differential tests: covcore records what coverage.py's C tracer records.
+
+Every program in tests/programs is run in a subprocess under coverage.py (the
+oracle, always with its C tracer, ``COVERAGE_CORE=ctrace``) and under each
+covcore core available on this Python, in line mode and in branch mode.  The
+measured files must be the same, and for each file the executed lines and, in
+branch mode, the arcs.
+
+A program may start with header comments:
+
+* ``# requires: 3.11`` -- the program needs at least that Python; it is
+  skipped on older ones.
+* ``# uses: pkg_shapes pkg_other`` -- helper folders in tests/programs that are
+  copied next to the program, for multi-file measurement.
+
+Each run happens in its own temporary copy of the program, so data files never
+land in the tree.  The oracle runs once per (program, mode) and is shared by the
+cores.  Runs are started ahead of time in a small thread pool (one worker per
+CPU, or ``COVCORE_DIFF_JOBS``), in the order pytest will ask for them, so the
+module costs about (number of subprocesses / CPUs) x 0.15 s.
+
+``COVCORE_DIFF_SELFTEST=1`` checks the harness itself: the candidate is then
+coverage.py's own pure-Python tracer (``--timid``), labelled ``pytrace``, and
+every program must agree with coverage.py's C tracer.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Optional
+
+import coverage
+import pytest
+
+PROGRAMS_DIR = Path(__file__).parent / "programs"
+MODES = ("lines", "branch")
+SELFTEST = os.environ.get("COVCORE_DIFF_SELFTEST", "") not in ("", "0")
+#: Seconds one measured program may take before the run counts as hung.
+RUN_TIMEOUT = 60
+#: The name of this module's differential test function, for the prefetcher.
+TEST_NAME = "test_same_as_coverage"
+
+TArc = tuple[int, int]
+
+
+# ---------------------------------------------------------------------------
+# The programs
+
+
+@dataclasses.dataclass(frozen=True)
+class Program:
+    """One program of tests/programs and what its header comments ask for."""
+
+    path: Path
+    requires: tuple[int, int] = (3, 10)
+    uses: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    def skip_reason(self) -> Optional[str]:
+        """Why this program can't run on this Python, or None."""
+        if sys.version_info[:2] < self.requires:
+            return "requires Python {}.{}".format(*self.requires)
+        return None
+
+
+_HEADER_RE = re.compile(r"^#\s*(requires|uses):\s*(.+?)\s*$")
+
+
+def parse_program(path: Path) -> Program:
+    """Read the ``# requires:`` and ``# uses:`` headers of a program."""
+    requires = (3, 10)
+    uses: tuple[str, ...] = ()
+    for line in path.read_text(encoding="utf-8").splitlines()[:10]:
+        m = _HEADER_RE.match(line)
+        if not m:
+            continue
+        if m[1] == "requires":
+            major, minor = m[2].split(".")
+            requires = (int(major), int(minor))
+        else:
+            uses = tuple(m[2].replace(",", " ").split())
+    return Program(path, requires, uses)
+
+
+def all_programs() -> list[Program]:
+    """Every program, sorted by name."""
+    return [parse_program(p) for p in sorted(PROGRAMS_DIR.glob("p[0-9]*.py"))]
+
+
+PROGRAMS = all_programs()
+
+
+# ---------------------------------------------------------------------------
+# The cores under test
+
+
+def candidate_cores() -> tuple[list[str], Optional[str]]:
+    """The cores to compare with the oracle, and why there are none, if so."""
+    if SELFTEST:
+        return ["pytrace"], None
+    try:
+        from covcore.cores import available_cores
+
+        return list(available_cores()), None
+    except Exception as exc:  # any failure here must be shown, not skipped
+        return [], f"covcore.cores.available_cores() failed: {exc!r}"
+
+
+CORES, CORES_ERROR = candidate_cores()
+
+
+#: Where coverage.py's own two tracers disagree, so the self-test must fail.
+#: Program name -> (first Python version affected, why); branch mode only.
+#: On 3.11+ CPython reports a line event for the ``with`` line when an
+#: exception (or GeneratorExit) leaves the ``with`` body: the instruction is the
+#: handler's PUSH_EXC_INFO.  The C tracer records it (arcs body->with and
+#: with->handler); coverage.py 7.17's PyTracer skips line events at
+#: PUSH_EXC_INFO (a PyPy workaround) and records body->handler instead.
+#: covcore follows the C tracer, so these stay in the real differential run.
+_PUSH_EXC_INFO = "coverage.py's PyTracer skips the PUSH_EXC_INFO line event of `with`"
+SELFTEST_KNOWN_DIFFERENCES: dict[str, tuple[tuple[int, int], str]] = {
+    "p038_with_basic": ((3, 11), _PUSH_EXC_INFO),
+    "p039_with_suppress": ((3, 11), _PUSH_EXC_INFO),
+    "p041_contextmanager_decorator": ((3, 11), _PUSH_EXC_INFO),
+    "p042_with_parenthesized": ((3, 11), _PUSH_EXC_INFO),
+    "p064_async_with": ((3, 11), _PUSH_EXC_INFO),
+    "p128_exit_raises": ((3, 11), _PUSH_EXC_INFO),
+    "p137_yield_in_with": ((3, 12), _PUSH_EXC_INFO),
+}
+
+
+def _marks(prog: Program, mode: str) -> list[Any]:
+    """The skip or expected-failure marks of one (program, mode)."""
+    reason = prog.skip_reason()
+    if reason:
+        return [pytest.mark.skip(reason=reason)]
+    known = SELFTEST_KNOWN_DIFFERENCES.get(prog.name)
+    if SELFTEST and mode == "branch" and known and sys.version_info[:2] >= known[0]:
+        return [pytest.mark.xfail(strict=True, reason=known[1])]
+    return []
+
+
+def _params() -> Iterator[Any]:
+    """(program, mode, core) for every test, in the order they run."""
+    cores = CORES or ["no-core"]
+    for prog in PROGRAMS:
+        for mode in MODES:
+            for core in cores:
+                yield pytest.param(
+                    prog, mode, core, id=f"{prog.name}-{mode}-{core}",
+                    marks=_marks(prog, mode),
+                )
+
+
+# ---------------------------------------------------------------------------
+# Running the programs
+
+
+@dataclasses.dataclass
+class Measured:
+    """What one measured run produced, with file names made relative."""
+
+    tool: str
+    returncode: int
+    stdout: str
+    stderr: str
+    #: Relative file name -> sorted executed lines.
+    lines: dict[str, list[int]]
+    #: Relative file name -> sorted arcs; empty in line mode.
+    arcs: dict[str, list[TArc]]
+    #: Why the data could not be read, or None.
+    error: Optional[str] = None
+
+    def output_tail(self, n: int = 15) -> str:
+        """The last lines of stderr, to explain a failed run."""
+        tail = self.stderr.strip().splitlines()[-n:]
+        return "\n".join("    " + line for line in tail) or "    (no stderr)"
+
+
+def subprocess_env(oracle: bool, core: str) -> dict[str, str]:
+    """The environment for one measured run: no stray COVERAGE_/COVCORE_ settings."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("COVERAGE_", "COVCORE_"))
+    }
+    env["PYTHONHASHSEED"] = "0"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if oracle:
+        # On 3.12+ coverage.py may choose sys.monitoring; we compare with its C tracer.
+        env["COVERAGE_CORE"] = "ctrace"
+    elif SELFTEST:
+        env["COVERAGE_CORE"] = core
+    return env
+
+
+def prepare_workdir(prog: Program, workdir: Path) -> Path:
+    """Copy the program (and the helper folders it uses) into an empty folder."""
+    workdir.mkdir(parents=True)
+    shutil.copy2(prog.path, workdir / prog.path.name)
+    for pkg in prog.uses:
+        shutil.copytree(
+            PROGRAMS_DIR / pkg,
+            workdir / pkg,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+    return Path(os.path.realpath(workdir))
+
+
+def command(prog: Program, mode: str, core: Optional[str], workdir: Path) -> list[str]:
+    """The command line of one run; core None means the oracle."""
+    branch = ["--branch"] if mode == "branch" else []
+    if core is None or SELFTEST:
+        data_file = workdir / ".coverage"
+        timid = ["--timid"] if core is not None else []
+        return [
+            sys.executable, "-m", "coverage", "run", *timid, *branch,
+            f"--data-file={data_file}", f"--source={workdir}", prog.path.name,
+        ]  # fmt: skip
+    data_file = workdir / ".covcore"
+    return [
+        sys.executable, "-m", "covcore", "run", "--core", core, *branch,
+        f"--data-file={data_file}", f"--source={workdir}", prog.path.name,
+    ]  # fmt: skip
+
+
+def run_measured(
+    prog: Program, mode: str, core: Optional[str], workdir: Path
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """Run one program under coverage.py (core None) or covcore, in a fresh copy."""
+    workdir = prepare_workdir(prog, workdir)
+    cmd = command(prog, mode, core, workdir)
+    try:
+        proc = subprocess.run(
+            cmd,
+            cwd=workdir,
+            env=subprocess_env(core is None, core or "ctrace"),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as exc:
+        err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+        proc = subprocess.CompletedProcess(
+            cmd, -1, "", f"{err}\n(timed out after {RUN_TIMEOUT}s: {' '.join(cmd)})"
+        )
+    return workdir, proc
+
+
+def _relative(filename: str, workdir: Path) -> str:
+    """A measured file name relative to the run's folder (absolute if outside it)."""
+    real = Path(os.path.realpath(filename))
+    try:
+        return real.relative_to(workdir).as_posix()
+    except ValueError:
+        return filename
+
+
+def read_measured(
+    tool: str, workdir: Path, proc: subprocess.CompletedProcess[str], data_file: Path,
+    use_covcore: bool,
+) -> Measured:
+    """Read a run's data file with coverage.py's or covcore's CoverageData."""
+    result = Measured(tool, proc.returncode, proc.stdout, proc.stderr, {}, {})
+    if not data_file.exists():
+        result.error = f"{tool} wrote no data file ({data_file.name})"
+        return result
+    try:
+        if use_covcore:
+            import covcore
+
+            data: Any = covcore.CoverageData(str(data_file))
+        else:
+            data = coverage.CoverageData(str(data_file))
+        data.read()
+        try:
+            for fname in data.measured_files():
+                rel = _relative(fname, workdir)
+                result.lines[rel] = sorted(data.lines(fname) or [])
+                arcs = data.arcs(fname)
+                if arcs is not None:
+                    result.arcs[rel] = sorted(tuple(a) for a in arcs)
+        finally:
+            close = getattr(data, "close", None)
+            if close is not None:
+                close()
+    except Exception as exc:
+        result.error = f"{tool}'s data file could not be read: {exc!r}"
+    return result
+
+
+class DiffRunner:
+    """Runs the oracle and the candidates, ahead of time, in a thread pool.
+
+    Subprocesses run in worker threads; data files are read in the test's
+    thread.  Oracle results are parsed once and shared by all the cores.
+    """
+
+    def __init__(self, base: Path, jobs: int) -> None:
+        self.base = base
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+        self.lock = threading.Lock()
+        self.futures: dict[tuple[str, str, Optional[str]], concurrent.futures.Future[Any]] = {}
+        self.programs: dict[tuple[str, str, Optional[str]], Program] = {}
+        self.parsed: dict[tuple[str, str], Measured] = {}
+
+    def submit(self, prog: Program, mode: str, core: Optional[str]) -> None:
+        """Start one run unless it has been started already."""
+        key = (prog.name, mode, core)
+        with self.lock:
+            if key in self.futures:
+                return
+            workdir = self.base / f"{prog.name}-{mode}-{core or 'oracle'}"
+            self.futures[key] = self.pool.submit(run_measured, prog, mode, core, workdir)
+
+    def plan(self, items: Sequence[pytest.Item]) -> None:
+        """Start every run that the selected tests will need, in their order."""
+        for item in items:
+            callspec = getattr(item, "callspec", None)
+            if getattr(item, "originalname", None) != TEST_NAME or callspec is None:
+                continue
+            if getattr(item, "path", None) != Path(__file__):
+                continue
+            prog = callspec.params["program"]
+            if prog.skip_reason() or callspec.params["core"] not in CORES:
+                continue
+            self.submit(prog, callspec.params["mode"], None)
+            self.submit(prog, callspec.params["mode"], callspec.params["core"])
+
+    def _result(self, prog: Program, mode: str, core: Optional[str]) -> Measured:
+        self.submit(prog, mode, core)
+        workdir, proc = self.futures[(prog.name, mode, core)].result()
+        if core is None:
+            return read_measured("coverage.py", workdir, proc, workdir / ".coverage", False)
+        tool = f"coverage.py --timid ({core})" if SELFTEST else f"covcore ({core})"
+        data_file = workdir / (".coverage" if SELFTEST else ".covcore")
+        return read_measured(tool, workdir, proc, data_file, not SELFTEST)
+
+    def oracle(self, prog: Program, mode: str) -> Measured:
+        """coverage.py's result for (program, mode), computed once."""
+        key = (prog.name, mode)
+        if key not in self.parsed:
+            self.parsed[key] = self._result(prog, mode, None)
+        return self.parsed[key]
+
+    def candidate(self, prog: Program, mode: str, core: str) -> Measured:
+        """A covcore core's result for (program, mode)."""
+        return self._result(prog, mode, core)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def diff_runner(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DiffRunner]:
+    jobs = int(os.environ.get("COVCORE_DIFF_JOBS", "0")) or os.cpu_count() or 2
+    runner = DiffRunner(tmp_path_factory.mktemp("differential"), jobs)
+    runner.plan(request.session.items)
+    try:
+        yield runner
+    finally:
+        runner.close()
+
+
+# ---------------------------------------------------------------------------
+# Comparing
+
+
+def _source_line(prog: Program, workdir_rel: str, lineno: int) -> str:
+    """The text of a line of a measured file, for failure messages."""
+    path = PROGRAMS_DIR / workdir_rel
+    if lineno <= 0:
+        return ""
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()[lineno - 1]
+    except (OSError, IndexError):
+        return ""
+    return text.strip()[:60]
+
+
+def _describe(prog: Program, fname: str, item: Any) -> str:
+    """One line or arc, with its source text."""
+    if isinstance(item, tuple):
+        a, b = item
+        return f"{a}->{b}    [{_source_line(prog, fname, abs(a))!r} -> {_source_line(prog, fname, abs(b))!r}]"
+    return f"{item}    [{_source_line(prog, fname, item)!r}]"
+
+
+def symmetric_difference(
+    prog: Program, what: str, fname: str, oracle: Sequence[Any], ours: Sequence[Any],
+    ours_label: str,
+) -> Optional[str]:
+    """A readable account of how two sorted lists differ, or None if equal."""
+    if list(oracle) == list(ours):
+        return None
+    only_cov = sorted(set(oracle) - set(ours))
+    only_ours = sorted(set(ours) - set(oracle))
+    out = [f"{what} differ in {fname}:"]
+    out.append(f"  only in coverage.py ({len(only_cov)}):")
+    out.extend(f"      {_describe(prog, fname, x)}" for x in only_cov)
+    out.append(f"  only in {ours_label} ({len(only_ours)}):")
+    out.extend(f"      {_describe(prog, fname, x)}" for x in only_ours)
+    if not only_cov and not only_ours:
+        out.append("  (same items, but duplicated or unsorted)")
+    return "\n".join(out)
+
+
+def compare(prog: Program, mode: str, oracle: Measured, ours: Measured) -> list[str]:
+    """Every difference between the oracle's result and ours."""
+    problems = []
+    if oracle.returncode != ours.returncode:
+        problems.append(
+            f"exit codes differ: coverage.py {oracle.returncode}, {ours.tool} {ours.returncode}\n"
+            f"  {ours.tool} stderr:\n{ours.output_tail()}"
+        )
+    files_cov, files_ours = set(oracle.lines), set(ours.lines)
+    if files_cov != files_ours:
+        problems.append(
+            "measured files differ:\n"
+            f"  only in coverage.py: {sorted(files_cov - files_ours)}\n"
+            f"  only in {ours.tool}: {sorted(files_ours - files_cov)}"
+        )
+    for fname in sorted(files_cov & files_ours):
+        diff = symmetric_difference(
+            prog, "lines", fname, oracle.lines[fname], ours.lines[fname], ours.tool
+        )
+        if diff:
+            problems.append(diff)
+        if mode == "branch":
+            diff = symmetric_difference(
+                prog, "arcs", fname, oracle.arcs.get(fname, []),
+                ours.arcs.get(fname, []), ours.tool,
+            )
+            if diff:
+                problems.append(diff)
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# The tests
+
+
+@pytest.mark.parametrize("program, mode, core", list(_params()))
+def test_same_as_coverage(
+    diff_runner: DiffRunner, program: Program, mode: str, core: str
+) -> None:
+    """covcore's core records the same files, lines and arcs as coverage.py."""
+    if CORES_ERROR:
+        pytest.fail(CORES_ERROR, pytrace=False)
+    oracle = diff_runner.oracle(program, mode)
+    if oracle.error:
+        pytest.fail(
+            f"the oracle failed on {program.name} ({mode}): {oracle.error}\n"
+            f"{oracle.output_tail()}",
+            pytrace=False,
+        )
+    ours = diff_runner.candidate(program, mode, core)
+    if ours.error:
+        pytest.fail(f"{ours.error}\n  stderr:\n{ours.output_tail()}", pytrace=False)
+    problems = compare(program, mode, oracle, ours)
+    if problems:
+        pytest.fail(
+            f"{program.name} ({mode} mode): {ours.tool} differs from coverage.py\n"
+            + "\n".join(problems),
+            pytrace=False,
+        )
+
+
+def test_enough_programs() -> None:
+    """The suite holds at least 100 programs, with unique number prefixes."""
+    assert len(PROGRAMS) >= 100
+    numbers = [p.name.split("_")[0] for p in PROGRAMS]
+    assert len(numbers) == len(set(numbers)), "two programs share a number"
+
+
+def test_program_helpers_exist() -> None:
+    """Every ``# uses:`` header names a helper folder that exists."""
+    missing = [
+        (p.name, pkg) for p in PROGRAMS for pkg in p.uses if not (PROGRAMS_DIR / pkg).is_dir()
+    ]
+    assert not missing
+
+
+def test_oracle_uses_c_tracer(tmp_path: Path) -> None:
+    """The oracle is coverage.py's C tracer, never sys.monitoring or the Python tracer."""
+    (tmp_path / "tiny.py").write_text("x = 1\n", encoding="utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable, "-m", "coverage", "run", "--debug=sys",
+            f"--data-file={tmp_path / '.coverage'}", "tiny.py",
+        ],  # fmt: skip
+        cwd=tmp_path,
+        env=subprocess_env(True, "ctrace"),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    cores = re.findall(r"^\s*core: (\S+)", proc.stdout + proc.stderr, re.MULTILINE)
+    assert cores == ["CTracer"]
+
+
+def test_cores_are_available() -> None:
+    """covcore says which cores it has, and the pure-Python core is always one."""
+    assert CORES_ERROR is None, CORES_ERROR
+    assert "pytrace" in CORES
