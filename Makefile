@@ -41,7 +41,8 @@ test-all:  ## Run the test suite on every supported Python ($(PYTHONS)).
 	done
 
 lint: $(VENV)/.installed-test  ## Type-check the package and build the C extension with -Werror.
-	$(VPY) -m mypy --strict coverage_core
+	# The package is checked as installed (covcore), from outside the tree.
+	cd /tmp && $(abspath $(VPY)) -m mypy --strict -p covcore
 	rm -rf build/lint && COVCORE_DEBUG_BUILD=1 COVCORE_REQUIRE_EXTENSION=1 $(VPY) setup.py -q build_ext --build-temp build/lint/tmp --build-lib build/lint/lib
 
 clean:  ## Remove build products, virtualenvs and data files.

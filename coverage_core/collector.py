@@ -65,7 +65,7 @@ class Collector:
     def stop(self) -> None:
         """Stop measuring, in every thread."""
         self.started = False
-        threading.settrace(None)  # type: ignore[arg-type]
+        threading.settrace(None)  # type: ignore[arg-type,unused-ignore]
         with self._lock:
             tracers, self.tracers = self.tracers, []
         for tracer in tracers:

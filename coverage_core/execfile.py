@@ -105,7 +105,7 @@ class ProgramRunner:
             main.__loader__ = self.spec.loader
             main.__package__ = self.spec.parent
             if self.spec.cached:
-                main.__cached__ = self.spec.cached
+                main.__dict__["__cached__"] = self.spec.cached
         else:
             main.__spec__ = None
             main.__loader__ = importlib.machinery.SourceFileLoader("__main__", self.filename)
