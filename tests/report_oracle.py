@@ -11,6 +11,7 @@ import io
 import json
 import os
 import warnings
+import weakref
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Optional
@@ -84,6 +85,9 @@ def make_coverage(
     cov.set_option("report:precision", precision)
     data = cov.get_data()
     data.add_lines({name: sorted(lines) for name, lines in executed.items()})
+    # The in-memory database is closed only on request: close it when the
+    # Coverage object goes, or Python 3.13 warns about an unclosed database.
+    weakref.finalize(cov, data.close, True)
     return cov
 
 
