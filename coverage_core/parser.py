@@ -247,9 +247,13 @@ class PythonParser:
                 # Reporting should not repeat the compiler's warnings about
                 # the user's code (invalid escapes and the like).
                 warnings.simplefilter("ignore")
-                self.ast_root = ast.parse(self.text)
+                try:
+                    self.ast_root = ast.parse(self.text)
+                except ValueError as err:
+                    # Null bytes, before Python 3.11.4 or so.
+                    raise SyntaxError(str(err)) from err
                 self._analyze_text()
-        except (tokenize.TokenError, SyntaxError, ValueError) as err:
+        except (tokenize.TokenError, SyntaxError) as err:
             lineno = getattr(err, "lineno", None)
             if lineno is None and len(err.args) > 1:
                 lineno = err.args[1][0]

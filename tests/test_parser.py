@@ -620,6 +620,12 @@ def test_not_python_has_one_clear_message() -> None:
         PythonParser(text="def (\n", filename="x.py").parse_source()
 
 
+def test_null_bytes_are_not_python() -> None:
+    # coverage.py 7.16 on Python 3.10 lets a ValueError escape here.
+    with pytest.raises(NotPython, match="^Couldn't parse 'n.py' as Python source: 'source code"):
+        PythonParser(text="x = 1\n\0\n", filename="n.py").parse_source()
+
+
 def test_compiler_warnings_are_not_repeated() -> None:
     # An invalid escape is a SyntaxWarning (3.12+) or DeprecationWarning;
     # with filterwarnings=error it would fail this test if it escaped.
