@@ -89,7 +89,8 @@ def read_source(filename: str) -> str:
     Line endings become ``\\n``, form feeds become spaces, the PEP 263
     encoding is honoured (undecodable bytes are replaced), and the text ends
     with a newline.  Files inside zip archives can be read too.  A file that
-    cannot be found raises :class:`NoSource`.
+    cannot be found raises :class:`NoSource`; one whose encoding cannot be
+    determined raises :class:`NotPython`.
     """
     data: bytes | None = None
     if os.path.exists(filename):
@@ -103,7 +104,11 @@ def read_source(filename: str) -> str:
     if data is None:
         raise NoSource(f"No source for code: '{filename}'.")
     data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\f", b" ")
-    encoding = tokenize.detect_encoding(iter(data.splitlines(True)).__next__)[0]
+    try:
+        encoding = tokenize.detect_encoding(iter(data.splitlines(True)).__next__)[0]
+    except SyntaxError as err:
+        # A bad coding cookie, or non-UTF-8 bytes without one.
+        raise NotPython(f"Couldn't parse '{filename}' as Python source: {err.args[0]!r}") from err
     text = data.decode(encoding, "replace")
     if text and not text.endswith("\n"):
         text += "\n"
