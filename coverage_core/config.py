@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
 from covcore.exceptions import ConfigError
+from covcore.parser import DEFAULT_EXCLUDE
 
-DEFAULT_EXCLUDE = [r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)"]
 DEFAULT_DATA_FILE = ".covcore"
 
 
