@@ -233,7 +233,7 @@ def test_report_shows_missing_ranges_and_total(core: str, tmp_path: Path, make_f
             return a + b
 
         used()
-        if False:
+        if len(__name__) > 100:
             print("no")
         """)
     assert run_covcore(["run", "--core", core, "prog.py"], cwd=tmp_path).returncode == 0
