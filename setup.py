@@ -11,7 +11,9 @@ import sys
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-C_SOURCES = ["ctracer/module.c", "ctracer/tracer.c", "ctracer/lineset.c"]
+C_SOURCES = [
+    "ctracer/module.c", "ctracer/tracer.c", "ctracer/sysmon.c", "ctracer/lineset.c", "ctracer/decide.c",
+]
 
 BANNER = """
 **********************************************************************
@@ -57,7 +59,8 @@ if not _flag("COVCORE_NO_EXTENSION"):
             "covcore._ctracer",
             sources=C_SOURCES,
             depends=[
-                "ctracer/util.h", "ctracer/tracer.h", "ctracer/lineset.h", "ctracer/stats.h",
+                "ctracer/util.h", "ctracer/tracer.h", "ctracer/sysmon.h", "ctracer/lineset.h",
+                "ctracer/decide.h", "ctracer/stats.h",
             ],
             extra_compile_args=["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
             + (["-Werror", "-O0", "-g"] if _flag("COVCORE_DEBUG_BUILD") else []),

@@ -1,7 +1,8 @@
-"""The collector: one tracer per thread, all filling one shared data dict.
+"""The collector: tracers filling one shared data dict.
 
-The collector starts a tracer in the thread that calls start(), and asks
-``threading`` to start one in every thread created afterwards.  All the
+For the settrace cores, the collector starts a tracer in the thread that
+calls start(), and asks ``threading`` to start one in every thread created
+afterwards.  The sys.monitoring core needs one tracer for all threads.  All the
 tracers share the measured-data dict and the file-decision cache, so the
 data of every thread is merged as it is collected.
 """
@@ -24,8 +25,11 @@ class Collector:
         tracer_class: Callable[[], Tracer],
         should_trace: TShouldTrace,
         branch: bool,
+        all_threads: bool = False,
     ) -> None:
         self.tracer_class = tracer_class
+        #: One tracer measures every thread (sys.monitoring), so no per-thread start.
+        self.all_threads = all_threads
         self.should_trace = should_trace
         self.branch = branch
         self.data: TTraceData = {}
@@ -58,14 +62,16 @@ class Collector:
     def start(self) -> None:
         """Start measuring this thread and the threads started from now on."""
         self.started = True
-        threading.settrace(self._thread_start_trace)
+        if not self.all_threads:
+            threading.settrace(self._thread_start_trace)
         tracer = self._new_tracer()
         tracer.start()
 
     def stop(self) -> None:
         """Stop measuring, in every thread."""
         self.started = False
-        threading.settrace(None)  # type: ignore[arg-type,unused-ignore]
+        if not self.all_threads:
+            threading.settrace(None)  # type: ignore[arg-type,unused-ignore]
         with self._lock:
             tracers, self.tracers = self.tracers, []
         for tracer in tracers:

@@ -125,7 +125,9 @@ class Coverage:
         if self._collector is None:
             c = self.config
             self._selector = FileSelector(c.source, c.include, c.omit)
-            self._collector = Collector(choice.tracer_class(), self._selector.should_trace, c.branch)
+            self._collector = Collector(
+                choice.tracer_class(), self._selector.should_trace, c.branch, all_threads=choice.all_threads,
+            )
         self._collector.start()
         self._started = True
         if self.auto_data and not self._atexit_registered:

@@ -1,7 +1,10 @@
 """Which tracer core runs: the one place that decides, and says why.
 
 Cores by name:
-  ``ctrace``  the C settrace core (covcore._ctracer.CTracer)
+  ``sysmon``  the C sys.monitoring core (covcore._ctracer.SysMon), Python 3.12+;
+              the default there
+  ``ctrace``  the C settrace core (covcore._ctracer.CTracer); the default
+              before 3.12
   ``pytrace`` the pure-Python settrace core (covcore.pytracer.PyTracer)
 
 No other module imports the C extension.
@@ -17,7 +20,7 @@ from typing import Callable, Optional
 from covcore.exceptions import CoreUnavailable
 from covcore.types import Tracer
 
-CORE_NAMES = ("ctrace", "pytrace")
+CORE_NAMES = ("sysmon", "ctrace", "pytrace")
 
 try:
     from covcore import _ctracer
@@ -32,9 +35,20 @@ def ctracer_path() -> Optional[str]:
     return getattr(_ctracer, "__file__", None) if _ctracer is not None else None
 
 
+def _unavailable_reason(name: str) -> Optional[str]:
+    """Why core `name` can't run here, or None if it can."""
+    if name == "pytrace":
+        return None
+    if _ctracer is None:
+        return f"covcore's C extension is not available: {CTRACER_ERROR}"
+    if name == "sysmon" and not hasattr(_ctracer, "SysMon"):
+        return "it needs Python 3.12 or later (sys.monitoring)"
+    return None
+
+
 def available_cores() -> list[str]:
     """The names of the cores that can run on this Python, with this build."""
-    return [name for name in CORE_NAMES if name != "ctrace" or _ctracer is not None]
+    return [name for name in CORE_NAMES if _unavailable_reason(name) is None]
 
 
 @dataclass(frozen=True)
@@ -46,8 +60,16 @@ class CoreChoice:
     #: A warning to show once (the C core was wanted by default but is missing).
     warning: Optional[str] = None
 
+    @property
+    def all_threads(self) -> bool:
+        """Does one tracer measure every thread (rather than one per thread)?"""
+        return self.name == "sysmon"
+
     def tracer_class(self) -> Callable[[], Tracer]:
-        """The class whose instances trace one thread each."""
+        """The class of the tracers: one per thread, or one for all (all_threads)."""
+        if self.name == "sysmon":
+            assert _ctracer is not None
+            return _ctracer.SysMon
         if self.name == "ctrace":
             assert _ctracer is not None
             return _ctracer.CTracer
@@ -76,14 +98,16 @@ def choose_core(requested: Optional[str], timid: bool = False, origin: str = "")
                 f"Unknown core {requested!r} (from {origin or 'the command line'}): "
                 f"choose one of {', '.join(CORE_NAMES)}"
             )
-        if requested == "ctrace" and _ctracer is None:
+        why_not = _unavailable_reason(requested)
+        if why_not is not None:
             raise CoreUnavailable(
-                f"The ctrace core was requested (by {origin or 'the command line'}) "
-                f"but covcore's C extension is not available: {CTRACER_ERROR}"
+                f"The {requested} core was requested (by {origin or 'the command line'}) but {why_not}"
             )
         return CoreChoice(requested, f"requested by {origin or 'the command line'}")
+    if _unavailable_reason("sysmon") is None:
+        return CoreChoice("sysmon", "the default on Python 3.12+: the C extension is available")
     if _ctracer is not None:
-        return CoreChoice("ctrace", "the default: the C extension is available")
+        return CoreChoice("ctrace", "the default before Python 3.12: the C extension is available")
     return CoreChoice(
         "pytrace",
         "the C extension is not available, so the Python tracer is used",

@@ -8,6 +8,7 @@
  */
 
 #include "tracer.h"
+#include "decide.h"
 #include <structmember.h>
 
 static PyObject *str_f_trace;           /* "f_trace" */
@@ -174,33 +175,6 @@ clear_stack(CTracer *self)
     }
 }
 
-/* The LineSet to record a measured file into (borrowed from self->data),
- * created on first use.  NULL with an exception set on failure.
- */
-static LineSet *
-file_data_for(CTracer *self, PyObject *tracename)
-{
-    PyObject *file_data = PyDict_GetItemWithError(self->data, tracename);   /* borrowed */
-    if (file_data == NULL && !PyErr_Occurred()) {
-        LineSet *fresh = LineSet_New(self->trace_arcs);     /* owned */
-        if (fresh == NULL) {
-            return NULL;
-        }
-        int rc = PyDict_SetItem(self->data, tracename, (PyObject *)fresh);
-        Py_DECREF(fresh);       /* the dict holds it now */
-        if (rc < 0) {
-            return NULL;
-        }
-        STATS(self->stats.new_files++);
-        return fresh;
-    }
-    if (file_data != NULL && !PyObject_TypeCheck(file_data, &LineSetType)) {
-        PyErr_SetString(PyExc_TypeError, "CTracer.data values must be LineSets");
-        return NULL;
-    }
-    return (LineSet *)file_data;
-}
-
 /*
  * Event handlers.
  */
@@ -208,46 +182,24 @@ file_data_for(CTracer *self, PyObject *tracename)
 static int
 handle_call(CTracer *self, PyFrameObject *frame)
 {
-    int ret = RET_ERROR;
-    PyObject *disposition = NULL;   /* owned */
     PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed, see util.h */
-    PyObject *filename = code->co_filename;         /* borrowed from code */
     LineSet *file_data = NULL;      /* borrowed from self->data */
+    int cache_hit = 0;
 
     STATS(self->stats.calls++);
     if (push_entry(self) < 0) {
-        goto error;
+        return RET_ERROR;
     }
+    DecideContext ctx = {
+        self->should_trace, self->should_trace_cache, self->data, self->trace_arcs,
+    };
+    if (Decide_FileData(&ctx, code->co_filename, (PyObject *)frame, &file_data, &cache_hit) < 0) {
+        return RET_ERROR;
+    }
+    STATS(cache_hit ? self->stats.cache_hits++ : self->stats.files++);
+
     FrameEntry *entry = &self->stack[self->depth];
-
-    disposition = PyDict_GetItemWithError(self->should_trace_cache, filename);
-    if (disposition != NULL) {
-        Py_INCREF(disposition);
-        STATS(self->stats.cache_hits++);
-    }
-    else {
-        if (PyErr_Occurred()) {
-            goto error;
-        }
-        STATS(self->stats.files++);
-        disposition = PyObject_CallFunctionObjArgs(self->should_trace, filename, frame, NULL);
-        if (disposition == NULL) {
-            /* A failure in the file decision must not break the program
-             * being measured: report it, and leave the file unmeasured.
-             */
-            PyErr_WriteUnraisable(self->should_trace);
-            disposition = Py_NewRef(Py_None);
-        }
-        if (PyDict_SetItem(self->should_trace_cache, filename, disposition) < 0) {
-            goto error;
-        }
-    }
-
-    if (disposition != Py_None) {
-        file_data = file_data_for(self, disposition);
-        if (file_data == NULL) {
-            goto error;
-        }
+    if (file_data != NULL) {
         Py_INCREF(file_data);
         entry->file_data = file_data;
         entry->last_line = is_real_call(frame, code)
@@ -255,15 +207,9 @@ handle_call(CTracer *self, PyFrameObject *frame)
             : PyFrame_GetLineNumber(frame);
     }
     else if (suppress_line_events(frame) < 0) {
-        goto error;
+        return RET_ERROR;
     }
-    if (set_frame_trace(frame, (PyObject *)self) < 0) {
-        goto error;
-    }
-    ret = RET_OK;
-error:
-    Py_XDECREF(disposition);
-    return ret;
+    return set_frame_trace(frame, (PyObject *)self);
 }
 
 static inline int

@@ -16,6 +16,10 @@ import pytest
 
 import covcore
 from conftest import run_covcore
+from covcore import cores
+
+#: The core covcore picks when none is asked for: sysmon on 3.12+, else ctrace.
+DEFAULT_CORE = "sysmon" if sys.version_info >= (3, 12) else "ctrace"
 
 
 def _lines(tmp_path: Path, filename: str, data_file: str = ".covcore") -> list[int]:
@@ -219,7 +223,7 @@ def test_core_from_environment_and_config(tmp_path: Path, make_file: Any) -> Non
     run_covcore(["run", "prog.py"], cwd=tmp_path)
     data = covcore.CoverageData(str(tmp_path / ".covcore"))
     data.read()
-    assert data.meta()["core"] == "ctrace"
+    assert data.meta()["core"] == DEFAULT_CORE
 
 
 def test_report_shows_missing_ranges_and_total(core: str, tmp_path: Path, make_file: Any) -> None:
@@ -291,8 +295,8 @@ def test_a_new_run_replaces_old_data_unless_appending(tmp_path: Path, make_file:
 def test_debug_sys_and_version(tmp_path: Path) -> None:
     result = run_covcore(["debug", "sys"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "available cores: ctrace, pytrace" in result.stdout
-    assert "chosen core: ctrace (the default: the C extension is available)" in result.stdout
+    assert f"available cores: {', '.join(cores.available_cores())}" in result.stdout
+    assert f"chosen core: {DEFAULT_CORE} (the default" in result.stdout
     assert "_ctracer" in result.stdout
     result = run_covcore(["--version"], cwd=tmp_path)
     assert result.stdout.startswith(f"covcore {covcore.__version__} with C extension ")
@@ -327,7 +331,7 @@ def test_unknown_core(tmp_path: Path, make_file: Any) -> None:
     make_file("prog.py", "x = 1\n")
     _one_clear_error(
         run_covcore(["run", "--core", "turbo", "prog.py"], cwd=tmp_path),
-        "Unknown core 'turbo' (from --core): choose one of ctrace, pytrace",
+        "Unknown core 'turbo' (from --core): choose one of sysmon, ctrace, pytrace",
     )
     assert not (tmp_path / ".covcore").exists()
 

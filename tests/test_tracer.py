@@ -173,6 +173,11 @@ def test_stop_stops_and_start_resumes(core: str, make_file: Any) -> None:
 
 
 def test_unmeasured_files_get_no_line_events(core: str, make_file: Any) -> None:
+    """Code outside the measured files runs without per-line callbacks.
+
+    The settrace cores switch off the frame's line events (f_trace_lines);
+    the sys.monitoring core gives such code no local events at all.
+    """
     measured = make_file("src/mod.py", """\
         import probe
         flags = probe.frame_flags()
@@ -181,7 +186,11 @@ def test_unmeasured_files_get_no_line_events(core: str, make_file: Any) -> None:
         import sys
 
         def frame_flags():
-            return sys._getframe().f_trace_lines
+            frame = sys._getframe()
+            tool = next((i for i in range(6) if sys.monitoring.get_tool(i) == "covcore"), None) \
+                if hasattr(sys, "monitoring") else None
+            local = None if tool is None else sys.monitoring.get_local_events(tool, frame.f_code)
+            return frame.f_trace_lines, local
         """)
     sys.path.insert(0, str(measured.parent.parent / "outside"))
     try:
@@ -190,7 +199,11 @@ def test_unmeasured_files_get_no_line_events(core: str, make_file: Any) -> None:
     finally:
         sys.path.remove(str(measured.parent.parent / "outside"))
         sys.modules.pop("probe", None)
-    assert module_holder["flags"] is False
+    trace_lines, local_events = module_holder["flags"]
+    if core == "sysmon":
+        assert local_events == 0
+    else:
+        assert trace_lines is False
 
 
 def test_deep_recursion(core: str, make_file: Any) -> None:

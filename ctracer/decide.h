@@ -1,0 +1,29 @@
+/* The file decision shared by the cores: should a file be measured, and
+ * into which LineSet?
+ */
+#ifndef COVCORE_DECIDE_H
+#define COVCORE_DECIDE_H
+
+#include "util.h"
+#include "lineset.h"
+
+/* What the decision needs, all borrowed from the tracer that owns them. */
+typedef struct DecideContext {
+    PyObject *should_trace;         /* callable(filename, frame) -> str | None */
+    PyObject *should_trace_cache;   /* dict: raw filename -> str | None */
+    PyObject *data;                 /* dict: measured filename -> LineSet */
+    int trace_arcs;
+} DecideContext;
+
+/* The LineSet to record `filename`'s lines into (borrowed from ctx->data,
+ * created on first use), or NULL when the file is not measured.  Python
+ * code runs only the first time a file name is seen; `frame` (may be NULL
+ * when it can't be had) is passed to should_trace then.  A failure inside
+ * should_trace is reported as unraisable and leaves the file unmeasured, so
+ * the measured program never sees it.  Returns RET_ERROR (exception set)
+ * only for failures of the tracer itself.
+ */
+int Decide_FileData(DecideContext *ctx, PyObject *filename, PyObject *frame,
+                    LineSet **file_data, int *cache_hit);
+
+#endif /* COVCORE_DECIDE_H */

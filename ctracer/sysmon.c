@@ -1,0 +1,762 @@
+/* SysMon: the sys.monitoring core, for Python 3.12 and later.
+ *
+ * Line mode: PY_START decides once per code object whether it is measured;
+ * measured code gets local LINE events, and each LINE callback records its
+ * line and returns DISABLE, so every line location costs one callback, once.
+ * Unmeasured code gets no local events, and its PY_START is disabled too.
+ *
+ * Branch mode: arcs need to know which line a frame was on before, so the
+ * core keeps a stack of measured frames per thread, driven by PY_START,
+ * PY_RESUME, PY_THROW (entries), PY_RETURN, PY_YIELD, PY_UNWIND (exits) and
+ * LINE.  The arcs are exactly those of the settrace core: a backward jump
+ * within one line (JUMP event) counts as a new visit of the line, as
+ * CPython's settrace emulation reports it.  See docs/architecture.md.
+ */
+
+#include "sysmon.h"
+#include <structmember.h>
+
+#if COVCORE_HAS_SYSMON
+
+#include "decide.h"
+
+/* Event numbers of sys.monitoring.events (fixed by PEP 669). */
+enum {
+    EV_PY_START = 1 << 0,
+    EV_PY_RESUME = 1 << 1,
+    EV_PY_RETURN = 1 << 2,
+    EV_PY_YIELD = 1 << 3,
+    EV_LINE = 1 << 5,
+    EV_JUMP = 1 << 7,
+    EV_PY_UNWIND = 1 << 12,
+    EV_PY_THROW = 1 << 13,
+};
+
+/* What covcore remembers on a code object, in its co_extra slot. */
+typedef struct CodeRecord {
+    uint64_t generation;    /* the SysMon run that decided */
+    LineSet *file_data;     /* borrowed, valid while that run's data lives; NULL: not measured */
+} CodeRecord;
+
+static Py_ssize_t code_extra_index = -1;
+static uint64_t next_generation = 1;
+
+static void
+free_code_record(void *record)
+{
+    PyMem_RawFree(record);
+}
+
+int
+SysMon_init_module(void)
+{
+    code_extra_index = PyUnstable_Eval_RequestCodeExtraIndex(free_code_record);
+    return code_extra_index < 0 ? RET_ERROR : RET_OK;
+}
+
+/*
+ * Per-code decisions.
+ */
+
+static CodeRecord *
+code_record(SysMon *self, PyCodeObject *code)
+{
+    void *record = NULL;
+    if (PyUnstable_Code_GetExtra((PyObject *)code, code_extra_index, &record) < 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (record != NULL && ((CodeRecord *)record)->generation == self->generation) {
+        return (CodeRecord *)record;
+    }
+    return NULL;
+}
+
+static int
+set_local_events(SysMon *self, PyCodeObject *code, int events)
+{
+    PyObject *res = PyObject_CallMethod(self->monitoring, "set_local_events", "iOi",
+                                        self->tool_id, (PyObject *)code, events);
+    if (res == NULL) {
+        return RET_ERROR;
+    }
+    Py_DECREF(res);
+    return RET_OK;
+}
+
+/* Decide whether `code` is measured (once per run), and give measured code
+ * its local events.  *file_data is NULL for unmeasured code.
+ */
+static int
+decide_code(SysMon *self, PyCodeObject *code, LineSet **file_data)
+{
+    CodeRecord *record = code_record(self, code);
+    if (record != NULL) {
+        *file_data = record->file_data;
+        STATS(self->stats.cache_hits++);
+        return RET_OK;
+    }
+    STATS(self->stats.files++);
+    DecideContext ctx = {
+        self->should_trace, self->should_trace_cache, self->data, self->trace_arcs,
+    };
+    int cache_hit = 0;
+    /* The frame (for should_trace's module-name test) is only made on a miss. */
+    PyObject *filename = code->co_filename;
+    PyObject *frame = NULL;
+    if (!PyDict_Contains(self->should_trace_cache, filename)) {
+        frame = (PyObject *)PyEval_GetFrame();     /* borrowed */
+    }
+    if (Decide_FileData(&ctx, filename, frame, file_data, &cache_hit) < 0) {
+        return RET_ERROR;
+    }
+    void *old = NULL;
+    if (PyUnstable_Code_GetExtra((PyObject *)code, code_extra_index, &old) < 0) {
+        return RET_ERROR;
+    }
+    record = old ? (CodeRecord *)old : PyMem_RawMalloc(sizeof(CodeRecord));
+    if (record == NULL) {
+        PyErr_NoMemory();
+        return RET_ERROR;
+    }
+    record->generation = self->generation;
+    record->file_data = *file_data;
+    if (old == NULL && PyUnstable_Code_SetExtra((PyObject *)code, code_extra_index, record) < 0) {
+        PyMem_RawFree(record);
+        return RET_ERROR;
+    }
+    if (*file_data != NULL) {
+        int events = self->trace_arcs
+            ? EV_LINE | EV_JUMP | EV_PY_RESUME | EV_PY_RETURN | EV_PY_YIELD
+            : EV_LINE;
+        if (set_local_events(self, code, events) < 0 || PySet_Add(self->instrumented, (PyObject *)code) < 0) {
+            return RET_ERROR;
+        }
+    }
+    return RET_OK;
+}
+
+/*
+ * Thread stacks (branch mode).
+ */
+
+static ThreadStack *
+thread_stack(SysMon *self)
+{
+    PyThreadState *tstate = PyThreadState_Get();
+    uint64_t id = PyThreadState_GetID(tstate);
+    if (tstate == self->cur_tstate && self->threads[self->cur_thread].thread_id == id) {
+        return &self->threads[self->cur_thread];
+    }
+    for (Py_ssize_t i = 0; i < self->n_threads; i++) {
+        if (self->threads[i].thread_id == id) {
+            self->cur_tstate = tstate;
+            self->cur_thread = i;
+            return &self->threads[i];
+        }
+    }
+    if (self->n_threads == self->alloc_threads) {
+        Py_ssize_t alloc = self->alloc_threads ? self->alloc_threads * 2 : 8;
+        ThreadStack *bigger = PyMem_Realloc(self->threads, (size_t)alloc * sizeof(ThreadStack));
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        self->threads = bigger;
+        self->alloc_threads = alloc;
+    }
+    ThreadStack *stack = &self->threads[self->n_threads];
+    stack->thread_id = id;
+    stack->entries = NULL;
+    stack->depth = -1;
+    stack->alloc = 0;
+    self->cur_tstate = tstate;
+    self->cur_thread = self->n_threads++;
+    return stack;
+}
+
+static int
+push_frame(SysMon *self, PyCodeObject *code, LineSet *file_data, int last_line)
+{
+    ThreadStack *stack = thread_stack(self);
+    if (stack == NULL) {
+        return RET_ERROR;
+    }
+    if (stack->depth + 1 >= stack->alloc) {
+        Py_ssize_t alloc = stack->alloc ? stack->alloc * 2 : 64;
+        SysMonEntry *bigger = PyMem_Realloc(stack->entries, (size_t)alloc * sizeof(SysMonEntry));
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            return RET_ERROR;
+        }
+        stack->entries = bigger;
+        stack->alloc = alloc;
+        STATS(self->stats.stack_reallocs++);
+    }
+    SysMonEntry *entry = &stack->entries[++stack->depth];
+    entry->code = code;
+    entry->file_data = file_data;
+    entry->last_line = last_line;
+    return RET_OK;
+}
+
+/* The innermost entry of this thread if it belongs to `code`, else NULL
+ * (frames that were running before start() have no entry).
+ */
+static SysMonEntry *
+top_for(SysMon *self, PyCodeObject *code, ThreadStack **pstack)
+{
+    ThreadStack *stack = thread_stack(self);
+    if (stack == NULL) {
+        return NULL;
+    }
+    *pstack = stack;
+    if (stack->depth < 0 || stack->entries[stack->depth].code != code) {
+        return NULL;
+    }
+    return &stack->entries[stack->depth];
+}
+
+/*
+ * Callbacks.  Each takes the arguments sys.monitoring passes, by vectorcall.
+ */
+
+#define CHECK_ARGS(n) \
+    if (nargs < (n) || !PyCode_Check(args[0])) { \
+        PyErr_SetString(PyExc_TypeError, "bad sys.monitoring callback arguments"); \
+        return NULL; \
+    }
+
+static PyObject *
+on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ARGS(2);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    LineSet *file_data = NULL;
+    STATS(self->stats.calls++);
+    self->activity = 1;
+    if (decide_code(self, code, &file_data) < 0) {
+        return NULL;
+    }
+    if (!self->trace_arcs || file_data == NULL) {
+        /* Line mode needs no more starts of this code; nor does unmeasured code. */
+        return Py_NewRef(self->disable);
+    }
+    if (push_frame(self, code, file_data, -code->co_firstlineno) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* A measured frame continues: after a yield or an await (PY_RESUME), or
+ * because something was thrown into it (PY_THROW, a global event).  Either
+ * way it goes on from the line it was suspended on.
+ */
+static PyObject *
+resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ARGS(2);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    STATS(self->stats.calls++);
+    CodeRecord *record = code_record(self, code);
+    if (record == NULL || record->file_data == NULL) {
+        Py_RETURN_NONE;
+    }
+    int offset = (int)PyLong_AsLong(args[1]);
+    if (offset == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (push_frame(self, code, record->file_data, PyCode_Addr2Line(code, offset)) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+on_py_resume(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return resume_frame(self, args, nargs);
+}
+
+static PyObject *
+on_py_throw(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return resume_frame(self, args, nargs);
+}
+
+/* A measured frame ends: with an exit arc when it really returns (or an
+ * exception leaves it), without one when it only suspends at a yield.
+ */
+static PyObject *
+leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_return)
+{
+    CHECK_ARGS(2);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    ThreadStack *stack = NULL;
+    STATS(self->stats.returns++);
+    SysMonEntry *top = top_for(self, code, &stack);
+    if (top == NULL) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    if (real_return
+        && LineSet_AddKey(top->file_data, LineSet_ArcKey(top->last_line, -code->co_firstlineno)) < 0) {
+        return NULL;
+    }
+    stack->depth--;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+on_py_return(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return leave_frame(self, args, nargs, 1);
+}
+
+static PyObject *
+on_py_yield(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return leave_frame(self, args, nargs, 0);
+}
+
+static PyObject *
+on_py_unwind(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return leave_frame(self, args, nargs, 1);
+}
+
+static PyObject *
+on_line(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ARGS(2);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    int line = (int)PyLong_AsLong(args[1]);
+    if (line == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    STATS(self->stats.lines++);
+    self->activity = 1;
+    if (!self->trace_arcs) {
+        CodeRecord *record = code_record(self, code);
+        if (record != NULL && record->file_data != NULL
+            && LineSet_AddKey(record->file_data, (uint64_t)(uint32_t)line) < 0) {
+            return NULL;
+        }
+        return Py_NewRef(self->disable);
+    }
+    ThreadStack *stack = NULL;
+    SysMonEntry *top = top_for(self, code, &stack);
+    if (top == NULL) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    if (LineSet_AddKey(top->file_data, LineSet_ArcKey(top->last_line, line)) < 0) {
+        return NULL;
+    }
+    top->last_line = line;
+    Py_RETURN_NONE;
+}
+
+/* A backward jump that stays on one line (a loop written on one line) is a
+ * new visit of that line for settrace, so it is an arc (line, line) here
+ * too.  Every other jump is seen through the LINE event it leads to.
+ */
+static PyObject *
+on_jump(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ARGS(3);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    int from = (int)PyLong_AsLong(args[1]);
+    int to = (int)PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (to < from) {
+        int line = PyCode_Addr2Line(code, to);
+        if (line == PyCode_Addr2Line(code, from)) {
+            ThreadStack *stack = NULL;
+            SysMonEntry *top = top_for(self, code, &stack);
+            if (top == NULL) {
+                if (PyErr_Occurred()) {
+                    return NULL;
+                }
+                Py_RETURN_NONE;
+            }
+            if (LineSet_AddKey(top->file_data, LineSet_ArcKey(top->last_line, line)) < 0) {
+                return NULL;
+            }
+            top->last_line = line;
+        }
+    }
+    return Py_NewRef(self->disable);
+}
+
+/*
+ * Starting and stopping.
+ */
+
+typedef struct CallbackSpec {
+    int event;
+    const char *method;
+    int branch_only;
+} CallbackSpec;
+
+static const CallbackSpec callbacks[] = {
+    {EV_PY_START, "_on_py_start", 0},
+    {EV_LINE, "_on_line", 0},
+    {EV_PY_RESUME, "_on_py_resume", 1},
+    {EV_PY_THROW, "_on_py_throw", 1},
+    {EV_PY_RETURN, "_on_py_return", 1},
+    {EV_PY_YIELD, "_on_py_yield", 1},
+    {EV_PY_UNWIND, "_on_py_unwind", 1},
+    {EV_JUMP, "_on_jump", 1},
+};
+#define N_CALLBACKS ((int)(sizeof(callbacks) / sizeof(callbacks[0])))
+
+/* Tool ids to try, in order: coverage.py uses 1 (COVERAGE_ID) and debuggers 0. */
+static const int tool_ids[] = {3, 4, 1, 2, 5};
+
+static int
+claim_tool_id(SysMon *self)
+{
+    for (size_t i = 0; i < sizeof(tool_ids) / sizeof(tool_ids[0]); i++) {
+        PyObject *owner = PyObject_CallMethod(self->monitoring, "get_tool", "i", tool_ids[i]);
+        if (owner == NULL) {
+            return RET_ERROR;
+        }
+        int is_free = owner == Py_None;
+        Py_DECREF(owner);
+        if (is_free) {
+            PyObject *res = PyObject_CallMethod(self->monitoring, "use_tool_id", "is", tool_ids[i], "covcore");
+            if (res == NULL) {
+                return RET_ERROR;
+            }
+            Py_DECREF(res);
+            self->tool_id = tool_ids[i];
+            return RET_OK;
+        }
+    }
+    PyErr_SetString(PyExc_RuntimeError,
+                    "no sys.monitoring tool id is free (ids 1-5 are all taken by other tools)");
+    return RET_ERROR;
+}
+
+/* Measure the frames that are already running, in every thread, from their
+ * next line on (line mode: there is no earlier line to make an arc from).
+ */
+static int
+adopt_running_frames(SysMon *self)
+{
+    int ret = RET_ERROR;
+    PyObject *sys = NULL;       /* owned */
+    PyObject *frames = NULL;    /* owned: dict thread id -> frame */
+    PyObject *key, *frame;
+    Py_ssize_t pos = 0;
+
+    sys = PyImport_ImportModule("sys");
+    if (sys == NULL) {
+        goto error;
+    }
+    frames = PyObject_CallMethod(sys, "_current_frames", NULL);
+    if (frames == NULL || !PyDict_Check(frames)) {
+        goto error;
+    }
+    while (PyDict_Next(frames, &pos, &key, &frame)) {
+        PyFrameObject *f = (PyFrameObject *)frame;
+        Py_XINCREF(f);
+        while (f != NULL) {
+            LineSet *file_data = NULL;
+            PyCodeObject *code = PyFrame_GetCode(f);    /* owned */
+            int rc = decide_code(self, code, &file_data);
+            Py_DECREF(code);
+            PyFrameObject *back = PyFrame_GetBack(f);   /* owned */
+            Py_DECREF(f);
+            f = back;
+            if (rc < 0) {
+                Py_XDECREF(f);
+                goto error;
+            }
+        }
+    }
+    ret = RET_OK;
+error:
+    Py_XDECREF(frames);
+    Py_XDECREF(sys);
+    return ret;
+}
+
+static PyObject *
+SysMon_start(SysMon *self, PyObject *unused)
+{
+    PyObject *res = NULL;
+    if (self->started) {
+        return Py_NewRef((PyObject *)self);
+    }
+    if (!PyCallable_Check(self->should_trace) || !PyDict_Check(self->data)
+        || !PyDict_Check(self->should_trace_cache)) {
+        PyErr_SetString(PyExc_TypeError, "SysMon needs should_trace, data and should_trace_cache");
+        return NULL;
+    }
+    if (claim_tool_id(self) < 0) {
+        return NULL;
+    }
+    self->generation = next_generation++;
+    for (int i = 0; i < N_CALLBACKS; i++) {
+        if (callbacks[i].branch_only && !self->trace_arcs) {
+            continue;
+        }
+        PyObject *method = PyObject_GetAttrString((PyObject *)self, callbacks[i].method);
+        if (method == NULL) {
+            goto error;
+        }
+        res = PyObject_CallMethod(self->monitoring, "register_callback", "iiO",
+                                  self->tool_id, callbacks[i].event, method);
+        Py_DECREF(method);
+        if (res == NULL) {
+            goto error;
+        }
+        Py_CLEAR(res);
+    }
+    int global = EV_PY_START | (self->trace_arcs ? EV_PY_UNWIND | EV_PY_THROW : 0);
+    res = PyObject_CallMethod(self->monitoring, "set_events", "ii", self->tool_id, global);
+    if (res == NULL) {
+        goto error;
+    }
+    Py_CLEAR(res);
+    /* Locations an earlier run disabled must report again. */
+    res = PyObject_CallMethod(self->monitoring, "restart_events", NULL);
+    if (res == NULL) {
+        goto error;
+    }
+    Py_CLEAR(res);
+    self->started = 1;
+    if (!self->trace_arcs && adopt_running_frames(self) < 0) {
+        goto error;
+    }
+    return Py_NewRef((PyObject *)self);
+error:
+    {
+        PyObject *exc = PyErr_GetRaisedException();
+        PyObject *stopped = PyObject_CallMethod((PyObject *)self, "stop", NULL);
+        Py_XDECREF(stopped);
+        PyErr_SetRaisedException(exc);
+    }
+    return NULL;
+}
+
+static PyObject *
+SysMon_stop(SysMon *self, PyObject *unused)
+{
+    int ret = RET_OK;
+    PyObject *res;
+    if (self->tool_id < 0) {
+        Py_RETURN_NONE;
+    }
+    self->started = 0;
+    /* Leave nothing behind: no global or local events, no callbacks. */
+    res = PyObject_CallMethod(self->monitoring, "set_events", "ii", self->tool_id, 0);
+    ret |= res == NULL;
+    Py_XDECREF(res);
+    PyObject *codes = PySequence_List(self->instrumented);   /* owned */
+    ret |= codes == NULL;
+    for (Py_ssize_t i = 0; codes != NULL && i < PyList_GET_SIZE(codes); i++) {
+        res = PyObject_CallMethod(self->monitoring, "set_local_events", "iOi",
+                                  self->tool_id, PyList_GET_ITEM(codes, i), 0);
+        ret |= res == NULL;
+        Py_XDECREF(res);
+    }
+    Py_XDECREF(codes);
+    PySet_Clear(self->instrumented);
+    for (int i = 0; i < N_CALLBACKS; i++) {
+        res = PyObject_CallMethod(self->monitoring, "register_callback", "iiO",
+                                  self->tool_id, callbacks[i].event, Py_None);
+        ret |= res == NULL;
+        Py_XDECREF(res);
+    }
+    res = PyObject_CallMethod(self->monitoring, "free_tool_id", "i", self->tool_id);
+    ret |= res == NULL;
+    Py_XDECREF(res);
+    self->tool_id = -1;
+    self->generation = 0;
+    for (Py_ssize_t i = 0; i < self->n_threads; i++) {
+        PyMem_Free(self->threads[i].entries);
+    }
+    self->n_threads = 0;
+    self->cur_tstate = NULL;
+    if (ret) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/*
+ * The type.
+ */
+
+static int
+SysMon_init(SysMon *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, ":SysMon", kwlist)) {
+        return RET_ERROR;
+    }
+    PyObject *sys = PyImport_ImportModule("sys");
+    if (sys == NULL) {
+        return RET_ERROR;
+    }
+    Py_XSETREF(self->monitoring, PyObject_GetAttrString(sys, "monitoring"));
+    Py_DECREF(sys);
+    if (self->monitoring == NULL) {
+        return RET_ERROR;
+    }
+    Py_XSETREF(self->disable, PyObject_GetAttrString(self->monitoring, "DISABLE"));
+    Py_XSETREF(self->should_trace, Py_NewRef(Py_None));
+    Py_XSETREF(self->should_trace_cache, PyDict_New());
+    Py_XSETREF(self->data, PyDict_New());
+    Py_XSETREF(self->instrumented, PySet_New(NULL));
+    if (self->disable == NULL || self->should_trace_cache == NULL || self->data == NULL
+        || self->instrumented == NULL) {
+        return RET_ERROR;
+    }
+    self->tool_id = -1;
+    self->cur_thread = 0;
+    memset(&self->stats, 0, sizeof(self->stats));
+    return RET_OK;
+}
+
+static void
+SysMon_dealloc(SysMon *self)
+{
+    PyObject_GC_UnTrack(self);
+    if (self->tool_id >= 0) {
+        PyObject *res = SysMon_stop(self, NULL);
+        if (res == NULL) {
+            PyErr_WriteUnraisable((PyObject *)self);
+        }
+        Py_XDECREF(res);
+    }
+    PyMem_Free(self->threads);
+    Py_CLEAR(self->should_trace);
+    Py_CLEAR(self->should_trace_cache);
+    Py_CLEAR(self->data);
+    Py_CLEAR(self->monitoring);
+    Py_CLEAR(self->disable);
+    Py_CLEAR(self->instrumented);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+SysMon_traverse(SysMon *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->should_trace);
+    Py_VISIT(self->should_trace_cache);
+    Py_VISIT(self->data);
+    Py_VISIT(self->instrumented);
+    return 0;
+}
+
+static int
+SysMon_clear(SysMon *self)
+{
+    Py_CLEAR(self->should_trace);
+    Py_CLEAR(self->should_trace_cache);
+    Py_CLEAR(self->data);
+    Py_CLEAR(self->instrumented);
+    return 0;
+}
+
+static PyObject *
+SysMon_activity(SysMon *self, PyObject *unused)
+{
+    return PyBool_FromLong(self->activity);
+}
+
+static PyObject *
+SysMon_reset_activity(SysMon *self, PyObject *unused)
+{
+    self->activity = 0;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+SysMon_get_stats(SysMon *self, PyObject *unused)
+{
+#ifdef COVCORE_STATS
+    return Py_BuildValue(
+        "{sKsKsKsKsK}",
+        "calls", (unsigned long long)self->stats.calls,
+        "lines", (unsigned long long)self->stats.lines,
+        "returns", (unsigned long long)self->stats.returns,
+        "files", (unsigned long long)self->stats.files,
+        "cache_hits", (unsigned long long)self->stats.cache_hits
+    );
+#else
+    Py_RETURN_NONE;
+#endif
+}
+
+static PyObject *
+SysMon_get_tool_id(SysMon *self, void *closure)
+{
+    if (self->tool_id < 0) {
+        Py_RETURN_NONE;
+    }
+    return PyLong_FromLong(self->tool_id);
+}
+
+static PyMemberDef SysMon_members[] = {
+    {"should_trace", T_OBJECT, offsetof(SysMon, should_trace), 0,
+     "callable(filename, frame) -> the name to record under, or None"},
+    {"should_trace_cache", T_OBJECT, offsetof(SysMon, should_trace_cache), 0,
+     "dict: file name -> decision of should_trace"},
+    {"data", T_OBJECT, offsetof(SysMon, data), 0, "dict: measured file name -> LineSet"},
+    {"trace_arcs", T_BOOL, offsetof(SysMon, trace_arcs), 0, "record arcs rather than lines"},
+    {NULL}
+};
+
+static PyGetSetDef SysMon_getset[] = {
+    {"tool_id", (getter)SysMon_get_tool_id, NULL, "the sys.monitoring tool id in use, or None", NULL},
+    {NULL}
+};
+
+#define CALLBACK_DEF(name) \
+    {"_" #name, (PyCFunction)(void (*)(void))name, METH_FASTCALL, "sys.monitoring callback"}
+
+static PyMethodDef SysMon_methods[] = {
+    {"start", (PyCFunction)SysMon_start, METH_NOARGS, "Start measuring, in every thread."},
+    {"stop", (PyCFunction)SysMon_stop, METH_NOARGS, "Stop measuring and free the tool id."},
+    {"activity", (PyCFunction)SysMon_activity, METH_NOARGS, "Any events since reset_activity()?"},
+    {"reset_activity", (PyCFunction)SysMon_reset_activity, METH_NOARGS, "Forget past activity."},
+    {"get_stats", (PyCFunction)SysMon_get_stats, METH_NOARGS, "Counters, or None."},
+    CALLBACK_DEF(on_py_start),
+    CALLBACK_DEF(on_py_resume),
+    CALLBACK_DEF(on_py_throw),
+    CALLBACK_DEF(on_py_return),
+    CALLBACK_DEF(on_py_yield),
+    CALLBACK_DEF(on_py_unwind),
+    CALLBACK_DEF(on_line),
+    CALLBACK_DEF(on_jump),
+    {NULL}
+};
+
+PyTypeObject SysMonType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "covcore._ctracer.SysMon",
+    .tp_doc = "The sys.monitoring core: one instance measures every thread.",
+    .tp_basicsize = sizeof(SysMon),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)SysMon_init,
+    .tp_dealloc = (destructor)SysMon_dealloc,
+    .tp_traverse = (traverseproc)SysMon_traverse,
+    .tp_clear = (inquiry)SysMon_clear,
+    .tp_members = SysMon_members,
+    .tp_getset = SysMon_getset,
+    .tp_methods = SysMon_methods,
+};
+
+#endif /* COVCORE_HAS_SYSMON */

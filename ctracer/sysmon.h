@@ -1,0 +1,65 @@
+/* SysMon: the sys.monitoring core (Python 3.12+), callbacks written in C. */
+#ifndef COVCORE_SYSMON_H
+#define COVCORE_SYSMON_H
+
+#include "util.h"
+#include "lineset.h"
+#include "stats.h"
+
+#if PY_VERSION_HEX >= 0x030C0000
+#define COVCORE_HAS_SYSMON 1
+
+/* A frame of measured code that started (or resumed) while measuring;
+ * branch mode only.
+ */
+typedef struct SysMonEntry {
+    PyCodeObject *code;     /* borrowed: the running frame keeps it alive */
+    LineSet *file_data;     /* borrowed: the tracer's data dict keeps it alive */
+    int last_line;
+} SysMonEntry;
+
+/* The frames of one thread, innermost last. */
+typedef struct ThreadStack {
+    uint64_t thread_id;     /* PyThreadState_GetID: never reused */
+    SysMonEntry *entries;   /* owned: PyMem array of `alloc` */
+    Py_ssize_t depth;       /* index of the innermost entry, -1 when empty */
+    Py_ssize_t alloc;
+} ThreadStack;
+
+typedef struct SysMon {
+    PyObject_HEAD
+
+    /* Owned, set by the controller before start(). */
+    PyObject *should_trace;
+    PyObject *should_trace_cache;
+    PyObject *data;
+    int trace_arcs;
+
+    int started;
+    int activity;
+    int tool_id;                /* -1 when not registered */
+    uint64_t generation;        /* tags this run's records on code objects */
+
+    PyObject *monitoring;       /* owned: the sys.monitoring module */
+    PyObject *disable;          /* owned: sys.monitoring.DISABLE */
+    PyObject *instrumented;     /* owned: set of code objects given local events */
+
+    ThreadStack *threads;       /* owned: PyMem array, `n_threads` used */
+    Py_ssize_t n_threads;
+    Py_ssize_t alloc_threads;
+    PyThreadState *cur_tstate;  /* the thread of threads[cur_thread] */
+    Py_ssize_t cur_thread;
+
+    Stats stats;
+} SysMon;
+
+extern PyTypeObject SysMonType;
+
+/* Module init: reserve the code-object extra slot.  RET_OK or RET_ERROR. */
+int SysMon_init_module(void);
+
+#else
+#define COVCORE_HAS_SYSMON 0
+#endif
+
+#endif /* COVCORE_SYSMON_H */
