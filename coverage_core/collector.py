@@ -14,6 +14,7 @@ import threading
 from types import FrameType
 from typing import Any, Callable, Optional
 
+from covcore.exceptions import CoreUnavailable
 from covcore.types import TDisposition, TShouldTrace, Tracer, TTraceData
 
 
@@ -65,7 +66,12 @@ class Collector:
         if not self.all_threads:
             threading.settrace(self._thread_start_trace)
         tracer = self._new_tracer()
-        tracer.start()
+        try:
+            tracer.start()
+        except RuntimeError as exc:
+            # sys.monitoring refused (no free tool id): one clear error.
+            self.stop()
+            raise CoreUnavailable(f"The sysmon core can't start: {exc}") from None
 
     def stop(self) -> None:
         """Stop measuring, in every thread."""

@@ -1,0 +1,167 @@
+"""The sys.monitoring core: tool ids, clean stops, threads, other tracers.
+
+These behaviours belong to sys.monitoring, so they exist only on 3.12+.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import _thread
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import covcore
+from conftest import run_covcore
+from test_tracer import _import
+
+pytestmark = pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring needs Python 3.12")
+
+
+def _tools() -> dict[int, str]:
+    return {i: name for i in range(6) if (name := sys.monitoring.get_tool(i)) is not None}
+
+
+def _cov(path: Path, branch: bool = False) -> covcore.Coverage:
+    return covcore.Coverage(core="sysmon", branch=branch, source=[str(path.parent)],
+                            data_file=str(path.parent / ".covcore"), config_file=False)
+
+
+def test_uses_a_free_tool_id_and_frees_it(make_file: Any) -> None:
+    path = make_file("mod.py", "x = 1\n")
+    before = _tools()
+    cov = _cov(path)
+    cov.start()
+    during = _tools()
+    cov.stop()
+    assert [name for i, name in during.items() if i not in before] == ["covcore"]
+    assert _tools() == before
+
+
+def test_stop_leaves_no_events_behind(make_file: Any) -> None:
+    path = make_file("mod.py", """\
+        def f():
+            return 1
+        """)
+    cov = _cov(path, branch=True)
+    cov.start()
+    module = _import(path)
+    module.f()
+    tool = next(i for i, name in _tools().items() if name == "covcore")
+    assert sys.monitoring.get_local_events(tool, module.f.__code__) != 0
+    cov.stop()
+    assert sys.monitoring.get_events(tool) == 0
+    assert sys.monitoring.get_local_events(tool, module.f.__code__) == 0
+    # Another tool can take the id now.
+    sys.monitoring.use_tool_id(tool, "someone else")
+    sys.monitoring.free_tool_id(tool)
+
+
+def test_start_stop_start_measures_again(make_file: Any) -> None:
+    path = make_file("mod.py", """\
+        def f(x):
+            if x:
+                return 1
+            return 2
+        """)
+    cov = _cov(path)
+    cov.start()
+    module = _import(path)
+    module.f(1)
+    cov.stop()
+    cov.start()
+    module.f(0)
+    cov.stop()
+    assert sorted(cov.get_data().lines(str(path)) or []) == [1, 2, 3, 4]
+
+
+def test_no_free_tool_id_is_one_clear_error(make_file: Any) -> None:
+    path = make_file("mod.py", "x = 1\n")
+    taken = [i for i in range(1, 6) if sys.monitoring.get_tool(i) is None]
+    for i in taken:
+        sys.monitoring.use_tool_id(i, "squatter")
+    try:
+        with pytest.raises(covcore.CovcoreError, match="no sys.monitoring tool id is free"):
+            _cov(path).start()
+    finally:
+        for i in taken:
+            sys.monitoring.free_tool_id(i)
+
+
+def test_threads_already_running_and_low_level_threads(make_file: Any) -> None:
+    path = make_file("mod.py", """\
+        def work(n):
+            if n:
+                return "yes"
+            return "no"
+        """)
+    module = _import(path)
+    go = threading.Event()
+    done = threading.Event()
+    results: list[str] = []
+
+    def early() -> None:
+        go.wait()
+        results.append(module.work(1))
+
+    running = threading.Thread(target=early)
+    running.start()
+    cov = _cov(path)
+    cov.start()
+    go.set()
+    running.join()
+    _thread.start_new_thread(lambda: (results.append(module.work(0)), done.set()), ())
+    done.wait(10)
+    cov.stop()
+    assert sorted(results) == ["no", "yes"]
+    assert sorted(cov.get_data().lines(str(path)) or []) == [2, 3, 4]
+
+
+def test_a_settrace_tracer_of_the_program_works_unaffected(make_file: Any) -> None:
+    path = make_file("mod.py", """\
+        import sys
+        seen = []
+
+        def tracer(frame, event, arg):
+            if frame.f_code.co_name == "target":
+                seen.append((event, frame.f_lineno))
+            return tracer
+
+        def target():
+            a = 1
+            return a
+
+        sys.settrace(tracer)
+        target()
+        sys.settrace(None)
+        """)
+    cov = _cov(path, branch=True)
+    cov.start()
+    module = _import(path)
+    cov.stop()
+    assert module.seen == [("call", 9), ("line", 10), ("line", 11), ("return", 11)]
+    arcs = set(cov.get_data().arcs(str(path)) or [])
+    assert {(-9, 10), (10, 11), (11, -9), (13, 14), (14, 15)} <= arcs
+
+
+def test_pdb_driven_through_stdin_works_while_measuring(tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", """\
+        def add(a, b):
+            total = a + b
+            return total
+
+        import pdb
+        pdb.Pdb(nosigint=True).runcall(add, 2, 3)
+        print("done")
+        """)
+    result = run_covcore(["run", "--core", "sysmon", "--branch", "prog.py"], cwd=tmp_path,
+                         input="next\np total\ncontinue\n")
+    assert result.returncode == 0, result.stderr
+    assert "(Pdb) " in result.stdout
+    assert "5\n" in result.stdout
+    assert result.stdout.rstrip().endswith("done")
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert sorted(data.lines(str(tmp_path / "prog.py")) or []) == [1, 2, 3, 5, 6, 7]
