@@ -62,3 +62,37 @@ error:
     Py_XDECREF(disposition);
     return ret;
 }
+
+int
+Cov_IsRealReturn(PyCodeObject *code, int lasti)
+{
+    if (!(code->co_flags & COV_RESUMABLE_FLAGS)) {
+        return 1;
+    }
+    int real = 1;
+    PyObject *bytes = Cov_CodeBytes(code);     /* owned (borrowed on 3.10) */
+    if (bytes == NULL) {
+        PyErr_Clear();
+        return 1;
+    }
+    const unsigned char *ops = (const unsigned char *)PyBytes_AS_STRING(bytes);
+    Py_ssize_t size = PyBytes_GET_SIZE(bytes);
+#if PY_VERSION_HEX >= 0x030B0000
+    /* A suspended frame resumes at the RESUME that follows its yield. */
+    int at = COV_LASTI_AT_RESUME ? lasti : lasti + 2;
+    if (lasti >= 0 && at < size) {
+        real = ops[at] != RESUME;
+    }
+#else
+    if (lasti >= 0 && lasti < size) {
+        if (ops[lasti] == YIELD_VALUE) {
+            real = 0;
+        }
+        else if (lasti + 2 < size && ops[lasti + 2] == YIELD_FROM) {
+            real = 0;
+        }
+    }
+#endif
+    Cov_CodeBytesDone(bytes);
+    return real;
+}

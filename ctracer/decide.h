@@ -26,4 +26,12 @@ typedef struct DecideContext {
 int Decide_FileData(DecideContext *ctx, PyObject *filename, PyObject *frame,
                     LineSet **file_data, int *cache_hit);
 
+/* Does a frame of `code` that stops at byte offset `lasti` really return
+ * (or let an exception out), rather than suspend at a yield or an await?
+ * The rule the settrace cores use for return events, and the sys.monitoring
+ * core for PY_UNWIND, so that both record the same exit arcs: a generator
+ * closed while suspended gets none.
+ */
+int Cov_IsRealReturn(PyCodeObject *code, int lasti);
+
 #endif /* COVCORE_DECIDE_H */

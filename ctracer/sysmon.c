@@ -286,7 +286,10 @@ on_py_throw(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
 
 /* A measured frame ends: with an exit arc when it really returns (or an
  * exception leaves it), without one when it only suspends at a yield.
+ * `real_return` is 1, 0, or UNWIND to decide from the instruction.
  */
+#define UNWIND 2
+
 static PyObject *
 leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_return)
 {
@@ -300,6 +303,22 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
             return NULL;
         }
         Py_RETURN_NONE;
+    }
+    if (real_return == UNWIND) {
+        /* An exception leaving the frame: settrace sees a return event at
+         * the same instruction, and takes a suspended generator being
+         * closed for a yield.  Decide the same way.
+         */
+        /* The frame's own last instruction, not the callback's offset: when
+         * a suspended generator is closed, 3.12 reports the unwind at its
+         * cleanup handler while the frame (and settrace) is still at the yield.
+         */
+        PyFrameObject *frame = PyEval_GetFrame();  /* borrowed */
+        int lasti = frame != NULL ? PyFrame_GetLasti(frame) : (int)PyLong_AsLong(args[1]);
+        if (lasti == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+        real_return = Cov_IsRealReturn(code, lasti);
     }
     if (real_return
         && LineSet_AddKey(top->file_data, LineSet_ArcKey(top->last_line, -code->co_firstlineno)) < 0) {
@@ -324,7 +343,7 @@ on_py_yield(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 on_py_unwind(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    return leave_frame(self, args, nargs, 1);
+    return leave_frame(self, args, nargs, UNWIND);
 }
 
 static PyObject *

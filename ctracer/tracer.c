@@ -105,44 +105,6 @@ is_real_call(PyFrameObject *frame, PyCodeObject *code)
 #endif
 }
 
-/* Is this return event a real return, rather than a yield or an await that
- * suspends the frame?
- */
-static int
-is_real_return(PyFrameObject *frame, PyCodeObject *code)
-{
-    if (!(code->co_flags & COV_RESUMABLE_FLAGS)) {
-        return 1;
-    }
-    int real = 1;
-    PyObject *bytes = Cov_CodeBytes(code);     /* owned (borrowed on 3.10) */
-    if (bytes == NULL) {
-        PyErr_Clear();
-        return 1;
-    }
-    const unsigned char *ops = (const unsigned char *)PyBytes_AS_STRING(bytes);
-    Py_ssize_t size = PyBytes_GET_SIZE(bytes);
-    int lasti = Cov_FrameLasti(frame);
-#if PY_VERSION_HEX >= 0x030B0000
-    /* A suspended frame resumes at the RESUME that follows its yield. */
-    int at = COV_LASTI_AT_RESUME ? lasti : lasti + 2;
-    if (lasti >= 0 && at < size) {
-        real = ops[at] != RESUME;
-    }
-#else
-    if (lasti >= 0 && lasti < size) {
-        if (ops[lasti] == YIELD_VALUE) {
-            real = 0;
-        }
-        else if (lasti + 2 < size && ops[lasti + 2] == YIELD_FROM) {
-            real = 0;
-        }
-    }
-#endif
-    Cov_CodeBytesDone(bytes);
-    return real;
-}
-
 /*
  * The data stack.
  */
@@ -242,7 +204,7 @@ handle_return(CTracer *self, PyFrameObject *frame)
     FrameEntry *entry = &self->stack[self->depth];
     if (self->trace_arcs && entry->file_data != NULL) {
         PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
-        if (is_real_return(frame, code)) {
+        if (Cov_IsRealReturn(code, Cov_FrameLasti(frame))) {
             ret = LineSet_AddKey(entry->file_data,
                                  LineSet_ArcKey(entry->last_line, -code->co_firstlineno));
         }

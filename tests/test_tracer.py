@@ -319,3 +319,21 @@ def test_throw_into_a_suspended_generator_is_a_resumption(core: str, make_file: 
     arcs = set(data.arcs(str(path)) or [])
     assert (3, 4) in arcs
     assert (-1, 4) not in arcs
+
+
+def test_a_generator_closed_while_suspended_has_no_exit_arc(core: str, make_file: Any) -> None:
+    path = make_file("mod.py", """\
+        def gen():
+            yield 1
+            yield 2
+
+        g = gen()
+        next(g)
+        g.close()
+        found = any(n > 0 for n in [1, 2, 3])
+        """)
+    data = measure(core, path, branch=True)
+    arcs = set(data.arcs(str(path)) or [])
+    assert (-1, 2) in arcs
+    assert (2, -1) not in arcs and (2, 3) not in arcs
+    assert (8, -8) not in arcs
