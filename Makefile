@@ -45,9 +45,12 @@ lint: $(VENV)/.installed-test  ## Type-check the package and build the C extensi
 	cd /tmp && $(abspath $(VPY)) -m mypy --strict -p covcore
 	rm -rf build/lint && COVCORE_DEBUG_BUILD=1 COVCORE_REQUIRE_EXTENSION=1 $(VPY) setup.py -q build_ext --build-temp build/lint/tmp --build-lib build/lint/lib
 
+bench:  ## Benchmark every core against coverage.py and SlipCover (BENCH_ARGS="--quick" for ~2 minutes).
+	$(PYTHON) -m benchmarks $(BENCH_ARGS)
+
 clean:  ## Remove build products, virtualenvs and data files.
 	rm -rf build dist *.egg-info .venv .venv-* coverage_core/*.so .pytest_cache .mypy_cache tests/out
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -f .covcore .covcore.* examples/.covcore examples/.covcore.*
 
-.PHONY: help demo test test-all lint clean
+.PHONY: help demo test test-all lint bench clean
