@@ -16,9 +16,9 @@ A program may start with header comments:
 Each run happens in its own temporary copy of the program, so data files never
 land in the tree.  The oracle runs once per (program, mode) and is shared by the
 cores.  Runs are started ahead of time in a small thread pool (one worker per
-CPU, or ``COVCORE_DIFF_JOBS``), in the order pytest will ask for them.  Each run costs about 0.13 s of CPU,
-so with 140 programs, 2 modes and 3 cores plus the oracle (3.12+) the module
-takes about 75 s on an idle 2-core machine.
+CPU, or ``COVCORE_DIFF_JOBS``), in the order pytest will ask for them.  Each
+run costs about 0.13 s of CPU, so with 140 programs, 2 modes and 3 cores plus
+the oracle (3.12+) the module takes about 75 s on an idle 2-core machine.
 
 ``COVCORE_DIFF_SELFTEST=1`` checks the harness itself: the candidate is then
 coverage.py's own pure-Python tracer (``--timid``), labelled ``pytrace``, and
@@ -409,7 +409,9 @@ def _describe(prog: Program, fname: str, item: Any) -> str:
     """One line or arc, with its source text."""
     if isinstance(item, tuple):
         a, b = item
-        return f"{a}->{b}    [{_source_line(prog, fname, abs(a))!r} -> {_source_line(prog, fname, abs(b))!r}]"
+        src_a = _source_line(prog, fname, abs(a))
+        src_b = _source_line(prog, fname, abs(b))
+        return f"{a}->{b}    [{src_a!r} -> {src_b!r}]"
     return f"{item}    [{_source_line(prog, fname, item)!r}]"
 
 
