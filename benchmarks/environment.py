@@ -140,7 +140,9 @@ try:
         if ok:
             reason = ""
         elif core in names:
-            reason = f"covcore's {core} core can't run on this Python or build (available: {', '.join(avail)})"
+            why = getattr(cores, "_unavailable_reason", lambda name: None)(core)
+            reason = (f"covcore's {core} core can't run here: {why}" if why else
+                      f"covcore's {core} core can't run on this Python or build (available: {', '.join(avail)})")
         else:
             reason = f"covcore {covcore.__version__} has no {core} core (available: {', '.join(avail)})"
         t["covcore-" + core] = {"version": covcore.__version__, "ok": ok, "reason": reason}

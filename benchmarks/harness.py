@@ -200,11 +200,14 @@ def main(argv: Optional[list[str]] = None) -> int:
                     entry["runs"].setdefault(cfg, {})["error"] = run.error
                     continue
                 if tool == "plain":
-                    entry["plain"].append(run.__dict__)
+                    entry["plain"].append(dict(run.__dict__, rep=rep))
                 else:
                     entry["runs"].setdefault(cfg, {"samples": []})["samples"].append(
                         dict(run.__dict__, rep=rep))
             say(f"rep {rep + 1}/{reps} {name} done ({time.monotonic() - started:.0f} s)")
+        # What is measured so far is kept: a run cut short still leaves results.
+        partial = report.summarize(dict(meta, reps=rep + 1), status, json.loads(json.dumps(data)), None)
+        (out / "results.json").write_text(json.dumps(partial, indent=1))
 
     micro = None
     if args.micro or (args.micro is None and full):

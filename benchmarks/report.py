@@ -32,7 +32,7 @@ def summarize(meta: dict[str, Any], status: dict[str, Any], data: dict[str, Any]
                 runs["ratio"] = None
                 continue
             # Pair each run with the plain run of its own repetition.
-            by_rep = {i: r for i, r in enumerate(plain)}
+            by_rep = {r.get("rep", i): r for i, r in enumerate(plain)}
             cpu = [s["cpu"] / by_rep[s["rep"]]["cpu"] for s in samples if s["rep"] in by_rep]
             wall = [s["wall"] / by_rep[s["rep"]]["wall"] for s in samples if s["rep"] in by_rep]
             rss = [s["rss_kb"] / by_rep[s["rep"]]["rss_kb"] for s in samples if s["rep"] in by_rep]

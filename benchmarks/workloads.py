@@ -230,7 +230,10 @@ def prepare(workload: Workload, python: str, cache: Path, size: str = "full") ->
             (top,) = list(tmp.iterdir())
             top.rename(dest)
             tmp.rmdir()
-        target = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *workload.tests]
+        # SlipCover's pytest plugin is imported before pytest can rewrite it:
+        # harmless, but an error in suites that turn warnings into errors.
+        target = ["-m", "pytest", "-q", "-p", "no:cacheprovider",
+                  "-W", "ignore::pytest.PytestAssertRewriteWarning", *workload.tests]
         return Prepared(workload, dest, target, {"PYTHONPATH": str(dest)})
     if workload.kind == "threads":
         dest = work / "threads"
