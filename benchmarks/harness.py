@@ -54,6 +54,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                    help="measure with the interpreter's own packages instead of a benchmark venv")
     p.add_argument("--out", help="results folder (default benchmarks/results/X.Y for a full run)")
     p.add_argument("--list", action="store_true", help="list the workloads and tools, then stop")
+    p.add_argument("--readme", action="store_true",
+                   help="rewrite README.md's Performance section from benchmarks/results/, then stop")
     args = p.parse_args(argv)
     unknown = [t for t in args.tools if t not in environment.ALL_TOOLS]
     if unknown:
@@ -83,6 +85,13 @@ def config_name(tool: str, branch: bool) -> str:
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
+    if args.readme:
+        found = {d.name: json.loads((d / "results.json").read_text())
+                 for d in sorted(RESULTS.glob("*")) if (d / "results.json").exists()}
+        readme = HERE.parent / "README.md"
+        readme.write_text(report.update_readme(readme.read_text(), report.readme_section(found)))
+        say(f"updated {readme} from {', '.join(found) or 'no results'}")
+        return 0
     if args.list:
         for w in workloads.WORKLOADS:
             print(f"{w.name:16} {w.kind:8} {w.description}")
