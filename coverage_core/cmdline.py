@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="show the line numbers that did not run")
     report.add_argument("--skip-covered", action="store_true", default=None)
     report.add_argument("--skip-empty", action="store_true", default=None)
-    report.add_argument("--sort", help="sort by this column (name, stmts, miss, cover); '-' to reverse")
+    report.add_argument("--sort", help="sort by this column (name, stmts, miss, branch, brpart, cover); '-' to reverse")
+    report.add_argument("--format", dest="output_format", help="output format: text (default), markdown, total")
 
     js = sub.add_parser("json", help="write the report as JSON (coverage.py's format 3)")
     common(js)
@@ -159,7 +160,7 @@ def do_report(args: argparse.Namespace) -> int:
     total = cov.report(
         show_missing=args.show_missing, include=args.include, omit=args.omit,
         precision=args.precision, skip_covered=args.skip_covered, skip_empty=args.skip_empty,
-        sort=args.sort,
+        sort=args.sort, output_format=args.output_format,
     )
     return _fail_under(cov, args, total)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
 from covcore.exceptions import ConfigError
-from covcore.parser import DEFAULT_EXCLUDE
+from covcore.parser import DEFAULT_EXCLUDE, DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 
 DEFAULT_DATA_FILE = ".covcore"
 
@@ -44,12 +44,20 @@ class Config:
     sort: Optional[str] = None
     report_include: list[str] = field(default_factory=list)
     report_omit: list[str] = field(default_factory=list)
+    partial_branches: list[str] = field(default_factory=lambda: list(DEFAULT_PARTIAL))
+    partial_also: list[str] = field(default_factory=list)
+    partial_branches_always: list[str] = field(default_factory=lambda: list(DEFAULT_PARTIAL_ALWAYS))
+    format: Optional[str] = None
     # Where the settings came from, for messages.
     config_file: Optional[str] = None
 
     def exclude_regexes(self) -> list[str]:
         """The regexes that exclude lines from measurement."""
         return list(self.exclude_lines) + list(self.exclude_also)
+
+    def partial_regexes(self) -> list[str]:
+        """The regexes of lines whose branches are not reported missing."""
+        return [*self.partial_branches, *self.partial_also, *self.partial_branches_always]
 
 
 # Option name in the file -> (section, Config attribute, type).
@@ -62,8 +70,8 @@ _OPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("run", "omit"): ("omit", "list"),
     ("run", "parallel"): ("parallel", "bool"),
     ("run", "data_file"): ("data_file", "str"),
-    ("report", "exclude_lines"): ("exclude_lines", "list"),
-    ("report", "exclude_also"): ("exclude_also", "list"),
+    ("report", "exclude_lines"): ("exclude_lines", "regexlist"),
+    ("report", "exclude_also"): ("exclude_also", "regexlist"),
     ("report", "fail_under"): ("fail_under", "float"),
     ("report", "precision"): ("precision", "int"),
     ("report", "show_missing"): ("show_missing", "bool"),
@@ -72,6 +80,10 @@ _OPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("report", "sort"): ("sort", "str"),
     ("report", "include"): ("report_include", "list"),
     ("report", "omit"): ("report_omit", "list"),
+    ("report", "partial_branches"): ("partial_branches", "regexlist"),
+    ("report", "partial_also"): ("partial_also", "regexlist"),
+    ("report", "partial_branches_always"): ("partial_branches_always", "regexlist"),
+    ("report", "format"): ("format", "str"),
 }
 
 
@@ -90,6 +102,11 @@ def _convert(value: Any, kind: str, where: str) -> Any:
             return int(value)
         if kind == "float":
             return float(value)
+        if kind == "regexlist":
+            # One regex per line: commas are part of regexes.
+            if isinstance(value, list):
+                return [str(v) for v in value]
+            return [p.strip() for p in str(value).splitlines() if p.strip()]
         if kind == "list":
             if isinstance(value, list):
                 return [str(v) for v in value]
@@ -106,7 +123,7 @@ def _apply(config: Config, values: dict[tuple[str, str], Any], path: str) -> Non
             raise ConfigError(f"{where}: unknown option")
         attr, kind = _OPTIONS[(section, name)]
         value = _convert(raw, kind, where)
-        if attr in ("exclude_lines", "exclude_also"):
+        if kind == "regexlist":
             for regex in value:
                 try:
                     re.compile(regex)

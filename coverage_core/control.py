@@ -218,8 +218,6 @@ class Coverage:
     # -- Reporting --
 
     def _analyses(self, include: Optional[Iterable[str]], omit: Optional[Iterable[str]]) -> list[Any]:
-        from covcore.results import analyze
-
         data = self.get_data() if self._collector is not None else self._loaded_data()
         selector = FileSelector(
             include=list(include) if include is not None else self.config.report_include,
@@ -228,7 +226,7 @@ class Coverage:
         analyses = []
         for path in sorted(data.measured_files()):
             if selector.report_filter(path):
-                analyses.append(analyze(data, path, self.config.exclude_regexes()))
+                analyses.append(self._analyze(data, path))
         return analyses
 
     def _loaded_data(self) -> CoverageData:
@@ -239,10 +237,14 @@ class Coverage:
 
     def analysis(self, filename: str) -> Any:
         """The analysis (statements, missing lines, ...) of one measured file."""
+        data = self.get_data() if self._collector is not None else self._loaded_data()
+        return self._analyze(data, os.path.realpath(os.path.abspath(filename)))
+
+    def _analyze(self, data: CoverageData, path: str) -> Any:
         from covcore.results import analyze
 
-        data = self.get_data() if self._collector is not None else self._loaded_data()
-        return analyze(data, os.path.realpath(os.path.abspath(filename)), self.config.exclude_regexes())
+        c = self.config
+        return analyze(data, path, c.exclude_regexes(), partial_regexes=c.partial_regexes())
 
     def report(
         self,
@@ -254,8 +256,12 @@ class Coverage:
         skip_covered: Optional[bool] = None,
         skip_empty: Optional[bool] = None,
         sort: Optional[str] = None,
+        output_format: Optional[str] = None,
     ) -> float:
-        """Print the text report (to `file`, default stdout); returns the total percent."""
+        """Print the text report (to `file`, default stdout); returns the total percent.
+
+        `output_format` is ``text`` (the default), ``markdown`` or ``total``.
+        """
         from covcore.report_text import text_report
 
         c = self.config
@@ -268,6 +274,7 @@ class Coverage:
             skip_empty=c.skip_empty if skip_empty is None else skip_empty,
             sort=c.sort if sort is None else sort,
             relative_to=os.getcwd(),
+            output_format=c.format if output_format is None else output_format,
         )
 
     def json_report(

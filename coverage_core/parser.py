@@ -15,10 +15,11 @@ running anything:
 
 The results equal those of coverage.py 7.17's parser, so reports agree.
 
-Branch analysis is built on top of this class: it needs the parsed tree
-(:attr:`PythonParser.ast_root`), the raw statements and the multi-line map,
-and maps its arcs with :meth:`PythonParser.first_line`.  The arc analyzer
-lives in its own module and is attached here by a future ``arcs()`` method.
+Branch analysis is built on top of this: :meth:`PythonParser.arcs` runs the
+arc analyzer of :mod:`covcore.arcs` over the parsed tree, the raw statements
+and the multi-line map (once, on demand), and :meth:`PythonParser.exit_counts`,
+:meth:`PythonParser.translate_arcs` and
+:meth:`PythonParser.missing_arc_description` serve the results and reports.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from collections.abc import Iterable, Iterator
 from types import CodeType
 from typing import cast
 
+from covcore.arcs import ArcFinder, TFragments, WithJumps, describe_action, describe_missing_arc
 from covcore.exceptions import NoSource, NotPython
-from covcore.types import TLineNo
+from covcore.types import TArc, TLineNo
 
 #: coverage.py 7.17's default ``exclude_lines``: the ``pragma: no cover``
 #: comment, bodies that are only ``...``, and ``if TYPE_CHECKING:`` blocks.
@@ -43,6 +45,19 @@ DEFAULT_EXCLUDE: list[str] = [
     r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
     r"^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$)",
     r"^\s*if (typing\.)?TYPE_CHECKING:",
+]
+
+#: coverage.py 7.17's default ``partial_branches``: lines whose branches are
+#: not reported missing.
+DEFAULT_PARTIAL: list[str] = [
+    r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH)",
+]
+
+#: coverage.py 7.17's default ``partial_branches_always``: loops and tests on
+#: constants, which can only go one way.
+DEFAULT_PARTIAL_ALWAYS: list[str] = [
+    r"^\s*while (True|1|False|0):",
+    r"^\s*if (True|1|False|0):",
 ]
 
 # Node types that can hold statements: only these are walked when looking for
@@ -218,6 +233,10 @@ class PythonParser:
         self.raw_docstrings: set[TLineNo] = set()
         #: Each line of a multi-line statement -> the statement's first line.
         self.multiline_map: dict[TLineNo, TLineNo] = {}
+        # Branch analysis, done on the first call to arcs().
+        self._arcs: set[TArc] | None = None
+        self._arc_fragments: TFragments = {}
+        self._with_jumps: WithJumps | None = None
 
     @property
     def multiline(self) -> dict[TLineNo, TLineNo]:
@@ -371,3 +390,75 @@ class PythonParser:
     def translate_lines(self, lines: Iterable[TLineNo]) -> set[TLineNo]:
         """Map measured line numbers to the first lines of their statements."""
         return self.first_lines(lines)
+
+    # -- Branch analysis
+
+    def arcs(self) -> set[TArc]:
+        """The possible arcs of the code, between first lines of statements.
+
+        Arcs that stay on one line are left out; exits are ``(line,
+        -first_line_of_code_object)``.  Computed once, after
+        :meth:`parse_source`.
+        """
+        if self._arcs is None:
+            self._analyze_arcs()
+            assert self._arcs is not None
+        return self._arcs
+
+    def _analyze_arcs(self) -> None:
+        """Run the arc analyzer and keep what the reports need from it."""
+        if self.ast_root is None:
+            raise ValueError("parse_source() must run before arcs()")
+        finder = ArcFinder(self.ast_root, self.raw_statements, self.multiline_map)
+        finder.analyze()
+        self._with_jumps = finder.with_jumps()
+        raw = self._with_jumps.apply(finder.arcs) if self._with_jumps else finder.arcs
+        multiline = self.multiline_map
+        arcs: set[TArc] = set()
+        for start, end in raw:
+            if start in multiline:
+                start = multiline[start]
+            if end in multiline:
+                end = multiline[end]
+            elif end < 0 and -end in multiline:
+                end = -multiline[-end]
+            if start != end:
+                arcs.add((start, end))
+        self._arcs = arcs
+        self._arc_fragments = finder.fragments
+
+    def exit_counts(self) -> dict[TLineNo, int]:
+        """How many possible arcs leave each line; excluded lines, and arcs
+        into excluded lines, are not counted."""
+        excluded = self.excluded
+        counts: dict[TLineNo, int] = {}
+        for start, end in self.arcs():
+            if start in excluded or end in excluded:
+                continue
+            counts[start] = counts.get(start, 0) + 1
+        return counts
+
+    def translate_arcs(self, arcs: Iterable[TArc]) -> set[TArc]:
+        """Map measured arcs to what reports show: ``with`` exits rewritten
+        (see :class:`covcore.arcs.WithJumps`), lines mapped to first lines."""
+        self.arcs()
+        if self._with_jumps:
+            arcs = self._with_jumps.apply(arcs)
+        first = self.first_line
+        return {(first(start), first(end)) for start, end in arcs}
+
+    def missing_arc_description(self, start: TLineNo, end: TLineNo) -> str:
+        """A sentence for a report: why the arc `start` -> `end` may not have run.
+
+        For example "line 12 didn't jump to line 15 because the condition on
+        line 12 was always true", or "line 7 didn't return from function
+        'f' because the return on line 7 wasn't executed".
+        """
+        self.arcs()
+        return describe_missing_arc(self._arc_fragments.get((start, end), []), start, end)
+
+    def arc_description(self, start: TLineNo, end: TLineNo) -> str:
+        """What the arc `start` -> `end` does: "jump to line 15", "exit the module"..."""
+        self.arcs()
+        fragments = self._arc_fragments.get((start, end))
+        return describe_action(fragments[0][1] if fragments else "", end)

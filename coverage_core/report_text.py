@@ -8,12 +8,16 @@
     ---------------------------------------
     TOTAL         9      2    78%
 
-Branch data adds ``Branch`` and ``BrPart`` columns.  Layout, widths, sorting
+Branch data adds ``Branch`` and ``BrPart`` columns, and the Missing column
+then shows partial branches as ``12->15`` (``12->exit`` for leaving the
+function or module).  The same table can be written as Markdown, or the
+report can be just the total percentage.  Layout, widths, sorting, escaping
 and the skip messages equal coverage.py 7.17's ``coverage report``.
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from typing import IO, Any
 
@@ -38,6 +42,32 @@ _HEADER_FORMATS = {
     "Missing": "{:>10}",
 }
 _ROW_FORMATS = {**_HEADER_FORMATS, "Cover": "{:>{n}}%", "Missing": "   {:9}"}
+
+# The same for Markdown: header and rows, and the bold TOTAL row.
+_MD_HEADER_FORMATS = {
+    "Name": "| {:{name_len}}|",
+    "Stmts": "{:>9} |",
+    "Miss": "{:>9} |",
+    "Branch": "{:>9} |",
+    "BrPart": "{:>9} |",
+    "Cover": "{:>{n}} |",
+    "Missing": "{:>10} |",
+}
+_MD_ROW_FORMATS = {**_MD_HEADER_FORMATS, "Cover": "{:>{n}}% |"}
+_MD_TOTAL_FORMATS = {**_MD_HEADER_FORMATS, "Name": "|{:{name_len}} |"}
+
+#: The report formats: the table as text, as Markdown, or only the total.
+OUTPUT_FORMATS = ("text", "markdown", "total")
+
+# Punctuation that means something in a Markdown table gets a backslash.
+_MARKDOWN_ESCAPES = str.maketrans(
+    {char: "\\" + char for char in string.punctuation if char not in ".,/-"}
+)
+
+
+def escape_markdown(text: str) -> str:
+    """`text` with the characters Markdown would interpret escaped."""
+    return text.translate(_MARKDOWN_ESCAPES)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -85,6 +115,7 @@ def text_report(
     skip_empty: bool = False,
     sort: str | None = None,
     relative_to: str | None = None,
+    output_format: str | None = None,
 ) -> float:
     """Write the summary table of `analyses` to `out`; return the total percent.
 
@@ -94,8 +125,13 @@ def text_report(
     TOTAL).  `sort` is a column name (``name``, ``stmts``, ``miss``,
     ``branch``, ``brpart``, ``cover``), ``-`` first for descending.  File
     names are shown relative to `relative_to` (default: the current
-    directory).  No analyses at all raises "No data to report.".
+    directory).  `output_format` is ``text`` (default), ``markdown`` or
+    ``total`` (only the total percentage).  No analyses at all raises
+    "No data to report.".
     """
+    output_format = output_format or "text"
+    if output_format not in OUTPUT_FORMATS:
+        raise ConfigError(f"Unknown report format choice: {output_format!r}")
     check_has_data(analyses)
     display_covered(0.0, precision)  # Reject a bad precision before writing.
     branches = any(analysis.has_arcs for analysis in analyses)
@@ -121,6 +157,10 @@ def text_report(
         row.append(nums.pc_covered)
         rows.append(row)
 
+    if output_format == "total":
+        _write(out, total.pc_covered_str)
+        return total.pc_covered
+
     header = ["Name", "Stmts", "Miss"]
     if branches:
         header += ["Branch", "BrPart"]
@@ -136,6 +176,25 @@ def text_report(
     if show_missing:
         total_row.append("")
 
+    end_lines = []
+    if skip_covered and skipped:
+        end_lines.append(f"\n{_plural(skipped, 'file')} skipped due to complete coverage.")
+    if skip_empty and empty:
+        end_lines.append(f"\n{_plural(empty, 'empty file')} skipped.")
+
+    if output_format == "markdown":
+        _write_markdown(out, header, rows, total_row)
+    else:
+        _write_text(out, header, rows, total_row)
+    for line in end_lines:
+        _write(out, line)
+    return total.pc_covered
+
+
+def _write_text(
+    out: IO[str], header: list[str], rows: list[list[Any]], total_row: list[Any]
+) -> None:
+    """The table as aligned text, with rules around the rows."""
     cover = header.index("Cover")
     name_len = max([len(row[0]) for row in rows] + [5]) + 1
     cover_len = max(len(total_row[cover]) + 2, len(" Cover")) + 1
@@ -153,8 +212,42 @@ def text_report(
     if rows:
         _write(out, rule)
     _write(out, _format_row(header, total_row, name_len, cover_len - 1))
-    if skip_covered and skipped:
-        _write(out, f"\n{_plural(skipped, 'file')} skipped due to complete coverage.")
-    if skip_empty and empty:
-        _write(out, f"\n{_plural(empty, 'empty file')} skipped.")
-    return total.pc_covered
+
+
+def _write_markdown(
+    out: IO[str], header: list[str], rows: list[list[Any]], total_row: list[Any]
+) -> None:
+    """The table in Markdown: escaped names, right-aligned numbers, a bold TOTAL."""
+    name_len = max((len(escape_markdown(row[0])) for row in rows), default=0)
+    name_len = max(name_len, len("**TOTAL**")) + 1
+    cover_len = max(len(total_row[header.index("Cover")]) + 6, len(" Cover "))
+    cells = [
+        _MD_HEADER_FORMATS[column].format(column, name_len=name_len, n=cover_len)
+        for column in header
+    ]
+    _write(out, "".join(cells))
+    alignments = ["- |".rjust(len(cells[0]) - 1, "-")]
+    alignments += ["-: |".rjust(len(cell) - 1, "-") for cell in cells[1:]]
+    _write(out, "|" + " ".join(alignments))
+    for row in rows:
+        _write(
+            out,
+            "".join(
+                _MD_ROW_FORMATS[column].format(
+                    escape_markdown(str(value)), name_len=name_len, n=cover_len - 1
+                )
+                for column, value in zip(header, row)
+            ),
+        )
+    total_cells = []
+    for column, value in zip(header, total_row):
+        if value == "":
+            text = ""
+        elif column == "Cover":
+            text = f" **{value}%**"
+        else:
+            text = f" **{value}**"
+        total_cells.append(
+            _MD_TOTAL_FORMATS[column].format(text, name_len=name_len, n=cover_len)
+        )
+    _write(out, "".join(total_cells))

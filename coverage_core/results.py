@@ -20,7 +20,13 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from covcore.exceptions import ConfigError
-from covcore.parser import PythonParser, join_regex, source_file_for
+from covcore.parser import (
+    DEFAULT_PARTIAL,
+    DEFAULT_PARTIAL_ALWAYS,
+    PythonParser,
+    join_regex,
+    source_file_for,
+)
 from covcore.regions import CodeRegion, code_regions
 from covcore.types import TArc, TLineNo
 
@@ -222,6 +228,7 @@ class Analysis:
     regions: list[CodeRegion] = dataclasses.field(default_factory=list)
     num_lines: int = 0
     data: CoverageDataLike | None = dataclasses.field(default=None, repr=False)
+    parser: PythonParser | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.missing: set[TLineNo] = self.statements - self.executed
@@ -250,24 +257,60 @@ class Analysis:
         filename: str,
         parser: PythonParser,
         precision: int = 0,
+        partial_regexes: Iterable[str] | None = None,
     ) -> Analysis:
-        """Combine `data` measured for `filename` with its parsed source."""
+        """Combine `data` measured for `filename` with its parsed source.
+
+        `partial_regexes` mark the lines whose branches are never reported
+        missing (default: the ``pragma: no branch`` comment and loops and
+        tests on constants, :data:`covcore.parser.DEFAULT_PARTIAL` and
+        :data:`~covcore.parser.DEFAULT_PARTIAL_ALWAYS`).
+        """
         executed = parser.translate_lines(data.lines(filename) or ()) & parser.statements
         regions = code_regions(parser.ast_root) if parser.ast_root is not None else []
-        # Branch data: the arc analysis (possible arcs, exit counts, lines
-        # marked "no branch") plugs in here; until then branch data is
-        # reported with no branches.
+        has_arcs = data.has_arcs()
+        possible: set[TArc] = set()
+        arcs_executed: set[TArc] = set()
+        exit_counts: dict[TLineNo, int] = {}
+        no_branch: set[TLineNo] = set()
+        if has_arcs:
+            possible = parser.arcs()
+            arcs_executed = executed_arcs(parser, data.arcs(filename) or (), possible)
+            exit_counts = parser.exit_counts()
+            if partial_regexes is None:
+                partial_regexes = DEFAULT_PARTIAL + DEFAULT_PARTIAL_ALWAYS
+            no_branch = no_branch_lines(parser, partial_regexes)
         return cls(
             filename=filename,
             statements=set(parser.statements),
             excluded=set(parser.excluded),
             executed=executed,
-            has_arcs=data.has_arcs(),
+            has_arcs=has_arcs,
+            arc_possibilities=possible,
+            arcs_executed=arcs_executed,
+            exit_counts=exit_counts,
+            no_branch=no_branch,
             precision=precision,
             regions=regions,
             num_lines=len(parser.text.splitlines()),
             data=data,
+            parser=parser,
         )
+
+    def missing_branch_descriptions(self) -> dict[TArc, str]:
+        """Each missing branch arc -> a sentence for the user saying why it
+        matters, e.g. "line 12 didn't jump to line 15 because the condition
+        on line 12 was always true"."""
+        parser = self.parser
+        result: dict[TArc, str] = {}
+        for start, ends in sorted(self.missing_branch_arcs().items()):
+            for end in ends:
+                if parser is not None:
+                    result[(start, end)] = parser.missing_arc_description(start, end)
+                else:
+                    shown = f"line {end}" if end > 0 else "the function exit"
+                    result[(start, end)] = f"line {start} didn't jump to {shown}"
+        return result
 
     def missing_formatted(self, branches: bool = False) -> str:
         """The missing lines as ranges, e.g. ``"1-3, 7"``.
@@ -348,6 +391,44 @@ class Analysis:
         return results
 
 
+def executed_arcs(
+    parser: PythonParser, measured: Iterable[TArc], possible: set[TArc]
+) -> set[TArc]:
+    """The measured arcs of a file as reports count them.
+
+    ``with`` exits are rewritten and lines mapped to first lines (see
+    :meth:`PythonParser.translate_arcs`).  An arc that stays on one line
+    (several statements sharing it, or a loop on one line) is read as the
+    line's only possible onward arc when it has just one, and dropped
+    otherwise.
+    """
+    translated = parser.translate_arcs(measured)
+    destinations: dict[TLineNo, set[TLineNo]] = defaultdict(set)
+    for start, end in possible:
+        destinations[start].add(end)
+    kept: set[TArc] = set()
+    for start, end in translated:
+        if start != end:
+            kept.add((start, end))
+        else:
+            ends = destinations.get(start)
+            if ends is not None and len(ends) == 1:
+                kept.add((start, next(iter(ends))))
+    return parser.translate_arcs(kept)
+
+
+def no_branch_lines(parser: PythonParser, regexes: Iterable[str]) -> set[TLineNo]:
+    """The lines whose branches are not reported missing: those `regexes` match.
+
+    No regexes at all match every line, as in coverage.py (its joined regex
+    is then empty, which matches everywhere).
+    """
+    regex = join_regex(regexes)
+    if regex is None:
+        return parser.first_lines(range(1, parser.text.count("\n") + 2))
+    return parser.lines_matching(regex)
+
+
 @functools.lru_cache(maxsize=128)
 def _parsed(source: str, exclude: str | None, stamp: tuple[int, int] | None) -> PythonParser:
     """Parse one source file (cached; `stamp` changes when the file does)."""
@@ -381,12 +462,15 @@ def analyze(
     filename: str,
     exclude_regexes: list[str],
     precision: int = 0,
+    partial_regexes: Iterable[str] | None = None,
 ) -> Analysis:
     """Analyze measured file `filename`: its source against `data`.
 
     `exclude_regexes` are the ``exclude_lines`` regexes (see
-    :data:`covcore.parser.DEFAULT_EXCLUDE`).  Raises NoSource
-    ("No source for code: '<path>'.") when the source is missing and
-    NotPython when it does not parse.
+    :data:`covcore.parser.DEFAULT_EXCLUDE`); `partial_regexes` mark lines
+    whose branches are not reported missing (see :meth:`Analysis.from_parser`).
+    Raises NoSource ("No source for code: '<path>'.") when the source is
+    missing and NotPython when it does not parse.
     """
-    return Analysis.from_parser(data, filename, get_parser(filename, exclude_regexes), precision)
+    parser = get_parser(filename, exclude_regexes)
+    return Analysis.from_parser(data, filename, parser, precision, partial_regexes)

@@ -223,16 +223,16 @@ def test_negative_precision_is_one_clear_error(project: dict[str, list[int]]) ->
 
 
 def test_branch_data_adds_branch_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Until covcore analyzes arcs, branch data shows the columns with no branches.
+    # The same table as `coverage report -m` prints for this run.
     monkeypatch.chdir(tmp_path)
-    paths = write_files(tmp_path, {"m.py": "x = 1\ny = 2\n"})
-    data = StandInData(arcs={paths["m.py"]: [(-1, 1), (1, 2), (2, -1)]})
+    paths = write_files(tmp_path, {"m.py": "x = 1\nif x:\n    y = 2\n"})
+    data = StandInData(arcs={paths["m.py"]: [(-1, 1), (1, 2), (2, 3), (3, -1)]})
     from covcore.results import analyze
 
     out = io.StringIO()
     text_report([analyze(data, paths["m.py"], [])], out, show_missing=True, precision=0)
     assert out.getvalue().splitlines()[0] == "Name    Stmts   Miss Branch BrPart  Cover   Missing"
-    assert out.getvalue().splitlines()[2] == "m.py        2      0      0      0   100%"
+    assert out.getvalue().splitlines()[2] == "m.py        3      0      2      1    80%   2->exit"
 
 
 def test_writes_to_stdout(project: dict[str, list[int]], capsys: pytest.CaptureFixture[str]) -> None:

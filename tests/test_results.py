@@ -262,7 +262,8 @@ def test_custom_exclusions_in_analysis(tmp_path: Path) -> None:
     )
 
 
-# -- Branch arithmetic (the arcs come from coverage.py's parser until covcore has its own)
+# -- Branch arithmetic, on the arcs of coverage.py's parser (covcore's own are
+# compared with them in test_arcs.py)
 
 BRANCHY = textwrap.dedent(
     """\
