@@ -1,11 +1,14 @@
 """Type stub of the C extension covcore._ctracer (sources in ctracer/)."""
 
 from types import FrameType
-from typing import Any, Iterator, Union
+from typing import Any, Callable, Iterator, Optional, Union
 
 from covcore.types import TDisposition, TShouldTrace, TTraceData
 
 STATS: int
+
+def call_traced(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call fn with tracing on, from inside a trace or profile function."""
 
 class LineSet:
     """The executed lines, or arcs, of one file."""
@@ -22,6 +25,7 @@ class LineSet:
 class CTracer:
     """The settrace core (implements covcore.types.Tracer)."""
 
+    foreign: Optional[Callable[..., Any]]
     data: TTraceData
     trace_arcs: bool
     should_trace: TShouldTrace

@@ -4,7 +4,9 @@ For the settrace cores, the collector starts a tracer in the thread that
 calls start(), and asks ``threading`` to start one in every thread created
 afterwards.  The sys.monitoring core needs one tracer for all threads.  All the
 tracers share the measured-data dict and the file-decision cache, so the
-data of every thread is merged as it is collected.
+data of every thread is merged as it is collected.  covcore.threads
+reaches the threads ``threading.settrace`` misses (``_thread`` threads, and
+threads already running at start()).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import threading
 from types import FrameType
 from typing import Any, Callable, Optional
 
+from covcore import threads
 from covcore.exceptions import CoreUnavailable
+from covcore.tracehooks import TraceHooks
 from covcore.types import TDisposition, TShouldTrace, Tracer, TTraceData
 
 
@@ -38,6 +42,11 @@ class Collector:
         self.tracers: list[Tracer] = []
         self._lock = threading.Lock()
         self.started = False
+        #: The thread that called start(): the others are adopted (covcore.threads).
+        self.starter_ident = 0
+        # The program's own settrace/setprofile functions keep working beside
+        # ours; the sys.monitoring core needs only the profile part.
+        self.hooks = TraceHooks(lambda: self.tracers, chain_settrace=not all_threads)
 
     def _new_tracer(self) -> Tracer:
         tracer = self.tracer_class()
@@ -49,6 +58,12 @@ class Collector:
             self.tracers.append(tracer)
         return tracer
 
+    def start_tracer(self) -> Tracer:
+        """Start a new tracer in the calling thread (a thread that has none yet)."""
+        tracer = self._new_tracer()
+        tracer.start()
+        return tracer
+
     def _thread_start_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
         """The trace function of a new thread: replace itself with a tracer."""
         sys.settrace(None)
@@ -56,6 +71,8 @@ class Collector:
             return None
         tracer = self._new_tracer()
         tracer.start()
+        if self.hooks.thread_trace is not None:
+            tracer.foreign = self.hooks.thread_trace  # type: ignore[attr-defined]
         # This event is the call of the thread's first frame: the tracer
         # handles it, and becomes the frame's local trace function.
         return tracer(frame, event, arg)  # type: ignore[operator]
@@ -64,8 +81,11 @@ class Collector:
         """Start measuring this thread and the threads started from now on."""
         self.started = True
         if not self.all_threads:
+            self.starter_ident = threading.get_ident()
+            threads.install(self)
             threading.settrace(self._thread_start_trace)
         tracer = self._new_tracer()
+        self.hooks.install()
         try:
             tracer.start()
         except RuntimeError as exc:
@@ -76,12 +96,16 @@ class Collector:
     def stop(self) -> None:
         """Stop measuring, in every thread."""
         self.started = False
+        if self.hooks._saved:
+            self.hooks.uninstall()
         if not self.all_threads:
-            threading.settrace(None)  # type: ignore[arg-type,unused-ignore]
+            # New threads get the program's own threading.settrace function, if any.
+            threading.settrace(self.hooks.thread_trace)  # type: ignore[arg-type,unused-ignore]
         with self._lock:
             tracers, self.tracers = self.tracers, []
         for tracer in tracers:
             tracer.stop()
+        self.hooks.restore_program_tracer()
 
     def stats(self) -> list[Optional[dict[str, int]]]:
         """The counters of every running tracer."""

@@ -73,6 +73,10 @@ class PyTracer:
         self._cur_data: Optional[set[Any]] = None
         self._last_line: TLineNo = 0
         self._trace_fn: TTraceFn = self._trace
+        #: The program's own trace function (see covcore.tracehooks), or None,
+        #: and the local trace functions it gave the frames it traces.
+        self.foreign: Optional[TTraceFn] = None
+        self._foreign_locals: dict[FrameType, TTraceFn] = {}
 
     def __repr__(self) -> str:
         return f"<PyTracer of {len(self.data)} files>"
@@ -116,7 +120,8 @@ class PyTracer:
             code = frame.f_code
             data = self._cur_data = self._file_data(frame, code.co_filename)
             if data is None:
-                frame.f_trace_lines = False
+                if self.foreign is None:
+                    frame.f_trace_lines = False
             elif _is_real_call(frame, code):
                 self._last_line = -code.co_firstlineno
             else:
@@ -131,7 +136,29 @@ class PyTracer:
                 self._cur_data, self._last_line = self._stack.pop()
             else:
                 self._cur_data = None
+        if self.foreign is not None:
+            self._dispatch_foreign(frame, event, arg)
+        elif event == "return":
+            self._foreign_locals.pop(frame, None)
         return self._trace_fn
+
+    def _dispatch_foreign(self, frame: FrameType, event: str, arg: Any) -> None:
+        """Give the event to the program's tracer, with CPython's semantics."""
+        if event == "call":
+            fn: Optional[TTraceFn] = self.foreign
+        else:
+            fn = self._foreign_locals.get(frame)
+        if fn is not None:
+            try:
+                result = fn(frame, event, arg)
+            except BaseException:
+                self.foreign = None
+                self._foreign_locals.clear()
+                raise
+            if result is not None:
+                self._foreign_locals[frame] = result
+        if event == "return":
+            self._foreign_locals.pop(frame, None)
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> Optional[TTraceFn]:
         return self._trace(frame, event, arg)
@@ -149,6 +176,7 @@ class PyTracer:
             sys.settrace(None)
         self._stack.clear()
         self._cur_data = None
+        self._foreign_locals.clear()
 
     def activity(self) -> bool:
         """Has the tracer seen any events since the last reset_activity()?"""

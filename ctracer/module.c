@@ -5,11 +5,46 @@
 #include "tracer.h"
 #include "sysmon.h"
 
+/* call_traced(fn, *args): call fn with tracing switched back on.
+ *
+ * CPython runs trace and profile functions with tracing off, so code that a
+ * sys.setprofile function runs is never measured.  covcore's profile
+ * wrapper calls the program's profile function through this, so that the
+ * tracer (settrace or sys.monitoring) sees its lines; the wrapper itself
+ * keeps the nested profile events away from the program's function.
+ */
+static PyObject *
+call_traced(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1) {
+        PyErr_SetString(PyExc_TypeError, "call_traced needs a function to call");
+        return NULL;
+    }
+    PyThreadState *tstate = PyThreadState_Get();
+    /* Outside a trace or profile callback there is nothing to switch. */
+    int inside = tstate->tracing > 0;
+    if (inside) {
+        Cov_LeaveTracing(tstate);
+    }
+    PyObject *result = PyObject_Vectorcall(args[0], args + 1, (size_t)(nargs - 1), NULL);
+    if (inside) {
+        Cov_EnterTracing(tstate);
+    }
+    return result;
+}
+
+static PyMethodDef module_methods[] = {
+    {"call_traced", (PyCFunction)(void (*)(void))call_traced, METH_FASTCALL,
+     "call_traced(fn, *args): call fn with tracing on, from inside a trace or profile function."},
+    {NULL}
+};
+
 static struct PyModuleDef moduledef = {
     PyModuleDef_HEAD_INIT,
     .m_name = "covcore._ctracer",
     .m_doc = "covcore's tracer cores written in C.",
     .m_size = -1,
+    .m_methods = module_methods,
 };
 
 PyMODINIT_FUNC

@@ -168,7 +168,8 @@ handle_call(CTracer *self, PyFrameObject *frame)
             ? -code->co_firstlineno
             : PyFrame_GetLineNumber(frame);
     }
-    else if (suppress_line_events(frame) < 0) {
+    else if (self->foreign == NULL && suppress_line_events(frame) < 0) {
+        /* (With a program tracer active, its functions may want the lines.) */
         return RET_ERROR;
     }
     return set_frame_trace(frame, (PyObject *)self);
@@ -214,10 +215,77 @@ handle_return(CTracer *self, PyFrameObject *frame)
     return ret;
 }
 
+/* The frame's f_trace as a borrowed reference (NULL if unset). */
+static PyObject *
+frame_trace(PyFrameObject *frame)
+{
+#if COVCORE_FRAME_FIELDS
+    return frame->f_trace;
+#else
+    PyObject *trace = PyObject_GetAttr((PyObject *)frame, str_f_trace);   /* owned */
+    if (trace == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    Py_DECREF(trace);      /* the frame keeps it */
+    return trace == Py_None ? NULL : trace;
+#endif
+}
+
+/* Give the event to the program's own trace function, as CPython would:
+ * call events to the global function, whose result becomes the frame's
+ * local trace function (f_trace); other events to f_trace, whose non-None
+ * result replaces it.  An exception from it ends the program's tracing and
+ * propagates into the program, as with CPython's own trace dispatch.
+ */
+static int
+dispatch_foreign(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
+{
+    int ret = RET_ERROR;
+    PyObject *callback = NULL;      /* owned */
+    PyObject *result = NULL;        /* owned */
+    int index;
+
+    switch (what) {
+    case PyTrace_CALL: index = 0; break;
+    case PyTrace_EXCEPTION: index = 1; break;
+    case PyTrace_LINE: index = 2; break;
+    case PyTrace_RETURN: index = 3; break;
+    case PyTrace_OPCODE: index = 4; break;
+    default: return RET_OK;
+    }
+    callback = what == PyTrace_CALL ? self->foreign : frame_trace(frame);
+    if (callback == NULL || callback == (PyObject *)self) {
+        return RET_OK;
+    }
+    Py_INCREF(callback);    /* it may replace itself while it runs */
+    PyObject *args[3] = {(PyObject *)frame, str_event_names[index], arg ? arg : Py_None};
+    result = PyObject_Vectorcall(callback, args, 3, NULL);
+    if (result == NULL) {
+        Py_CLEAR(self->foreign);
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        if (set_frame_trace(frame, (PyObject *)self) < 0) {
+            PyErr_Clear();
+        }
+        PyErr_Restore(type, value, tb);
+        goto error;
+    }
+    if (result != Py_None && set_frame_trace(frame, result) < 0) {
+        goto error;
+    }
+    ret = RET_OK;
+error:
+    Py_XDECREF(result);
+    Py_XDECREF(callback);
+    return ret;
+}
+
 /* The trace function given to PyEval_SetTrace. */
 static int
 CTracer_trace(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
 {
+    int rc;
     if (!self->started) {
         /* stop() was called from another thread: this thread's tracing ends
          * at its next event.
@@ -228,15 +296,24 @@ CTracer_trace(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
     self->activity = 1;
     switch (what) {
     case PyTrace_LINE:
-        return handle_line(self, frame);
+        rc = handle_line(self, frame);
+        break;
     case PyTrace_CALL:
-        return handle_call(self, frame);
+        rc = handle_call(self, frame);
+        break;
     case PyTrace_RETURN:
-        return handle_return(self, frame);
+        rc = handle_return(self, frame);
+        break;
     default:
         STATS(self->stats.others++);
-        return RET_OK;
+        rc = RET_OK;
+        break;
     }
+    /* The program's own tracer, if any, sees every event after us. */
+    if (rc == RET_OK && self->foreign != NULL) {
+        rc = dispatch_foreign(self, frame, what, arg);
+    }
+    return rc;
 }
 
 /*
@@ -276,6 +353,7 @@ CTracer_dealloc(CTracer *self)
     Py_CLEAR(self->should_trace);
     Py_CLEAR(self->should_trace_cache);
     Py_CLEAR(self->data);
+    Py_CLEAR(self->foreign);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -285,6 +363,7 @@ CTracer_traverse(CTracer *self, visitproc visit, void *arg)
     Py_VISIT(self->should_trace);
     Py_VISIT(self->should_trace_cache);
     Py_VISIT(self->data);
+    Py_VISIT(self->foreign);
     return 0;
 }
 
@@ -294,6 +373,7 @@ CTracer_clear(CTracer *self)
     Py_CLEAR(self->should_trace);
     Py_CLEAR(self->should_trace_cache);
     Py_CLEAR(self->data);
+    Py_CLEAR(self->foreign);
     return 0;
 }
 
@@ -321,7 +401,11 @@ CTracer_call(CTracer *self, PyObject *args, PyObject *kwds)
             break;
         }
     }
-    return Py_NewRef((PyObject *)self);
+    /* Our caller (CPython's trace trampoline) stores the result as the
+     * frame's f_trace: keep what the events above put there.
+     */
+    PyObject *local = frame_trace(frame);
+    return Py_NewRef(local != NULL ? local : (PyObject *)self);
 }
 
 static PyObject *
@@ -389,6 +473,51 @@ CTracer_get_stats(CTracer *self, PyObject *unused)
 #endif
 }
 
+static PyObject *
+CTracer_get_foreign(CTracer *self, void *closure)
+{
+    return Py_NewRef(self->foreign != NULL ? self->foreign : Py_None);
+}
+
+/* Installing a program tracer turns line events back on in the frames of
+ * this thread, which the tracer may have switched off as unmeasured.
+ */
+static int
+CTracer_set_foreign(CTracer *self, PyObject *value, void *closure)
+{
+    if (value == NULL || value == Py_None) {
+        Py_CLEAR(self->foreign);
+        return RET_OK;
+    }
+    if (!PyCallable_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "a trace function must be callable");
+        return RET_ERROR;
+    }
+    Py_XSETREF(self->foreign, Py_NewRef(value));
+    PyFrameObject *frame = PyEval_GetFrame();       /* borrowed */
+    Py_XINCREF(frame);
+    while (frame != NULL) {
+#if COVCORE_FRAME_FIELDS
+        frame->f_trace_lines = 1;
+#else
+        if (PyObject_SetAttr((PyObject *)frame, str_f_trace_lines, Py_True) < 0) {
+            Py_DECREF(frame);
+            return RET_ERROR;
+        }
+#endif
+        PyFrameObject *back = PyFrame_GetBack(frame);  /* owned */
+        Py_DECREF(frame);
+        frame = back;
+    }
+    return RET_OK;
+}
+
+static PyGetSetDef CTracer_getset[] = {
+    {"foreign", (getter)CTracer_get_foreign, (setter)CTracer_set_foreign,
+     "the program's own trace function, called after ours (None: none)", NULL},
+    {NULL}
+};
+
 static PyMemberDef CTracer_members[] = {
     {"should_trace", T_OBJECT, offsetof(CTracer, should_trace), 0,
      "callable(filename, frame) -> the name to record under, or None"},
@@ -424,5 +553,6 @@ PyTypeObject CTracerType = {
     .tp_clear = (inquiry)CTracer_clear,
     .tp_call = (ternaryfunc)CTracer_call,
     .tp_members = CTracer_members,
+    .tp_getset = CTracer_getset,
     .tp_methods = CTracer_methods,
 };

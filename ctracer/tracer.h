@@ -20,6 +20,11 @@ typedef struct CTracer {
     PyObject *should_trace_cache;   /* dict: raw filename -> str | None */
     PyObject *data;                 /* dict: measured filename -> LineSet */
     int trace_arcs;
+    /* The program's own trace function (what it gave sys.settrace while we
+     * measure), or NULL.  It is called with CPython's semantics: the global
+     * function at call events, each frame's f_trace for its other events.
+     */
+    PyObject *foreign;              /* owned, or NULL */
 
     /* Tracing state. */
     int started;

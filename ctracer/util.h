@@ -74,4 +74,25 @@ Cov_FrameCode(PyFrameObject *frame)
 #define COV_RESUMABLE_FLAGS \
     (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE)
 
+/* Switch the interpreter's "inside a trace or profile callback" state off
+ * and on again for the current thread (public API from 3.11).
+ */
+#if PY_VERSION_HEX >= 0x030B0000
+#define Cov_LeaveTracing(ts)    PyThreadState_LeaveTracing(ts)
+#define Cov_EnterTracing(ts)    PyThreadState_EnterTracing(ts)
+#else
+static inline void
+Cov_LeaveTracing(PyThreadState *ts)
+{
+    ts->tracing--;
+    ts->cframe->use_tracing = (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL);
+}
+static inline void
+Cov_EnterTracing(PyThreadState *ts)
+{
+    ts->tracing++;
+    ts->cframe->use_tracing = 0;
+}
+#endif
+
 #endif /* COVCORE_UTIL_H */

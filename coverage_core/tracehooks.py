@@ -1,0 +1,174 @@
+"""Living beside the program's own trace and profile functions.
+
+While covcore measures with a settrace core, the program's ``sys.settrace``
+would replace covcore's tracer.  Instead, ``sys.settrace``/``sys.gettrace``
+(and ``threading.settrace``/``gettrace``/``settrace_all_threads``) are
+replaced by versions that hand the program's function to the running tracer,
+which calls it after itself with CPython's semantics (the "foreign" tracer);
+``sys.gettrace()`` returns what the program set.  The sys.monitoring core
+needs none of this: the program's settrace is independent of it.
+
+CPython runs profile functions with tracing switched off, so the code of a
+``sys.setprofile`` function is never measured.  ``sys.setprofile`` is replaced
+by a version that installs a wrapper: it calls the program's function with
+tracing switched back on (``_ctracer.call_traced``) and keeps the profile
+events of that function's own code away from it, so the profiler sees the
+same events as without covcore and never recurses.
+
+None of this adds work to the per-line path: only the program's calls to
+these functions, and its tracer or profiler when it has one, cost anything.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from types import FrameType
+from typing import Any, Callable, Iterable, Optional
+
+from covcore.types import Tracer
+
+TTraceFunc = Optional[Callable[..., Any]]
+
+
+def _call_traced_fallback(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
+
+
+class TraceHooks:
+    """Installs and removes the replacements described in the module docstring."""
+
+    def __init__(self, tracers: Callable[[], Iterable[Tracer]], chain_settrace: bool) -> None:
+        self._tracers = tracers
+        self.chain_settrace = chain_settrace
+        #: The program's threading.settrace() function, given to new threads' tracers.
+        self.thread_trace: TTraceFunc = None
+        self._saved: list[tuple[Any, str, Any]] = []
+        self._profile_wrappers: dict[int, Callable[..., Any]] = {}
+        self._foreign_to_restore: TTraceFunc = None
+        try:
+            from covcore._ctracer import call_traced
+            self._call_traced: Callable[..., Any] = call_traced
+        except ImportError:   # a pure-Python install: profile code stays unmeasured
+            self._call_traced = _call_traced_fallback
+
+    # -- Installing --
+
+    def _replace(self, owner: Any, name: str, new: Any) -> None:
+        if hasattr(owner, name):
+            self._saved.append((owner, name, getattr(owner, name)))
+            setattr(owner, name, new)
+
+    def install(self) -> None:
+        """Put the replacements in place (at the collector's start)."""
+        self._orig_settrace = sys.settrace
+        self._orig_gettrace = sys.gettrace
+        self._orig_setprofile = sys.setprofile
+        self._orig_getprofile = sys.getprofile
+        if self.chain_settrace:
+            self._replace(sys, "settrace", self.settrace)
+            self._replace(sys, "gettrace", self.gettrace)
+            self._replace(threading, "settrace", self.threading_settrace)
+            self._replace(threading, "gettrace", self.threading_gettrace)
+            self._replace(threading, "settrace_all_threads", self.settrace_all_threads)
+        self._replace(sys, "setprofile", self.setprofile)
+        self._replace(sys, "getprofile", self.getprofile)
+        self._replace(threading, "setprofile_all_threads", self.setprofile_all_threads)
+        # A profiler that was already running gets its code measured from now on.
+        current = self._orig_getprofile()
+        if current is not None:
+            self._orig_setprofile(self._wrap_profile(current))
+
+    def uninstall(self) -> None:
+        """Restore the originals; a program tracer of this thread keeps running."""
+        foreign: TTraceFunc = self.gettrace() if self.chain_settrace else None
+        for owner, name, original in reversed(self._saved):
+            setattr(owner, name, original)
+        self._saved.clear()
+        profile = self._orig_getprofile()
+        wrapped = getattr(profile, "__wrapped__", None)
+        if wrapped is not None:
+            self._orig_setprofile(wrapped)
+        self._foreign_to_restore = foreign
+
+    def restore_program_tracer(self) -> None:
+        """After the tracer stopped: give the program's tracer back to CPython."""
+        foreign = self._foreign_to_restore
+        if foreign is not None:
+            self._foreign_to_restore = None
+            sys.settrace(foreign)
+
+    # -- settrace --
+
+    def _ours(self, obj: Any) -> Optional[Any]:
+        tracers = list(self._tracers())
+        for candidate in (obj, getattr(obj, "__self__", None)):
+            if candidate is not None and any(candidate is t for t in tracers):
+                return candidate
+        return None
+
+    def settrace(self, function: TTraceFunc) -> None:
+        """sys.settrace while measuring: chain the program's function."""
+        tracer = self._ours(self._orig_gettrace())
+        if tracer is None:
+            self._orig_settrace(function)
+        else:
+            tracer.foreign = function
+
+    def gettrace(self) -> TTraceFunc:
+        """sys.gettrace while measuring: what the program set."""
+        current: Any = self._orig_gettrace()
+        tracer = self._ours(current)
+        return current if tracer is None else tracer.foreign  # type: ignore[no-any-return]
+
+    def threading_settrace(self, function: TTraceFunc) -> None:
+        """threading.settrace while measuring: new threads chain it."""
+        self.thread_trace = function
+
+    def threading_gettrace(self) -> TTraceFunc:
+        """threading.gettrace while measuring."""
+        return self.thread_trace
+
+    def settrace_all_threads(self, function: TTraceFunc) -> None:
+        """threading.settrace_all_threads (3.12+) while measuring."""
+        self.thread_trace = function
+        for tracer in list(self._tracers()):
+            tracer.foreign = function  # type: ignore[attr-defined]
+
+    # -- setprofile --
+
+    def _wrap_profile(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        wrapper = self._profile_wrappers.get(id(function))
+        if wrapper is not None and getattr(wrapper, "__wrapped__", None) is function:
+            return wrapper
+        busy = threading.local()
+        call_traced = self._call_traced
+
+        def covcore_profile(frame: FrameType, event: str, arg: Any) -> Any:
+            # Events from the profiler's own code (now traced) are not its to see.
+            if getattr(busy, "on", False):
+                return None
+            busy.on = True
+            try:
+                return call_traced(function, frame, event, arg)
+            finally:
+                busy.on = False
+
+        covcore_profile.__wrapped__ = function  # type: ignore[attr-defined]
+        self._profile_wrappers[id(function)] = covcore_profile
+        return covcore_profile
+
+    def setprofile(self, function: TTraceFunc) -> None:
+        """sys.setprofile while measuring: the profiler's code is measured too."""
+        self._orig_setprofile(None if function is None else self._wrap_profile(function))
+
+    def getprofile(self) -> TTraceFunc:
+        """sys.getprofile while measuring: what the program set."""
+        current: Any = self._orig_getprofile()
+        return getattr(current, "__wrapped__", current)  # type: ignore[no-any-return]
+
+    def setprofile_all_threads(self, function: TTraceFunc) -> None:
+        """threading.setprofile_all_threads (3.12+) while measuring."""
+        threading.setprofile(function)
+        wrapped = None if function is None else self._wrap_profile(function)
+        sys._setprofileallthreads(wrapped)  # type: ignore[attr-defined]

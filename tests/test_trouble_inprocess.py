@@ -1,0 +1,250 @@
+"""A program's own trace and profile functions work beside covcore.
+
+Each program prints what its tracer or profiler saw; the output under
+``covcore run`` must equal the output under plain ``python``, on every core,
+and covcore's measurement of the program must be complete and exact.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import covcore
+from conftest import run_covcore
+
+LINE_COUNTER = """\
+import sys
+seen = []
+
+def local(frame, event, arg):
+    seen.append((event, frame.f_lineno))
+    return local
+
+def global_trace(frame, event, arg):
+    if frame.f_code.co_name == "target":
+        seen.append(("call", frame.f_lineno))
+        return local
+    return None
+
+def target(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+old = sys.gettrace()
+sys.settrace(global_trace)
+same = sys.gettrace() is global_trace
+target(2)
+sys.settrace(old)
+after = sys.gettrace() is old
+print(same, after, seen)
+target(1)
+"""
+
+THREAD_TRACER = """\
+import sys, threading
+seen = []
+
+def tracer(frame, event, arg):
+    if frame.f_code.co_name == "work":
+        seen.append(event)
+        return tracer
+    return None
+
+def work():
+    x = 1
+    return x
+
+threading.settrace(tracer)
+same = threading.gettrace() is tracer
+t = threading.Thread(target=work)
+t.start()
+t.join()
+threading.settrace(None)
+print(same, seen)
+"""
+
+PROFILER = """\
+import sys
+events = []
+
+def label(frame):
+    return frame.f_code.co_name.upper()
+
+def profiler(frame, event, arg):
+    if frame.f_code.co_name in ("work", "label"):
+        events.append((event, label(frame)))
+
+def work():
+    return sorted([3, 1, 2])
+
+sys.setprofile(profiler)
+same = sys.getprofile() is profiler
+work()
+sys.setprofile(None)
+print(same, events)
+"""
+
+# The DecoratorTools technique: look at the caller's frame, install a
+# temporary trace function to catch the next event there, then restore
+# whatever was there before.
+FIDDLER = """\
+import sys
+
+caught = []
+
+def catch_next_line():
+    frame = sys._getframe(1)
+    old_local = frame.f_trace
+    old_global = sys.gettrace()
+
+    def temporary(frm, event, arg):
+        if frm is frame and event == "line":
+            caught.append(frm.f_lineno)
+            frame.f_trace = old_local
+            sys.settrace(old_global)
+            return old_local
+        return temporary
+
+    frame.f_trace = temporary
+    sys.settrace(temporary)
+
+def decorated_module_code():
+    catch_next_line()
+    value = 10
+    value += 1
+    return value
+
+result = decorated_module_code()
+restored = sys.gettrace() is None
+print(result, caught, restored)
+"""
+
+# Everything but the temporary tracer's body (CPython runs it untraced).
+FIDDLER_LINES = [1, 3, 5, 6, 7, 8, 10, 18, 19, 21, 22, 23, 24, 25, 27, 28, 29]
+# The Python tracer lives in frame.f_trace itself: the one line event that the
+# fiddler takes by assigning frame.f_trace never reaches it (docs/trouble.md).
+FIDDLER_LINES_TIMID = [n for n in FIDDLER_LINES if n != 23]
+
+RAISING_TRACER = """\
+import sys
+
+def bad(frame, event, arg):
+    if event == "line":
+        raise RuntimeError("tracer broke")
+    return bad
+
+def f():
+    return 1
+
+sys.settrace(bad)
+try:
+    f()
+except RuntimeError as exc:
+    print("caught", exc, sys.gettrace())
+print("after", f())
+"""
+
+
+def _plain(tmp_path: Path, name: str) -> str:
+    result = subprocess.run([sys.executable, name], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _measured(core: str, tmp_path: Path, name: str, branch: bool = True) -> tuple[str, list[int]]:
+    args = ["run", "--core", core] + (["--branch"] if branch else []) + [name]
+    result = run_covcore(args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    return result.stdout, sorted(data.lines(str(tmp_path / name)) or [])
+
+
+def test_a_line_counting_tracer_with_set_and_restore(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", LINE_COUNTER)
+    expected = _plain(tmp_path, "prog.py")
+    assert expected.startswith("True True [('call', 14), ('line', 15)")
+    out, lines = _measured(core, tmp_path, "prog.py")
+    assert out == expected
+    # Everything but the trace functions' own bodies (CPython runs them untraced).
+    assert lines == [1, 2, 4, 8, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 25, 26, 27]
+
+
+def test_threading_settrace_reaches_new_threads(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", THREAD_TRACER)
+    expected = _plain(tmp_path, "prog.py")
+    assert expected == "True ['call', 'line', 'line', 'return']\n"
+    out, lines = _measured(core, tmp_path, "prog.py")
+    assert out == expected
+    assert lines == [1, 2, 4, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20]
+
+
+def test_profile_function_code_is_measured(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", PROFILER)
+    expected = _plain(tmp_path, "prog.py")
+    out, lines = _measured(core, tmp_path, "prog.py")
+    assert out == expected
+    # The profiler (lines 8-9) and what it calls (line 5) ran and are measured.
+    assert lines == [1, 2, 4, 5, 7, 8, 9, 11, 12, 14, 15, 16, 17, 18]
+
+
+def test_trace_fiddler_without_timid(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", FIDDLER)
+    expected = _plain(tmp_path, "prog.py")
+    assert expected == "11 [23] True\n"
+    out, lines = _measured(core, tmp_path, "prog.py")
+    assert out == expected
+    assert lines == (FIDDLER_LINES_TIMID if core == "pytrace" else FIDDLER_LINES)
+
+
+def test_trace_fiddler_with_timid(tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", FIDDLER)
+    result = run_covcore(["run", "--timid", "prog.py"], cwd=tmp_path)
+    assert result.stdout == "11 [23] True\n"
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert sorted(data.lines(str(tmp_path / "prog.py")) or []) == FIDDLER_LINES_TIMID
+
+
+def test_a_raising_tracer_behaves_as_without_covcore(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", RAISING_TRACER)
+    expected = _plain(tmp_path, "prog.py")
+    assert expected == "caught tracer broke None\nafter 1\n"
+    out, lines = _measured(core, tmp_path, "prog.py")
+    assert out == expected
+    if core == "pytrace":
+        # The exception has to leave the Python tracer's own trace function,
+        # and CPython then removes it: that thread is measured no further
+        # (docs/trouble.md).
+        assert lines == [1, 3, 8, 9, 11, 12, 13]
+    else:
+        assert lines == [1, 3, 8, 9, 11, 12, 13, 14, 15, 16]
+
+
+def test_pdb_driven_through_stdin(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", """\
+        def add(a, b):
+            total = a + b
+            return total
+
+        import pdb
+        pdb.Pdb(nosigint=True).runcall(add, 2, 3)
+        print("done")
+        """)
+    commands = "next\np total\nnext\np total\ncontinue\n"
+    plain = subprocess.run([sys.executable, "prog.py"], cwd=tmp_path, input=commands,
+                           capture_output=True, text=True, timeout=60)
+    result = run_covcore(["run", "--core", core, "--branch", "prog.py"], cwd=tmp_path, input=commands)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == plain.stdout
+    assert "5\n" in result.stdout and result.stdout.rstrip().endswith("done")
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert sorted(data.lines(str(tmp_path / "prog.py")) or []) == [1, 2, 3, 5, 6, 7]
