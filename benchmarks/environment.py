@@ -63,21 +63,24 @@ def python_version(python: str) -> str:
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
-def covcore_source(cache: Path) -> tuple[Path, str]:
+def covcore_source(cache: Path, ref: str = "HEAD") -> tuple[Path, str]:
     """The covcore sources to install, and a stamp naming them.
 
-    The committed state (``git archive HEAD``), so that results name a
-    commit and work in progress in the tree is not measured; outside a git
-    checkout, or with COVBENCH_WORKTREE=1, the tree as it is.
+    A committed state (``git archive REF``, HEAD by default), so that results
+    name a commit and work in progress in the tree is not measured; outside
+    a git checkout, or with ref "worktree", the tree as it is.
     """
-    if not os.environ.get("COVBENCH_WORKTREE"):
-        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
+    if ref != "worktree":
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--verify", ref + "^{commit}"],
+                              capture_output=True, text=True)
+        if head.returncode != 0 and ref != "HEAD":
+            raise SetupError(f"--covcore-ref {ref!r} is not a commit of {REPO}")
         if head.returncode == 0:
             commit = head.stdout.strip()
             dest = cache / f"covcore-{commit[:12]}"
             if not (dest / "setup.py").exists():
                 dest.mkdir(parents=True, exist_ok=True)
-                archive = subprocess.Popen(["git", "-C", str(REPO), "archive", "HEAD"], stdout=subprocess.PIPE)
+                archive = subprocess.Popen(["git", "-C", str(REPO), "archive", commit], stdout=subprocess.PIPE)
                 subprocess.run(["tar", "-x", "-C", str(dest)], stdin=archive.stdout, check=True)
                 archive.wait()
             return dest, commit
@@ -102,7 +105,29 @@ def _run(cmd: list[str], log: Path) -> None:
         raise SetupError(f"`{' '.join(cmd)}` failed (exit {result.returncode}); see {log}")
 
 
-def ensure_venv(python: str, version: str, cache: Path, say: Any = print) -> tuple[str, str]:
+def lock_venv(version: str) -> Any:
+    """Hold benchmarks/.venv-<version>.lock for this run (released at exit).
+
+    One run per Python at a time: a second run would reinstall covcore
+    under the first one's feet, and the two would time each other.
+    """
+    import fcntl
+    handle = open(HERE / f".venv-{version}.lock", "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        raise SetupError(f"another benchmark run is using benchmarks/.venv-{version} "
+                         f"(pid {handle.read().strip() or '?'}); wait for it to finish")
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def ensure_venv(python: str, version: str, cache: Path, ref: str = "HEAD",
+                say: Any = print) -> tuple[str, str]:
     """The interpreter of benchmarks/.venv-<version>, built or updated as needed, and covcore's stamp."""
     venv = HERE / f".venv-{version}"
     vpy = venv / "bin" / "python"
@@ -117,7 +142,7 @@ def ensure_venv(python: str, version: str, cache: Path, say: Any = print) -> tup
         say(f"installing the benchmark tools ({REQUIREMENTS.name}) into {venv.name}")
         _run([str(vpy), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)], log)
         marker_req.write_text(req_stamp)
-    src, src_stamp = covcore_source(cache)
+    src, src_stamp = covcore_source(cache, ref)
     if not marker_src.exists() or marker_src.read_text() != src_stamp:
         say(f"installing covcore ({src_stamp}) into {venv.name}")
         _run([str(vpy), "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(src)], log)

@@ -52,6 +52,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p.add_argument("--no-micro", dest="micro", action="store_false")
     p.add_argument("--no-venv", action="store_true",
                    help="measure with the interpreter's own packages instead of a benchmark venv")
+    p.add_argument("--covcore-ref", default="HEAD",
+                   help="the covcore commit to install in the venv (default HEAD; 'worktree' for the tree as is)")
     p.add_argument("--out", help="results folder (default benchmarks/results/X.Y for a full run)")
     p.add_argument("--list", action="store_true", help="list the workloads and tools, then stop")
     p.add_argument("--readme", action="store_true",
@@ -103,7 +105,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         if args.no_venv:
             python, covcore_from = base_python, "the interpreter's own install"
         else:
-            python, covcore_from = environment.ensure_venv(base_python, version, CACHE / version, say)
+            lock = environment.lock_venv(version)  # noqa: F841 (held until exit)
+            python, covcore_from = environment.ensure_venv(base_python, version, CACHE / version,
+                                                           args.covcore_ref, say)
         facts, tools = environment.probe(python)
     except (environment.SetupError, subprocess.CalledProcessError) as exc:
         print(f"benchmarks: {exc}", file=sys.stderr)

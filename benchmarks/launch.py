@@ -42,6 +42,15 @@ def _write_report(path: str) -> None:
         json.dump(_report, f)
 
 
+def _empty_rcfile(data_file: str) -> str:
+    """An empty settings file: the workload's own coverage settings (plugins,
+    exclusions) must not change what is measured, and it is the same for all."""
+    path = data_file + ".rc"
+    with open(path, "w", encoding="utf-8"):
+        pass
+    return path
+
+
 def _run_plain(target: list[str]) -> int:
     if target[0] == "-m":
         sys.argv = target[1:]
@@ -62,7 +71,8 @@ def _run_covcore(core: str, branch: bool, source: str, data_file: str, target: l
         _report["core"] = cov.core
 
     covcore.control.Coverage.save = _timed(covcore.control.Coverage.save, note_core)  # type: ignore[method-assign]
-    argv = ["run", "--core", core, "--source", source, "--data-file", data_file]
+    argv = ["run", "--rcfile", _empty_rcfile(data_file), "--core", core, "--source", source,
+            "--data-file", data_file]
     if branch:
         argv.append("--branch")
     return covcore.cmdline.main(argv + target)
@@ -80,7 +90,7 @@ def _run_coverage(core: str, branch: bool, source: str, data_file: str, target: 
                 collector.tracer_name(), collector.tracer_name())
 
     coverage.control.Coverage.save = _timed(coverage.control.Coverage.save, note_core)  # type: ignore[method-assign]
-    argv = ["run", "--source", source, "--data-file", data_file]
+    argv = ["run", "--rcfile", _empty_rcfile(data_file), "--source", source, "--data-file", data_file]
     if branch:
         argv.append("--branch")
     return int(coverage.cmdline.main(argv + target))
