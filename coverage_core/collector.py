@@ -101,6 +101,7 @@ class Collector:
         if not self.all_threads:
             # New threads get the program's own threading.settrace function, if any.
             threading.settrace(self.hooks.thread_trace)  # type: ignore[arg-type,unused-ignore]
+            threads.uninstall(self)
         with self._lock:
             tracers, self.tracers = self.tracers, []
         for tracer in tracers:
