@@ -55,6 +55,13 @@ RUN_TIMEOUT = 60
 TEST_NAME = "test_branch_reports_same_as_coverage"
 CORES = list(available_cores())
 
+#: coverage.py 7.16 (the oracle on Python 3.10) did not find the functions and
+#: classes defined in `else`, `except` and `finally` blocks, so its JSON region
+#: breakdown differs from 7.17's (and covcore's) for these programs; the rest of
+#: their reports is compared as usual.
+OLD_COVERAGE = coverage.version_info[:3] < (7, 17, 0)
+REGIONS_DIFFER_ON_OLD_COVERAGE = {"p135_conditional_definitions"}
+
 
 @dataclasses.dataclass(frozen=True)
 class Program:
@@ -243,12 +250,18 @@ def branch_runner(
 # Comparing
 
 
-def _without_volatile_meta(report: dict[str, Any]) -> dict[str, Any]:
+def _comparable(report: dict[str, Any], without_regions: bool = False) -> dict[str, Any]:
+    """The report without what may differ between runs (versions, time, core)."""
     report = dict(report)
     meta = dict(report.get("meta", {}))
     for key in ("version", "timestamp", "core"):
         meta.pop(key, None)
     report["meta"] = meta
+    if without_regions:
+        report["files"] = {
+            name: {k: v for k, v in entry.items() if k not in ("functions", "classes")}
+            for name, entry in report.get("files", {}).items()
+        }
     return report
 
 
@@ -325,8 +338,9 @@ def test_branch_reports_same_as_coverage(
     _, ours = branch_runner.result(program, core)
     if ours.error:
         pytest.fail(f"covcore ({core}) failed on {program.name}: {ours.error}", pytrace=False)
+    no_regions = OLD_COVERAGE and program.name in REGIONS_DIFFER_ON_OLD_COVERAGE
     problems = _json_differences(
-        _without_volatile_meta(theirs.json), _without_volatile_meta(ours.json)
+        _comparable(theirs.json, no_regions), _comparable(ours.json, no_regions)
     )
     if theirs.text != ours.text:
         problems.append(f"text reports differ:\n{theirs.text}\n--- covcore:\n{ours.text}")
