@@ -10,9 +10,11 @@ import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 C_SOURCES = [
     "ctracer/module.c", "ctracer/tracer.c", "ctracer/sysmon.c", "ctracer/lineset.c", "ctracer/decide.c",
+    "ctracer/codelines.c",
 ]
 
 BANNER = """
@@ -52,6 +54,23 @@ class OptionalBuildExt(build_ext):
         sys.stderr.write(BANNER.format(error=exc))
 
 
+# Started by Python at every start-up from site-packages: it measures a process
+# that a measured one exec'd (or, when asked, started), and costs one
+# environment lookup otherwise.  See coverage_core/process.py.
+PTH_FILE = "covcore.pth"
+
+
+class BuildPyWithPth(build_py):
+    """Put covcore.pth at the top of the build, so that the wheel installs it in site-packages."""
+
+    def run(self) -> None:
+        super().run()
+        self.copy_file(PTH_FILE, os.path.join(self.build_lib, PTH_FILE))
+
+    def get_outputs(self, include_bytecode: bool = True) -> list:
+        return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, PTH_FILE)]
+
+
 ext_modules = []
 if not _flag("COVCORE_NO_EXTENSION"):
     ext_modules.append(
@@ -60,7 +79,7 @@ if not _flag("COVCORE_NO_EXTENSION"):
             sources=C_SOURCES,
             depends=[
                 "ctracer/util.h", "ctracer/tracer.h", "ctracer/sysmon.h", "ctracer/lineset.h",
-                "ctracer/decide.h", "ctracer/stats.h",
+                "ctracer/decide.h", "ctracer/stats.h", "ctracer/codelines.h",
             ],
             extra_compile_args=["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
             + (["-Werror", "-O0", "-g"] if _flag("COVCORE_DEBUG_BUILD") else []),
@@ -68,4 +87,4 @@ if not _flag("COVCORE_NO_EXTENSION"):
         )
     )
 
-setup(ext_modules=ext_modules, cmdclass={"build_ext": OptionalBuildExt})
+setup(ext_modules=ext_modules, cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithPth})

@@ -85,8 +85,8 @@ LineSet_AddKey(LineSet *self, uint64_t key)
     return RET_OK;
 }
 
-static int
-contains_key(LineSet *self, uint64_t key)
+int
+LineSet_HasKey(LineSet *self, uint64_t key)
 {
     if (key == LINESET_EMPTY_KEY) {
         return self->has_empty_key;
@@ -116,8 +116,10 @@ LineSet_New(int is_arcs)
     self->capacity = 0;
     self->used = 0;
     self->has_empty_key = 0;
+    static uint64_t next_serial = 1;
     self->is_arcs = is_arcs;
     self->version = 0;
+    self->serial = next_serial++;
     return self;
 }
 
@@ -187,7 +189,7 @@ LineSet_sq_contains(LineSet *self, PyObject *obj)
         PyErr_Clear();
         return 0;
     }
-    return contains_key(self, key);
+    return LineSet_HasKey(self, key);
 }
 
 /* The members as a new list, in no particular order. */

@@ -18,6 +18,7 @@ typedef struct LineSet {
     int has_empty_key;      /* the key equal to EMPTY_KEY is in the set */
     int is_arcs;            /* keys are arcs (iterate as tuples) */
     uint64_t version;       /* bumped whenever a new key is stored */
+    uint64_t serial;        /* unique among all LineSets ever made */
 } LineSet;
 
 extern PyTypeObject LineSetType;
@@ -35,5 +36,8 @@ LineSet *LineSet_New(int is_arcs);
 
 /* Add a key: RET_OK, or RET_ERROR with MemoryError set. */
 int LineSet_AddKey(LineSet *self, uint64_t key);
+
+/* Is the key in the set?  1 or 0. */
+int LineSet_HasKey(LineSet *self, uint64_t key);
 
 #endif /* COVCORE_LINESET_H */

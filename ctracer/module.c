@@ -4,6 +4,7 @@
 #include "lineset.h"
 #include "tracer.h"
 #include "sysmon.h"
+#include "codelines.h"
 
 /* call_traced(fn, *args): call fn with tracing switched back on.
  *
@@ -52,7 +53,7 @@ PyInit__ctracer(void)
 {
     PyObject *mod = NULL;       /* owned, returned on success */
 
-    if (CTracer_intern_strings() < 0) {
+    if (CTracer_intern_strings() < 0 || CodeLines_init_module() < 0) {
         return NULL;
     }
     if (PyType_Ready(&LineSetType) < 0 || PyType_Ready(&CTracerType) < 0) {

@@ -24,6 +24,7 @@ typedef struct Stats {
     uint64_t cache_hits;     /* file decisions answered by the cache */
     uint64_t stack_reallocs; /* growths of the data stack */
     uint64_t new_files;      /* LineSets created */
+    uint64_t complete_skips; /* frames of fully covered code run without line events */
 } Stats;
 
 #endif /* COVCORE_STATS_H */

@@ -9,6 +9,7 @@
 
 #include "tracer.h"
 #include "decide.h"
+#include "codelines.h"
 #include <structmember.h>
 
 static PyObject *str_f_trace;           /* "f_trace" */
@@ -161,6 +162,17 @@ handle_call(CTracer *self, PyFrameObject *frame)
     STATS(cache_hit ? self->stats.cache_hits++ : self->stats.files++);
 
     FrameEntry *entry = &self->stack[self->depth];
+    if (file_data != NULL && !self->trace_arcs && self->foreign == NULL) {
+        /* Line mode: a fully covered code object needs no line events. */
+        int complete = CodeLines_Complete(code, file_data);
+        if (complete < 0) {
+            return RET_ERROR;
+        }
+        if (complete) {
+            STATS(self->stats.complete_skips++);
+            file_data = NULL;
+        }
+    }
     if (file_data != NULL) {
         Py_INCREF(file_data);
         entry->file_data = file_data;
@@ -458,7 +470,7 @@ CTracer_get_stats(CTracer *self, PyObject *unused)
 {
 #ifdef COVCORE_STATS
     return Py_BuildValue(
-        "{sKsKsKsKsKsKsKsK}",
+        "{sKsKsKsKsKsKsKsKsK}",
         "calls", (unsigned long long)self->stats.calls,
         "lines", (unsigned long long)self->stats.lines,
         "returns", (unsigned long long)self->stats.returns,
@@ -466,7 +478,8 @@ CTracer_get_stats(CTracer *self, PyObject *unused)
         "files", (unsigned long long)self->stats.files,
         "cache_hits", (unsigned long long)self->stats.cache_hits,
         "stack_reallocs", (unsigned long long)self->stats.stack_reallocs,
-        "new_files", (unsigned long long)self->stats.new_files
+        "new_files", (unsigned long long)self->stats.new_files,
+        "complete_skips", (unsigned long long)self->stats.complete_skips
     );
 #else
     Py_RETURN_NONE;

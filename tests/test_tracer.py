@@ -337,3 +337,27 @@ def test_a_generator_closed_while_suspended_has_no_exit_arc(core: str, make_file
     assert (-1, 2) in arcs
     assert (2, -1) not in arcs and (2, 3) not in arcs
     assert (8, -8) not in arcs
+
+
+def test_fully_covered_code_keeps_every_line_when_paths_change(core: str, make_file: Any) -> None:
+    """Code whose lines have all been seen may run untraced; nothing is lost."""
+    path = make_file("mod.py", """\
+        def f(x):
+            if x > 0:
+                return "pos"
+            return "other"
+
+        def g(x):
+            if x > 0:
+                return "pos"
+            elif x < 0:
+                return "neg"
+            return "zero"
+
+        for i in range(100):
+            f(i % 2 - 0.5)
+        for i in (1, 1, 1, 0, 1, -1, 1):
+            g(i)
+        """)
+    data = measure(core, path)
+    assert sorted(data.lines(str(path)) or []) == [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16]

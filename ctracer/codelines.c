@@ -1,0 +1,162 @@
+/* Which code objects are fully covered, see codelines.h. */
+
+#include "codelines.h"
+
+#if PY_VERSION_HEX >= 0x030C0000
+#define Cov_RequestCodeExtraIndex   PyUnstable_Eval_RequestCodeExtraIndex
+#define Cov_CodeGetExtra            PyUnstable_Code_GetExtra
+#define Cov_CodeSetExtra            PyUnstable_Code_SetExtra
+#else
+#define Cov_RequestCodeExtraIndex   _PyEval_RequestCodeExtraIndex
+#define Cov_CodeGetExtra            _PyCode_GetExtra
+#define Cov_CodeSetExtra            _PyCode_SetExtra
+#endif
+
+/* Kept on each code object the settrace core has measured. */
+typedef struct CodeLines {
+    int *lines;             /* owned: the lines the code can report */
+    Py_ssize_t n_lines;
+    uint64_t serial;        /* the LineSet last checked against (0: none) */
+    uint64_t version;       /* its version then */
+    int complete;           /* every line was in it */
+} CodeLines;
+
+static Py_ssize_t extra_index = -1;
+
+static void
+free_code_lines(void *ptr)
+{
+    CodeLines *cl = (CodeLines *)ptr;
+    if (cl != NULL) {
+        PyMem_RawFree(cl->lines);
+        PyMem_RawFree(cl);
+    }
+}
+
+int
+CodeLines_init_module(void)
+{
+    extra_index = Cov_RequestCodeExtraIndex(free_code_lines);
+    return extra_index < 0 ? RET_ERROR : RET_OK;
+}
+
+/* Offset just past the first RESUME (0 before 3.11, which has none). */
+static Py_ssize_t
+body_start(PyCodeObject *code)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+    Py_ssize_t start = 0;
+    PyObject *bytes = Cov_CodeBytes(code);     /* owned */
+    if (bytes == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    const unsigned char *ops = (const unsigned char *)PyBytes_AS_STRING(bytes);
+    for (Py_ssize_t i = 0; i + 1 < PyBytes_GET_SIZE(bytes); i += 2) {
+        if (ops[i] == RESUME) {
+            start = i + 2;
+            break;
+        }
+    }
+    Cov_CodeBytesDone(bytes);
+    return start;
+#else
+    (void)code;
+    return 0;
+#endif
+}
+
+static CodeLines *
+build(PyCodeObject *code)
+{
+    CodeLines *cl = NULL;
+    PyObject *iter = NULL;          /* owned */
+    PyObject *item = NULL;          /* owned */
+    Py_ssize_t start = body_start(code);
+
+    cl = PyMem_RawCalloc(1, sizeof(CodeLines));
+    if (cl == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    PyObject *co_lines = PyObject_CallMethod((PyObject *)code, "co_lines", NULL);
+    if (co_lines == NULL) {
+        goto error;
+    }
+    iter = PyObject_GetIter(co_lines);
+    Py_DECREF(co_lines);
+    if (iter == NULL) {
+        goto error;
+    }
+    Py_ssize_t alloc = 0;
+    while ((item = PyIter_Next(iter)) != NULL) {
+        Py_ssize_t begin, end;
+        PyObject *line;
+        if (!PyArg_ParseTuple(item, "nnO", &begin, &end, &line)) {
+            goto error;
+        }
+        if (line != Py_None && end > start) {
+            int lineno = (int)PyLong_AsLong(line);
+            if (lineno == -1 && PyErr_Occurred()) {
+                goto error;
+            }
+            int seen = 0;
+            for (Py_ssize_t i = 0; i < cl->n_lines && !seen; i++) {
+                seen = cl->lines[i] == lineno;
+            }
+            if (!seen) {
+                if (cl->n_lines == alloc) {
+                    alloc = alloc ? alloc * 2 : 16;
+                    int *bigger = PyMem_RawRealloc(cl->lines, (size_t)alloc * sizeof(int));
+                    if (bigger == NULL) {
+                        PyErr_NoMemory();
+                        goto error;
+                    }
+                    cl->lines = bigger;
+                }
+                cl->lines[cl->n_lines++] = lineno;
+            }
+        }
+        Py_CLEAR(item);
+    }
+    if (PyErr_Occurred()) {
+        goto error;
+    }
+    Py_DECREF(iter);
+    return cl;
+error:
+    Py_XDECREF(item);
+    Py_XDECREF(iter);
+    free_code_lines(cl);
+    return NULL;
+}
+
+int
+CodeLines_Complete(PyCodeObject *code, LineSet *file_data)
+{
+    void *extra = NULL;
+    if (Cov_CodeGetExtra((PyObject *)code, extra_index, &extra) < 0) {
+        return RET_ERROR;
+    }
+    CodeLines *cl = (CodeLines *)extra;
+    if (cl == NULL) {
+        cl = build(code);
+        if (cl == NULL) {
+            return RET_ERROR;
+        }
+        if (Cov_CodeSetExtra((PyObject *)code, extra_index, cl) < 0) {
+            free_code_lines(cl);
+            return RET_ERROR;
+        }
+    }
+    if (cl->serial == file_data->serial && cl->version == file_data->version) {
+        return cl->complete;
+    }
+    cl->serial = file_data->serial;
+    cl->version = file_data->version;
+    cl->complete = cl->n_lines > 0;
+    for (Py_ssize_t i = 0; i < cl->n_lines && cl->complete; i++) {
+        cl->complete = LineSet_HasKey(file_data, (uint64_t)(uint32_t)cl->lines[i]);
+    }
+    return cl->complete;
+}

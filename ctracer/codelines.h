@@ -1,0 +1,25 @@
+/* Which code objects are fully covered (line mode of the settrace core).
+ *
+ * Once every line a code object can report has been recorded, its later
+ * frames need no line events at all: the settrace core switches them off
+ * (f_trace_lines = 0) at the call event, so fully covered hot code runs
+ * nearly untraced.  The lines a code object can report are those of its
+ * line table (co_lines), leaving out the prologue before its first RESUME,
+ * which never produces a line event.
+ */
+#ifndef COVCORE_CODELINES_H
+#define COVCORE_CODELINES_H
+
+#include "util.h"
+#include "lineset.h"
+
+/* Module init: reserve the code-object extra slot.  RET_OK or RET_ERROR. */
+int CodeLines_init_module(void);
+
+/* Is every line of `code` in `file_data`?  1 yes, 0 no, RET_ERROR on error.
+ * Cheap when nothing was added to `file_data` since the last question
+ * about this code object.
+ */
+int CodeLines_Complete(PyCodeObject *code, LineSet *file_data);
+
+#endif /* COVCORE_CODELINES_H */
