@@ -85,13 +85,13 @@ class Collector:
             threads.install(self)
             threading.settrace(self._thread_start_trace)
         tracer = self._new_tracer()
-        self.hooks.install()
         try:
             tracer.start()
         except RuntimeError as exc:
             # sys.monitoring refused (no free tool id): one clear error.
             self.stop()
             raise CoreUnavailable(f"The sysmon core can't start: {exc}") from None
+        self.hooks.install()
 
     def stop(self) -> None:
         """Stop measuring, in every thread."""

@@ -17,6 +17,12 @@ from typing import Any, Optional
 
 from covcore.types import TArc, TDisposition, TLineNo, TShouldTrace, TTraceData, TTraceFn
 
+# The interpreter's own functions: while measuring, sys.settrace and
+# sys.gettrace are replaced (covcore.tracehooks), and the tracer must not go
+# through the replacements to install or remove itself.
+_settrace = sys.settrace
+_gettrace = sys.gettrace
+
 _RESUMABLE = 0x20 | 0x80 | 0x200 | 0x100   # generator, coroutine, async generator, iterable coroutine
 _RESUME = dis.opmap.get("RESUME")
 _YIELD_VALUE = dis.opmap["YIELD_VALUE"]
@@ -103,7 +109,7 @@ class PyTracer:
         """The trace function given to sys.settrace."""
         if not self._started:
             # stop() was called from another thread: stop here too.
-            sys.settrace(None)
+            _settrace(None)
             return None
         self._activity = True
         if event == "line":
@@ -166,14 +172,14 @@ class PyTracer:
     def start(self) -> TTraceFn:
         """Start tracing the current thread."""
         self._started = True
-        sys.settrace(self._trace_fn)
+        _settrace(self._trace_fn)
         return self._trace_fn
 
     def stop(self) -> None:
         """Stop tracing; other threads stop at their next event."""
         self._started = False
-        if sys.gettrace() == self._trace_fn:
-            sys.settrace(None)
+        if _gettrace() == self._trace_fn:
+            _settrace(None)
         self._stack.clear()
         self._cur_data = None
         self._foreign_locals.clear()
