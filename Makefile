@@ -22,7 +22,7 @@ $(VENV)/.installed-demo: pyproject.toml setup.py $(wildcard ctracer/*.c ctracer/
 	touch $@
 
 demo: $(VENV)/.installed-demo  ## Install into .venv, measure the bundled example, print the report.
-	cd examples && ../$(VENV)/bin/covcore run --source wordstats demo.py
+	cd examples && ../$(VENV)/bin/covcore run --branch --source wordstats demo.py
 	cd examples && ../$(VENV)/bin/covcore report --show-missing
 
 $(VENV)/.installed-test: pyproject.toml setup.py $(wildcard ctracer/*.c ctracer/*.h coverage_core/*.py)
