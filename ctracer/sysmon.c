@@ -346,6 +346,25 @@ on_py_unwind(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     return leave_frame(self, args, nargs, UNWIND);
 }
 
+/* Branch mode: the innermost frame of `code` in this thread arrives at
+ * `line`: record the arc from its previous line.  Frames that were running
+ * before start() have no entry and are left alone.
+ */
+static int
+visit_line(SysMon *self, PyCodeObject *code, int line)
+{
+    ThreadStack *stack = NULL;
+    SysMonEntry *top = top_for(self, code, &stack);
+    if (top == NULL) {
+        return PyErr_Occurred() ? RET_ERROR : RET_OK;
+    }
+    if (LineSet_AddKey(top->file_data, LineSet_ArcKey(top->last_line, line)) < 0) {
+        return RET_ERROR;
+    }
+    top->last_line = line;
+    return RET_OK;
+}
+
 static PyObject *
 on_line(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -365,18 +384,9 @@ on_line(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
         }
         return Py_NewRef(self->disable);
     }
-    ThreadStack *stack = NULL;
-    SysMonEntry *top = top_for(self, code, &stack);
-    if (top == NULL) {
-        if (PyErr_Occurred()) {
-            return NULL;
-        }
-        Py_RETURN_NONE;
-    }
-    if (LineSet_AddKey(top->file_data, LineSet_ArcKey(top->last_line, line)) < 0) {
+    if (visit_line(self, code, line) < 0) {
         return NULL;
     }
-    top->last_line = line;
     Py_RETURN_NONE;
 }
 
@@ -396,19 +406,8 @@ on_jump(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     }
     if (to < from) {
         int line = PyCode_Addr2Line(code, to);
-        if (line == PyCode_Addr2Line(code, from)) {
-            ThreadStack *stack = NULL;
-            SysMonEntry *top = top_for(self, code, &stack);
-            if (top == NULL) {
-                if (PyErr_Occurred()) {
-                    return NULL;
-                }
-                Py_RETURN_NONE;
-            }
-            if (LineSet_AddKey(top->file_data, LineSet_ArcKey(top->last_line, line)) < 0) {
-                return NULL;
-            }
-            top->last_line = line;
+        if (line == PyCode_Addr2Line(code, from) && visit_line(self, code, line) < 0) {
+            return NULL;
         }
     }
     return Py_NewRef(self->disable);

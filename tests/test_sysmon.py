@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 import covcore
-from conftest import run_covcore
 from test_tracer import _import
 
 pytestmark = pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring needs Python 3.12")
@@ -144,24 +143,3 @@ def test_a_settrace_tracer_of_the_program_works_unaffected(make_file: Any) -> No
     assert module.seen == [("call", 9), ("line", 10), ("line", 11), ("return", 11)]
     arcs = set(cov.get_data().arcs(str(path)) or [])
     assert {(-9, 10), (10, 11), (11, -9), (13, 14), (14, 15)} <= arcs
-
-
-def test_pdb_driven_through_stdin_works_while_measuring(tmp_path: Path, make_file: Any) -> None:
-    make_file("prog.py", """\
-        def add(a, b):
-            total = a + b
-            return total
-
-        import pdb
-        pdb.Pdb(nosigint=True).runcall(add, 2, 3)
-        print("done")
-        """)
-    result = run_covcore(["run", "--core", "sysmon", "--branch", "prog.py"], cwd=tmp_path,
-                         input="next\np total\ncontinue\n")
-    assert result.returncode == 0, result.stderr
-    assert "(Pdb) " in result.stdout
-    assert "5\n" in result.stdout
-    assert result.stdout.rstrip().endswith("done")
-    data = covcore.CoverageData(str(tmp_path / ".covcore"))
-    data.read()
-    assert sorted(data.lines(str(tmp_path / "prog.py")) or []) == [1, 2, 3, 5, 6, 7]
