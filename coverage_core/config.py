@@ -1,8 +1,9 @@
 """Configuration: defaults, then a config file, then the command line.
 
 Files read (the first that has covcore settings wins):
-  ``--rcfile`` if given, else ``.covcorerc`` (INI: ``[run]``, ``[report]``),
-  else ``pyproject.toml`` (``[tool.covcore.run]``, ``[tool.covcore.report]``).
+  ``--rcfile`` if given, else ``.covcorerc`` (INI: ``[run]``, ``[report]``,
+  ``[html]``, ``[xml]``, ``[lcov]``), else ``pyproject.toml``
+  (``[tool.covcore.run]``, ``[tool.covcore.report]``, ...).
 """
 
 from __future__ import annotations
@@ -48,6 +49,19 @@ class Config:
     partial_also: list[str] = field(default_factory=list)
     partial_branches_always: list[str] = field(default_factory=lambda: list(DEFAULT_PARTIAL_ALWAYS))
     format: Optional[str] = None
+    # [html]
+    html_dir: str = "htmlcov"
+    html_title: str = "Coverage report"
+    #: None: as [report] skip_covered / skip_empty.
+    html_skip_covered: Optional[bool] = None
+    html_skip_empty: Optional[bool] = None
+    show_contexts: bool = False
+    # [xml]
+    xml_output: str = "coverage.xml"
+    xml_package_depth: int = 99
+    # [lcov]
+    lcov_output: str = "coverage.lcov"
+    lcov_line_checksums: bool = False
     # Where the settings came from, for messages.
     config_file: Optional[str] = None
 
@@ -84,7 +98,19 @@ _OPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("report", "partial_also"): ("partial_also", "regexlist"),
     ("report", "partial_branches_always"): ("partial_branches_always", "regexlist"),
     ("report", "format"): ("format", "str"),
+    ("html", "directory"): ("html_dir", "str"),
+    ("html", "title"): ("html_title", "str"),
+    ("html", "skip_covered"): ("html_skip_covered", "bool"),
+    ("html", "skip_empty"): ("html_skip_empty", "bool"),
+    ("html", "show_contexts"): ("show_contexts", "bool"),
+    ("xml", "output"): ("xml_output", "str"),
+    ("xml", "package_depth"): ("xml_package_depth", "int"),
+    ("lcov", "output"): ("lcov_output", "str"),
+    ("lcov", "line_checksums"): ("lcov_line_checksums", "bool"),
 }
+
+#: The sections of a config file (``[tool.covcore.X]`` in pyproject.toml).
+SECTIONS = ("run", "report", "html", "xml", "lcov")
 
 
 def _convert(value: Any, kind: str, where: str) -> Any:
@@ -143,7 +169,7 @@ def _read_ini(path: str) -> dict[tuple[str, str], Any]:
         raise ConfigError(f"Couldn't read config file {path}: {first}") from None
     values = {}
     for section in parser.sections():
-        if section not in ("run", "report"):
+        if section not in SECTIONS:
             raise ConfigError(f"{path}: unknown section [{section}]")
         for name, value in parser.items(section):
             values[(section, name)] = value
@@ -167,7 +193,7 @@ def _read_toml(path: str) -> Optional[dict[tuple[str, str], Any]]:
         raise ConfigError(f"{path}: [tool.covcore] must be a table")
     values = {}
     for section, table in tool.items():
-        if section not in ("run", "report") or not isinstance(table, dict):
+        if section not in SECTIONS or not isinstance(table, dict):
             raise ConfigError(f"{path}: unknown section [tool.covcore.{section}]")
         for name, value in table.items():
             values[(section, name)] = value

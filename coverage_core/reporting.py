@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from covcore.exceptions import CovcoreError
 from covcore.results import Analysis
+from covcore.types import TLineNo
 
 
 Row = TypeVar("Row", bound=Sequence[Any])
@@ -69,3 +71,36 @@ def check_has_data(analyses: Sequence[Analysis]) -> None:
 def by_filename(analyses: Sequence[Analysis]) -> list[Analysis]:
     """The analyses in the order reports process files: by file name."""
     return sorted(analyses, key=lambda analysis: analysis.filename)
+
+
+def branch_stats(analysis: Analysis) -> dict[TLineNo, tuple[int, int]]:
+    """Branch line -> (possible exits, exits taken), for line-by-line reports.
+
+    Exits taken are the possible exits less the missing branch arcs, as
+    coverage.py counts them (so an exit that only an exception takes counts
+    as taken once its arc is not missing).
+    """
+    if not analysis.has_arcs:
+        return {}
+    missing = analysis.missing_branch_arcs()
+    stats = {}
+    for line, exits in analysis.exit_counts.items():
+        if exits > 1:
+            stats[line] = (exits, exits - len(missing.get(line, ())))
+    return stats
+
+
+def write_report_file(outfile: str, text: str) -> None:
+    """Write a report's text to the file `outfile` (``-``: standard output).
+
+    The file's directory is created if needed.
+    """
+    if outfile == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    directory = os.path.dirname(outfile)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    with open(outfile, "w", encoding="utf-8") as out:
+        out.write(text)
