@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import Optional, Sequence
 
-from covcore import cores
+from covcore import cores, process
 from covcore.config import config_items
 from covcore.control import Coverage
 from covcore.exceptions import CovcoreError, ExitProgram
@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-p", "--parallel", action="store_true", default=None,
                      help="write a data file of this process's own, to combine later")
     run.add_argument("-a", "--append", action="store_true", help="add to the existing data")
+    run.add_argument("--subprocess", action="store_true", default=None,
+                     help="measure the Python subprocesses the program starts too")
     run.add_argument("-m", "--module", action="store_true", help="the program is a module name, like python -m")
     run.add_argument("program", nargs=argparse.REMAINDER, help="the program and its arguments")
 
@@ -141,6 +143,8 @@ def do_run(args: argparse.Namespace) -> int:
         data_suffix=True if args.parallel else None, auto_data=bool(args.append),
     )
     cov.core   # noqa: B018 - choose the core now, so a bad one stops before the program runs
+    if args.subprocess:
+        cov.config.subprocess = True
     status = EXIT_OK
     cov.start()
     try:
@@ -149,8 +153,9 @@ def do_run(args: argparse.Namespace) -> int:
     except ExitProgram as exc:
         status = exc.code
     finally:
-        cov.stop()
-        cov.save()
+        # Stop, save, and combine the data files of the run's other processes
+        # (forked, spawned, exec'd...).
+        process.finish(cov, quiet=False)
     return status
 
 

@@ -34,6 +34,8 @@ class Config:
     omit: list[str] = field(default_factory=list)
     parallel: bool = False
     data_file: str = DEFAULT_DATA_FILE
+    #: Measure every Python subprocess too (covcore.process).
+    subprocess: bool = False
     # [report]
     exclude_lines: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
     exclude_also: list[str] = field(default_factory=list)
@@ -84,6 +86,7 @@ _OPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("run", "omit"): ("omit", "list"),
     ("run", "parallel"): ("parallel", "bool"),
     ("run", "data_file"): ("data_file", "str"),
+    ("run", "subprocess"): ("subprocess", "bool"),
     ("report", "exclude_lines"): ("exclude_lines", "regexlist"),
     ("report", "exclude_also"): ("exclude_also", "regexlist"),
     ("report", "fail_under"): ("fail_under", "float"),

@@ -13,7 +13,7 @@ import sys
 from types import TracebackType
 from typing import IO, Any, Iterable, Optional
 
-from covcore import cores
+from covcore import cores, process
 from covcore.collector import Collector
 from covcore.config import Config, read_config
 from covcore.data import CoverageData, combine_parallel_data
@@ -94,6 +94,14 @@ class Coverage:
         self._started = False
         self._saved_once = False
         self._atexit_registered = False
+        #: The measured run this process belongs to, and the pid of the run's
+        #: main process: set at the first start(), or by covcore.process in
+        #: the other processes of a run.
+        self.run_id = ""
+        self.main_pid = 0
+        #: The directory the default file selection is relative to (None: the
+        #: current directory at start()).
+        self.selector_cwd: Optional[str] = None
 
     # -- Measuring --
 
@@ -121,15 +129,18 @@ class Coverage:
         if self._started:
             return
         choice = self._choose_core()
+        if not self.run_id:
+            self.run_id, self.main_pid = process.new_run_id(), os.getpid()
         self._get_data_object()
         if self._collector is None:
             c = self.config
-            self._selector = FileSelector(c.source, c.include, c.omit)
+            self._selector = FileSelector(c.source, c.include, c.omit, cwd=self.selector_cwd)
             self._collector = Collector(
                 choice.tracer_class(), self._selector.should_trace, c.branch, all_threads=choice.all_threads,
             )
         self._collector.start()
         self._started = True
+        process.install(self)
         if self.auto_data and not self._atexit_registered:
             atexit.register(self._atexit)
             self._atexit_registered = True
@@ -139,6 +150,24 @@ class Coverage:
         if self._started and self._collector is not None:
             self._collector.stop()
         self._started = False
+        process.uninstall(self)
+
+    def keep_existing_data(self) -> None:
+        """Add to the data file when saving, never replace what it holds."""
+        self._saved_once = True
+
+    def become_forked_child(self) -> None:
+        """In a child forked while measuring: write a parallel file of its own.
+
+        The parent saves what it had collected, so the child drops it; the
+        tracers go on, so the child's lines after the fork are measured.
+        """
+        if self._collector is not None:
+            self._collector.flush()
+        self._data = None
+        self.data_suffix = True
+        self.auto_data = False
+        self._saved_once = True
 
     def _atexit(self) -> None:
         self.stop()
@@ -179,18 +208,29 @@ class Coverage:
         for pkg in self._selector.unimported_sources():
             warn(f"Module {pkg} was never imported.", once_key=f"never-imported:{pkg}")
 
-    def save(self) -> None:
-        """Write the measured data to the data file."""
+    def save(self, quiet: bool = False) -> None:
+        """Write the measured data to the data file.
+
+        `quiet`: no warning if nothing was collected.  A process other than
+        the run's main one (covcore.process) writes only what it measured.
+        """
         data = self.get_data()
-        self._add_unexecuted_files(data)
+        main = self.main_pid in (0, os.getpid())
+        if main:
+            self._add_unexecuted_files(data)
         if not data.measured_files():
-            warn("No data was collected.", once_key="no-data")
+            if not main:
+                return
+            if not quiet:
+                warn("No data was collected.", once_key="no-data")
         if not self._saved_once and not self.auto_data and not self.data_suffix:
             # A new measurement replaces what an earlier run left in the file.
             CoverageData(self.data_path).erase()
         data.set_meta("version", __version__)
         if self._core is not None:
             data.set_meta("core", self._core.name)
+        if self.run_id:
+            data.set_meta("run", self.run_id)
         data.write()
         self._saved_once = True
 
@@ -198,6 +238,8 @@ class Coverage:
         """Read the data file (for reporting)."""
         self._data = CoverageData(self.data_path, warn=warn)
         self._data.read()
+        # Processes of the run that ended after its main one left their files uncombined.
+        process.add_run_leftovers(self._data)
 
     def erase(self) -> None:
         """Delete the data file (and its parallel siblings) and forget collected data."""

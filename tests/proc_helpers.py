@@ -1,0 +1,74 @@
+"""Helpers for the process-level tests (test_proc_*.py, test_threads_lowlevel.py).
+
+The programs under test mark each line that must be measured with ``# R``
+at its end (or another tag, ``# P``, ``# C``... where a test tells processes
+apart); :func:`marked` reads the marks, so the expected sets are exact and
+stay next to the code they describe.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import re
+import site
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from covcore.data import CoverageData
+
+_MARK = re.compile(r"#\s*([A-Z]+(?:\s+[A-Z]+)*)\s*$")
+
+
+def marked(path: Path, tag: str = "R") -> list[int]:
+    """The numbers of the lines of `path` whose end comment holds `tag`."""
+    lines = []
+    for number, text in enumerate(path.read_text().splitlines(), start=1):
+        match = _MARK.search(text)
+        if match and tag in match.group(1).split():
+            lines.append(number)
+    return lines
+
+
+def measured(path: Path) -> dict[str, list[int]]:
+    """The measured lines in the data file `path`, by file base name."""
+    data = CoverageData(str(path))
+    data.read()
+    return {os.path.basename(name): sorted(data.lines(name) or []) for name in data.measured_files()}
+
+
+def parallel_files(directory: Path, basename: str = ".covcore") -> list[Path]:
+    """The parallel data files (``<basename>.*``) in `directory`."""
+    return sorted(p for p in directory.glob(basename + ".*") if not p.name.endswith("-journal"))
+
+
+def require_startup_hook() -> None:
+    """Fail clearly if this Python can't start covcore in a new process (covcore.pth missing)."""
+    for directory in [*site.getsitepackages(), site.getusersitepackages()]:
+        if os.path.exists(os.path.join(directory, "covcore.pth")):
+            return
+    pytest.fail(
+        "covcore.pth is not installed in this Python's site-packages, so exec'd and "
+        "spawned Python programs can't be measured: install covcore (pip install .)",
+    )
+
+
+def require_pytest_plugin() -> None:
+    """Fail clearly if covcore's pytest plugin is not registered (entry point pytest11)."""
+    names = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
+    if "covcore" not in names:
+        pytest.fail("covcore's pytest11 entry point is not installed: install covcore (pip install .)")
+
+
+def run_python(args: list[str], cwd: Path, env: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGS`` (a program that uses covcore's API) in a real subprocess."""
+    full_env = dict(os.environ)
+    full_env.pop("COVCORE_CORE", None)
+    full_env.pop("COVCORE_FILE", None)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=full_env, capture_output=True,
+                          text=True, timeout=120)
