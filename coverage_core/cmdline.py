@@ -1,4 +1,4 @@
-"""The command line: ``covcore run|report|json|combine|erase|debug``."""
+"""The command line: ``covcore run|report|json|html|xml|lcov|combine|erase|debug``."""
 
 from __future__ import annotations
 
@@ -87,6 +87,30 @@ def _parser() -> argparse.ArgumentParser:
     report_opts(js)
     js.add_argument("-o", dest="outfile", default="coverage.json", help="output file ('-' for stdout)")
     js.add_argument("--pretty-print", action="store_true")
+
+    html = sub.add_parser("html", help="write the report as HTML pages (htmlcov/index.html)")
+    common(html)
+    report_opts(html)
+    html.add_argument("-d", "--directory", help="the folder to write (default htmlcov)")
+    html.add_argument("--title", help="the title of the pages")
+    html.add_argument("--skip-covered", action="store_true", default=None, help="leave out fully covered files")
+    html.add_argument("--skip-empty", action="store_true", default=None, help="leave out files without statements")
+    html.add_argument("--show-contexts", action="store_true", default=None,
+                      help="show the contexts that ran each line (when contexts were measured)")
+    html.add_argument("-q", "--quiet", action="store_true", help="don't print where the report went")
+
+    xml = sub.add_parser("xml", help="write the report as Cobertura XML (coverage.xml)")
+    common(xml)
+    report_opts(xml)
+    xml.add_argument("-o", dest="outfile", help="output file (default coverage.xml; '-' for stdout)")
+    xml.add_argument("--skip-empty", action="store_true", default=None, help="leave out files without statements")
+    xml.add_argument("-q", "--quiet", action="store_true", help="don't print where the report went")
+
+    lcov = sub.add_parser("lcov", help="write the report as LCOV (coverage.lcov)")
+    common(lcov)
+    report_opts(lcov)
+    lcov.add_argument("-o", dest="outfile", help="output file (default coverage.lcov; '-' for stdout)")
+    lcov.add_argument("-q", "--quiet", action="store_true", help="don't print where the report went")
 
     comb = sub.add_parser("combine", help="combine parallel data files into one")
     common(comb)
@@ -181,6 +205,45 @@ def do_json(args: argparse.Namespace) -> int:
     return _fail_under(cov, args, total)
 
 
+def _report_cov(args: argparse.Namespace) -> Coverage:
+    """The Coverage object of a report command, its data loaded, --precision applied."""
+    cov = _coverage(args)
+    cov.load()
+    if args.precision is not None:
+        cov.config.precision = args.precision
+    return cov
+
+
+def do_html(args: argparse.Namespace) -> int:
+    cov = _report_cov(args)
+    total = cov.html_report(
+        directory=args.directory, title=args.title, skip_covered=args.skip_covered,
+        skip_empty=args.skip_empty, show_contexts=args.show_contexts, include=args.include, omit=args.omit,
+    )
+    if not args.quiet:
+        index = os.path.join(args.directory or cov.config.html_dir, "index.html")
+        print(f"Wrote HTML report to {index}")
+    return _fail_under(cov, args, total)
+
+
+def do_xml(args: argparse.Namespace) -> int:
+    cov = _report_cov(args)
+    outfile = args.outfile or cov.config.xml_output
+    total = cov.xml_report(outfile, include=args.include, omit=args.omit, skip_empty=args.skip_empty)
+    if outfile != "-" and not args.quiet:
+        print(f"Wrote XML report to {outfile}")
+    return _fail_under(cov, args, total)
+
+
+def do_lcov(args: argparse.Namespace) -> int:
+    cov = _report_cov(args)
+    outfile = args.outfile or cov.config.lcov_output
+    total = cov.lcov_report(outfile, include=args.include, omit=args.omit)
+    if outfile != "-" and not args.quiet:
+        print(f"Wrote LCOV report to {outfile}")
+    return _fail_under(cov, args, total)
+
+
 def do_combine(args: argparse.Namespace) -> int:
     cov = _coverage(args)
     combined = cov.combine(args.paths or None, keep=args.keep)
@@ -214,7 +277,8 @@ def do_debug(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "run": do_run, "report": do_report, "json": do_json, "combine": do_combine,
+    "run": do_run, "report": do_report, "json": do_json, "html": do_html, "xml": do_xml, "lcov": do_lcov,
+    "combine": do_combine,
     "erase": do_erase, "debug": do_debug,
 }
 

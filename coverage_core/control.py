@@ -37,6 +37,11 @@ def warn(message: str, once_key: Optional[str] = None) -> None:
 _UNSET: Any = object()
 
 
+def _first(*values: Optional[bool]) -> bool:
+    """The first of `values` that is not None (False if all are)."""
+    return next((value for value in values if value is not None), False)
+
+
 class Coverage:
     """Measure which lines (and optionally arcs) of Python code run.
 
@@ -260,16 +265,19 @@ class Coverage:
     # -- Reporting --
 
     def _analyses(self, include: Optional[Iterable[str]], omit: Optional[Iterable[str]]) -> list[Any]:
+        data, paths = self._report_paths(include, omit)
+        return [self._analyze(data, path) for path in paths]
+
+    def _report_paths(
+        self, include: Optional[Iterable[str]], omit: Optional[Iterable[str]]
+    ) -> tuple[CoverageData, list[str]]:
+        """The data to report on, and its measured files that reports show, sorted."""
         data = self.get_data() if self._collector is not None else self._loaded_data()
         selector = FileSelector(
             include=list(include) if include is not None else self.config.report_include,
             omit=list(omit) if omit is not None else self.config.report_omit,
         )
-        analyses = []
-        for path in sorted(data.measured_files()):
-            if selector.report_filter(path):
-                analyses.append(self._analyze(data, path))
-        return analyses
+        return data, [path for path in sorted(data.measured_files()) if selector.report_filter(path)]
 
     def _loaded_data(self) -> CoverageData:
         if self._data is None:
@@ -332,6 +340,68 @@ class Coverage:
         data = self.get_data() if self._collector is not None else self._loaded_data()
         meta = {"core": data.meta().get("core", ""), "branch_coverage": data.has_arcs()}
         return json_report(self._analyses(include, omit), outfile, pretty=pretty_print, meta=meta)
+
+    def xml_report(
+        self,
+        outfile: Optional[str] = None,
+        include: Optional[Iterable[str]] = None,
+        omit: Optional[Iterable[str]] = None,
+        skip_empty: Optional[bool] = None,
+    ) -> float:
+        """Write the Cobertura XML report (default ``coverage.xml``); returns the total percent."""
+        from covcore.report_xml import xml_report
+
+        c = self.config
+        return xml_report(
+            self._analyses(include, omit), outfile or c.xml_output, source=c.source,
+            package_depth=c.xml_package_depth, skip_empty=c.skip_empty if skip_empty is None else skip_empty,
+        )
+
+    def lcov_report(
+        self,
+        outfile: Optional[str] = None,
+        include: Optional[Iterable[str]] = None,
+        omit: Optional[Iterable[str]] = None,
+    ) -> float:
+        """Write the LCOV report (default ``coverage.lcov``); returns the total percent."""
+        from covcore.report_lcov import lcov_report
+
+        c = self.config
+        return lcov_report(
+            self._analyses(include, omit), outfile or c.lcov_output,
+            checksums=c.lcov_line_checksums, skip_empty=c.skip_empty,
+        )
+
+    def html_report(
+        self,
+        directory: Optional[str] = None,
+        title: Optional[str] = None,
+        skip_covered: Optional[bool] = None,
+        skip_empty: Optional[bool] = None,
+        show_contexts: Optional[bool] = None,
+        include: Optional[Iterable[str]] = None,
+        omit: Optional[Iterable[str]] = None,
+        precision: Optional[int] = None,
+    ) -> float:
+        """Write the HTML report (default ``htmlcov/``); returns the total percent.
+
+        A second report into the same directory re-renders only the files
+        whose source, data or settings changed (see covcore.report_html).
+        """
+        from covcore.report_html import HtmlOptions, html_report
+
+        c = self.config
+        options = HtmlOptions(
+            directory=directory or c.html_dir,
+            title=c.html_title if title is None else title,
+            skip_covered=_first(skip_covered, c.html_skip_covered, c.skip_covered),
+            skip_empty=_first(skip_empty, c.html_skip_empty, c.skip_empty),
+            show_contexts=c.show_contexts if show_contexts is None else show_contexts,
+            precision=c.precision if precision is None else precision,
+            settings=(c.exclude_regexes(), c.partial_regexes()),
+        )
+        data, paths = self._report_paths(include, omit)
+        return html_report(data, paths, self._analyze, options)
 
     def sys_info(self) -> list[tuple[str, str]]:
         """Facts for ``covcore debug sys``."""
