@@ -193,10 +193,10 @@ def _adopt_running_threads(collector: "Collector") -> None:
                 walk.f_trace = _trampoline
                 walk = walk.f_back
     else:
-        _set_trace_other_threads(collector.starter_ident)
+        _set_trace_other_threads()
 
 
-def _set_trace_other_threads(starter: int) -> None:
+def _set_trace_other_threads() -> None:
     """Give every other thread state the C trampoline (Python 3.10 and 3.11)."""
     import ctypes
 
@@ -208,8 +208,7 @@ def _set_trace_other_threads(starter: int) -> None:
         api.PyInterpreterState_ThreadHead.argtypes = [ctypes.c_void_p]
         api.PyThreadState_Next.restype = ctypes.c_void_p
         api.PyThreadState_Next.argtypes = [ctypes.c_void_p]
-        api.PyThreadState_GetID.restype = ctypes.c_ulong
-        api.PyThreadState_GetID.argtypes = [ctypes.c_void_p]
+        api.PyThreadState_Get.restype = ctypes.c_void_p
         api._PyEval_SetTrace.restype = ctypes.c_int
         api._PyEval_SetTrace.argtypes = [ctypes.c_void_p, tracefunc, ctypes.c_void_p]
         _c_api.append(tracefunc(_c_trampoline))
@@ -219,9 +218,10 @@ def _set_trace_other_threads(starter: int) -> None:
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1000.0)
     try:
+        current = api.PyThreadState_Get()
         tstate = api.PyInterpreterState_ThreadHead(api.PyInterpreterState_Get())
         while tstate:
-            if api.PyThreadState_GetID(tstate) != starter:
+            if tstate != current:
                 api._PyEval_SetTrace(tstate, trampoline, None)
             tstate = api.PyThreadState_Next(tstate)
     finally:

@@ -8,7 +8,6 @@ stay next to the code they describe.
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import re
 import site
@@ -57,10 +56,11 @@ def require_startup_hook() -> None:
     )
 
 
-def require_pytest_plugin() -> None:
-    """Fail clearly if covcore's pytest plugin is not registered (entry point pytest11)."""
-    names = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
-    if "covcore" not in names:
+def require_pytest_plugin(cwd: Path) -> None:
+    """Fail clearly if a pytest run in `cwd` would not load covcore's plugin (entry point pytest11)."""
+    code = "import importlib.metadata as m; print(sorted(e.name for e in m.entry_points(group='pytest11')))"
+    names = run_python(["-c", code], cwd).stdout
+    if "'covcore'" not in names:
         pytest.fail("covcore's pytest11 entry point is not installed: install covcore (pip install .)")
 
 
