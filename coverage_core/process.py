@@ -160,7 +160,18 @@ def startup() -> None:
     if not subprocess_too:
         # Only this program (exec'd by a measured one) is measured, not its children.
         del os.environ[ENV_VAR]
+    if _runs_covcore(getattr(sys, "orig_argv", [])):
+        return      # covcore itself (covcore run ...) measures what it runs, its own way
     start_from_settings(text, "the COVCORE_PROCESS environment variable")
+
+
+def _runs_covcore(argv: Sequence[str]) -> bool:
+    """Is this process ``python -m covcore ...`` or the ``covcore`` script?"""
+    args = list(argv[1:])
+    if "-m" in args and args.index("-m") + 1 < len(args):
+        return args[args.index("-m") + 1] == "covcore"
+    script = next((a for a in args if not a.startswith("-")), "")
+    return os.path.basename(script) == "covcore"
 
 
 def _save_at_exit(cov: "Coverage") -> None:
