@@ -6,6 +6,7 @@ VPY = $(VENV)/bin/python
 PYTHONS ?= 3.10 3.11 3.12 3.13
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+ANALYSIS_ARGS ?=
 
 # The interpreter for a version: pyenv's if it has one, else pythonX.Y on PATH.
 find_python = $(shell p=$$(pyenv prefix $(1) 2>/dev/null)/bin/python; [ -x "$$p" ] && echo $$p || command -v python$(1))
@@ -48,9 +49,15 @@ lint: $(VENV)/.installed-test  ## Type-check the package and build the C extensi
 bench:  ## Benchmark every core against coverage.py and SlipCover (BENCH_ARGS="--quick" for ~2 minutes).
 	$(PYTHON) -m benchmarks $(BENCH_ARGS)
 
+stdlib-branches: $(VENV)/.installed-test  ## Compare statements and branch arcs with coverage.py on every stdlib file.
+	$(VPY) tests/stdlib_branches.py
+
+bench-analysis: $(VENV)/.installed-test  ## Analysis time per 1,000 lines, covcore vs coverage.py (ANALYSIS_ARGS="--sample 4").
+	$(VPY) -m benchmarks.analysis_cost $(ANALYSIS_ARGS)
+
 clean:  ## Remove build products, virtualenvs and data files.
 	rm -rf build dist *.egg-info .venv .venv-* coverage_core/*.so .pytest_cache .mypy_cache tests/out
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -f .covcore .covcore.* examples/.covcore examples/.covcore.*
 
-.PHONY: help demo test test-all lint bench clean
+.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis clean

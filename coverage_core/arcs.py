@@ -41,6 +41,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Callable, Optional, Union
 
+from covcore.regions import walk_statements
 from covcore.types import TArc, TLineNo
 
 #: A place control leaves from: (line, cause).  The cause is a fragment of a
@@ -69,7 +70,6 @@ RETURN_NOT_RUN = "the return on line {lineno} wasn't executed"
 LEGACY_WITH_JUMPS = sys.version_info < (3, 11)
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_STATEMENT_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
 _CONSTANT_NAMES = {"True": True, "False": False, "None": False, "__debug__": __debug__}
 
 
@@ -179,22 +179,21 @@ class ArcFinder:
 
     # -- Driving
 
-    def analyze(self) -> None:
-        """Analyze every code object: the module, each class and each function."""
-        pending: list[ast.AST] = [self.root]
-        while pending:
-            node = pending.pop()
+    def analyze(self, code_nodes: Optional[Iterable[ast.AST]] = None) -> None:
+        """Analyze every code object: the module, each class and each function.
+
+        `code_nodes` are their nodes when the caller has them already (in
+        any order); by default the tree is walked to find them.
+        """
+        if code_nodes is None:
+            code_nodes = walk_statements(self.root)
+        for node in code_nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._function(node)
             elif isinstance(node, ast.ClassDef):
                 self._class(node)
             elif isinstance(node, ast.Module):
                 self._module(node)
-            pending.extend(
-                child
-                for child in ast.iter_child_nodes(node)
-                if isinstance(child, _STATEMENT_HOLDERS)
-            )
 
     def with_jumps(self) -> WithJumps:
         """How to rewrite the arcs that leave ``with`` bodies (see :class:`WithJumps`)."""

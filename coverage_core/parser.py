@@ -37,6 +37,7 @@ from typing import cast
 
 from covcore.arcs import ArcFinder, TFragments, WithJumps, describe_action, describe_missing_arc
 from covcore.exceptions import NoSource, NotPython
+from covcore.regions import walk_statements
 from covcore.types import TArc, TLineNo
 
 #: coverage.py 7.17's default ``exclude_lines``: the ``pragma: no cover``
@@ -60,9 +61,8 @@ DEFAULT_PARTIAL_ALWAYS: list[str] = [
     r"^\s*if (True|1|False|0):",
 ]
 
-# Node types that can hold statements: only these are walked when looking for
-# docstrings, decorated definitions and `case` clauses.
-_STATEMENT_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
+# The nodes whose bodies are code objects of their own.
+_CODE_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 _OPENING_BRACKETS = frozenset("([{")
 _CLOSING_BRACKETS = frozenset(")]}")
@@ -139,9 +139,13 @@ def _code_objects(code: CodeType) -> Iterator[CodeType]:
         pending.extend(const for const in current.co_consts if isinstance(const, CodeType))
 
 
-def _bytecode_lines(text: str, filename: str) -> set[TLineNo]:
-    """Every line number the compiled bytecode of `text` refers to."""
-    code = compile(text, filename, "exec", dont_inherit=True)
+def _bytecode_lines(tree: ast.Module, filename: str) -> set[TLineNo]:
+    """Every line number the bytecode compiled from `tree` refers to.
+
+    Compiling the tree already parsed (rather than the text again) gives the
+    same line tables and skips a second parse.
+    """
+    code = compile(tree, filename, "exec", dont_inherit=True)
     lines: set[TLineNo] = set()
     for obj in _code_objects(code):
         # Deferred annotations (3.14+) are almost never run: not statements.
@@ -149,21 +153,6 @@ def _bytecode_lines(text: str, filename: str) -> set[TLineNo]:
             continue
         lines.update(line for _, _, line in obj.co_lines() if line)
     return lines
-
-
-def walk_statements(root: ast.AST) -> Iterator[ast.AST]:
-    """Yield `root` and all statement-level nodes under it, parents first.
-
-    ``except`` handlers and ``case`` clauses are yielded too; expressions
-    are not entered, as they cannot contain statements.
-    """
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        yield node
-        pending.extend(
-            child for child in ast.iter_child_nodes(node) if isinstance(child, _STATEMENT_HOLDERS)
-        )
 
 
 def _docstring_node(node: ast.AST) -> ast.Expr | None:
@@ -237,6 +226,8 @@ class PythonParser:
         self._arcs: set[TArc] | None = None
         self._arc_fragments: TFragments = {}
         self._with_jumps: WithJumps | None = None
+        # The module, class and function nodes, each a code object to analyze.
+        self._code_nodes: list[ast.AST] = []
 
     @property
     def multiline(self) -> dict[TLineNo, TLineNo]:
@@ -299,10 +290,13 @@ class PythonParser:
         excluded = set(self.raw_excluded)
         has_code = self._scan_tokens(excluded)
         if has_code:
-            self.raw_statements = _bytecode_lines(self.text, self.filename)
+            self.raw_statements = _bytecode_lines(self.ast_root, self.filename)
         excluded = self.first_lines(excluded)
 
+        code_nodes = self._code_nodes
         for node in walk_statements(self.ast_root):
+            if isinstance(node, _CODE_NODES):
+                code_nodes.append(node)
             docstring = _docstring_node(node)
             if docstring is not None:
                 self.raw_docstrings.update(
@@ -410,7 +404,7 @@ class PythonParser:
         if self.ast_root is None:
             raise ValueError("parse_source() must run before arcs()")
         finder = ArcFinder(self.ast_root, self.raw_statements, self.multiline_map)
-        finder.analyze()
+        finder.analyze(self._code_nodes)
         self._with_jumps = finder.with_jumps()
         raw = self._with_jumps.apply(finder.arcs) if self._with_jumps else finder.arcs
         multiline = self.multiline_map

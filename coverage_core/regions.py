@@ -12,17 +12,38 @@ the lines it accounts for:
 So no line belongs to two functions or to two classes, but a method's lines
 belong to a function and to a class.  The lines include blanks and comments;
 callers intersect them with the statements.
+
+:func:`walk_statements`, the walk over statement-level nodes, is shared with
+the parser and the arc analyzer.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import cast
 
 #: The fields of AST nodes that hold statements (directly, or through
 #: ``except`` handlers and ``case`` clauses), in the order they are visited.
 STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def walk_statements(root: ast.AST) -> Iterator[ast.AST]:
+    """Yield `root` and all statement-level nodes under it, parents first.
+
+    ``except`` handlers and ``case`` clauses are yielded too; expressions
+    are not entered, as they cannot contain statements.
+    """
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        yield node
+        for name in STATEMENT_FIELDS:
+            children = getattr(node, name, None)
+            if children:
+                pending.extend(children)
+
 
 #: The kinds of region: (singular, plural as used for JSON keys).
 REGION_KINDS: list[tuple[str, str]] = [("function", "functions"), ("class", "classes")]
