@@ -110,6 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     common(lcov)
     report_opts(lcov)
     lcov.add_argument("-o", dest="outfile", help="output file (default coverage.lcov; '-' for stdout)")
+    lcov.add_argument("--format", dest="lcov_format", choices=["coverage", "lcov1"],
+                      help="records as coverage.py writes them (default; lcov 2.x), or as lcov 1.x reads them")
     lcov.add_argument("-q", "--quiet", action="store_true", help="don't print where the report went")
 
     comb = sub.add_parser("combine", help="combine parallel data files into one")
@@ -238,7 +240,7 @@ def do_xml(args: argparse.Namespace) -> int:
 def do_lcov(args: argparse.Namespace) -> int:
     cov = _report_cov(args)
     outfile = args.outfile or cov.config.lcov_output
-    total = cov.lcov_report(outfile, include=args.include, omit=args.omit)
+    total = cov.lcov_report(outfile, include=args.include, omit=args.omit, format=args.lcov_format)
     if outfile != "-" and not args.quiet:
         print(f"Wrote LCOV report to {outfile}")
     return _fail_under(cov, args, total)

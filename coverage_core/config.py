@@ -64,6 +64,8 @@ class Config:
     # [lcov]
     lcov_output: str = "coverage.lcov"
     lcov_line_checksums: bool = False
+    #: "coverage" (coverage.py's records) or "lcov1" (what lcov 1.x reads).
+    lcov_format: str = "coverage"
     # Where the settings came from, for messages.
     config_file: Optional[str] = None
 
@@ -110,6 +112,7 @@ _OPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("xml", "package_depth"): ("xml_package_depth", "int"),
     ("lcov", "output"): ("lcov_output", "str"),
     ("lcov", "line_checksums"): ("lcov_line_checksums", "bool"),
+    ("lcov", "format"): ("lcov_format", "str"),
 }
 
 #: The sections of a config file (``[tool.covcore.X]`` in pyproject.toml).

@@ -362,14 +362,18 @@ class Coverage:
         outfile: Optional[str] = None,
         include: Optional[Iterable[str]] = None,
         omit: Optional[Iterable[str]] = None,
+        format: Optional[str] = None,
     ) -> float:
-        """Write the LCOV report (default ``coverage.lcov``); returns the total percent."""
+        """Write the LCOV report (default ``coverage.lcov``); returns the total percent.
+
+        `format`: ``coverage`` (coverage.py's records) or ``lcov1`` (for lcov 1.x).
+        """
         from covcore.report_lcov import lcov_report
 
         c = self.config
         return lcov_report(
             self._analyses(include, omit), outfile or c.lcov_output,
-            checksums=c.lcov_line_checksums, skip_empty=c.skip_empty,
+            checksums=c.lcov_line_checksums, skip_empty=c.skip_empty, format=format or c.lcov_format,
         )
 
     def html_report(

@@ -12,7 +12,12 @@ One record per file, sorted by the name reports show::
     end_of_record
 
 A branch is ``1`` when taken, ``0`` when not, ``-`` when its line ran but
-left by none of its exits (it always raised).  ``genhtml`` reads it.
+left by none of its exits (it always raised).  lcov 2's ``genhtml`` reads it.
+
+lcov 1.x (Debian 12's ``genhtml``, for one) skips the records whose fields
+it does not know: ``FN`` with an end line and ``BRDA`` with a description.
+``format="lcov1"`` writes those as it wants them, ``FN:<first>,<name>`` and
+``BRDA:<line>,0,<exit number>,<taken>``; the numbers stay the same.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import base64
 import hashlib
 from collections.abc import Sequence
 
+from covcore.exceptions import ConfigError
 from covcore.reporting import branch_stats, check_has_data, printable, relative_filename, write_report_file
 from covcore.results import Analysis, Numbers
 
@@ -41,7 +47,11 @@ def _lines(analysis: Analysis, checksums: bool, out: list[str]) -> None:
         out.append(f"LF:{analysis.numbers.n_statements}\nLH:{analysis.numbers.n_executed}\n")
 
 
-def _functions(analysis: Analysis, out: list[str]) -> None:
+#: The record layouts: coverage.py's (lcov 2.x), or the one lcov 1.x reads.
+FORMATS = ("coverage", "lcov1")
+
+
+def _functions(analysis: Analysis, out: list[str], lcov1: bool) -> None:
     """FN/FNDA for each function with statements (hit if any of it ran), FNF/FNH."""
     regions = [region for region in analysis.regions if region.kind == "function" and region.lines]
     if not regions:
@@ -65,11 +75,12 @@ def _functions(analysis: Analysis, out: list[str]) -> None:
             name += f"@{first}"
         else:
             seen.add(name)
-        out.append(f"FN:{first},{last},{name}\nFNDA:{hit},{name}\n")
+        where = f"{first}" if lcov1 else f"{first},{last}"
+        out.append(f"FN:{where},{name}\nFNDA:{hit},{name}\n")
     out.append(f"FNF:{found}\nFNH:{hit_count}\n")
 
 
-def _branches(analysis: Analysis, out: list[str]) -> None:
+def _branches(analysis: Analysis, out: list[str], lcov1: bool) -> None:
     """BRDA for each exit of each branch line, then BRF/BRH."""
     stats = branch_stats(analysis)
     executed = analysis.executed_branch_arcs()
@@ -86,9 +97,14 @@ def _branches(analysis: Analysis, out: list[str]) -> None:
             dests += [(dest, "0") for dest in missing.get(line, ())]
         # Leaving the function reads as the second way out of an `if`: last.
         dests.sort(key=lambda item: (item[0] < 0, item))
-        for dest, taken in dests:
-            what = parser.arc_description(line, dest) if parser is not None else f"jump to line {dest}"
-            out.append(f"BRDA:{line},0,{printable(what)},{taken}\n")
+        for number, (dest, taken) in enumerate(dests):
+            if lcov1:
+                what = str(number)
+            elif parser is not None:
+                what = printable(parser.arc_description(line, dest))
+            else:
+                what = f"jump to line {dest}"
+            out.append(f"BRDA:{line},0,{what},{taken}\n")
     total = sum(exits for exits, _ in stats.values())
     if total:
         taken_total = sum(taken for _, taken in stats.values())
@@ -102,14 +118,19 @@ def lcov_report(
     skip_empty: bool = False,
     relative_to: str | None = None,
     precision: int = 0,
+    format: str = "coverage",
 ) -> float:
     """Write the LCOV report of `analyses` to `outfile` (``-``: stdout).
 
     `checksums` adds each line's MD5 to its DA record; `skip_empty` leaves
-    out files without statements.  Returns the total percent covered (0.0
+    out files without statements.  `format` is ``coverage`` (coverage.py's
+    records) or ``lcov1`` (see the module's doc).  Returns the total percent covered (0.0
     for nothing to count); no analyses at all raises "No data to report.".
     """
+    if format not in FORMATS:
+        raise ConfigError(f"Unknown LCOV format {format!r}: use one of {', '.join(FORMATS)}")
     check_has_data(analyses)
+    lcov1 = format == "lcov1"
     named = sorted((relative_filename(a.filename, relative_to), a.filename, a) for a in analyses)
     total = Numbers(precision=precision)
     out: list[str] = []
@@ -119,9 +140,9 @@ def lcov_report(
             continue
         out.append(f"SF:{printable(name)}\n")
         _lines(analysis, checksums, out)
-        _functions(analysis, out)
+        _functions(analysis, out, lcov1)
         if analysis.has_arcs:
-            _branches(analysis, out)
+            _branches(analysis, out, lcov1)
         out.append("end_of_record\n")
     write_report_file(outfile, "".join(out))
     return float(total.pc_covered) if total.n_statements else 0.0
