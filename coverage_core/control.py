@@ -403,6 +403,7 @@ class Coverage:
             show_contexts=c.show_contexts if show_contexts is None else show_contexts,
             precision=c.precision if precision is None else precision,
             settings=(c.exclude_regexes(), c.partial_regexes()),
+            warn=lambda message: warn(message, once_key=message),
         )
         data, paths = self._report_paths(include, omit)
         return html_report(data, paths, self._analyze, options)
