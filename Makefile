@@ -7,6 +7,7 @@ PYTHONS ?= 3.10 3.11 3.12 3.13
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 ANALYSIS_ARGS ?=
+REALWORLD_ARGS ?=
 
 # The interpreter for a version: pyenv's if it has one, else pythonX.Y on PATH.
 find_python = $(shell p=$$(pyenv prefix $(1) 2>/dev/null)/bin/python; [ -x "$$p" ] && echo $$p || command -v python$(1))
@@ -55,9 +56,12 @@ stdlib-branches: $(VENV)/.installed-test  ## Compare statements and branch arcs 
 bench-analysis: $(VENV)/.installed-test  ## Analysis time per 1,000 lines, covcore vs coverage.py (ANALYSIS_ARGS="--sample 4").
 	$(VPY) -m benchmarks.analysis_cost $(ANALYSIS_ARGS)
 
+realworld:  ## Real projects' test suites under covcore and coverage.py, JSON reports compared (REALWORLD_ARGS="--cores ctrace").
+	$(PYTHON) realworld/compare.py $(REALWORLD_ARGS)
+
 clean:  ## Remove build products, virtualenvs and data files.
 	rm -rf build dist *.egg-info .venv .venv-* coverage_core/*.so .pytest_cache .mypy_cache tests/out
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -f .covcore .covcore.* examples/.covcore examples/.covcore.*
 
-.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis clean
+.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis realworld clean
