@@ -221,6 +221,10 @@ def test_xml_and_lcov_same_as_coverage(runs: Runs, program: Program) -> None:
     if OLD_COVERAGE and program.name in FUNCTIONS_DIFFER_ON_OLD_COVERAGE:
         theirs_lcov = re.sub(r"^(FN|FNDA|FNF|FNH):.*\n", "", theirs_lcov, flags=re.M)
         ours_lcov = re.sub(r"^(FN|FNDA|FNF|FNH):.*\n", "", ours_lcov, flags=re.M)
+    if OLD_COVERAGE:
+        # 7.16 wrote a repeated function name (a property's getter and setter)
+        # as it is; 7.17 adds "@<first line>" to the second, as covcore does.
+        ours_lcov = re.sub(r"^((?:FN|FNDA):[^\n]*)@\d+$", r"\1", ours_lcov, flags=re.M)
     assert ours_lcov == theirs_lcov
 
     if shutil.which("xmllint"):
