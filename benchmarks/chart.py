@@ -27,8 +27,9 @@ def main(src: str, dest: str) -> None:
     workloads = list(data) + ["GEOMEAN"]
     modes = [m for m in ("line", "branch") if any(not s["branch"] if m == "line" else s["branch"]
                                                  for s in summary.values())]
-    fig, axes = plt.subplots(1, len(modes), figsize=(7 * len(modes), 0.42 * len(workloads) + 2.2),
+    fig, axes = plt.subplots(1, len(modes), figsize=(7 * len(modes), 0.42 * len(workloads) + 2.8),
                              sharey=True, squeeze=False)
+    axes[0][0].invert_yaxis()      # once: the axes share y, a second call would undo it
     for ax, mode in zip(axes[0], modes):
         tools = [s["tool"] for c, s in summary.items()
                  if c.endswith("/" + mode) and s["ok"] and s["geomean"]]
@@ -42,17 +43,17 @@ def main(src: str, dest: str) -> None:
                 else:
                     r = data[w]["runs"].get(cfg) or {}
                     values.append(r.get("ratio") or 0)
+            # top to bottom: the workloads in order, the tools in order within each
             ys = [i + (k - (len(tools) - 1) / 2) * height for i in range(len(workloads))]
             ax.barh(ys, values, height=height, label=tool, color=COLORS.get(tool))
         ax.set_xscale("log")
         ax.axvline(1.0, color="black", linewidth=0.8)
         ax.set_yticks(range(len(workloads)))
         ax.set_yticklabels(workloads)
-        ax.invert_yaxis()
         ax.set_title(f"{mode} mode")
         ax.set_xlabel("CPU time covered / plain (log scale)")
         ax.grid(axis="x", which="both", alpha=0.3)
-        ax.legend(loc="lower right", fontsize="small")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.045), ncol=3, fontsize="small")
         missing = [s["tool"] for c, s in summary.items() if c.endswith("/" + mode) and not s["ok"]]
         if missing:
             ax.text(0.99, 1.0, "missing: " + ", ".join(missing), transform=ax.transAxes,
