@@ -27,13 +27,13 @@ demo: $(VENV)/.installed-demo  ## Install into .venv, measure the bundled exampl
 	cd examples && ../$(VENV)/bin/covcore run --branch --source wordstats demo.py
 	cd examples && ../$(VENV)/bin/covcore report --show-missing
 
-$(VENV)/.installed-test: pyproject.toml setup.py $(wildcard ctracer/*.c ctracer/*.h coverage_core/*.py)
+$(VENV)/.installed-test: pyproject.toml setup.py $(wildcard ctracer/*.c ctracer/*.h coverage_core/*.py coverage_core/htmlfiles/*)
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	COVCORE_REQUIRE_EXTENSION=1 $(VPY) -m pip install -q ".[test]"
 	touch $@
 
-test: $(VENV)/.installed-test  ## Install with test extras (C extension required) and run the whole test suite.
+test: $(VENV)/.installed-test system-tools  ## Install with test extras (C extension required) and run the whole test suite.
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 test-all:  ## Run the test suite on every supported Python ($(PYTHONS)).
@@ -41,6 +41,9 @@ test-all:  ## Run the test suite on every supported Python ($(PYTHONS)).
 		echo "=== Python $$v"; \
 		$(MAKE) --no-print-directory test VENV=.venv-$$v PYTHON=$$(p=$$(pyenv prefix $$v 2>/dev/null)/bin/python; [ -x "$$p" ] && echo $$p || echo python$$v); \
 	done
+
+system-tools:  ## Install what the report tests drive when missing: Chromium, chromedriver, xmllint, genhtml, git (apt-get).
+	@bash tests/install_system_tools.sh
 
 lint: $(VENV)/.installed-test  ## Type-check the package and build the C extension with -Werror.
 	# The package is checked as installed (covcore), from outside the tree.
@@ -59,9 +62,12 @@ bench-analysis: $(VENV)/.installed-test  ## Analysis time per 1,000 lines, covco
 realworld:  ## Real projects' test suites under covcore and coverage.py, JSON reports compared (REALWORLD_ARGS="--cores ctrace").
 	$(PYTHON) realworld/compare.py $(REALWORLD_ARGS)
 
+bench-html: $(VENV)/.installed-test  ## Time covcore html vs coverage html on a real suite's data, first and incremental runs.
+	$(VPY) -m benchmarks.html_bench $(HTML_BENCH_ARGS)
+
 clean:  ## Remove build products, virtualenvs and data files.
 	rm -rf build dist *.egg-info .venv .venv-* coverage_core/*.so .pytest_cache .mypy_cache tests/out
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -f .covcore .covcore.* examples/.covcore examples/.covcore.*
 
-.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis realworld clean
+.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis bench-html system-tools realworld clean
