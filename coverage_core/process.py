@@ -29,8 +29,7 @@ Hooks, installed by ``start()`` and removed by ``stop()``:
   that the install puts in site-packages calls :func:`startup` in every
   Python process that has the variable, so an exec'd Python program is
   measured; an exec'd main process stays the main one (same pid).
-* multiprocessing spawn and forkserver: a "stowaway" object rides in the
-  preparation data each new process unpickles, and starts measurement there.
+* multiprocessing: see covcore.multiproc.
 * subprocesses, only when asked (``--subprocess``, ``[run] subprocess``):
   ``COVCORE_PROCESS`` is put in ``os.environ``, so every Python child (and
   its children) is measured.
@@ -39,16 +38,16 @@ Hooks, installed by ``start()`` and removed by ``stop()``:
 from __future__ import annotations
 
 import atexit
-import importlib.abc
-import importlib.machinery
 import json
 import os
 import secrets
 import signal
 import sys
 import threading
-from types import FrameType, ModuleType
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
+from covcore import multiproc
 
 if TYPE_CHECKING:
     from covcore.control import Coverage
@@ -291,7 +290,7 @@ def install(cov: "Coverage") -> None:
         _originals["execv"], _originals["execve"] = os.execv, os.execve
         os.execv, os.execve = _execv, _execve  # type: ignore[assignment]
     _install_sigterm()
-    _install_multiprocessing()
+    multiproc.install()
     if cov.config.subprocess and not _env_set_by_us:
         os.environ[ENV_VAR] = settings(cov)
         _env_set_by_us = True
@@ -309,7 +308,7 @@ def uninstall(cov: "Coverage") -> None:
             setattr(os, name, original)
     if not _finishing:
         _restore_sigterm()
-    _uninstall_multiprocessing()
+    multiproc.uninstall()
     if _env_set_by_us:
         os.environ.pop(ENV_VAR, None)
         _env_set_by_us = False
@@ -414,78 +413,3 @@ def _execve(path: Any, argv: Any, env: Any) -> None:
         env = dict(env)
         env[ENV_VAR] = text
     return original(path, argv, env)  # type: ignore[no-any-return]
-
-
-# -- multiprocessing ---------------------------------------------------------------
-
-
-class _Stowaway:
-    """Pickled into a spawned or forkserver process's preparation data; starts measuring there."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __getstate__(self) -> dict[str, str]:
-        return {"settings": self.text}
-
-    def __setstate__(self, state: dict[str, str]) -> None:
-        self.text = state["settings"]
-        start_from_settings(self.text, "multiprocessing")
-
-
-def _get_preparation_data(name: str) -> dict[str, Any]:
-    """multiprocessing.spawn.get_preparation_data, with our stowaway."""
-    original: Callable[[str], dict[str, Any]] = _originals["get_preparation_data"]
-    data = original(name)
-    cov = _active
-    if cov is not None:
-        data["covcore"] = _Stowaway(settings(cov))
-    return data
-
-
-def _patch_spawn(module: ModuleType) -> None:
-    if "get_preparation_data" not in _originals and _active is not None:
-        _originals["get_preparation_data"] = module.get_preparation_data
-        module.get_preparation_data = _get_preparation_data
-
-
-class _SpawnWatcher(importlib.abc.MetaPathFinder):
-    """Patches multiprocessing.spawn when the program imports it (not before: it is big)."""
-
-    def find_spec(
-        self, fullname: str, path: Optional[Sequence[str]], target: Optional[ModuleType] = None,
-    ) -> Optional[importlib.machinery.ModuleSpec]:
-        if fullname != "multiprocessing.spawn":
-            return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        loader = spec.loader if spec is not None else None
-        exec_module = getattr(loader, "exec_module", None)
-        if spec is None or exec_module is None:
-            return None
-
-        def exec_and_patch(module: ModuleType) -> None:
-            exec_module(module)
-            _patch_spawn(module)
-
-        loader.exec_module = exec_and_patch  # type: ignore[union-attr]
-        return spec
-
-
-_watcher = _SpawnWatcher()
-
-
-def _install_multiprocessing() -> None:
-    spawn = sys.modules.get("multiprocessing.spawn")
-    if spawn is not None:
-        _patch_spawn(spawn)
-    elif _watcher not in sys.meta_path:
-        sys.meta_path.insert(0, _watcher)
-
-
-def _uninstall_multiprocessing() -> None:
-    if _watcher in sys.meta_path:
-        sys.meta_path.remove(_watcher)
-    original = _originals.pop("get_preparation_data", None)
-    spawn = sys.modules.get("multiprocessing.spawn")
-    if original is not None and spawn is not None and spawn.get_preparation_data is _get_preparation_data:
-        spawn.get_preparation_data = original
