@@ -87,8 +87,8 @@ def _wait(self: Any, timeout: Optional[float] = None) -> Any:
 
 def _patch_spawn(module: ModuleType) -> None:
     if "get_preparation_data" not in _originals:
-        _originals["get_preparation_data"] = module.get_preparation_data
-        module.get_preparation_data = _get_preparation_data
+        _originals["get_preparation_data"] = getattr(module, "get_preparation_data")
+        setattr(module, "get_preparation_data", _get_preparation_data)
 
 
 def _patch_popen_fork(module: ModuleType) -> None:
@@ -123,7 +123,7 @@ class _ImportWatcher(importlib.abc.MetaPathFinder):
             if _watcher in sys.meta_path:
                 patch(module)
 
-        loader.exec_module = exec_and_patch  # type: ignore[union-attr]
+        setattr(loader, "exec_module", exec_and_patch)
         return spec
 
 
@@ -146,8 +146,8 @@ def uninstall() -> None:
         sys.meta_path.remove(_watcher)
     spawn = sys.modules.get("multiprocessing.spawn")
     original = _originals.pop("get_preparation_data", None)
-    if spawn is not None and original is not None and spawn.get_preparation_data is _get_preparation_data:
-        spawn.get_preparation_data = original
+    if spawn is not None and original is not None and getattr(spawn, "get_preparation_data") is _get_preparation_data:
+        setattr(spawn, "get_preparation_data", original)
     popen_fork = sys.modules.get("multiprocessing.popen_fork")
     terminate, wait = _originals.pop("terminate", None), _originals.pop("wait", None)
     if popen_fork is not None and terminate is not None and popen_fork.Popen.terminate is _terminate:

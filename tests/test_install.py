@@ -63,6 +63,11 @@ def test_pip_install_builds_the_c_extension(tmp_path: Path, program: Path) -> No
     report = _covcore(python, program, "report")
     assert report.returncode == 0, report.stderr
     assert "prog.py" in report.stdout and "100%" in report.stdout
+    # The install ships covcore.pth: a program exec'd by a measured one is measured.
+    (program / "execs.py").write_text("import os, sys\nos.execv(sys.executable, [sys.executable, 'prog.py'])\n")
+    (program / ".covcore").unlink()
+    assert _covcore(python, program, "run", "--include", "*/prog.py", "execs.py").returncode == 0
+    assert "prog.py" in _covcore(python, program, "report").stdout
 
 
 def test_pure_install_falls_back_to_the_python_core(tmp_path: Path, program: Path) -> None:
