@@ -23,8 +23,6 @@ names), not before: importing them costs tens of milliseconds.
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
 import signal
 import sys
 from types import ModuleType
@@ -103,16 +101,18 @@ _PATCHES: dict[str, Callable[[ModuleType], None]] = {
 }
 
 
-class _ImportWatcher(importlib.abc.MetaPathFinder):
-    """Patches the modules of _PATCHES when the program imports them."""
+class _ImportWatcher:
+    """A sys.meta_path finder that patches the modules of _PATCHES when the program imports them."""
 
     def find_spec(
         self, fullname: str, path: Optional[Sequence[str]], target: Optional[ModuleType] = None,
-    ) -> Optional[importlib.machinery.ModuleSpec]:
+    ) -> Any:
         patch = _PATCHES.get(fullname)
         if patch is None:
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(fullname, path)
         loader = spec.loader if spec is not None else None
         exec_module = getattr(loader, "exec_module", None)
         if spec is None or exec_module is None:

@@ -38,9 +38,7 @@ Hooks, installed by ``start()`` and removed by ``stop()``:
 from __future__ import annotations
 
 import atexit
-import json
 import os
-import secrets
 import signal
 import sys
 import threading
@@ -69,7 +67,7 @@ _sigterm_pending = False
 
 def new_run_id() -> str:
     """A new id for a measured run."""
-    return f"{os.getpid()}.{secrets.token_hex(6)}"
+    return f"{os.getpid()}.{os.urandom(6).hex()}"
 
 
 def active() -> Optional["Coverage"]:
@@ -90,6 +88,8 @@ def _warn(message: str) -> None:
 
 def settings(cov: "Coverage") -> str:
     """The measurement settings of `cov`, for another process, as text."""
+    import json
+
     c = cov.config
     selector = cov._selector
     return json.dumps({
@@ -119,6 +119,8 @@ def start_from_settings(text: str, origin: str) -> Optional["Coverage"]:
     """
     if _active is not None:
         return None
+    import json
+
     try:
         values = json.loads(text)
         if values.get("version") != _SETTINGS_VERSION:
@@ -152,6 +154,8 @@ def startup() -> None:
     text = os.environ.get(ENV_VAR)
     if not text:
         return
+    import json
+
     try:
         subprocess_too = bool(json.loads(text).get("subprocess"))
     except ValueError:

@@ -192,7 +192,7 @@ def _adopt_running_threads(collector: "Collector") -> None:
             while walk is not None:
                 walk.f_trace = _trampoline
                 walk = walk.f_back
-    else:
+    elif len(sys._current_frames()) > 1:
         _set_trace_other_threads()
 
 
