@@ -298,6 +298,8 @@ def install(cov: "Coverage") -> None:
     if cov.config.subprocess and not _env_set_by_us:
         os.environ[ENV_VAR] = settings(cov)
         _env_set_by_us = True
+        if not startup_hook_installed():
+            _warn_no_startup_hook("subprocesses")
 
 
 def uninstall(cov: "Coverage") -> None:
@@ -385,21 +387,54 @@ def _die_of_sigterm() -> None:
 # -- exec --------------------------------------------------------------------------
 
 
-def _before_exec() -> Optional[str]:
+def startup_hook_installed() -> bool:
+    """Is covcore.pth in this Python's site-packages, to measure the Pythons started from here?"""
+    import site
+    import sysconfig
+
+    # While site.py processes a venv's .pth files, getsitepackages() still
+    # names the base Python's: sysconfig follows sys.prefix, already the venv's.
+    paths = sysconfig.get_paths()
+    dirs = [paths["purelib"], paths["platlib"], *getattr(site, "getsitepackages", lambda: [])()]
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    return any(os.path.exists(os.path.join(d, "covcore.pth")) for d in dirs)
+
+
+def _warn_no_startup_hook(what: str) -> None:
+    from covcore.control import warn
+
+    warn(
+        f"{what} can't be measured: covcore.pth is not in this Python's site-packages "
+        "(an editable or partial install?); reinstall covcore with pip install",
+        once_key="no-startup-hook",
+    )
+
+
+def _before_exec(path: Any) -> Optional[str]:
     """Save before the process is replaced; the settings for the new program."""
     cov = _active
     if cov is None:
         return None
     save(cov)
+    if _same_python(path) and not startup_hook_installed():
+        _warn_no_startup_hook("the exec'd Python program")
     try:
         return settings(cov)
     except Exception:  # noqa: BLE001
         return None
 
 
+def _same_python(path: Any) -> bool:
+    try:
+        return os.path.realpath(os.fsdecode(path)) == os.path.realpath(sys.executable)
+    except (TypeError, ValueError):
+        return False
+
+
 def _execv(path: Any, argv: Any) -> None:
     """os.execv while measuring."""
-    text = _before_exec()
+    text = _before_exec(path)
     original = _originals.get("execv") or os.execv
     if text is None:
         return original(path, argv)  # type: ignore[no-any-return]
@@ -411,7 +446,7 @@ def _execv(path: Any, argv: Any) -> None:
 
 def _execve(path: Any, argv: Any, env: Any) -> None:
     """os.execve while measuring."""
-    text = _before_exec()
+    text = _before_exec(path)
     original = _originals.get("execve") or os.execve
     if text is not None:
         env = dict(env)

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import run_covcore
 from covcore.data import CoverageData
-from proc_helpers import marked, measured, parallel_files, require_startup_hook
+from proc_helpers import marked, measured, parallel_files, require_startup_hook, run_python
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="exec and spawn are tested on POSIX")
 
@@ -167,3 +167,24 @@ def test_the_exec_d_program_keeps_measuring_with_the_same_settings(make_file: An
     data = CoverageData(str(tmp_path / ".covcore"))
     data.read()
     assert sorted(data.arcs(str(mod)) or []) == [(-1, 1), (-1, 2), (1, -1), (2, 3), (3, -1)]
+
+
+@pytest.mark.parametrize("case", ["exec", "subprocess"])
+def test_a_missing_startup_hook_is_one_clear_warning(make_file: Any, tmp_path: Path, core: str, case: str) -> None:
+    # As in an install without covcore.pth (an editable one): say so, don't fail silently.
+    make_file("prog.py", f"""\
+        import os, sys
+        import covcore, covcore.process
+        covcore.process.startup_hook_installed = lambda: False
+        cov = covcore.Coverage(core={core!r}, data_file="measured.data")
+        cov.config.subprocess = {case == "subprocess"}
+        cov.start()
+        os.execv(sys.executable, [sys.executable, "-c", "print('exec ok')"])
+        """)
+    result = run_python(["prog.py"], cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "exec ok\n")
+    what = "the exec'd Python program" if case == "exec" else "subprocesses"
+    assert result.stderr == (
+        f"covcore: warning: {what} can't be measured: covcore.pth is not in this Python's "
+        "site-packages (an editable or partial install?); reinstall covcore with pip install\n"
+    )
