@@ -50,6 +50,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p.add_argument("--micro", dest="micro", action="store_true", default=None,
                    help="run the microbenchmarks (default: on for a full run)")
     p.add_argument("--no-micro", dest="micro", action="store_false")
+    p.add_argument("--micro-only", action="store_true",
+                   help="run only the microbenchmarks and put them into the results folder's results.json")
     p.add_argument("--no-venv", action="store_true",
                    help="measure with the interpreter's own packages instead of a benchmark venv")
     p.add_argument("--covcore-ref", default="HEAD",
@@ -168,6 +170,22 @@ def main(argv: Optional[list[str]] = None) -> int:
         if check.returncode != 0:
             print(f"benchmarks: pytest is not installed in {python}", file=sys.stderr)
             return 1
+
+    if args.micro_only:
+        from benchmarks import micro_run
+        out = Path(args.out) if args.out else RESULTS / version
+        target = out / "results.json"
+        if not target.exists():
+            print(f"benchmarks: --micro-only adds to {target}, which does not exist", file=sys.stderr)
+            return 1
+        results = json.loads(target.read_text())
+        results["micro"] = micro_run.run(python, [t for t in args.tools if tools[t].ok], say)
+        results["meta"]["micro_date"] = meta["date"]
+        target.write_text(json.dumps(results, indent=1))
+        text = report.markdown(results)
+        (out / "results.md").write_text(text)
+        print(report.micro_markdown(results["micro"]))
+        return 0
 
     if args.callgrind:
         from benchmarks import callgrind
