@@ -152,8 +152,8 @@ class ArcFinder:
     `statements` are the line numbers the compiler produced code for, and
     `multiline` maps each line of a multi-line statement to its first line
     (both from :class:`covcore.parser.PythonParser`).  :meth:`analyze` fills
-    :attr:`arcs` (raw: with-jumps not yet rewritten, lines not yet mapped for
-    statements that share a line) and :attr:`fragments`.
+    :attr:`arcs` (raw: ``with`` exits not yet rewritten, arcs from a line to
+    itself not yet dropped) and :attr:`fragments`.
     """
 
     def __init__(
