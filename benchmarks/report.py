@@ -265,9 +265,10 @@ def readme_section(all_results: dict[str, dict[str, Any]]) -> str:
         f"coverage.py {vers.get('coverage-ctrace')}, SlipCover {vers.get('slipcover')}, "
         f"pyperformance {meta['other_versions'].get('pyperformance')}. "
         "Per-workload tables, peak memory and data-file write times: "
-        + ", ".join(f"[{v}](benchmarks/results/{v}/results.md)" for v in versions) + ".",
+        + ", ".join(f"[{v}](benchmarks/results/{v}/results.md)" for v in versions)
+        + "; what they say, with callgrind profiles: [analysis](benchmarks/results/analysis.md).",
         "Run it yourself with `make bench` (all workloads, the Python of `make`), "
-        "`make bench BENCH_ARGS=--quick` (about 2 minutes), or "
+        "`make bench BENCH_ARGS=--quick` (about 2 minutes on an idle machine), or "
         "`python -m benchmarks --python 3.12 --tools plain,covcore-ctrace,coverage-ctrace --branch both`; "
         "`--callgrind` counts instructions instead of timing.",
         "",
