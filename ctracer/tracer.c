@@ -405,12 +405,29 @@ CTracer_call(CTracer *self, PyObject *args, PyObject *kwds)
                                      &PyFrame_Type, &frame, &event, &arg, &lineno)) {
         return NULL;
     }
-    for (int i = 0; i < 5; i++) {
+    int what = -1;
+    /* CPython passes interned event names: try identity first. */
+    for (int i = 0; i < 5 && what < 0; i++) {
+        if (event == str_event_names[i]) {
+            what = event_codes[i];
+        }
+    }
+    for (int i = 0; i < 5 && what < 0; i++) {
         if (PyUnicode_Compare(event, str_event_names[i]) == 0) {
-            if (CTracer_trace(self, frame, event_codes[i], arg) < 0) {
-                return NULL;
-            }
-            break;
+            what = event_codes[i];
+        }
+    }
+    if (what >= 0 && CTracer_trace(self, frame, what, arg) < 0) {
+        return NULL;
+    }
+    /* Reached through CPython's Python-level trampoline (a program did
+     * sys.settrace(<this tracer>), e.g. doctest restoring what it saved):
+     * take the direct C hook back, so later events skip the trampoline.
+     */
+    if (what == PyTrace_CALL && self->started) {
+        PyThreadState *tstate = PyThreadState_Get();
+        if (tstate->c_traceobj == (PyObject *)self && tstate->c_tracefunc != (Py_tracefunc)CTracer_trace) {
+            PyEval_SetTrace((Py_tracefunc)CTracer_trace, (PyObject *)self);
         }
     }
     /* Our caller (CPython's trace trampoline) stores the result as the
