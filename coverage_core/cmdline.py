@@ -148,7 +148,16 @@ def _fail_under(cov: Coverage, args: argparse.Namespace, total: float) -> int:
 
 
 def _join_threads() -> None:
-    """Wait for the program's non-daemon threads, as Python does before it exits."""
+    """Wait for the program's non-daemon threads, as Python does before it exits.
+
+    That is threading._shutdown(), which Python calls at exit (a second call
+    does nothing): it first runs the threading atexit callbacks, which tell
+    executor threads (concurrent.futures) to finish, then joins the threads.
+    """
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None:
+        shutdown()
+        return
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()

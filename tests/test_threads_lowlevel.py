@@ -145,3 +145,19 @@ def test_threads_already_running_are_measured_from_start(make_file: Any, tmp_pat
     assert sorted(result.stdout.splitlines()) == ["[1, 2, 3]", "function 2"]
     lines = measured(tmp_path / "measured.data")
     assert lines == {"work.py": marked(work)}
+
+
+def test_an_executor_left_open_does_not_keep_the_run_alive(make_file: Any, tmp_path: Path, core: str) -> None:
+    # Python's exit tells concurrent.futures' threads to finish before it joins
+    # them (threading._shutdown); covcore run, which waits for the program's
+    # threads before it saves, must do the same, or wait forever.
+    prog = make_file("prog.py", """\
+        from concurrent.futures import ThreadPoolExecutor  # R
+        def task(n):                                    # R
+            return n * 2                                # R
+        pool = ThreadPoolExecutor(max_workers=2)        # R
+        print(pool.submit(task, 21).result())           # R
+        """)
+    result = run_covcore(["run", "--core", core, "prog.py"], cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "42\n", "")
+    assert measured(tmp_path / ".covcore") == {"prog.py": marked(prog)}
