@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import threading
 from typing import Optional, Sequence
@@ -55,8 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--omit", type=_csv, help="leave out files matching these patterns")
         p.add_argument("--fail-under", type=float, help="exit with status 2 if the total is under this")
         p.add_argument("--precision", type=int, help="digits after the decimal point in percents")
+        p.add_argument("--contexts", type=_csv, metavar="REGEX,...",
+                       help="only data measured in contexts these regexes find")
 
-    run = sub.add_parser("run", help="run a Python program and measure it")
+    # No abbreviations: the program's own options (--c) must never look like ours.
+    run = sub.add_parser("run", help="run a Python program and measure it", allow_abbrev=False)
     common(run)
     run.add_argument("--branch", action="store_true", default=None, help="measure branches (arcs) too")
     run.add_argument("--core", help="tracer core: " + ", ".join(cores.CORE_NAMES))
@@ -69,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-a", "--append", action="store_true", help="add to the existing data")
     run.add_argument("--subprocess", action="store_true", default=None,
                      help="measure the Python subprocesses the program starts too")
+    run.add_argument("--context", help="record everything under this context label")
     run.add_argument("-m", "--module", action="store_true", help="the program is a module name, like python -m")
     run.add_argument("program", nargs=argparse.REMAINDER, help="the program and its arguments")
 
@@ -81,12 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--skip-empty", action="store_true", default=None)
     report.add_argument("--sort", help="sort by this column (name, stmts, miss, branch, brpart, cover); '-' to reverse")
     report.add_argument("--format", dest="output_format", help="output format: text (default), markdown, total")
+    report.add_argument("--diff", metavar="REV",
+                        help="report only the lines changed since git revision REV (--fail-under applies to them)")
 
     js = sub.add_parser("json", help="write the report as JSON (coverage.py's format 3)")
     common(js)
     report_opts(js)
-    js.add_argument("-o", dest="outfile", default="coverage.json", help="output file ('-' for stdout)")
-    js.add_argument("--pretty-print", action="store_true")
+    js.add_argument("-o", dest="outfile", help="output file (default coverage.json; '-' for stdout)")
+    js.add_argument("--pretty-print", action="store_true", default=None)
+    js.add_argument("--show-contexts", action="store_true", default=None,
+                    help="list the contexts that ran each line")
 
     html = sub.add_parser("html", help="write the report as HTML pages (htmlcov/index.html)")
     common(html)
@@ -117,7 +126,15 @@ def _parser() -> argparse.ArgumentParser:
     comb = sub.add_parser("combine", help="combine parallel data files into one")
     common(comb)
     comb.add_argument("--keep", action="store_true", help="keep the combined files")
+    comb.add_argument("-a", "--append", action="store_true",
+                      help="add to the data file's data (default: the combined files replace it)")
     comb.add_argument("paths", nargs="*", help="data files or directories (default: next to the data file)")
+
+    export = sub.add_parser("export", help="write the data as another tool's data file")
+    common(export)
+    export.add_argument("--format", dest="export_format", default="coverage", choices=["coverage"],
+                        help="coverage: a coverage.py 7 data file (default)")
+    export.add_argument("-o", dest="outfile", default=".coverage", help="output file (default .coverage)")
 
     erase = sub.add_parser("erase", help="delete the data files")
     common(erase)
@@ -164,6 +181,16 @@ def _join_threads() -> None:
 
 
 def do_run(args: argparse.Namespace) -> int:
+    cov = _coverage(
+        args, branch=args.branch, source=args.source, include=args.include, omit=args.omit,
+        core=args.core, timid=args.timid, core_origin="--core",
+        data_suffix=True if args.parallel else None, auto_data=bool(args.append), context=args.context,
+    )
+    if not args.program and cov.config.command_line:
+        # [run] command_line: what to run when the command line says nothing.
+        args.program = shlex.split(cov.config.command_line)
+        if args.program[:1] == ["-m"]:
+            args.module, args.program = True, args.program[1:]
     if not args.program:
         raise CovcoreError("Nothing to do: give a program to run (covcore run prog.py, or -m module)")
     runner = ProgramRunner(args.program, as_module=args.module)
@@ -172,11 +199,6 @@ def do_run(args: argparse.Namespace) -> int:
         # Like Python: the program does not start, so there is nothing to measure.
         print_exception(runner.syntax_error, skip_all_frames=True)
         return EXIT_ERROR
-    cov = _coverage(
-        args, branch=args.branch, source=args.source, include=args.include, omit=args.omit,
-        core=args.core, timid=args.timid, core_origin="--core",
-        data_suffix=True if args.parallel else None, auto_data=bool(args.append),
-    )
     cov.core   # noqa: B018 - choose the core now, so a bad one stops before the program runs
     if args.subprocess:
         cov.config.subprocess = True
@@ -195,8 +217,11 @@ def do_run(args: argparse.Namespace) -> int:
 
 
 def do_report(args: argparse.Namespace) -> int:
-    cov = _coverage(args)
-    cov.load()
+    cov = _report_cov(args)
+    if args.diff:
+        from covcore.diffcov import changed_lines
+
+        cov.diff_lines = changed_lines(args.diff)
     total = cov.report(
         show_missing=args.show_missing, include=args.include, omit=args.omit,
         precision=args.precision, skip_covered=args.skip_covered, skip_empty=args.skip_empty,
@@ -206,13 +231,14 @@ def do_report(args: argparse.Namespace) -> int:
 
 
 def do_json(args: argparse.Namespace) -> int:
-    cov = _coverage(args)
-    cov.load()
-    if args.precision is not None:
-        cov.config.precision = args.precision
-    total = cov.json_report(args.outfile, pretty_print=args.pretty_print, include=args.include, omit=args.omit)
-    if args.outfile != "-":
-        print(f"Wrote JSON report to {args.outfile}")
+    cov = _report_cov(args)
+    outfile = args.outfile or cov.config.json_output
+    total = cov.json_report(
+        outfile, pretty_print=args.pretty_print, include=args.include, omit=args.omit,
+        show_contexts=args.show_contexts,
+    )
+    if outfile != "-":
+        print(f"Wrote JSON report to {outfile}")
     return _fail_under(cov, args, total)
 
 
@@ -222,6 +248,8 @@ def _report_cov(args: argparse.Namespace) -> Coverage:
     cov.load()
     if args.precision is not None:
         cov.config.precision = args.precision
+    if args.contexts:
+        cov.config.report_contexts = args.contexts
     return cov
 
 
@@ -257,11 +285,19 @@ def do_lcov(args: argparse.Namespace) -> int:
 
 def do_combine(args: argparse.Namespace) -> int:
     cov = _coverage(args)
-    combined = cov.combine(args.paths or None, keep=args.keep)
+    combined = cov.combine(args.paths or None, keep=args.keep, append=args.append)
     for path in combined:
         print(f"Combined data file {os.path.relpath(path)}")
     if not combined:
         raise CovcoreError("No data to combine")
+    return EXIT_OK
+
+
+def do_export(args: argparse.Namespace) -> int:
+    cov = _coverage(args)
+    cov.load()
+    cov.export(args.outfile, format=args.export_format)
+    print(f"Wrote {args.export_format} data file {args.outfile}")
     return EXIT_OK
 
 
@@ -280,6 +316,7 @@ def do_debug(args: argparse.Namespace) -> int:
         cov.load()
         data = cov.get_data()
         rows = [("data file", cov.data_path), ("has arcs", str(data.has_arcs()))]
+        rows.append(("contexts", str(len(data.measured_contexts() - {""}))))
         rows += sorted((path, f"{len(data.lines(path) or [])} lines") for path in data.measured_files())
     width = max((len(k) for k, _ in rows), default=0)
     for key, value in rows:
@@ -290,7 +327,7 @@ def do_debug(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": do_run, "report": do_report, "json": do_json, "html": do_html, "xml": do_xml, "lcov": do_lcov,
     "combine": do_combine,
-    "erase": do_erase, "debug": do_debug,
+    "export": do_export, "erase": do_erase, "debug": do_debug,
 }
 
 

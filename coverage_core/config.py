@@ -1,9 +1,21 @@
 """Configuration: defaults, then a config file, then the command line.
 
-Files read (the first that has covcore settings wins):
-  ``--rcfile`` if given, else ``.covcorerc`` (INI: ``[run]``, ``[report]``,
-  ``[html]``, ``[xml]``, ``[lcov]``), else ``pyproject.toml``
-  (``[tool.covcore.run]``, ``[tool.covcore.report]``, ...).
+Which file (the first that applies wins; see docs/config.md):
+
+1. ``--rcfile FILE`` (or ``COVCORE_RCFILE``);
+2. covcore's own settings: ``.covcorerc`` (``[run]`` or ``[covcore:run]``...),
+   ``[covcore:*]`` sections in ``setup.cfg`` or ``tox.ini``,
+   ``[tool.covcore.*]`` tables in ``pyproject.toml``;
+3. coverage.py's settings, read with the same meaning: ``COVERAGE_RCFILE``,
+   ``.coveragerc``, ``[coverage:*]`` in ``setup.cfg``/``tox.ini``,
+   ``[tool.coverage.*]`` in ``pyproject.toml``.
+
+Values expand environment variables as coverage.py does (``$VAR``,
+``${VAR}``, ``${VAR-default}``, ``${VAR?}``, ``$$``).  An option coverage.py
+knows but covcore does not act on is recorded in ``Config.ignored`` (the
+controller says so once); an option nobody knows is an error in covcore's
+own files and ignored with that note in coverage.py's.  Every error names the
+file, the section and the option, in one line.
 """
 
 from __future__ import annotations
@@ -13,7 +25,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, fields
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from covcore.exceptions import ConfigError
 from covcore.parser import DEFAULT_EXCLUDE, DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
@@ -36,6 +48,19 @@ class Config:
     data_file: str = DEFAULT_DATA_FILE
     #: Measure every Python subprocess too (covcore.process).
     subprocess: bool = False
+    #: Extra packages and directories to measure, as coverage.py's [run] options.
+    source_pkgs: list[str] = field(default_factory=list)
+    source_dirs: list[str] = field(default_factory=list)
+    #: thread and multiprocessing are always measured; others are refused or noted.
+    concurrency: list[str] = field(default_factory=list)
+    #: The static context label of this run ("" when not set).
+    context: Optional[str] = None
+    #: None, or "test_function": each test function's code is a context.
+    dynamic_context: Optional[str] = None
+    #: Store file names relative to the current directory (for combining elsewhere).
+    relative_files: bool = False
+    #: What `covcore run` runs when given no program.
+    command_line: Optional[str] = None
     # [report]
     exclude_lines: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
     exclude_also: list[str] = field(default_factory=list)
@@ -51,6 +76,8 @@ class Config:
     partial_also: list[str] = field(default_factory=list)
     partial_branches_always: list[str] = field(default_factory=lambda: list(DEFAULT_PARTIAL_ALWAYS))
     format: Optional[str] = None
+    #: Regexes: report only data measured in contexts matching one of them.
+    report_contexts: list[str] = field(default_factory=list)
     # [html]
     html_dir: str = "htmlcov"
     html_title: str = "Coverage report"
@@ -66,8 +93,18 @@ class Config:
     lcov_line_checksums: bool = False
     #: "coverage" (coverage.py's records) or "lcov1" (what lcov 1.x reads).
     lcov_format: str = "coverage"
+    # [json]
+    json_output: str = "coverage.json"
+    json_pretty_print: bool = False
+    json_show_contexts: bool = False
+    # [paths]: canonical location -> the other spellings of it (globs).
+    paths: dict[str, list[str]] = field(default_factory=dict)
     # Where the settings came from, for messages.
     config_file: Optional[str] = None
+    #: "covcore" or "coverage.py": whose settings were read.
+    config_origin: Optional[str] = None
+    #: The options read but not acted on, as "[section] option" (said once).
+    ignored: list[str] = field(default_factory=list)
 
     def exclude_regexes(self) -> list[str]:
         """The regexes that exclude lines from measurement."""
@@ -89,6 +126,13 @@ _OPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("run", "parallel"): ("parallel", "bool"),
     ("run", "data_file"): ("data_file", "str"),
     ("run", "subprocess"): ("subprocess", "bool"),
+    ("run", "source_pkgs"): ("source_pkgs", "list"),
+    ("run", "source_dirs"): ("source_dirs", "list"),
+    ("run", "concurrency"): ("concurrency", "list"),
+    ("run", "context"): ("context", "str"),
+    ("run", "dynamic_context"): ("dynamic_context", "str"),
+    ("run", "relative_files"): ("relative_files", "bool"),
+    ("run", "command_line"): ("command_line", "str"),
     ("report", "exclude_lines"): ("exclude_lines", "regexlist"),
     ("report", "exclude_also"): ("exclude_also", "regexlist"),
     ("report", "fail_under"): ("fail_under", "float"),
@@ -103,6 +147,7 @@ _OPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("report", "partial_also"): ("partial_also", "regexlist"),
     ("report", "partial_branches_always"): ("partial_branches_always", "regexlist"),
     ("report", "format"): ("format", "str"),
+    ("report", "contexts"): ("report_contexts", "list"),
     ("html", "directory"): ("html_dir", "str"),
     ("html", "title"): ("html_title", "str"),
     ("html", "skip_covered"): ("html_skip_covered", "bool"),
@@ -112,114 +157,353 @@ _OPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("xml", "package_depth"): ("xml_package_depth", "int"),
     ("lcov", "output"): ("lcov_output", "str"),
     ("lcov", "line_checksums"): ("lcov_line_checksums", "bool"),
+    ("json", "output"): ("json_output", "str"),
+    ("json", "pretty_print"): ("json_pretty_print", "bool"),
+    ("json", "show_contexts"): ("json_show_contexts", "bool"),
     ("lcov", "format"): ("lcov_format", "str"),
 }
 
 #: The sections of a config file (``[tool.covcore.X]`` in pyproject.toml).
-SECTIONS = ("run", "report", "html", "xml", "lcov")
+SECTIONS = ("run", "report", "html", "xml", "json", "lcov", "paths")
+
+#: Options coverage.py has that covcore reads but does not act on: each is
+#: named once in a note ("ignoring ...").
+_IGNORED: set[tuple[str, str]] = {
+    ("run", "cover_pylib"), ("run", "debug"), ("run", "debug_file"),
+    ("run", "disable_warnings"), ("run", "plugins"), ("run", "_crash"),
+    ("report", "ignore_errors"), ("report", "include_namespace_packages"),
+    ("html", "extra_css"),
+}
+#: Options coverage.py has whose effect covcore always has: checked, then unused.
+_ALWAYS_ON: dict[tuple[str, str], str] = {("run", "sigterm"): "bool", ("run", "patch"): "list"}
+
+#: Options naming files: ``~`` is expanded, as coverage.py does.
+_FILE_ATTRS = {"data_file", "html_dir", "xml_output", "json_output", "lcov_output"}
+
+_CONCURRENCY = {"thread", "multiprocessing", "gevent", "greenlet", "eventlet"}
+_LIGHT_THREADS = {"gevent", "greenlet", "eventlet"}
+_PATCHES = {"subprocess", "_exit", "execv", "fork"}
+_SORT_COLUMNS = ("name", "stmts", "miss", "branch", "brpart", "cover")
+_REPORT_FORMATS = ("text", "markdown", "total")
+
+_VARIABLE = re.compile(
+    r"""\$(?:(?P<dollar>\$)|(?P<word1>\w+)|\{(?P<word2>\w+)(?:(?P<strict>\?)|-(?P<default>[^}]*))?\})"""
+)
 
 
-def _convert(value: Any, kind: str, where: str) -> Any:
-    try:
-        if kind == "bool":
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("1", "true", "yes", "on"):
+def expand_variables(text: str, environ: Optional[Mapping[str, str]] = None) -> str:
+    """`text` with environment variables substituted, as coverage.py does.
+
+    ``$VAR`` and ``${VAR}`` are the variable's value, or "" if it is not set;
+    ``${VAR-text}`` is `text` if it is not set; ``${VAR?}`` is an error
+    (ValueError) if it is not set; ``$$`` is one dollar sign.
+    """
+    env = os.environ if environ is None else environ
+
+    def replace(match: re.Match[str]) -> str:
+        if match["dollar"]:
+            return "$"
+        word = match["word1"] or match["word2"]
+        if word in env:
+            return env[word]
+        if match["strict"]:
+            raise ValueError(f"environment variable {word} is not set")
+        return match["default"] or ""
+
+    return _VARIABLE.sub(replace, text)
+
+
+def _expand(value: Any) -> Any:
+    """Environment variables expanded in a string, or in each string of a list."""
+    if isinstance(value, str):
+        return expand_variables(value)
+    if isinstance(value, list):
+        return [expand_variables(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _convert(value: Any, kind: str, toml: bool) -> Any:
+    """A raw value (INI text, or a TOML value) as `kind`; ValueError says why not.
+
+    TOML values must have the right type (or be a string that converts), as
+    in coverage.py: a list is a TOML array, a boolean a TOML boolean.
+    """
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in (("true",) if toml else ("1", "true", "yes", "on")):
                 return True
-            if text in ("0", "false", "no", "off"):
+            if text in (("false",) if toml else ("0", "false", "no", "off")):
                 return False
-            raise ValueError(f"{value!r} is not a boolean")
-        if kind == "int":
+        raise ValueError(f"{value!r} is not a boolean (true or false)")
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError(f"{value!r} is not an integer")
+        try:
             return int(value)
-        if kind == "float":
+        except ValueError:
+            raise ValueError(f"{value!r} is not an integer") from None
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"{value!r} is not a number")
+        try:
             return float(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number") from None
+    if kind in ("list", "regexlist"):
+        if isinstance(value, list):
+            if not all(isinstance(v, str) for v in value):
+                raise ValueError(f"{value!r} is not a list of strings")
+            items = [v.strip() for v in value]
+        elif isinstance(value, str) and not toml:
+            # Regexes are one a line (commas belong to them); lists split at commas too.
+            parts = value.splitlines() if kind == "regexlist" else re.split(r"[,\n]", value)
+            items = [p.strip() for p in parts]
+        else:
+            raise ValueError(f"{value!r} is not a list")
+        items = [item for item in items if item]
         if kind == "regexlist":
-            # One regex per line: commas are part of regexes.
-            if isinstance(value, list):
-                return [str(v) for v in value]
-            return [p.strip() for p in str(value).splitlines() if p.strip()]
-        if kind == "list":
-            if isinstance(value, list):
-                return [str(v) for v in value]
-            return [p.strip() for p in re.split(r"[,\n]", str(value)) if p.strip()]
-        return str(value).strip()
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: invalid value: {exc}") from None
-
-
-def _apply(config: Config, values: dict[tuple[str, str], Any], path: str) -> None:
-    for (section, name), raw in values.items():
-        where = f"{path}: [{section}] {name}"
-        if (section, name) not in _OPTIONS:
-            raise ConfigError(f"{where}: unknown option")
-        attr, kind = _OPTIONS[(section, name)]
-        value = _convert(raw, kind, where)
-        if kind == "regexlist":
-            for regex in value:
+            for regex in items:
                 try:
                     re.compile(regex)
                 except re.error as exc:
-                    raise ConfigError(f"{where}: invalid regex {regex!r}: {exc}") from None
-        setattr(config, attr, value)
-    config.config_file = path
+                    raise ValueError(f"invalid regex {regex!r}: {exc}") from None
+        return items
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a string")
+    return value.strip()
 
 
-def _read_ini(path: str) -> dict[tuple[str, str], Any]:
+def _check(attr: str, value: Any, config: Config) -> None:
+    """Refuse values no command could use (ValueError says why)."""
+    if attr == "core" and value:
+        from covcore.cores import CORE_NAMES
+
+        if value not in CORE_NAMES:
+            raise ValueError(f"unknown core {value!r} (choose from {', '.join(CORE_NAMES)})")
+    elif attr == "precision" and value < 0:
+        raise ValueError(f"{value} is negative")
+    elif attr == "fail_under" and not 0 <= value <= 100:
+        raise ValueError(f"{value} is not a percentage between 0 and 100")
+    elif attr == "sort" and value and value.lower().lstrip("-") not in _SORT_COLUMNS:
+        raise ValueError(f"{value!r} is not a column ({', '.join(_SORT_COLUMNS)}, '-' first to reverse)")
+    elif attr == "format" and value and value not in _REPORT_FORMATS:
+        raise ValueError(f"{value!r} is not a report format ({', '.join(_REPORT_FORMATS)})")
+    elif attr == "dynamic_context" and value not in ("", "test_function"):
+        raise ValueError(f"{value!r} is not a dynamic context covcore knows (test_function)")
+    elif attr == "concurrency":
+        unknown = sorted(set(value) - _CONCURRENCY)
+        if unknown:
+            raise ValueError(f"unknown concurrency {', '.join(unknown)} (choose from {', '.join(sorted(_CONCURRENCY))})")
+        light = sorted(set(value) & _LIGHT_THREADS)
+        if len(light) > 1:
+            raise ValueError(f"conflicting settings {', '.join(light)}")
+    elif attr == "xml_package_depth" and value < 1:
+        raise ValueError(f"{value} is less than 1")
+
+
+class _Settings:
+    """The covcore or coverage.py settings found in one config file.
+
+    `sections` maps covcore's section name (``run``) to the name shown in
+    messages (``[tool.coverage.run]``, ``[coverage:run]``) and the raw values.
+    In a `strict` file (covcore's own) an unknown option or section is an
+    error; otherwise it is noted as ignored.
+    """
+
+    def __init__(self, path: str, origin: str, strict: bool, toml: bool) -> None:
+        self.path = path
+        self.origin = origin
+        self.strict = strict
+        self.toml = toml
+        self.sections: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def apply(self, config: Config) -> None:
+        """Set `config` from these settings (errors name file, section, option)."""
+        for section, (shown, values) in self.sections.items():
+            if section not in SECTIONS:
+                if self.strict:
+                    raise ConfigError(f"{self.path}: {shown}: unknown section")
+                config.ignored.append(shown)
+                continue
+            for name, raw in values.items():
+                where = f"{self.path}: {shown} {name}"
+                try:
+                    self._apply_one(config, section, name, raw, shown)
+                except ValueError as exc:
+                    raise ConfigError(f"{where}: {exc}") from None
+        config.config_file = self.path
+        config.config_origin = self.origin
+
+    def _apply_one(self, config: Config, section: str, name: str, raw: Any, shown: str) -> None:
+        value = _expand(raw)
+        if section == "paths":
+            items = _convert(value, "list", self.toml)
+            if not items:
+                raise ValueError("needs at least one path")
+            for pattern in items[1:]:
+                if pattern.rstrip("/\\").endswith("*"):
+                    raise ValueError(f"{pattern!r}: a pattern can't end with a wildcard")
+            config.paths[name] = items
+            return
+        key = (section, name)
+        if key in _OPTIONS:
+            attr, kind = _OPTIONS[key]
+            converted = _convert(value, kind, self.toml)
+            if attr in _FILE_ATTRS:
+                converted = os.path.expanduser(converted)
+            _check(attr, converted, config)
+            setattr(config, attr, converted)
+            if attr == "concurrency":
+                config.ignored.extend(f"{shown} {name} = {c}" for c in converted if c in _LIGHT_THREADS)
+        elif key in _ALWAYS_ON:
+            converted = _convert(value, _ALWAYS_ON[key], self.toml)
+            if name == "patch":
+                unknown = sorted(set(converted) - _PATCHES)
+                if unknown:
+                    raise ValueError(f"unknown patch {', '.join(unknown)} (choose from {', '.join(sorted(_PATCHES))})")
+                if "subprocess" in converted:
+                    config.subprocess = True
+        elif key in _IGNORED:
+            config.ignored.append(f"{shown} {name}")
+        elif self.strict:
+            raise ValueError("unknown option")
+        else:
+            config.ignored.append(f"{shown} {name} (unknown)")
+
+
+def _read_ini(path: str, prefixes: tuple[str, ...], origin: str, strict: bool) -> Optional[_Settings]:
+    """The settings in sections named with one of `prefixes` ("" for bare names).
+
+    None if the file has no such section.
+    """
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with open(path, encoding="utf-8") as f:
             parser.read_file(f)
-    except (configparser.Error, UnicodeDecodeError) as exc:
-        first = str(exc).splitlines()[0]
+    except configparser.DuplicateOptionError as exc:
+        raise ConfigError(f"{path}: [{exc.section}] {exc.option}: set twice (line {exc.lineno})") from None
+    except configparser.DuplicateSectionError as exc:
+        raise ConfigError(f"{path}: [{exc.section}]: section appears twice (line {exc.lineno})") from None
+    except (configparser.Error, UnicodeDecodeError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"Couldn't read config file {path}: {first}") from None
-    values = {}
-    for section in parser.sections():
-        if section not in SECTIONS:
-            raise ConfigError(f"{path}: unknown section [{section}]")
-        for name, value in parser.items(section):
-            values[(section, name)] = value
-    return values
+    settings = _Settings(path, origin, strict, toml=False)
+    found = False
+    # Prefixed sections first: in .coveragerc [coverage:run] wins over [run].
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        for real in parser.sections():
+            if prefix and not real.startswith(prefix):
+                continue
+            if not prefix and ":" in real and real.split(":", 1)[0] in ("covcore", "coverage"):
+                continue
+            section = real[len(prefix):]
+            found = True
+            if section in settings.sections:
+                continue
+            settings.sections[section] = (f"[{real}]", dict(parser.items(real)))
+    return settings if found else None
 
 
-def _read_toml(path: str) -> Optional[dict[tuple[str, str], Any]]:
+def _load_toml(path: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:
         import tomli as tomllib
     try:
         with open(path, "rb") as f:
-            doc = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+            return tomllib.load(f)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"Couldn't read config file {path}: {exc}") from None
-    tool = doc.get("tool", {}).get("covcore")
-    if tool is None:
+
+
+def _read_toml(path: str, tool: str, origin: str, strict: bool) -> Optional[_Settings]:
+    """The ``[tool.<tool>.*]`` tables of a TOML file; None if there are none."""
+    doc = _load_toml(path)
+    tables = doc.get("tool", {}).get(tool) if isinstance(doc.get("tool"), dict) else None
+    if tables is None:
         return None
-    if not isinstance(tool, dict):
-        raise ConfigError(f"{path}: [tool.covcore] must be a table")
-    values = {}
-    for section, table in tool.items():
-        if section not in SECTIONS or not isinstance(table, dict):
-            raise ConfigError(f"{path}: unknown section [tool.covcore.{section}]")
-        for name, value in table.items():
-            values[(section, name)] = value
-    return values
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{path}: [tool.{tool}]: must be a table of tables ([tool.{tool}.run], ...)")
+    settings = _Settings(path, origin, strict, toml=True)
+    for section, table in tables.items():
+        shown = f"[tool.{tool}.{section}]"
+        if not isinstance(table, dict):
+            if strict or section in SECTIONS:
+                raise ConfigError(f"{path}: {shown}: must be a table, not {type(table).__name__}")
+            settings.sections[section] = (shown, {})
+            continue
+        settings.sections[section] = (shown, table)
+    return settings
+
+
+def _read_given(path: str) -> _Settings:
+    """The settings of a file named with --rcfile (or an environment variable)."""
+    if not os.path.isfile(path):
+        raise ConfigError(f"Couldn't read config file {path}: no such file")
+    base = os.path.basename(path)
+    if path.endswith(".toml"):
+        found = _read_toml(path, "covcore", "covcore", True) or _read_toml(path, "coverage", "coverage.py", False)
+    elif base in ("setup.cfg", "tox.ini"):
+        found = _read_ini(path, ("covcore:",), "covcore", True) or _read_ini(path, ("coverage:",), "coverage.py", False)
+    elif "coveragerc" in base:
+        found = _read_ini(path, ("coverage:", ""), "coverage.py", False)
+    else:
+        found = _read_ini(path, ("covcore:", ""), "covcore", True)
+    return found or _Settings(path, "covcore", True, toml=False)
+
+
+#: Files other tools own too: used only when they have covcore's (or coverage.py's) sections.
+_SHARED_FILES = ("setup.cfg", "tox.ini", "pyproject.toml")
+
+
+def _read_shared(name: str, ours: bool) -> Optional[_Settings]:
+    """covcore's (`ours`) or coverage.py's settings in a shared file, if it has any."""
+    if not os.path.isfile(name):
+        return None
+    origin = "covcore" if ours else "coverage.py"
+    if name.endswith(".toml"):
+        return _read_toml(name, "covcore" if ours else "coverage", origin, strict=ours)
+    return _read_ini(name, ("covcore:" if ours else "coverage:",), origin, strict=ours)
+
+
+def find_settings(rcfile: Optional[str] = None) -> Optional[_Settings]:
+    """The settings covcore uses: the order is in the module docstring."""
+    given = rcfile or os.environ.get("COVCORE_RCFILE")
+    if given:
+        return _read_given(given)
+    if os.path.isfile(".covcorerc"):
+        return _read_ini(".covcorerc", ("covcore:", ""), "covcore", True) or _Settings(".covcorerc", "covcore", True, False)
+    for name in _SHARED_FILES:
+        found = _read_shared(name, ours=True)
+        if found is not None:
+            return found
+    coverage_rc = os.environ.get("COVERAGE_RCFILE")
+    if coverage_rc:
+        return _read_given(coverage_rc)
+    if os.path.isfile(".coveragerc"):
+        return _read_ini(".coveragerc", ("coverage:", ""), "coverage.py", False) or _Settings(
+            ".coveragerc", "coverage.py", False, False)
+    for name in _SHARED_FILES:
+        found = _read_shared(name, ours=False)
+        if found is not None:
+            return found
+    return None
 
 
 def read_config(rcfile: Optional[str] = None) -> Config:
-    """The configuration from `rcfile` (or the default files), over the defaults."""
+    """The configuration from `rcfile` (or the default files), over the defaults.
+
+    ``COVCORE_FILE`` (or, for coverage.py's settings, ``COVERAGE_FILE``)
+    overrides the data file.  Problems raise ConfigError naming the file,
+    section and option.
+    """
     config = Config()
-    if rcfile:
-        if not os.path.exists(rcfile):
-            raise ConfigError(f"Couldn't read config file {rcfile}: no such file")
-        values = _read_toml(rcfile) if rcfile.endswith(".toml") else _read_ini(rcfile)
-        _apply(config, values or {}, rcfile)
-    elif os.path.exists(".covcorerc"):
-        _apply(config, _read_ini(".covcorerc"), ".covcorerc")
-    elif os.path.exists("pyproject.toml"):
-        values = _read_toml("pyproject.toml")
-        if values is not None:
-            _apply(config, values, "pyproject.toml")
+    settings = find_settings(rcfile)
+    if settings is not None:
+        settings.apply(config)
     env_file = os.environ.get("COVCORE_FILE")
     if env_file:
         config.data_file = env_file

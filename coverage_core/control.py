@@ -14,8 +14,10 @@ from types import TracebackType
 from typing import IO, Any, Iterable, Optional
 
 from covcore import cores, process
+from covcore.aliases import PathAliases
 from covcore.collector import Collector
 from covcore.config import Config, read_config
+from covcore.contexts import TestFunctionSwitcher, combined_context
 from covcore.data import CoverageData, combine_parallel_data
 from covcore.exceptions import CovcoreError
 from covcore.files import FileSelector
@@ -65,10 +67,18 @@ class Coverage:
         config_file: Optional[str] | bool = True,
         auto_data: bool = False,
         core_origin: str = "the core argument",
+        context: Optional[str] = None,
     ) -> None:
         rcfile = config_file if isinstance(config_file, str) else None
         self.config: Config = read_config(rcfile) if config_file else Config()
         c = self.config
+        if c.ignored:
+            warn(
+                f"ignoring settings covcore doesn't support, in {c.config_file}: {', '.join(c.ignored)}",
+                once_key="ignored-settings",
+            )
+        if context is not None:
+            c.context = context
         if data_file is not _UNSET and data_file is not None:
             c.data_file = data_file
         if branch is not None:
@@ -79,6 +89,9 @@ class Coverage:
             c.include = list(include)
         if omit is not None:
             c.omit = list(omit)
+        if c.source_pkgs or c.source_dirs:
+            c.source = [*c.source, *c.source_pkgs, *c.source_dirs]
+            c.source_pkgs, c.source_dirs = [], []
         if timid is not None:
             c.timid = timid
         if core is not None:
@@ -107,6 +120,15 @@ class Coverage:
         #: The directory the default file selection is relative to (None: the
         #: current directory at start()).
         self.selector_cwd: Optional[str] = None
+        #: The dynamic part of the context (a test's name), see switch_context().
+        self._dynamic_context = ""
+        self._switcher: Optional[TestFunctionSwitcher] = None
+        #: (file, first line, context): exit arcs of a function that ended a
+        #: context, recorded by a tracer that runs after the switch.
+        self._late_exits: list[tuple[str, int, str]] = []
+        self._late_next: list[tuple[str, int, str]] = []
+        #: The directory relative file names are relative to (relative_files).
+        self._relative_to = os.getcwd()
 
     # -- Measuring --
 
@@ -127,6 +149,7 @@ class Coverage:
             self._data = CoverageData(self.data_path, suffix=self.data_suffix, warn=warn)
             if self.auto_data:
                 self._data.read()
+            self._data.set_context(self.current_context())
         return self._data
 
     def start(self) -> None:
@@ -143,6 +166,10 @@ class Coverage:
             self._collector = Collector(
                 choice.tracer_class(), self._selector.should_trace, c.branch, all_threads=choice.all_threads,
             )
+        if self.config.dynamic_context == "test_function" and self._switcher is None:
+            self._switcher = TestFunctionSwitcher(self.switch_context, self._late_exit)
+        if self._switcher is not None:
+            self._switcher.start()
         self._collector.start()
         self._started = True
         process.install(self)
@@ -154,8 +181,40 @@ class Coverage:
         """Stop measuring."""
         if self._started and self._collector is not None:
             self._collector.stop()
+        if self._switcher is not None:
+            self._switcher.stop()
         self._started = False
         process.uninstall(self)
+
+    # -- Contexts --
+
+    def current_context(self) -> str:
+        """The context lines are recorded in now: static label, ``|``, dynamic part."""
+        return combined_context(self.config.context, self._dynamic_context)
+
+    def switch_context(self, new_context: str) -> None:
+        """Record what runs from now on under the dynamic context `new_context`.
+
+        What ran so far is moved into the data under the previous context;
+        nothing is paid per line.  The sys.monitoring core is told to report
+        lines again (``sys.monitoring.restart_events()``), so each line is
+        seen once in every context it runs in.
+        """
+        data = self.get_data()
+        # Exit arcs of the function ending the old context come after this flush.
+        self._late_exits, self._late_next = self._late_next, []
+        self._dynamic_context = new_context
+        data.set_context(self.current_context())
+        if self._started and self._core is not None and self._core.all_threads:
+            getattr(sys, "monitoring").restart_events()
+
+    def _late_exit(self, filename: str, first_line: int) -> None:
+        """The function starting at `first_line` of `filename` ends the current
+        context now: its exit arcs belong to it even if a settrace core
+        records them after the switch (on 3.12+ trace functions run after
+        sys.monitoring tools)."""
+        if self.config.branch:
+            self._late_next.append((filename, first_line, self.current_context()))
 
     def keep_existing_data(self) -> None:
         """Add to the data file when saving, never replace what it holds."""
@@ -197,6 +256,15 @@ class Coverage:
         data = self._get_data_object()
         if self._collector is not None:
             collected = self._collector.flush()
+            late, self._late_exits = self._late_exits, []
+            for filename, first_line, context in late:
+                arcs = collected.get(filename)
+                moved = {arc for arc in arcs if arc[1] == -first_line} if arcs else set()
+                if moved:
+                    arcs -= moved  # type: ignore[operator]
+                    data.add_arcs({self._stored_name(filename): moved}, context=context)
+            if collected and self.config.relative_files:
+                collected = {self._stored_name(name): items for name, items in collected.items()}
             if collected:
                 if self.config.branch:
                     data.add_arcs(collected)
@@ -209,7 +277,8 @@ class Coverage:
         if self._selector is None or not (self.config.source):
             return
         measured = data.measured_files()
-        data.touch_files(p for p in self._selector.unexecuted_candidates() if p not in measured)
+        candidates = (self._stored_name(p) for p in self._selector.unexecuted_candidates())
+        data.touch_files(p for p in candidates if p not in measured)
         for pkg in self._selector.unimported_sources():
             warn(f"Module {pkg} was never imported.", once_key=f"never-imported:{pkg}")
 
@@ -239,6 +308,14 @@ class Coverage:
         data.write()
         self._saved_once = True
 
+    def _stored_name(self, path: str) -> str:
+        """The name `path` is recorded under: relative to the start directory with relative_files."""
+        if self.config.relative_files:
+            root = os.path.join(self._relative_to, "")
+            if path.startswith(root):
+                return path[len(root):]
+        return path
+
     def load(self) -> None:
         """Read the data file (for reporting)."""
         self._data = CoverageData(self.data_path, warn=warn)
@@ -254,30 +331,62 @@ class Coverage:
         self._data = None
         self._saved_once = True
 
-    def combine(self, data_paths: Optional[Iterable[str]] = None, keep: bool = False) -> list[str]:
-        """Combine parallel data files into the data file; returns the files combined."""
+    def combine(
+        self, data_paths: Optional[Iterable[str]] = None, keep: bool = False, append: bool = True,
+    ) -> list[str]:
+        """Combine parallel data files into the data file; returns the files combined.
+
+        `data_paths` are data files (covcore's or coverage.py's) or
+        directories to search for ``<data file>.*``.  File names are mapped
+        through the ``[paths]`` setting.  With `append` the data file's own
+        data is kept; without, the combined files replace it (when any were
+        combined).  `keep` leaves the combined files in place.
+        """
         data = CoverageData(self.data_path, warn=warn)
-        data.read()
-        combined = combine_parallel_data(data, data_paths, keep=keep)
+        if append:
+            data.read()
+        aliases = PathAliases(self.config.paths, relative=self.config.relative_files)
+        combined = combine_parallel_data(
+            data, data_paths, keep=keep, map_path=aliases.mapper(), replace=not append,
+        )
         self._data = data
         return combined
 
+    def export(self, outfile: str, format: str = "coverage") -> None:
+        """Write the data as another tool's data file: ``coverage`` is coverage.py 7's."""
+        from covcore.interop import export_coverage_py
+
+        if format != "coverage":
+            raise CovcoreError(f"Unknown export format {format!r} (covcore exports 'coverage')")
+        data = self.get_data() if self._collector is not None else self._loaded_data()
+        export_coverage_py(data, outfile)
+
     # -- Reporting --
+
+    #: Reports count only these lines (``report --diff``): real path -> lines; None: all.
+    diff_lines: Optional[dict[str, set[int]]] = None
 
     def _analyses(self, include: Optional[Iterable[str]], omit: Optional[Iterable[str]]) -> list[Any]:
         data, paths = self._report_paths(include, omit)
-        return [self._analyze(data, path) for path in paths]
+        analyses = [self._analyze(data, path) for path in paths]
+        if self.diff_lines is not None:
+            analyses = [a.narrowed([self.diff_lines[os.path.realpath(a.filename)]])[0] for a in analyses]
+        return analyses
 
     def _report_paths(
         self, include: Optional[Iterable[str]], omit: Optional[Iterable[str]]
     ) -> tuple[CoverageData, list[str]]:
         """The data to report on, and its measured files that reports show, sorted."""
         data = self.get_data() if self._collector is not None else self._loaded_data()
+        data.set_query_contexts(self.config.report_contexts)
         selector = FileSelector(
             include=list(include) if include is not None else self.config.report_include,
             omit=list(omit) if omit is not None else self.config.report_omit,
         )
-        return data, [path for path in sorted(data.measured_files()) if selector.report_filter(path)]
+        paths = [path for path in sorted(data.measured_files()) if selector.report_filter(os.path.abspath(path))]
+        if self.diff_lines is not None:
+            paths = [path for path in paths if os.path.realpath(path) in self.diff_lines]
+        return data, paths
 
     def _loaded_data(self) -> CoverageData:
         if self._data is None:
@@ -329,17 +438,24 @@ class Coverage:
 
     def json_report(
         self,
-        outfile: str = "coverage.json",
-        pretty_print: bool = False,
+        outfile: Optional[str] = None,
+        pretty_print: Optional[bool] = None,
         include: Optional[Iterable[str]] = None,
         omit: Optional[Iterable[str]] = None,
+        show_contexts: Optional[bool] = None,
     ) -> float:
-        """Write the JSON report (coverage.py's format 3); returns the total percent."""
+        """Write the JSON report (coverage.py's format 3, default ``coverage.json``);
+        returns the total percent.  `show_contexts` lists each line's contexts."""
         from covcore.report_json import json_report
 
+        c = self.config
         data = self.get_data() if self._collector is not None else self._loaded_data()
         meta = {"core": data.meta().get("core", ""), "branch_coverage": data.has_arcs()}
-        return json_report(self._analyses(include, omit), outfile, pretty=pretty_print, meta=meta)
+        return json_report(
+            self._analyses(include, omit), outfile or c.json_output,
+            pretty=c.json_pretty_print if pretty_print is None else pretty_print,
+            show_contexts=c.json_show_contexts if show_contexts is None else show_contexts, meta=meta,
+        )
 
     def xml_report(
         self,

@@ -1,9 +1,10 @@
-"""The data store: which lines (or arcs) ran, kept in one SQLite file.
+"""The data store: which lines (or arcs) ran, in which context, kept in one SQLite file.
 
 A :class:`CoverageData` holds the measured data in memory; :meth:`~CoverageData.write`
-saves it and :meth:`~CoverageData.read` loads it.  Each measured file is one row,
-its lines packed into a bitmap or its arcs into a sorted array of 32-bit pairs.
-The file format is described in docs/data-format.md.
+saves it and :meth:`~CoverageData.read` loads it.  Each measured file has one
+row per context it ran in (the empty context "" when none was set), its lines
+packed into a bitmap or its arcs into a sorted array of 32-bit pairs
+(covcore.numbits).  The file format is described in docs/data-format.md.
 
 Writing never removes anything from a data file: the rows already there are
 united with the ones in memory, in one ``BEGIN IMMEDIATE`` transaction, so two
@@ -13,36 +14,52 @@ file each, ``<basename>.<suffix>``, and :func:`combine_parallel_data` unites the
 
 from __future__ import annotations
 
-import array
+import contextlib
 import glob
-import itertools
 import os
+import re
 import secrets
 import socket
 import sqlite3
 import string
-import sys
 from contextlib import closing
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Mapping
+from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Optional
 
 from covcore.exceptions import DataError
+from covcore.numbits import (
+    MAX_LINENO,
+    FormatError,
+    decode_arcs,
+    decode_lines,
+    encode_arcs,
+    encode_lines,
+    union_bitmaps,
+)
 from covcore.types import TArc, TLineNo
+
+__all__ = [
+    "APPLICATION_ID", "CombineError", "CoverageData", "MAX_LINENO", "SCHEMA_VERSION",
+    "combinable_files", "combine_parallel_data", "decode_arcs", "decode_lines",
+    "encode_arcs", "encode_lines",
+]
 
 #: The data file name used when the caller gives none.
 DEFAULT_BASENAME = ".covcore"
-#: The version of the layout described in docs/data-format.md.  Files with
-#: another version are refused, never guessed at.
-SCHEMA_VERSION = 1
+#: The version of the layout described in docs/data-format.md.  Version 1
+#: files (no contexts) are read, and upgraded when written to; other
+#: versions are refused, never guessed at.
+SCHEMA_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 #: ``PRAGMA application_id`` of every covcore data file: "CovC" in ASCII.
 APPLICATION_ID = 0x436F7643
 #: Seconds a writer (or reader) waits for another process's lock on the file.
 BUSY_TIMEOUT = 60.0
-#: The largest line number that can be stored (arcs are 32-bit signed pairs).
-MAX_LINENO = 2**31 - 1
 
 TMeasure = Literal["lines", "arcs"]
 TWarn = Callable[[str], None]
+#: Maps a file name recorded elsewhere to the name to use here (``[paths]``).
+TMapPath = Callable[[str], str]
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 # Files SQLite may keep next to a database; never data files themselves.
@@ -56,29 +73,28 @@ _SCHEMA = (
         key TEXT PRIMARY KEY NOT NULL,
         value TEXT NOT NULL
     ) WITHOUT ROWID""",
+    """CREATE TABLE context (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    )""",
     """CREATE TABLE file (
-        path TEXT PRIMARY KEY NOT NULL,
-        data BLOB NOT NULL
+        path TEXT NOT NULL,
+        context_id INTEGER NOT NULL REFERENCES context (id),
+        data BLOB NOT NULL,
+        PRIMARY KEY (path, context_id)
     ) WITHOUT ROWID""",
 )
+# Turns a version 1 file (one row per path, no contexts) into version 2.
+_UPGRADE_FROM_1 = (
+    "ALTER TABLE file RENAME TO file_v1",
+    _SCHEMA[2],
+    _SCHEMA[3],
+    "INSERT INTO context (id, name) VALUES (1, '')",
+    "INSERT INTO file (path, context_id, data) SELECT path, 1, data FROM file_v1",
+    "DROP TABLE file_v1",
+)
 
-
-def _int32_typecode() -> str:
-    """The array typecode whose items are 4 bytes on this platform."""
-    for code in ("i", "l"):
-        if array.array(code).itemsize == 4:
-            return code
-    raise ImportError("covcore needs a C integer type of 4 bytes")  # pragma: no cover
-
-
-_INT32 = _int32_typecode()
-_BIG_ENDIAN = sys.byteorder == "big"
-# _BITS[b] is the positions of the bits set in the byte b, lowest first.
-_BITS = [tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256)]
-
-
-class _FormatError(Exception):
-    """A data file is not one this covcore can use; the text says why."""
+_FormatError = FormatError
 
 
 class CombineError(DataError):
@@ -97,74 +113,6 @@ class CombineError(DataError):
         super().__init__(message)
         self.combined = combined
         self.failed = failed
-
-
-# -- Encoding --------------------------------------------------------------
-
-
-def encode_lines(lines: Iterable[TLineNo]) -> bytes:
-    """Pack line numbers into a bitmap: bit ``n % 8`` of byte ``n // 8`` is line n.
-
-    The bitmap ends at the byte holding the highest line, so no lines is ``b""``.
-    Line numbers must be in ``0..MAX_LINENO``, else ValueError.
-    """
-    numbers = lines if isinstance(lines, (set, frozenset)) else set(lines)
-    if not numbers:
-        return b""
-    low, high = min(numbers), max(numbers)
-    if low < 0 or high > MAX_LINENO:
-        raise ValueError(f"line number {low if low < 0 else high} is out of range")
-    bitmap = bytearray((high >> 3) + 1)
-    for number in numbers:
-        bitmap[number >> 3] |= 1 << (number & 7)
-    return bytes(bitmap)
-
-
-def decode_lines(blob: bytes) -> list[TLineNo]:
-    """Unpack a bitmap made by :func:`encode_lines` into sorted line numbers."""
-    lines: list[TLineNo] = []
-    for index, byte in enumerate(blob):
-        if byte:
-            base = index << 3
-            lines.extend([base + bit for bit in _BITS[byte]])
-    return lines
-
-
-def _union_bitmaps(one: bytes, two: bytes) -> bytes:
-    """The bitmap of the lines in either of two bitmaps."""
-    size = max(len(one), len(two))
-    both = int.from_bytes(one, "little") | int.from_bytes(two, "little")
-    return both.to_bytes(size, "little")
-
-
-def encode_arcs(arcs: Iterable[TArc]) -> bytes:
-    """Pack arcs as sorted pairs of little-endian signed 32-bit integers.
-
-    No arcs is ``b""``; duplicates are stored once.  Line numbers outside the
-    32-bit signed range, or arcs that aren't pairs, raise ValueError.
-    """
-    unique = arcs if isinstance(arcs, (set, frozenset)) else set(arcs)
-    try:
-        packed = array.array(_INT32, itertools.chain.from_iterable(sorted(unique)))
-    except OverflowError as exc:
-        raise ValueError(f"an arc has a line number out of range ({exc})") from None
-    if len(packed) != 2 * len(unique):
-        raise ValueError("every arc must be a pair of line numbers")
-    if _BIG_ENDIAN:  # pragma: no cover - our platforms are little-endian
-        packed.byteswap()
-    return packed.tobytes()
-
-
-def decode_arcs(blob: bytes) -> list[TArc]:
-    """Unpack a blob made by :func:`encode_arcs` into its sorted arcs."""
-    if len(blob) % 8:
-        raise _FormatError(f"an arc record has {len(blob)} bytes, not a multiple of 8")
-    numbers = array.array(_INT32)
-    numbers.frombytes(blob)
-    if _BIG_ENDIAN:  # pragma: no cover
-        numbers.byteswap()
-    pairs = iter(numbers)
-    return list(zip(pairs, pairs))
 
 
 # -- Helpers ---------------------------------------------------------------
@@ -217,25 +165,25 @@ def _remove(path: str) -> None:
         pass
 
 
-def _check_schema(con: sqlite3.Connection) -> bool:
-    """Check that an open database is a covcore data file of our schema.
+def _check_schema(con: sqlite3.Connection) -> int:
+    """Check that an open database is a covcore data file we can read.
 
-    Returns False for a database with no tables at all (a new, empty file),
-    True for ours; raises _FormatError for anything else.
+    Returns its schema version, or 0 for a database with no tables at all
+    (a new, empty file); raises _FormatError for anything else.
     """
     app_id = con.execute("PRAGMA application_id").fetchone()[0]
     if app_id != APPLICATION_ID:
         tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if app_id == 0 and tables == 0:
-            return False
+            return 0
         raise _FormatError("it isn't a covcore data file")
     version = con.execute("PRAGMA user_version").fetchone()[0]
-    if version != SCHEMA_VERSION:
+    if version not in _READABLE_VERSIONS:
         raise _FormatError(
             f"it has schema version {version}, this covcore uses version "
             f"{SCHEMA_VERSION}; erase it and measure again"
         )
-    return True
+    return int(version)
 
 
 def _stored_measure(con: sqlite3.Connection) -> TMeasure | None:
@@ -250,43 +198,58 @@ def _stored_measure(con: sqlite3.Connection) -> TMeasure | None:
     raise _FormatError(f"its measure {row[0]!r} is neither 'lines' nor 'arcs'")
 
 
-def _read_file(
-    con: sqlite3.Connection,
-) -> tuple[TMeasure | None, dict[str, bytes], dict[str, str]]:
-    """Read the measure, the per-file blobs and the metadata of an open file."""
-    if not _check_schema(con):
-        return None, {}, {}
+TRows = list[tuple[str, str, bytes]]
+
+
+def _read_file(con: sqlite3.Connection) -> tuple[TMeasure | None, TRows, dict[str, str]]:
+    """Read the measure, the (path, context, blob) rows and the metadata of an open file."""
+    version = _check_schema(con)
+    if not version:
+        return None, [], {}
     measure = _stored_measure(con)
-    blobs: dict[str, bytes] = {}
-    for path, blob in con.execute("SELECT path, data FROM file"):
-        if not isinstance(path, str) or not isinstance(blob, bytes):
-            raise _FormatError("a file row isn't a path and a blob")
-        blobs[path] = blob
-    if measure is None and any(blobs.values()):
+    if version == 1:
+        query = "SELECT path, '', data FROM file"
+    else:
+        query = "SELECT f.path, c.name, f.data FROM file f JOIN context c ON c.id = f.context_id"
+    rows: TRows = []
+    for path, context, blob in con.execute(query):
+        if not isinstance(path, str) or not isinstance(context, str) or not isinstance(blob, bytes):
+            raise _FormatError("a file row isn't a path, a context and a blob")
+        rows.append((path, context, blob))
+    if measure is None and any(blob for _, _, blob in rows):
         raise _FormatError("it has measured data but no measure")
     meta = {str(key): str(value) for key, value in con.execute("SELECT key, value FROM meta")}
-    return measure, blobs, meta
+    return measure, rows, meta
 
 
 def _prepare_for_write(con: sqlite3.Connection) -> tuple[bool, TMeasure | None]:
     """Make sure an open, locked database has our schema, creating it if empty.
 
+    A version 1 file is upgraded (its rows get the empty context).
     Returns (fresh, measure): fresh is True when the tables were just made.
     """
-    if _check_schema(con):
+    version = _check_schema(con)
+    if version == SCHEMA_VERSION:
         return False, _stored_measure(con)
-    for statement in _SCHEMA:
+    statements = _UPGRADE_FROM_1 if version == 1 else _SCHEMA
+    for statement in statements:
         con.execute(statement)
     con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    return True, None
+    return version == 0, _stored_measure(con) if version == 1 else None
+
+
+def _context_ids(con: sqlite3.Connection, names: Iterable[str]) -> dict[str, int]:
+    """The ids of context `names` in an open, locked file, adding the new ones."""
+    con.executemany("INSERT OR IGNORE INTO context (name) VALUES (?)", [(name,) for name in set(names)])
+    return {str(name): int(cid) for cid, name in con.execute("SELECT id, name FROM context")}
 
 
 # -- The data object -------------------------------------------------------
 
 
 class CoverageData:
-    """Measured lines or arcs per file, and a little metadata, for one data file.
+    """Measured lines or arcs per file and context, and a little metadata, for one data file.
 
     `basename` is the data file's name (default ``.covcore``), made absolute
     now.  `suffix` is appended after a dot: a string is used as given, True
@@ -295,7 +258,9 @@ class CoverageData:
     for problems that don't stop the work.
 
     A data object holds either lines or arcs, never both; files recorded with
-    :meth:`touch_files` alone fit either.
+    :meth:`touch_files` alone fit either.  Data is added in the current
+    context (:meth:`set_context`, "" at first); queries unite the contexts,
+    or only those :meth:`set_query_contexts` selects.
     """
 
     def __init__(
@@ -309,10 +274,11 @@ class CoverageData:
         self._auto: tuple[int, str] | None = None  # (pid, suffix) when suffix is True
         self._warn = warn
         self._measure: TMeasure | None = None
-        # While the measure is None, every file is in _lines with an empty set.
-        self._lines: dict[str, set[TLineNo]] = {}
-        self._arcs: dict[str, set[TArc]] = {}
+        # path -> context -> lines or arcs.  A file touched but never run has no contexts.
+        self._files: dict[str, dict[str, set[Any]]] = {}
         self._meta: dict[str, str] = {}
+        self._context = ""
+        self._query: list[re.Pattern[str]] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -340,6 +306,14 @@ class CoverageData:
 
     # -- Adding data --
 
+    def set_context(self, context: str | None) -> None:
+        """The context that data added from now on ran in ("" or None: no context)."""
+        self._context = context or ""
+
+    def current_context(self) -> str:
+        """The context data is added in."""
+        return self._context
+
     def _check_measure(self, measure: TMeasure) -> None:
         """Refuse to add `measure` data if this data measures the other thing."""
         if self._measure not in (None, measure):
@@ -349,15 +323,11 @@ class CoverageData:
                 "coverage on, or all with it off"
             )
 
-    def _set_measure(self, measure: TMeasure) -> None:
-        """Fix what this data measures (checked already by _check_measure)."""
-        if self._measure is None and measure == "arcs":
-            self._arcs = {name: set() for name in self._lines}
-            self._lines = {}
-        self._measure = measure
+    def add_lines(self, line_data: Mapping[str, Iterable[TLineNo]], context: str | None = None) -> None:
+        """Add executed line numbers, per file, to the data (a union).
 
-    def add_lines(self, line_data: Mapping[str, Iterable[TLineNo]]) -> None:
-        """Add executed line numbers, per file, to the data (a union)."""
+        They ran in `context` (default: the current context).
+        """
         if not line_data:
             return
         self._check_measure("lines")
@@ -370,54 +340,62 @@ class CoverageData:
                     bad = low if low < 0 else high
                     raise DataError(f"Line number {bad} for '{filename}' is out of range")
             new[filename] = numbers
-        self._set_measure("lines")
-        self._merge(self._lines, new)
+        self._measure = "lines"
+        self._merge(new, self._context if context is None else context)
 
-    def add_arcs(self, arc_data: Mapping[str, Iterable[TArc]]) -> None:
-        """Add executed arcs ``(from, to)``, per file, to the data (a union)."""
+    def add_arcs(self, arc_data: Mapping[str, Iterable[TArc]], context: str | None = None) -> None:
+        """Add executed arcs ``(from, to)``, per file, to the data (a union).
+
+        They ran in `context` (default: the current context).
+        """
         if not arc_data:
             return
         self._check_measure("arcs")
         new = {filename: set(arcs) for filename, arcs in arc_data.items()}
-        self._set_measure("arcs")
-        self._merge(self._arcs, new)
+        self._measure = "arcs"
+        self._merge(new, self._context if context is None else context)
 
-    @staticmethod
-    def _merge(mine: dict[str, set[Any]], new: Mapping[str, set[Any]]) -> None:
-        """Unite `new` into `mine`, taking ownership of new's sets."""
+    def _merge(self, new: Mapping[str, set[Any]], context: str) -> None:
+        """Unite `new` (per file) into `context`, taking ownership of new's sets."""
         for filename, items in new.items():
-            have = mine.get(filename)
+            contexts = self._files.setdefault(filename, {})
+            if not items:
+                continue
+            have = contexts.get(context)
             if have is None:
-                mine[filename] = items
+                contexts[context] = items
             else:
                 have |= items
 
     def touch_files(self, filenames: Iterable[str]) -> None:
         """Record files as measured even if none of their lines ran."""
-        files: dict[str, Any] = self._arcs if self._measure == "arcs" else self._lines
         for filename in filenames:
-            files.setdefault(filename, set())
+            self._files.setdefault(filename, {})
 
-    def update(self, other: CoverageData) -> None:
-        """Unite another data object's files, lines and arcs into this one.
+    def update(self, other: CoverageData, map_path: TMapPath | None = None) -> None:
+        """Unite another data object's files, contexts, lines and arcs into this one.
 
-        Metadata is not copied.  Line data and arc data can't be mixed: that
-        raises DataError and leaves this object unchanged.
+        `map_path` renames other's files (``[paths]`` remapping).  Metadata is
+        not copied.  Line data and arc data can't be mixed: that raises
+        DataError and leaves this object unchanged.
         """
-        if other._measure is None:
-            self.touch_files(other._lines)
-            return
-        if self._measure not in (None, other._measure):
+        if other._measure is not None and self._measure not in (None, other._measure):
             raise DataError(
                 f"Can't combine {other._measure} from '{other.data_filename()}' with "
                 f"{self._measure} in '{self.data_filename()}': measure all runs with "
                 "branch coverage on, or all with it off"
             )
-        self._set_measure(other._measure)
-        if other._measure == "arcs":
-            self._merge(self._arcs, {name: set(arcs) for name, arcs in other._arcs.items()})
-        else:
-            self._merge(self._lines, {name: set(ls) for name, ls in other._lines.items()})
+        if other._measure is not None:
+            self._measure = other._measure
+        for filename, contexts in other._files.items():
+            name = map_path(filename) if map_path is not None else filename
+            mine = self._files.setdefault(name, {})
+            for context, items in contexts.items():
+                have = mine.get(context)
+                if have is None:
+                    mine[context] = set(items)
+                else:
+                    have |= items
 
     # -- Metadata --
 
@@ -431,37 +409,93 @@ class CoverageData:
 
     # -- Querying --
 
+    def set_query_contexts(self, regexes: Iterable[str] | None) -> None:
+        """Limit :meth:`lines`, :meth:`arcs` and :meth:`contexts_by_lineno` to
+        the contexts one of `regexes` finds (``re.search``); None or no
+        regexes: every context.  A bad regex raises DataError.
+        """
+        patterns = list(regexes or ())
+        if not patterns:
+            self._query = None
+            return
+        compiled = []
+        for pattern in patterns:
+            try:
+                compiled.append(re.compile(pattern))
+            except re.error as exc:
+                raise DataError(f"Invalid context regex {pattern!r}: {exc}") from None
+        self._query = compiled
+
+    def _wanted(self, context: str) -> bool:
+        return self._query is None or any(p.search(context) for p in self._query)
+
     def measured_files(self) -> set[str]:
         """The names of the files that have data, even if no line of them ran."""
-        return set(self._arcs if self._measure == "arcs" else self._lines)
+        return set(self._files)
+
+    def measured_contexts(self) -> set[str]:
+        """The contexts anything ran in ("" is the empty context)."""
+        return {context for contexts in self._files.values() for context, items in contexts.items() if items}
 
     def has_arcs(self) -> bool:
         """Does this data hold arcs (rather than lines)?"""
         return self._measure == "arcs"
+
+    def _united(self, filename: str) -> set[Any] | None:
+        contexts = self._files.get(filename)
+        if contexts is None:
+            return None
+        wanted = [items for context, items in contexts.items() if self._wanted(context)]
+        if len(wanted) == 1:
+            return wanted[0]
+        return set().union(*wanted)
 
     def lines(self, filename: str) -> list[TLineNo] | None:
         """The sorted lines that ran in `filename`, or None if it isn't measured.
 
         With arc data, the lines are every positive end of every arc.
         """
+        items = self._united(filename)
+        if items is None:
+            return None
         if self._measure == "arcs":
-            arcs = self._arcs.get(filename)
-            if arcs is None:
-                return None
-            numbers = {start for start, _ in arcs} | {end for _, end in arcs}
+            numbers = {start for start, _ in items} | {end for _, end in items}
             return sorted(number for number in numbers if number > 0)
-        lines = self._lines.get(filename)
-        return None if lines is None else sorted(lines)
+        return sorted(items)
 
     def arcs(self, filename: str) -> list[TArc] | None:
         """The sorted arcs of `filename`; None if it isn't measured or data is lines."""
         if self._measure != "arcs":
             return None
-        arcs = self._arcs.get(filename)
-        return None if arcs is None else sorted(arcs)
+        items = self._united(filename)
+        return None if items is None else sorted(items)
+
+    def contexts_by_lineno(self, filename: str) -> dict[TLineNo, list[str]]:
+        """Line -> the sorted contexts that ran it ("" is the empty context).
+
+        With arc data, a line ran in a context when an arc of that context
+        starts or ends on it.  This is the hook the reports use to show
+        which tests ran each line.
+        """
+        by_line: dict[TLineNo, set[str]] = {}
+        for context, items in self._files.get(filename, {}).items():
+            if not self._wanted(context):
+                continue
+            if self._measure == "arcs":
+                lines = {n for arc in items for n in arc if n > 0}
+            else:
+                lines = items
+            for line in lines:
+                by_line.setdefault(line, set()).add(context)
+        return {line: sorted(by_line[line]) for line in sorted(by_line)}
+
+    def items_by_context(self, filename: str) -> dict[str, set[Any]]:
+        """Context -> the lines (or arcs) of `filename` that ran in it, for
+        every context (whatever :meth:`set_query_contexts` selects)."""
+        return {context: set(items) for context, items in self._files.get(filename, {}).items()}
 
     def __len__(self) -> int:
-        return len(self._arcs if self._measure == "arcs" else self._lines)
+        return len(self._files)
 
     def __bool__(self) -> bool:
         return len(self) > 0
@@ -471,12 +505,12 @@ class CoverageData:
     def _reset(self) -> None:
         """Forget all data and metadata."""
         self._measure = None
-        self._lines, self._arcs, self._meta = {}, {}, {}
+        self._files, self._meta = {}, {}
 
     def read(self) -> None:
         """Replace this object's data with the data file's; no file is empty data.
 
-        A file that isn't a covcore data file of this schema raises DataError.
+        A file that isn't a covcore data file of a schema we read raises DataError.
         """
         path = self.data_filename()
         if not os.path.exists(path):
@@ -488,45 +522,55 @@ class CoverageData:
             uri = Path(path).as_uri() + "?mode=rw"
             with closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
                 con.execute("BEGIN")  # One snapshot, even if a writer commits meanwhile.
-                measure, blobs, meta = _read_file(con)
+                measure, rows, meta = _read_file(con)
                 con.execute("COMMIT")
-            if measure == "arcs":
-                arcs = {name: set(decode_arcs(blob)) for name, blob in blobs.items()}
-            else:
-                lines = {name: set(decode_lines(blob)) for name, blob in blobs.items()}
+            decode = decode_arcs if measure == "arcs" else decode_lines
+            files: dict[str, dict[str, set[Any]]] = {}
+            for name, context, blob in rows:
+                contexts = files.setdefault(name, {})
+                if blob:
+                    contexts[context] = set(decode(blob))
         except (sqlite3.Error, _FormatError) as exc:
             if not os.path.exists(path):
                 self._reset()
                 return
             raise DataError(f"Couldn't read data from '{path}': {exc}") from None
         self._reset()
-        self._measure, self._meta = measure, meta
-        if measure == "arcs":
-            self._arcs = arcs
-        else:
-            self._lines = lines
+        self._measure, self._meta, self._files = measure, meta, files
 
-    def write(self) -> None:
+    def _encoded(self) -> list[tuple[str, str, bytes]]:
+        """Every (path, context, blob) to store; a touched file is one empty blob."""
+        encode = encode_arcs if self._measure == "arcs" else encode_lines
+        rows = []
+        for name, contexts in self._files.items():
+            if not contexts:
+                rows.append((name, "", b""))
+            for context, items in contexts.items():
+                rows.append((name, context, encode(items)))
+        return rows
+
+    def write(self, replace: bool = False) -> None:
         """Save this object's data into its file, in one transaction.
 
         The file is created if needed.  Data already in the file is kept: each
-        file's lines (or arcs) become the union of the stored and the new ones,
-        and the metadata keys set here replace the stored ones.
+        file's lines (or arcs) in each context become the union of the stored
+        and the new ones, and the metadata keys set here replace the stored
+        ones.  With `replace`, the file's data is replaced instead.
         """
         path = self.data_filename()
         # Encode before touching the disk, so bad data can't leave a half file.
         try:
-            if self._measure == "arcs":
-                blobs = {name: encode_arcs(arcs) for name, arcs in self._arcs.items()}
-            else:
-                blobs = {name: encode_lines(lines) for name, lines in self._lines.items()}
+            rows = self._encoded()
         except ValueError as exc:
             raise DataError(f"Couldn't write data to '{path}': {exc}") from None
         try:
             with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
                 con.execute("BEGIN IMMEDIATE")
                 try:
-                    self._write_locked(con, blobs)
+                    if replace and _check_schema(con):
+                        for table in ("file", "context", "measure", "meta"):
+                            con.execute(f"DELETE FROM {table}")
+                    self._write_locked(con, rows)
                     con.execute("COMMIT")
                 except BaseException:
                     if con.in_transaction:
@@ -538,39 +582,41 @@ class CoverageData:
             reason = _write_failure(path, exc)
             raise DataError(f"Couldn't write data to '{path}': {reason}") from None
 
-    def _write_locked(self, con: sqlite3.Connection, blobs: dict[str, bytes]) -> None:
-        """Unite `blobs` and the metadata into the database, already locked."""
+    def _write_locked(self, con: sqlite3.Connection, rows: list[tuple[str, str, bytes]]) -> None:
+        """Unite `rows` and the metadata into the database, already locked."""
         fresh, stored = _prepare_for_write(con)
         measure = self._measure
         if measure is not None and stored not in (None, measure):
             raise _FormatError(f"it holds {stored} and this data has {measure}")
         if measure is not None and stored is None:
             con.execute("INSERT INTO measure (only_row, kind) VALUES (1, ?)", (measure,))
-        rows: list[tuple[str, bytes]] = []
-        for name, blob in blobs.items():
+        ids = _context_ids(con, (context for _, context, _ in rows))
+        out: list[tuple[str, int, bytes]] = []
+        for name, context, blob in rows:
+            cid = ids[context]
             if not fresh:
-                row = con.execute("SELECT data FROM file WHERE path = ?", (name,)).fetchone()
+                row = con.execute(
+                    "SELECT data FROM file WHERE path = ? AND context_id = ?", (name, cid)
+                ).fetchone()
                 if row is not None:
                     if not isinstance(row[0], bytes):
                         raise _FormatError(f"the row for '{name}' isn't a blob")
                     if not blob or blob == row[0]:
                         continue
-                    blob = self._unite(name, blob, row[0])
-            rows.append((name, blob))
-        con.executemany("INSERT OR REPLACE INTO file (path, data) VALUES (?, ?)", rows)
+                    blob = self._unite(blob, row[0])
+            out.append((name, cid, blob))
+        con.executemany("INSERT OR REPLACE INTO file (path, context_id, data) VALUES (?, ?, ?)", out)
         con.executemany(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", sorted(self._meta.items())
         )
 
-    def _unite(self, name: str, blob: bytes, stored: bytes) -> bytes:
-        """The blob for `name` holding both our data (`blob`) and the `stored` data."""
+    def _unite(self, blob: bytes, stored: bytes) -> bytes:
+        """A blob holding both our data (`blob`) and the `stored` data."""
         if self._measure == "lines":
-            return _union_bitmaps(blob, stored)
+            return union_bitmaps(blob, stored)
         if not stored:
             return blob
-        theirs = set(decode_arcs(stored))
-        ours = self._arcs[name]
-        return blob if theirs <= ours else encode_arcs(ours | theirs)
+        return encode_arcs(set(decode_arcs(blob)) | set(decode_arcs(stored)))
 
     def erase(self, parallel: bool = False) -> None:
         """Forget all data and delete the data file.
@@ -623,18 +669,64 @@ def combinable_files(basename: str, data_paths: Iterable[str] | None = None) -> 
     return sorted(found.values())
 
 
+@contextlib.contextmanager
+def combine_lock(basename: str) -> Iterator[None]:
+    """Hold the lock that makes combines into `basename`'s directory take turns.
+
+    Two processes combining the same files at once would otherwise each read
+    a file the other is deleting.  The lock is ``flock`` on the directory
+    itself, so no lock file is left behind; where there is no ``flock`` (or
+    the directory can't be opened), combining goes on unlocked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on our platforms
+        yield
+        return
+    try:
+        fd = os.open(os.path.dirname(os.path.abspath(basename)) or ".", os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def read_data_file(path: str, warn: TWarn | None = None) -> CoverageData:
+    """The data in `path`: a covcore data file, or a coverage.py 7 one (converted)."""
+    part = CoverageData(path, warn=warn)
+    try:
+        part.read()
+    except DataError:
+        from covcore import interop
+
+        if not interop.is_coverage_py_file(path):
+            raise
+        return interop.read_coverage_py(path, warn=warn)
+    return part
+
+
 def combine_parallel_data(
     data: CoverageData,
     data_paths: Iterable[str] | None = None,
     keep: bool = False,
+    map_path: TMapPath | None = None,
+    replace: bool = False,
 ) -> list[str]:
     """Unite parallel data files into `data`, save it, and delete them.
 
     The files are found by :func:`combinable_files`; `data`'s own file is
-    skipped.  When any file was combined, `data` is written (a union with
-    what its file already holds), and only after that write succeeded are
-    the combined files deleted, unless `keep`.  A file that changed while
-    we combined it is kept, with a warning.
+    skipped.  They may be covcore's or coverage.py's data files.  `map_path`
+    renames their measured files (``[paths]``).  When any file was
+    combined, `data` is written (a union with what its file already holds,
+    or with `replace` in place of it), and only after that write succeeded
+    are the combined files deleted, unless `keep`.  A file that changed while
+    we combined it is kept, with a warning; an empty file (a process that is
+    only now writing it) or one that vanished (another combine took it) is
+    passed over.  Combines into one directory take turns (:func:`combine_lock`).
 
     Returns the combined files.  Files that can't be read, or hold lines when
     `data` has arcs (or the reverse), are not combined and never deleted;
@@ -644,27 +736,34 @@ def combine_parallel_data(
     combined: list[str] = []
     failed: dict[str, str] = {}
     stamps: dict[str, tuple[int, int]] = {}
-    for path in combinable_files(data.base_filename(), data_paths):
-        if os.path.realpath(path) == own:
-            continue
-        part = CoverageData(path, warn=data._warn)
-        try:
-            stat = os.stat(path)
-            part.read()
-            data.update(part)
-        except DataError as exc:
-            failed[path] = str(exc)
-            continue
-        except OSError as exc:
-            failed[path] = f"Couldn't read data from '{path}': {exc.strerror}"
-            continue
-        stamps[path] = (stat.st_mtime_ns, stat.st_size)
-        combined.append(path)
-    if combined:
-        data.write()
-        if not keep:
-            for path in combined:
-                _delete_combined(path, stamps[path], data._warn)
+    with combine_lock(data.base_filename()):
+        for path in combinable_files(data.base_filename(), data_paths):
+            if os.path.realpath(path) == own:
+                continue
+            try:
+                stat = os.stat(path)
+                if stat.st_size == 0:
+                    continue
+                part = read_data_file(path, warn=data._warn)
+                data.update(part, map_path=map_path)
+            except FileNotFoundError:
+                continue
+            except DataError as exc:
+                failed[path] = str(exc)
+                continue
+            except OSError as exc:
+                failed[path] = f"Couldn't read data from '{path}': {exc.strerror}"
+                continue
+            stamps[path] = (stat.st_mtime_ns, stat.st_size)
+            combined.append(path)
+        if combined:
+            if replace:
+                data.write(replace=True)
+            else:
+                data.write()
+            if not keep:
+                for path in combined:
+                    _delete_combined(path, stamps[path], data._warn)
     if failed:
         raise CombineError(combined, failed)
     return combined
@@ -679,6 +778,8 @@ def _delete_combined(path: str, stamp: tuple[int, int], warn: TWarn | None) -> N
                 warn(f"Kept data file '{path}': it changed while being combined")
             return
         _remove(path)
+    except FileNotFoundError:
+        pass
     except OSError as exc:
         if warn:
             warn(f"Couldn't delete combined data file '{path}': {exc.strerror}")

@@ -364,7 +364,7 @@ def test_broken_config_file(tmp_path: Path, make_file: Any) -> None:
     make_file("prog.py", "x = 1\n")
     make_file(".covcorerc", "[run]\nbranch = maybe\n")
     result = run_covcore(["run", "prog.py"], cwd=tmp_path)
-    _one_clear_error(result, ".covcorerc: [run] branch: invalid value: 'maybe' is not a boolean")
+    _one_clear_error(result, ".covcorerc: [run] branch: 'maybe' is not a boolean (true or false)")
 
 
 def test_python_dash_m_covcore_is_the_cli(tmp_path: Path) -> None:

@@ -377,7 +377,7 @@ def test_schema_version_mismatch_is_a_clear_error(tmp_path: Path) -> None:
         assert con.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         con.execute("PRAGMA user_version = 99")
     con.close()
-    with pytest.raises(DataError, match="Couldn't read data from .*: it has schema version 99, this covcore uses version 1"):
+    with pytest.raises(DataError, match="Couldn't read data from .*: it has schema version 99, this covcore uses version 2"):
         _reread(path)
     data = CoverageData(str(path))
     data.add_lines({"a.py": [2]})

@@ -1,0 +1,261 @@
+"""The pytest plugin: ``pytest --covcore=PKG``, with and without pytest-xdist.
+
+Every test runs pytest in a subprocess, with the plugin found through the
+``pytest11`` entry points that pyproject.toml declares (a small dist-info
+directory on the path holds them, so the test works from the source tree
+as well as from an install).  The reports are compared with
+``coverage run -m pytest`` on the same suite.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from covcore.data import CoverageData
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytest.importorskip("xdist")
+
+SUITE = {
+    "pkg/__init__.py": "VERSION = 1\n",
+    "pkg/calc.py": """\
+        def add(a, b):
+            return a + b
+
+        def sign(x):
+            if x > 0:
+                return 1
+            elif x < 0:
+                return -1
+            return 0
+
+        def setup_helper():
+            return "ready"
+
+        def teardown_helper():
+            return "done"
+
+        def unused():
+            return "never"
+    """,
+    "tests/conftest.py": """\
+        import pytest
+        import pkg.calc
+
+        @pytest.fixture
+        def ready():
+            pkg.calc.setup_helper()
+            yield
+            pkg.calc.teardown_helper()
+    """,
+    "tests/test_calc.py": """\
+        from pkg.calc import add, sign
+
+        def test_add(ready):
+            assert add(1, 2) == 3
+
+        def test_sign_pos():
+            assert sign(5) == 1
+
+        def test_sign_neg():
+            assert sign(-5) == -1
+
+        class TestMore:
+            def test_zero(self):
+                assert add(0, 0) == 0
+    """,
+}
+
+
+def _entry_points_dir(base: Path) -> Path:
+    """A dist-info declaring pyproject.toml's pytest11 entry points."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    points = project["entry-points"]["pytest11"]
+    info = base / "epdir" / "covcore_entry_points-0.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: covcore-entry-points\nVersion: 0\n")
+    (info / "entry_points.txt").write_text(
+        "[pytest11]\n" + "".join(f"{name} = {target}\n" for name, target in points.items())
+    )
+    return base / "epdir"
+
+
+@pytest.fixture
+def suite(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    for name, text in SUITE.items():
+        path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return project
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("COVCORE_CORE", "COVCORE_FILE", "COVCORE_PROCESS", "PYTEST_XDIST_WORKER",
+                 "PYTEST_XDIST_TESTRUNUID", "PYTEST_ADDOPTS"):
+        env.pop(name, None)
+    parts = [str(_entry_points_dir(tmp_path))] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(parts)
+    return env
+
+
+def _pytest(project: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        cwd=project, env=_env(project.parent), capture_output=True, text=True, timeout=300,
+    )
+
+
+def _table(text: str) -> list[str]:
+    """The report table (header to TOTAL) in some output."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Name "))
+    end = next(i for i, line in enumerate(lines) if line.startswith("TOTAL"))
+    return lines[start:end + 1]
+
+
+@pytest.mark.parametrize("xdist", [False, True], ids=["plain", "xdist"])
+@pytest.mark.parametrize("branch", [False, True], ids=["lines", "arcs"])
+def test_report_equals_coverage_run_pytest(suite: Path, xdist: bool, branch: bool) -> None:
+    args = ["--covcore=pkg", "--covcore-report=term-missing"]
+    args += ["--covcore-branch"] if branch else []
+    args += ["-n", "2"] if xdist else []
+    ours = _pytest(suite, args)
+    assert ours.returncode == 0, ours.stdout + ours.stderr
+    assert "4 passed" in ours.stdout
+    theirs_run = subprocess.run(
+        [sys.executable, "-m", "coverage", "run", *(["--branch"] if branch else []), "--source=pkg",
+         "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "no:covcore_measure"],
+        cwd=suite, env=_env(suite.parent), capture_output=True, text=True, timeout=300,
+    )
+    assert theirs_run.returncode == 0, theirs_run.stdout + theirs_run.stderr
+    theirs = subprocess.run([sys.executable, "-m", "coverage", "report", "-m"], cwd=suite,
+                            capture_output=True, text=True)
+    assert _table(ours.stdout) == _table(theirs.stdout)
+    # Import-time lines count: the def lines of pkg.calc ran at collection.
+    assert "pkg/__init__.py" in ours.stdout
+    assert list(suite.glob(".covcore.*")) == []
+
+
+@pytest.mark.parametrize("xdist", [False, True], ids=["plain", "xdist"])
+def test_test_contexts_name_the_tests(suite: Path, xdist: bool) -> None:
+    args = ["--covcore=pkg", "--covcore-context=test", "--covcore-branch"] + (["-n", "2"] if xdist else [])
+    result = _pytest(suite, args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = CoverageData(str(suite / ".covcore"))
+    data.read()
+    by_line = data.contexts_by_lineno(os.path.realpath(suite / "pkg/calc.py"))
+    t = "tests/test_calc.py::"
+    assert by_line[2] == [f"{t}TestMore::test_zero|run", f"{t}test_add|run"]
+    assert by_line[5] == [f"{t}test_sign_neg|run", f"{t}test_sign_pos|run"]
+    assert by_line[6] == [f"{t}test_sign_pos|run"]
+    assert by_line[7] == by_line[8] == [f"{t}test_sign_neg|run"]
+    assert by_line[12] == [f"{t}test_add|setup"]
+    assert by_line[15] == [f"{t}test_add|teardown"]
+    assert 18 not in by_line
+    assert by_line[1] == [""]       # the def ran at import, before any test
+
+
+def test_no_covcore_turns_it_off(suite: Path) -> None:
+    result = _pytest(suite, ["--covcore=pkg", "--no-covcore"])
+    assert result.returncode == 0
+    assert "covcore" not in result.stdout
+    assert not (suite / ".covcore").exists()
+
+
+def test_without_the_option_nothing_happens(suite: Path) -> None:
+    result = _pytest(suite, [])
+    assert result.returncode == 0
+    assert not (suite / ".covcore").exists()
+
+
+def test_fail_under(suite: Path) -> None:
+    failing = _pytest(suite, ["--covcore=pkg", "--covcore-fail-under=99"])
+    assert failing.returncode == 1
+    assert re.search(r"FAIL Required test coverage of 99% not reached\. Total coverage: \d+%", failing.stdout)
+    passing = _pytest(suite, ["--covcore=pkg", "--covcore-fail-under=50"])
+    assert passing.returncode == 0
+    assert "Required test coverage of 50% reached." in passing.stdout
+
+
+def test_fail_under_from_the_config(suite: Path) -> None:
+    (suite / "pyproject.toml").write_text("[tool.coverage.report]\nfail_under = 99\n")
+    assert _pytest(suite, ["--covcore=pkg"]).returncode == 1
+
+
+def test_file_reports(suite: Path) -> None:
+    result = _pytest(suite, [
+        "--covcore=pkg", "--covcore-report=html:out/html", "--covcore-report=xml:out/cov.xml",
+        "--covcore-report=json:out/cov.json", "--covcore-report=lcov", "-n", "2",
+    ])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (suite / "out/html/index.html").exists()
+    assert (suite / "out/cov.xml").exists() and (suite / "out/cov.json").exists()
+    assert (suite / "coverage.lcov").exists()
+    assert "Coverage HTML written to out/html/index.html" in result.stdout
+    assert "Name " not in result.stdout       # no terminal table when not asked
+
+
+def test_no_report(suite: Path) -> None:
+    result = _pytest(suite, ["--covcore=pkg", "--covcore-report="])
+    assert result.returncode == 0
+    assert "Name " not in result.stdout
+    assert (suite / ".covcore").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--covcore-report=pdf"], "--covcore-report=pdf: unknown report type 'pdf'"),
+        (["--covcore-report=term:loud"], "--covcore-report=term:loud: term takes only ':skip-covered'"),
+        (["--covcore-config=nope.toml"], "covcore: Couldn't read config file nope.toml: no such file"),
+    ],
+)
+def test_usage_errors_are_one_line(suite: Path, args: list[str], message: str) -> None:
+    result = _pytest(suite, ["--covcore=pkg", *args])
+    assert result.returncode == 4
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_config_is_a_usage_error(suite: Path) -> None:
+    (suite / ".coveragerc").write_text("[run]\nbranch = often\n")
+    result = _pytest(suite, ["--covcore=pkg"])
+    assert result.returncode == 4
+    assert "covcore: .coveragerc: [run] branch: 'often' is not a boolean" in result.stderr
+
+
+def test_coverage_py_settings_apply(suite: Path) -> None:
+    (suite / "pyproject.toml").write_text(
+        '[tool.coverage.report]\nexclude_also = ["def unused"]\nshow_missing = true\n'
+    )
+    result = _pytest(suite, ["--covcore=pkg"])
+    row = [line for line in _table(result.stdout) if line.startswith("pkg/calc.py")][0]
+    assert row.split()[1:3] == ["12", "1"]     # 14 statements, "def unused" excluded
+
+
+def test_contexts_under_covcore_run(suite: Path) -> None:
+    env = _env(suite.parent)
+    result = subprocess.run(
+        [sys.executable, "-m", "covcore", "run", "--source=pkg", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "--covcore-context=test"],
+        cwd=suite, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = CoverageData(str(suite / ".covcore"))
+    data.read()
+    by_line = data.contexts_by_lineno(os.path.realpath(suite / "pkg/calc.py"))
+    assert by_line[6] == ["tests/test_calc.py::test_sign_pos|run"]
