@@ -42,7 +42,7 @@ class FileResult:
 def stdlib_files(sample: int = 1) -> list[str]:
     """The standard library's .py files, sorted; every `sample`-th one."""
     root = sysconfig.get_paths()["stdlib"]
-    found = []
+    found: list[str] = []
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if d not in ("site-packages", "__pycache__"))
         found.extend(os.path.join(directory, name) for name in files if name.endswith(".py"))
