@@ -62,6 +62,8 @@ class Project:
     pythonpath: str = "."
     #: Extra pytest arguments, each with a reason in PROJECTS below.
     pytest_args: tuple[str, ...] = ()
+    #: The oldest Python its tests run on.
+    requires: tuple[int, int] = (3, 10)
 
 
 PROJECTS = [
@@ -71,9 +73,10 @@ PROJECTS = [
     # waits for them forever (it joins the program's threads before Python's
     # threading-atexit hooks run): plugins/realworld_exit.py stops them when
     # pytest finishes, under both tools.
+    # Its test helpers use asyncio.timeout(): Python 3.11+.
     Project(
         "asgiref", "3.13.0", "asgiref", "threads (and asyncio)", ".",
-        ("-p", "realworld_exit"),
+        ("-p", "realworld_exit"), (3, 11),
     ),  # fmt: skip
     # Async file objects delegate to a thread executor.  test_access asserts
     # that a file is not writable, which fails when running as root.
@@ -376,6 +379,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     ]  # fmt: skip
     all_ok = True
     for project in projects:
+        if tuple(int(n) for n in version.split(".")) < project.requires:
+            out += [f"### {project.name} {project.version}: {project.kind}", "",
+                    "Skipped: its tests need Python {}.{}.".format(*project.requires), ""]
+            continue
         log(f"{project.name} {project.version} on Python {version}")
         lines, ok = compare_project(vpy, version, project, cores)
         out.extend(lines)
