@@ -21,8 +21,8 @@ differ on that same file too; any other difference fails the comparison.
 The tools run in a virtualenv of their own, realworld/cache/venv-X.Y, with
 the pinned test requirements of requirements.txt and covcore installed from
 a commit of this repository (``--covcore-ref``, HEAD by default: work in
-progress is not measured).  coverage.py is given an empty configuration
-file, so the projects' own coverage settings apply to neither tool.  A
+progress is not measured).  Both tools are given an empty configuration
+file, so the projects' own coverage settings apply to neither.  A
 summary table is printed and written to realworld/results/X.Y.md.
 """
 
@@ -234,16 +234,18 @@ def measure(vpy: Path, project: Project, archive: Path, workdir: Path, tool: str
         PYTHONHASHSEED="0",
     )
     pytest = ["-m", "pytest", "-q", "-p", "no:cacheprovider", *project.pytest_args]
+    # Neither tool reads the project's own coverage settings (covcore falls
+    # back to coverage.py's configuration files): both get an empty one.
+    (root / "empty.rc").write_text("")
     if tool == "coverage":
         env["COVERAGE_CORE"] = "ctrace"
-        (root / "empty.rc").write_text("")
         run = [str(vpy), "-m", "coverage", "run", "--rcfile=empty.rc", "--branch",
                f"--source={project.package}", *pytest]  # fmt: skip
         report = [str(vpy), "-m", "coverage", "json", "--rcfile=empty.rc", "-q", "-o", "report.json"]
     else:
-        run = [str(vpy), "-m", "covcore", "run", "--branch", "--core", core,
+        run = [str(vpy), "-m", "covcore", "run", "--rcfile=empty.rc", "--branch", "--core", core,
                f"--source={project.package}", *pytest]  # fmt: skip
-        report = [str(vpy), "-m", "covcore", "json", "-o", "report.json"]
+        report = [str(vpy), "-m", "covcore", "json", "--rcfile=empty.rc", "-o", "report.json"]
     label = "coverage.py" if tool == "coverage" else f"covcore {core}"
     start = time.perf_counter()
     try:
