@@ -69,10 +69,9 @@ class Project:
 PROJECTS = [
     # sync_to_async and async_to_sync run code in thread pools and in event
     # loops in other threads; Local is tested across threads.
-    # The suite leaves thread-pool workers idle at its end, and `covcore run`
-    # waits for them forever (it joins the program's threads before Python's
-    # threading-atexit hooks run): plugins/realworld_exit.py stops them when
-    # pytest finishes, under both tools.
+    # The suite leaves thread-pool workers idle at its end; `covcore run`
+    # before 47e125a waited for them forever: plugins/realworld_exit.py stops
+    # them when pytest finishes, under both tools.
     # Its test helpers use asyncio.timeout(): Python 3.11+.
     Project(
         "asgiref", "3.13.0", "asgiref", "threads (and asyncio)", ".",

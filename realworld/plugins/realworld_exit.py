@@ -1,10 +1,11 @@
 """A pytest plugin for realworld/compare.py: stop idle thread-pool workers at the end.
 
 asgiref's suite leaves ThreadPoolExecutor workers idle when it ends.  Python
-stops them at exit (concurrent.futures registers a threading-atexit hook), but
-`covcore run` joins the program's non-daemon threads before that hook runs, so
-it would wait for them forever.  Until covcore handles that, the hook is run
-when pytest finishes, under both tools alike.
+stops them at exit (concurrent.futures registers a threading-atexit hook);
+`covcore run` before commit 47e125a joined the program's non-daemon threads
+before that hook ran, and waited for them forever.  Running the hook when
+pytest finishes, under both tools alike, lets older covcore commits
+(``--covcore-ref``) be measured too.
 """
 
 import concurrent.futures.thread
