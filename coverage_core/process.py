@@ -104,6 +104,10 @@ def settings(cov: "Coverage") -> str:
         "core": c.core,
         "timid": c.timid,
         "subprocess": c.subprocess,
+        # Contexts: the static label and the dynamic setting go on in every process.
+        "context": c.context,
+        "dynamic_context": c.dynamic_context,
+        "relative_files": c.relative_files,
         "run": cov.run_id,
         "main_pid": cov.main_pid,
     })
@@ -136,6 +140,9 @@ def start_from_settings(text: str, origin: str) -> Optional["Coverage"]:
             config_file=False, core_origin=origin,
         )
         cov.config.subprocess = bool(values["subprocess"])
+        cov.config.context = values.get("context")
+        cov.config.dynamic_context = values.get("dynamic_context")
+        cov.config.relative_files = bool(values.get("relative_files"))
         cov.run_id = values["run"]
         cov.main_pid = values["main_pid"]
         cov.selector_cwd = values["cwd"]

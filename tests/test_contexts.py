@@ -262,3 +262,20 @@ def test_contexts_survive_combining(tmp_path: Path, make_file: Callable[[str, st
     assert data.contexts_by_lineno(os.path.realpath(tmp_path / "prog.py")) == {
         1: ["job-a", "job-b"], 2: ["job-a", "job-b"], 3: ["job-a"], 5: ["job-b"],
     }
+
+
+def test_contexts_reach_multiprocessing_workers(tmp_path: Path, make_file: Callable[[str, str], Path]) -> None:
+    make_file("work.py", "def job(x):\n    return x * 2\n")
+    make_file("prog.py", """\
+        import multiprocessing
+        import work
+
+        if __name__ == "__main__":
+            with multiprocessing.get_context("spawn").Pool(1) as pool:
+                print(pool.map(work.job, [1, 2]))
+    """)
+    result = run_covcore(["run", "--context=ci", "prog.py"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert data.contexts_by_lineno(os.path.realpath(tmp_path / "work.py"))[2] == ["ci"]
