@@ -167,6 +167,15 @@ class CovcorePlugin:
     def pytest_configure(self, config: pytest.Config) -> None:
         """Worker: join the controller's run (its files are combined with the run's)."""
         workerinput = getattr(config, "workerinput", None)
+        if self.worker and workerinput is None:
+            # xdist's variables came from a parent process (a pytest started by
+            # a worker's test): this session is a session of its own after all.
+            self.worker = False
+            self.reports = _parse_reports(self.options.covcore_report)
+            if self.cov is not None and not self.borrowed:
+                self.cov.data_suffix = None
+                self.cov._data = None   # nothing was collected into it yet
+            return
         if self.worker and workerinput and _KEY in workerinput and self.cov is not None and not self.borrowed:
             self.cov.run_id = workerinput[_KEY]["run"]
             self.cov.main_pid = workerinput[_KEY]["main_pid"]

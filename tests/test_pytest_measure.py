@@ -169,6 +169,25 @@ def test_test_contexts_name_the_tests(suite: Path, xdist: bool) -> None:
     assert by_line[1] == [""]       # the def ran at import, before any test
 
 
+def test_a_pytest_started_inside_an_xdist_worker_is_a_session_of_its_own(suite: Path) -> None:
+    env = _env(suite.parent)
+    env.update(PYTEST_XDIST_WORKER="gw0", PYTEST_XDIST_TESTRUNUID="abc")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--covcore=pkg"],
+        cwd=suite, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "TOTAL" in result.stdout
+    assert (suite / ".covcore").exists() and list(suite.glob(".covcore.*")) == []
+
+
+def test_covcore_without_a_package_measures_the_directory(suite: Path) -> None:
+    result = _pytest(suite, ["--covcore", "--covcore-report=term"])
+    assert result.returncode == 0
+    names = [line.split()[0] for line in _table(result.stdout)[2:-2]]
+    assert "pkg/calc.py" in names and "tests/test_calc.py" in names
+
+
 def test_no_covcore_turns_it_off(suite: Path) -> None:
     result = _pytest(suite, ["--covcore=pkg", "--no-covcore"])
     assert result.returncode == 0
