@@ -59,15 +59,18 @@ stdlib-branches: $(VENV)/.installed-test  ## Compare statements and branch arcs 
 bench-analysis: $(VENV)/.installed-test  ## Analysis time per 1,000 lines, covcore vs coverage.py (ANALYSIS_ARGS="--sample 4").
 	$(VPY) -m benchmarks.analysis_cost $(ANALYSIS_ARGS)
 
-realworld:  ## Real projects' test suites under covcore and coverage.py, JSON reports compared (REALWORLD_ARGS="--cores ctrace").
-	$(PYTHON) realworld/compare.py $(REALWORLD_ARGS)
-
 bench-html: $(VENV)/.installed-test  ## Time covcore html vs coverage html on a real suite's data, first and incremental runs.
 	$(VPY) -m benchmarks.html_bench $(HTML_BENCH_ARGS)
+
+bench-contexts:  ## Per-test contexts: covcore --covcore-context=test vs pytest-cov --cov-context=test (CONTEXTS_BENCH_ARGS="--python 3.12").
+	$(PYTHON) -m benchmarks.contexts_bench $(CONTEXTS_BENCH_ARGS)
+
+realworld:  ## Real projects' test suites under covcore and coverage.py, JSON reports compared (REALWORLD_ARGS="--cores ctrace").
+	$(PYTHON) realworld/compare.py $(REALWORLD_ARGS)
 
 clean:  ## Remove build products, virtualenvs and data files.
 	rm -rf build dist *.egg-info .venv .venv-* coverage_core/*.so .pytest_cache .mypy_cache tests/out
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -f .covcore .covcore.* examples/.covcore examples/.covcore.*
 
-.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis bench-html system-tools realworld clean
+.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis bench-html bench-contexts system-tools realworld clean
