@@ -24,7 +24,10 @@ from __future__ import annotations
 import functools
 import os
 import re
-from typing import Callable, Mapping, Optional, Sequence
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Callable, Mapping, Optional, Sequence
 
 from covcore.files import glob_to_regex
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 import threading
-from typing import Optional, Sequence
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Optional, Sequence
 
 from covcore import cores, process
 from covcore.config import config_items
@@ -188,6 +190,8 @@ def do_run(args: argparse.Namespace) -> int:
     )
     if not args.program and cov.config.command_line:
         # [run] command_line: what to run when the command line says nothing.
+        import shlex
+
         args.program = shlex.split(cov.config.command_line)
         if args.program[:1] == ["-m"]:
             args.module, args.program = True, args.program[1:]

@@ -14,12 +14,15 @@ from __future__ import annotations
 import sys
 import threading
 from types import FrameType
-from typing import Any, Callable, Optional
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
+    from covcore.types import TDisposition, TShouldTrace, Tracer, TTraceData
 
 from covcore import threads
 from covcore.exceptions import CoreUnavailable
 from covcore.tracehooks import TraceHooks
-from covcore.types import TDisposition, TShouldTrace, Tracer, TTraceData
 
 
 class Collector:

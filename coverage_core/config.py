@@ -20,91 +20,120 @@ file, the section and the option, in one line.
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import sys
-from dataclasses import dataclass, field, fields
-from typing import Any, Mapping, Optional
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Mapping, Optional
 
 from covcore.exceptions import ConfigError
-from covcore.parser import DEFAULT_EXCLUDE, DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 
 DEFAULT_DATA_FILE = ".covcore"
 
+#: coverage.py 7.17's default ``exclude_lines``: the ``pragma: no cover``
+#: comment, bodies that are only ``...``, and ``if TYPE_CHECKING:`` blocks.
+DEFAULT_EXCLUDE: list[str] = [
+    r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
+    r"^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$)",
+    r"^\s*if (typing\.)?TYPE_CHECKING:",
+]
 
-@dataclass
+#: coverage.py 7.17's default ``partial_branches``: lines whose branches are
+#: not reported missing.
+DEFAULT_PARTIAL: list[str] = [
+    r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH)",
+]
+
+#: coverage.py 7.17's default ``partial_branches_always``: loops and tests on
+#: constants, which can only go one way.
+DEFAULT_PARTIAL_ALWAYS: list[str] = [
+    r"^\s*while (True|1|False|0):",
+    r"^\s*if (True|1|False|0):",
+]
+
+
 class Config:
-    """Every setting covcore understands, with its default."""
+    """Every setting covcore understands, with its default.
 
-    # [run]
-    branch: bool = False
-    core: Optional[str] = None
-    timid: bool = False
-    source: list[str] = field(default_factory=list)
-    include: list[str] = field(default_factory=list)
-    omit: list[str] = field(default_factory=list)
-    parallel: bool = False
-    data_file: str = DEFAULT_DATA_FILE
-    #: Measure every Python subprocess too (covcore.process).
-    subprocess: bool = False
-    #: Extra packages and directories to measure, as coverage.py's [run] options.
-    source_pkgs: list[str] = field(default_factory=list)
-    source_dirs: list[str] = field(default_factory=list)
-    #: thread and multiprocessing are always measured; others are refused or noted.
-    concurrency: list[str] = field(default_factory=list)
-    #: The static context label of this run ("" when not set).
-    context: Optional[str] = None
-    #: None, or "test_function": each test function's code is a context.
-    dynamic_context: Optional[str] = None
-    #: Store file names relative to the current directory (for combining elsewhere).
-    relative_files: bool = False
-    #: What `covcore run` runs when given no program.
-    command_line: Optional[str] = None
-    # [report]
-    exclude_lines: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
-    exclude_also: list[str] = field(default_factory=list)
-    fail_under: float = 0.0
-    precision: int = 0
-    show_missing: bool = False
-    skip_covered: bool = False
-    skip_empty: bool = False
-    sort: Optional[str] = None
-    report_include: list[str] = field(default_factory=list)
-    report_omit: list[str] = field(default_factory=list)
-    partial_branches: list[str] = field(default_factory=lambda: list(DEFAULT_PARTIAL))
-    partial_also: list[str] = field(default_factory=list)
-    partial_branches_always: list[str] = field(default_factory=lambda: list(DEFAULT_PARTIAL_ALWAYS))
-    format: Optional[str] = None
-    #: Regexes: report only data measured in contexts matching one of them.
-    report_contexts: list[str] = field(default_factory=list)
-    # [html]
-    html_dir: str = "htmlcov"
-    html_title: str = "Coverage report"
-    #: None: as [report] skip_covered / skip_empty.
-    html_skip_covered: Optional[bool] = None
-    html_skip_empty: Optional[bool] = None
-    show_contexts: bool = False
-    # [xml]
-    xml_output: str = "coverage.xml"
-    xml_package_depth: int = 99
-    # [lcov]
-    lcov_output: str = "coverage.lcov"
-    lcov_line_checksums: bool = False
-    #: "coverage" (coverage.py's records) or "lcov1" (what lcov 1.x reads).
-    lcov_format: str = "coverage"
-    # [json]
-    json_output: str = "coverage.json"
-    json_pretty_print: bool = False
-    json_show_contexts: bool = False
-    # [paths]: canonical location -> the other spellings of it (globs).
-    paths: dict[str, list[str]] = field(default_factory=dict)
-    # Where the settings came from, for messages.
-    config_file: Optional[str] = None
-    #: "covcore" or "coverage.py": whose settings were read.
-    config_origin: Optional[str] = None
-    #: The options read but not acted on, as "[section] option" (said once).
-    ignored: list[str] = field(default_factory=list)
+    A plain class rather than a dataclass: the dataclasses module (and the
+    inspect module it loads) would add milliseconds to every measured
+    process's start-up.
+    """
+
+    def __init__(self) -> None:
+        # [run]
+        self.branch: bool = False
+        self.core: Optional[str] = None
+        self.timid: bool = False
+        self.source: list[str] = []
+        self.include: list[str] = []
+        self.omit: list[str] = []
+        self.parallel: bool = False
+        self.data_file: str = DEFAULT_DATA_FILE
+        #: Measure every Python subprocess too (covcore.process).
+        self.subprocess: bool = False
+        #: Extra packages and directories to measure, as coverage.py's [run] options.
+        self.source_pkgs: list[str] = []
+        self.source_dirs: list[str] = []
+        #: thread and multiprocessing are always measured; others are refused or noted.
+        self.concurrency: list[str] = []
+        #: The static context label of this run ("" when not set).
+        self.context: Optional[str] = None
+        #: None, or "test_function": each test function's code is a context.
+        self.dynamic_context: Optional[str] = None
+        #: Store file names relative to the current directory (for combining elsewhere).
+        self.relative_files: bool = False
+        #: What `covcore run` runs when given no program.
+        self.command_line: Optional[str] = None
+        # [report]
+        self.exclude_lines: list[str] = list(DEFAULT_EXCLUDE)
+        self.exclude_also: list[str] = []
+        self.fail_under: float = 0.0
+        self.precision: int = 0
+        self.show_missing: bool = False
+        self.skip_covered: bool = False
+        self.skip_empty: bool = False
+        self.sort: Optional[str] = None
+        self.report_include: list[str] = []
+        self.report_omit: list[str] = []
+        self.partial_branches: list[str] = list(DEFAULT_PARTIAL)
+        self.partial_also: list[str] = []
+        self.partial_branches_always: list[str] = list(DEFAULT_PARTIAL_ALWAYS)
+        self.format: Optional[str] = None
+        #: Regexes: report only data measured in contexts matching one of them.
+        self.report_contexts: list[str] = []
+        # [html]
+        self.html_dir: str = "htmlcov"
+        self.html_title: str = "Coverage report"
+        #: None: as [report] skip_covered / skip_empty.
+        self.html_skip_covered: Optional[bool] = None
+        self.html_skip_empty: Optional[bool] = None
+        self.show_contexts: bool = False
+        # [xml]
+        self.xml_output: str = "coverage.xml"
+        self.xml_package_depth: int = 99
+        # [lcov]
+        self.lcov_output: str = "coverage.lcov"
+        self.lcov_line_checksums: bool = False
+        #: "coverage" (coverage.py's records) or "lcov1" (what lcov 1.x reads).
+        self.lcov_format: str = "coverage"
+        # [json]
+        self.json_output: str = "coverage.json"
+        self.json_pretty_print: bool = False
+        self.json_show_contexts: bool = False
+        # [paths]: canonical location -> the other spellings of it (globs).
+        self.paths: dict[str, list[str]] = {}
+        # Where the settings came from, for messages.
+        self.config_file: Optional[str] = None
+        #: "covcore" or "coverage.py": whose settings were read.
+        self.config_origin: Optional[str] = None
+        #: The options read but not acted on, as "[section] option" (said once).
+        self.ignored: list[str] = []
+
+    def __repr__(self) -> str:
+        return "Config(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items()) + ")"
 
     def exclude_regexes(self) -> list[str]:
         """The regexes that exclude lines from measurement."""
@@ -379,6 +408,8 @@ def _read_ini(path: str, prefixes: tuple[str, ...], origin: str, strict: bool) -
 
     None if the file has no such section.
     """
+    import configparser  # only when there is an .ini-style file to read
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with open(path, encoding="utf-8") as f:
@@ -512,4 +543,4 @@ def read_config(rcfile: Optional[str] = None) -> Config:
 
 def config_items(config: Config) -> list[tuple[str, str]]:
     """Every setting as (name, value) text, for ``covcore debug config``."""
-    return [(f.name, repr(getattr(config, f.name))) for f in fields(config)]
+    return [(name, repr(value)) for name, value in vars(config).items()]

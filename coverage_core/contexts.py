@@ -30,7 +30,10 @@ import os
 import sys
 import threading
 from types import CodeType, FrameType
-from typing import Any, Callable, Optional
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
 
 #: sys.monitoring tool ids tried for the test-function switcher (0 is
 #: debuggers', 1 coverage.py's, 2 profilers'; the sysmon core tries 3, 4 first).

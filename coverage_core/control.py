@@ -11,7 +11,10 @@ import atexit
 import os
 import sys
 from types import TracebackType
-from typing import IO, Any, Iterable, Optional
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import IO, Any, Iterable, Optional
 
 from covcore import cores, process
 from covcore.aliases import PathAliases

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-from typing import Callable, Optional
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Callable, Optional
+    from covcore.types import Tracer
 
 from covcore.exceptions import CoreUnavailable
-from covcore.types import Tracer
 
 CORE_NAMES = ("sysmon", "ctrace", "pytrace")
 
@@ -51,14 +53,27 @@ def available_cores() -> list[str]:
     return [name for name in CORE_NAMES if _unavailable_reason(name) is None]
 
 
-@dataclass(frozen=True)
 class CoreChoice:
     """The core chosen to run, and the reason it was chosen."""
 
-    name: str
-    reason: str
-    #: A warning to show once (the C core was wanted by default but is missing).
-    warning: Optional[str] = None
+    __slots__ = ("name", "reason", "warning")
+
+    def __init__(self, name: str, reason: str, warning: Optional[str] = None) -> None:
+        self.name = name
+        self.reason = reason
+        #: A warning to show once (the C core was wanted by default but is missing).
+        self.warning = warning
+
+    def __repr__(self) -> str:
+        return f"CoreChoice({self.name!r}, {self.reason!r}, {self.warning!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CoreChoice):
+            return NotImplemented
+        return (self.name, self.reason, self.warning) == (other.name, other.reason, other.warning)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.reason, self.warning))
 
     @property
     def all_threads(self) -> bool:

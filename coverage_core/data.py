@@ -15,16 +15,15 @@ file each, ``<basename>.<suffix>``, and :func:`combine_parallel_data` unites the
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import re
-import secrets
-import socket
 import sqlite3
-import string
 from contextlib import closing
-from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Optional
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Optional
+    from covcore.types import TArc, TLineNo
 
 from covcore.exceptions import DataError
 from covcore.numbits import (
@@ -36,7 +35,6 @@ from covcore.numbits import (
     encode_lines,
     union_bitmaps,
 )
-from covcore.types import TArc, TLineNo
 
 __all__ = [
     "APPLICATION_ID", "CombineError", "CoverageData", "MAX_LINENO", "SCHEMA_VERSION",
@@ -56,10 +54,12 @@ APPLICATION_ID = 0x436F7643
 #: Seconds a writer (or reader) waits for another process's lock on the file.
 BUSY_TIMEOUT = 60.0
 
-TMeasure = Literal["lines", "arcs"]
-TWarn = Callable[[str], None]
-#: Maps a file name recorded elsewhere to the name to use here (``[paths]``).
-TMapPath = Callable[[str], str]
+if TYPE_CHECKING:
+    TMeasure = Literal["lines", "arcs"]
+    TWarn = Callable[[str], None]
+    #: Maps a file name recorded elsewhere to the name to use here (``[paths]``).
+    TMapPath = Callable[[str], str]
+    TRows = list[tuple[str, str, bytes]]
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 # Files SQLite may keep next to a database; never data files themselves.
@@ -118,11 +118,23 @@ class CombineError(DataError):
 # -- Helpers ---------------------------------------------------------------
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def _auto_suffix() -> str:
     """A parallel-file suffix unique to this host, process and moment."""
-    letters = string.ascii_letters
-    rolls = "".join(secrets.choice(letters) for _ in range(6))
-    return f"{socket.gethostname()}.{os.getpid()}.X{rolls}"
+    # os.uname and os.urandom rather than socket and secrets: those modules
+    # cost milliseconds of start-up in every measured process.
+    rolls = "".join(_LETTERS[byte % len(_LETTERS)] for byte in os.urandom(6))
+    return f"{_hostname()}.{os.getpid()}.X{rolls}"
+
+
+def _hostname() -> str:
+    """This machine's network name."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import platform  # Windows
+    return platform.node()
 
 
 def _is_side_file(path: str) -> bool:
@@ -196,9 +208,6 @@ def _stored_measure(con: sqlite3.Connection) -> TMeasure | None:
     if row[0] == "arcs":
         return "arcs"
     raise _FormatError(f"its measure {row[0]!r} is neither 'lines' nor 'arcs'")
-
-
-TRows = list[tuple[str, str, bytes]]
 
 
 def _read_file(con: sqlite3.Connection) -> tuple[TMeasure | None, TRows, dict[str, str]]:
@@ -519,6 +528,7 @@ class CoverageData:
         try:
             # mode=rw never creates a file, but can roll back a crashed writer's
             # journal; SQLite opens read-only when the file is write-protected.
+            from pathlib import Path  # only readers pay for it
             uri = Path(path).as_uri() + "?mode=rw"
             with closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
                 con.execute("BEGIN")  # One snapshot, even if a writer commits meanwhile.
@@ -629,6 +639,7 @@ class CoverageData:
         path = self.data_filename()
         doomed = [path, path + "-journal"]
         if parallel:
+            import glob
             doomed += sorted(glob.glob(glob.escape(self._basename) + ".*"))
         for name in doomed:
             if os.path.isfile(name) and not _looks_like_data_file(name):
@@ -659,6 +670,7 @@ def combinable_files(basename: str, data_paths: Iterable[str] | None = None) -> 
         if os.path.isfile(given):
             candidates = [os.path.abspath(given)]
         elif os.path.isdir(given):
+            import glob
             pattern = glob.escape(os.path.join(os.path.abspath(given), local)) + ".*"
             candidates = [name for name in glob.glob(pattern) if os.path.isfile(name)]
         else:

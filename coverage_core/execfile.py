@@ -11,9 +11,11 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
-import traceback
 import types
-from typing import Any, Optional
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 from covcore.exceptions import ExitProgram, NoSource
 
@@ -162,6 +164,8 @@ def print_exception(exc: BaseException, skip_all_frames: bool = False) -> None:
     exc.__traceback__ = tb
     hook = sys.excepthook
     if hook is sys.__excepthook__:
+        import traceback
+
         sys.stderr.write("".join(traceback.format_exception(type(exc), exc, tb)))
     else:
         hook(type(exc), exc, tb)

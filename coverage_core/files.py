@@ -16,16 +16,18 @@ Rules, in order:
 from __future__ import annotations
 
 import fnmatch
-import importlib.util
 import os
 import re
 import site
 import sys
 import sysconfig
 from types import FrameType
-from typing import Iterable, Iterator, Optional
 
-from covcore.types import TDisposition
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator, Optional
+    from covcore.types import TDisposition
+
 
 
 # A path component that marks installed third-party code (another virtualenv
@@ -224,6 +226,8 @@ class FileSelector:
 
 def _package_dir(pkg: str) -> Optional[str]:
     """The directory of an importable package (or file of a module), without importing it."""
+    import importlib.util
+
     try:
         spec = importlib.util.find_spec(pkg)
     except (ImportError, ValueError):

@@ -21,9 +21,12 @@ import sqlite3
 import tempfile
 from contextlib import closing
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from covcore.data import CoverageData, TWarn
+from covcore.data import CoverageData
+
+if TYPE_CHECKING:
+    from covcore.data import TWarn
 from covcore.exceptions import DataError
 from covcore.numbits import FormatError, decode_lines, encode_lines
 from covcore.version import __version__

@@ -26,7 +26,10 @@ from __future__ import annotations
 import signal
 import sys
 from types import ModuleType
-from typing import Any, Callable, Optional, Sequence
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional, Sequence
 
 #: Seconds between the SIGTERMs sent to a terminated process while joining it.
 RESEND_INTERVAL = 1.0

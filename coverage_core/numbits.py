@@ -10,9 +10,12 @@ from __future__ import annotations
 import array
 import itertools
 import sys
-from typing import Iterable
 
-from covcore.types import TArc, TLineNo
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Iterable
+    from covcore.types import TArc, TLineNo
+
 
 #: The largest line number that can be stored (arcs are 32-bit signed pairs).
 MAX_LINENO = 2**31 - 1

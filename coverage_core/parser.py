@@ -36,30 +36,10 @@ from types import CodeType
 from typing import cast
 
 from covcore.arcs import ArcFinder, TFragments, WithJumps, describe_action, describe_missing_arc
+from covcore.config import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE  # re-exported: the default line exclusions
 from covcore.exceptions import NoSource, NotPython
 from covcore.regions import walk_statements
 from covcore.types import TArc, TLineNo
-
-#: coverage.py 7.17's default ``exclude_lines``: the ``pragma: no cover``
-#: comment, bodies that are only ``...``, and ``if TYPE_CHECKING:`` blocks.
-DEFAULT_EXCLUDE: list[str] = [
-    r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
-    r"^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$)",
-    r"^\s*if (typing\.)?TYPE_CHECKING:",
-]
-
-#: coverage.py 7.17's default ``partial_branches``: lines whose branches are
-#: not reported missing.
-DEFAULT_PARTIAL: list[str] = [
-    r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH)",
-]
-
-#: coverage.py 7.17's default ``partial_branches_always``: loops and tests on
-#: constants, which can only go one way.
-DEFAULT_PARTIAL_ALWAYS: list[str] = [
-    r"^\s*while (True|1|False|0):",
-    r"^\s*if (True|1|False|0):",
-]
 
 # The nodes whose bodies are code objects of their own.
 _CODE_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

@@ -13,9 +13,12 @@ from __future__ import annotations
 import dis
 import sys
 from types import CodeType, FrameType
-from typing import Any, Optional
 
-from covcore.types import TArc, TDisposition, TLineNo, TShouldTrace, TTraceData, TTraceFn
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Optional
+    from covcore.types import TArc, TDisposition, TLineNo, TShouldTrace, TTraceData, TTraceFn
+
 
 # The interpreter's own functions: while measuring, sys.settrace and
 # sys.gettrace are replaced (covcore.tracehooks), and the tracer must not go

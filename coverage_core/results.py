@@ -19,14 +19,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Protocol
 
+from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 from covcore.exceptions import ConfigError
-from covcore.parser import (
-    DEFAULT_PARTIAL,
-    DEFAULT_PARTIAL_ALWAYS,
-    PythonParser,
-    join_regex,
-    source_file_for,
-)
+from covcore.parser import PythonParser, join_regex, source_file_for
 from covcore.regions import CodeRegion, code_regions
 from covcore.types import TArc, TLineNo
 
@@ -263,8 +258,8 @@ class Analysis:
 
         `partial_regexes` mark the lines whose branches are never reported
         missing (default: the ``pragma: no branch`` comment and loops and
-        tests on constants, :data:`covcore.parser.DEFAULT_PARTIAL` and
-        :data:`~covcore.parser.DEFAULT_PARTIAL_ALWAYS`).
+        tests on constants, :data:`covcore.config.DEFAULT_PARTIAL` and
+        :data:`~covcore.config.DEFAULT_PARTIAL_ALWAYS`).
         """
         executed = parser.translate_lines(data.lines(filename) or ()) & parser.statements
         regions = code_regions(parser.ast_root) if parser.ast_root is not None else []
@@ -467,7 +462,7 @@ def analyze(
     """Analyze measured file `filename`: its source against `data`.
 
     `exclude_regexes` are the ``exclude_lines`` regexes (see
-    :data:`covcore.parser.DEFAULT_EXCLUDE`); `partial_regexes` mark lines
+    :data:`covcore.config.DEFAULT_EXCLUDE`); `partial_regexes` mark lines
     whose branches are not reported missing (see :meth:`Analysis.from_parser`).
     Raises NoSource ("No source for code: '<path>'.") when the source is
     missing and NotPython when it does not parse.

@@ -24,11 +24,13 @@ from __future__ import annotations
 import sys
 import threading
 from types import FrameType
-from typing import Any, Callable, Iterable, Optional
 
-from covcore.types import Tracer
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Optional
+    from covcore.types import Tracer
 
-TTraceFunc = Optional[Callable[..., Any]]
+    TTraceFunc = Optional[Callable[..., Any]]
 
 
 def _call_traced_fallback(fn: Callable[..., Any], *args: Any) -> Any:
