@@ -9,7 +9,7 @@ import threading
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
-    from typing import Optional, Sequence
+    from typing import Any, Optional, Sequence
 
 from covcore import cores, process
 from covcore.config import config_items
@@ -40,20 +40,63 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def _parser() -> argparse.ArgumentParser:
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, told the terminal width up front.
+
+    Left to itself it imports shutil to ask, whenever a parser or an option
+    is made; that import costs every measured process milliseconds.
+    """
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: Optional[int] = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         width if width is not None else _terminal_width() - 2)
+
+
+def _terminal_width() -> int:
+    """Columns of the terminal: $COLUMNS, else asked of stdout, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Unused:
+    """Stands for the parser of a command not being run: its options are not built."""
+
+    def add_argument(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
+    """The command-line parser; with `only`, that command's options alone.
+
+    Building every command's options costs milliseconds that each measured
+    process would pay at start-up, for commands it doesn't run.
+    """
     parser = argparse.ArgumentParser(
         prog="covcore",
+        formatter_class=_Formatter,
         description="Measure code coverage of Python programs.",
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and the C extension in use")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def common(p: argparse.ArgumentParser, data: bool = True) -> None:
+    def command(name: str, **kwargs: Any) -> Any:
+        if only is not None and name != only:
+            return _Unused()
+        return sub.add_parser(name, formatter_class=_Formatter, **kwargs)
+
+    def common(p: Any, data: bool = True) -> None:
         p.add_argument("--rcfile", help="read settings from this file")
         if data:
             p.add_argument("--data-file", help="the data file (default .covcore, or $COVCORE_FILE)")
 
-    def report_opts(p: argparse.ArgumentParser) -> None:
+    def report_opts(p: Any) -> None:
         p.add_argument("--include", type=_csv, help="only files matching these patterns (comma-separated)")
         p.add_argument("--omit", type=_csv, help="leave out files matching these patterns")
         p.add_argument("--fail-under", type=float, help="exit with status 2 if the total is under this")
@@ -62,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="only data measured in contexts these regexes find")
 
     # No abbreviations: the program's own options (--c) must never look like ours.
-    run = sub.add_parser("run", help="run a Python program and measure it", allow_abbrev=False)
+    run = command("run", help="run a Python program and measure it", allow_abbrev=False)
     common(run)
     run.add_argument("--branch", action="store_true", default=None, help="measure branches (arcs) too")
     run.add_argument("--core", help="tracer core: " + ", ".join(cores.CORE_NAMES))
@@ -79,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-m", "--module", action="store_true", help="the program is a module name, like python -m")
     run.add_argument("program", nargs=argparse.REMAINDER, help="the program and its arguments")
 
-    report = sub.add_parser("report", help="print the coverage report")
+    report = command("report", help="print the coverage report")
     common(report)
     report_opts(report)
     report.add_argument("-m", "--show-missing", action="store_true", default=None,
@@ -91,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--diff", metavar="REV",
                         help="report only the lines changed since git revision REV (--fail-under applies to them)")
 
-    js = sub.add_parser("json", help="write the report as JSON (coverage.py's format 3)")
+    js = command("json", help="write the report as JSON (coverage.py's format 3)")
     common(js)
     report_opts(js)
     js.add_argument("-o", dest="outfile", help="output file (default coverage.json; '-' for stdout)")
@@ -99,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     js.add_argument("--show-contexts", action="store_true", default=None,
                     help="list the contexts that ran each line")
 
-    html = sub.add_parser("html", help="write the report as HTML pages (htmlcov/index.html)")
+    html = command("html", help="write the report as HTML pages (htmlcov/index.html)")
     common(html)
     report_opts(html)
     html.add_argument("-d", "--directory", help="the folder to write (default htmlcov)")
@@ -110,14 +153,14 @@ def _parser() -> argparse.ArgumentParser:
                       help="show the contexts that ran each line (when contexts were measured)")
     html.add_argument("-q", "--quiet", action="store_true", help="don't print where the report went")
 
-    xml = sub.add_parser("xml", help="write the report as Cobertura XML (coverage.xml)")
+    xml = command("xml", help="write the report as Cobertura XML (coverage.xml)")
     common(xml)
     report_opts(xml)
     xml.add_argument("-o", dest="outfile", help="output file (default coverage.xml; '-' for stdout)")
     xml.add_argument("--skip-empty", action="store_true", default=None, help="leave out files without statements")
     xml.add_argument("-q", "--quiet", action="store_true", help="don't print where the report went")
 
-    lcov = sub.add_parser("lcov", help="write the report as LCOV (coverage.lcov)")
+    lcov = command("lcov", help="write the report as LCOV (coverage.lcov)")
     common(lcov)
     report_opts(lcov)
     lcov.add_argument("-o", dest="outfile", help="output file (default coverage.lcov; '-' for stdout)")
@@ -125,23 +168,23 @@ def _parser() -> argparse.ArgumentParser:
                       help="records as coverage.py writes them (default; lcov 2.x), or as lcov 1.x reads them")
     lcov.add_argument("-q", "--quiet", action="store_true", help="don't print where the report went")
 
-    comb = sub.add_parser("combine", help="combine parallel data files into one")
+    comb = command("combine", help="combine parallel data files into one")
     common(comb)
     comb.add_argument("--keep", action="store_true", help="keep the combined files")
     comb.add_argument("-a", "--append", action="store_true",
                       help="add to the data file's data (default: the combined files replace it)")
     comb.add_argument("paths", nargs="*", help="data files or directories (default: next to the data file)")
 
-    export = sub.add_parser("export", help="write the data as another tool's data file")
+    export = command("export", help="write the data as another tool's data file")
     common(export)
     export.add_argument("--format", dest="export_format", default="coverage", choices=["coverage"],
                         help="coverage: a coverage.py 7 data file (default)")
     export.add_argument("-o", dest="outfile", default=".coverage", help="output file (default .coverage)")
 
-    erase = sub.add_parser("erase", help="delete the data files")
+    erase = command("erase", help="delete the data files")
     common(erase)
 
-    debug = sub.add_parser("debug", help="show information about covcore")
+    debug = command("debug", help="show information about covcore")
     common(debug)
     debug.add_argument("topic", choices=["sys", "config", "data"])
     return parser
@@ -337,8 +380,9 @@ COMMANDS = {
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = _parser(words[0] if words and words[0] in COMMANDS else None)
+    args = parser.parse_args(words)
     if args.command is None:
         parser.print_help()
         return EXIT_OK
