@@ -43,26 +43,28 @@ class Workload:
     description: str = ""
 
 
-# Loop counts give roughly 0.3-0.6 s of plain run time on this project's
-# machines (2 cores, Python 3.12), long enough to dwarf process start-up,
-# short enough that the slowest tool (the pure-Python core) stays bearable.
+# Loop counts give roughly 0.4-0.6 s of plain run time on this project's
+# machines (2 cores, Python 3.12): long enough that the overhead measured is
+# mostly the tools' steady cost rather than their start-up (the "imports"
+# workload and --quick's smaller sizes show start-up), short enough that the
+# slowest tool (the pure-Python core) stays bearable.
 PYPERF: dict[str, tuple[int, int]] = {
-    "richards": (4, 1),
-    "deltablue": (40, 10),
-    "chaos": (2, 1),
-    "nqueens": (2, 1),
+    "richards": (10, 1),
+    "deltablue": (100, 10),
+    "chaos": (5, 1),
+    "nqueens": (4, 1),
     "fannkuch": (1, 1),
-    "go": (1, 1),
-    "hexiom": (24, 4),
+    "go": (3, 1),
+    "hexiom": (60, 4),
     "raytrace": (1, 1),
-    "float": (2, 1),
-    "nbody": (2, 1),
-    "spectral_norm": (2, 1),
-    "generators": (2, 1),
-    "coroutines": (6, 1),
-    "deepcopy": (300, 50),
+    "float": (4, 1),
+    "nbody": (4, 1),
+    "spectral_norm": (4, 1),
+    "generators": (4, 1),
+    "coroutines": (15, 1),
+    "deepcopy": (750, 50),
     "pyflate": (1, 1),
-    "json_dumps": (15, 4),
+    "json_dumps": (40, 4),
 }
 
 WORKLOADS: list[Workload] = [
