@@ -11,6 +11,7 @@ threads already running at start()).
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from types import FrameType
@@ -24,6 +25,18 @@ from covcore import threads
 from covcore.exceptions import CoreUnavailable
 from covcore.tracehooks import TraceHooks
 
+
+
+def trouble_hooks_wanted() -> bool:
+    """Put the hooks for the things that cause trouble in place (the default)?
+
+    ``COVCORE_TROUBLE_HOOKS=0`` leaves them out: ``_thread`` threads, running
+    threads, program trace and profile functions, exec, fork, ``_exit`` and
+    SIGTERM are then handled as a plain tracer would (not at all).  It exists
+    so that the benchmark harness can show what the hooks cost a program that
+    doesn't need them (nothing, per line); users have no reason to set it.
+    """
+    return os.environ.get("COVCORE_TROUBLE_HOOKS", "1").strip() not in ("0", "off", "no", "false")
 
 class Collector:
     """Runs tracers of one core in every thread, and hands over their data."""
@@ -83,9 +96,11 @@ class Collector:
     def start(self) -> None:
         """Start measuring this thread and the threads started from now on."""
         self.started = True
+        hooks = trouble_hooks_wanted()
         if not self.all_threads:
             self.starter_ident = threading.get_ident()
-            threads.install(self)
+            if hooks:
+                threads.install(self)
             threading.settrace(self._thread_start_trace)
         tracer = self._new_tracer()
         try:
@@ -94,7 +109,8 @@ class Collector:
             # sys.monitoring refused (no free tool id): one clear error.
             self.stop()
             raise CoreUnavailable(f"The sysmon core can't start: {exc}") from None
-        self.hooks.install()
+        if hooks:
+            self.hooks.install()
 
     def stop(self) -> None:
         """Stop measuring, in every thread."""

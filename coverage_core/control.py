@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 from covcore import cores, process
 from covcore.aliases import PathAliases
-from covcore.collector import Collector
+from covcore.collector import Collector, trouble_hooks_wanted
 from covcore.config import Config, read_config
 from covcore.contexts import TestFunctionSwitcher, combined_context
 from covcore.data import CoverageData, combine_parallel_data
@@ -175,7 +175,8 @@ class Coverage:
             self._switcher.start()
         self._collector.start()
         self._started = True
-        process.install(self)
+        if trouble_hooks_wanted():
+            process.install(self)
         if self.auto_data and not self._atexit_registered:
             atexit.register(self._atexit)
             self._atexit_registered = True
