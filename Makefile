@@ -8,6 +8,8 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 ANALYSIS_ARGS ?=
 REALWORLD_ARGS ?=
+HOOKS_PY ?= 3.12
+HOOKS_ARGS ?=
 
 # The interpreter for a version: pyenv's if it has one, else pythonX.Y on PATH.
 find_python = $(shell p=$$(pyenv prefix $(1) 2>/dev/null)/bin/python; [ -x "$$p" ] && echo $$p || command -v python$(1))
@@ -62,6 +64,10 @@ bench-analysis: $(VENV)/.installed-test  ## Analysis time per 1,000 lines, covco
 bench-html: $(VENV)/.installed-test  ## Time covcore html vs coverage html on a real suite's data, first and incremental runs.
 	$(VPY) -m benchmarks.html_bench $(HTML_BENCH_ARGS)
 
+bench-hooks:  ## The trouble hooks cost nothing unused: each core with and without them (HOOKS_PY=3.12, HOOKS_ARGS="--reps 3").
+	$(PYTHON) -m benchmarks --python $(HOOKS_PY) --tools plain,covcore-ctrace,covcore-ctrace-bare,covcore-sysmon,covcore-sysmon-bare \
+		--no-micro --out benchmarks/results/$(HOOKS_PY)/hooks $(HOOKS_ARGS)
+
 bench-contexts:  ## Per-test contexts: covcore --covcore-context=test vs pytest-cov --cov-context=test (CONTEXTS_BENCH_ARGS="--python 3.12").
 	$(PYTHON) -m benchmarks.contexts_bench $(CONTEXTS_BENCH_ARGS)
 
@@ -73,4 +79,4 @@ clean:  ## Remove build products, virtualenvs and data files.
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -f .covcore .covcore.* examples/.covcore examples/.covcore.*
 
-.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis bench-html bench-contexts system-tools realworld clean
+.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis bench-html bench-hooks bench-contexts system-tools realworld clean

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 COLORS = {
     "covcore-ctrace": "#1f77b4", "covcore-sysmon": "#17becf", "covcore-pytrace": "#aec7e8",
     "coverage-ctrace": "#d62728", "coverage-sysmon": "#ff9896", "slipcover": "#2ca02c",
+    "covcore-ctrace-bare": "#9467bd", "covcore-sysmon-bare": "#c5b0d5",
 }
 
 

@@ -27,7 +27,11 @@ ALL_TOOLS = (
     "covcore-ctrace", "covcore-sysmon", "covcore-pytrace",
     "coverage-ctrace", "coverage-sysmon",
     "slipcover",
+    # The same cores without the hooks of docs/trouble.md (COVCORE_TROUBLE_HOOKS=0),
+    # to show what the hooks cost a program that doesn't need them; not run by default.
+    "covcore-ctrace-bare", "covcore-sysmon-bare",
 )
+DEFAULT_TOOLS = tuple(t for t in ALL_TOOLS if not t.endswith("-bare"))
 
 
 class SetupError(Exception):
@@ -171,8 +175,10 @@ try:
         else:
             reason = f"covcore {covcore.__version__} has no {core} core (available: {', '.join(avail)})"
         t["covcore-" + core] = {"version": covcore.__version__, "ok": ok, "reason": reason}
+        if core != "pytrace":
+            t["covcore-" + core + "-bare"] = dict(t["covcore-" + core])
 except Exception as exc:
-    for core in ("ctrace", "sysmon", "pytrace"):
+    for core in ("ctrace", "sysmon", "pytrace", "ctrace-bare", "sysmon-bare"):
         t["covcore-" + core] = {"version": None, "ok": False, "reason": f"covcore not importable: {exc}"}
 try:
     import coverage

@@ -37,8 +37,9 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--python", help="the Python to measure: 3.12, or a path (default: this one)")
-    p.add_argument("--tools", type=_csv, default=list(environment.ALL_TOOLS),
-                   help="comma-separated, from: " + ", ".join(environment.ALL_TOOLS))
+    p.add_argument("--tools", type=_csv, default=list(environment.DEFAULT_TOOLS),
+                   help="comma-separated, from: " + ", ".join(environment.ALL_TOOLS)
+                   + " (default: all but the -bare ones)")
     p.add_argument("--branch", choices=("no", "yes", "both"), default="both",
                    help="line mode, branch mode or both (default both)")
     p.add_argument("--workloads", type=_csv, help="comma-separated workload names (default all)")
@@ -223,6 +224,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                     continue
                 run, err = run_once(python, tool, branch, p)
                 expected = tool.partition("-")[2] if tool.startswith(("covcore", "coverage")) else None
+                if expected and expected.endswith("-bare"):
+                    expected = expected[:-len("-bare")]
                 if run.error is None and expected and run.core and run.core != expected:
                     run.error = f"{cfg} ran the {run.core} core, not {expected}"
                 if run.error:

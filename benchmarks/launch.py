@@ -135,6 +135,10 @@ def main() -> int:
         _report["core"] = "plain"
         return _run_plain(target)
     family, _, core = tool.partition("-")
+    if family == "covcore" and core.endswith("-bare"):
+        # Without the hooks for the things that cause trouble (see docs/trouble.md).
+        os.environ["COVCORE_TROUBLE_HOOKS"] = "0"
+        core = core[:-len("-bare")]
     if family == "covcore":
         return _run_covcore(core, args.branch, args.source, args.data_file, target)
     if family == "coverage":

@@ -68,6 +68,9 @@ def _cost(start: Callable[[], None], stop: Callable[[], None], func: Callable[[i
 
 def _coverage_object(tool: str, branch: bool, source: str, data_file: str) -> Any:
     family, _, core = tool.partition("-")
+    if family == "covcore" and core.endswith("-bare"):
+        os.environ["COVCORE_TROUBLE_HOOKS"] = "0"
+        core = core[:-len("-bare")]
     if family == "covcore":
         import covcore
         return covcore.Coverage(core=core, branch=branch, source=[source], data_file=data_file,
