@@ -11,15 +11,33 @@ threads already running at start()).
 
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
 from types import FrameType
 from typing import Any, Callable, Optional
 
 from covcore import threads
-from covcore.exceptions import CoreUnavailable
+from covcore.exceptions import ConfigError, CoreUnavailable
 from covcore.tracehooks import TraceHooks
 from covcore.types import TDisposition, TShouldTrace, Tracer, TTraceData
+
+
+def concurrency_id_function(concurrency: list[str]) -> Optional[Callable[[], object]]:
+    """What names the running greenlet for `concurrency` (None: threads only).
+
+    Raises ConfigError if the library is not installed.
+    """
+    name = next((c for c in concurrency if c in ("greenlet", "gevent")), None)
+    if name is None:
+        return None
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        raise ConfigError(f"Couldn't trace with concurrency={name}, the module isn't installed.") from None
+    # greenlet.getcurrent, or gevent's (the same function).
+    getcurrent: Callable[[], object] = module.getcurrent
+    return getcurrent
 
 
 class Collector:
@@ -31,8 +49,12 @@ class Collector:
         should_trace: TShouldTrace,
         branch: bool,
         all_threads: bool = False,
+        concurrency_id: Optional[Callable[[], object]] = None,
     ) -> None:
         self.tracer_class = tracer_class
+        #: callable() -> the running greenlet (concurrency = greenlet or gevent):
+        #: the settrace cores keep a data stack per greenlet.
+        self.concurrency_id = concurrency_id
         #: One tracer measures every thread (sys.monitoring), so no per-thread start.
         self.all_threads = all_threads
         self.should_trace = should_trace
@@ -54,6 +76,8 @@ class Collector:
         tracer.trace_arcs = self.branch
         tracer.should_trace = self.should_trace
         tracer.should_trace_cache = self.should_trace_cache
+        if self.concurrency_id is not None:
+            tracer.concurrency_id = self.concurrency_id  # type: ignore[attr-defined]
         with self._lock:
             self.tracers.append(tracer)
         return tracer
