@@ -93,6 +93,14 @@ class Collector:
         sys.settrace(None)
         if not self.started:
             return None
+        running = self.hooks.running_tracer()
+        if running is not None:
+            # A "thread" that is a greenlet in a thread measured already
+            # (gevent's monkey-patched threading): its tracer goes on, and
+            # follows the greenlets with concurrency = gevent.  This function
+            # was called as the program's tracer there (see TraceHooks.settrace).
+            running.foreign = self.hooks.thread_trace
+            return None
         tracer = self._new_tracer()
         tracer.start()
         if self.hooks.thread_trace is not None:

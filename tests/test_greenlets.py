@@ -167,6 +167,40 @@ GEVENT_ARCS = [
 ]
 GEVENT_OUTPUT = "['a-slept', 'a-now', 'a-slept']\n['b-now', 'b-slept']\n6\n"
 
+# gevent's monkey-patched threading: each "thread" is a greenlet of the one
+# measured thread.
+PATCHED_THREADS = """\
+from gevent import monkey                       # R
+monkey.patch_all()                              # R
+import threading                                # R
+import time                                     # R
+
+def work(name, n):                              # R
+    total = 0                                   # R
+    for i in range(n):                          # R
+        time.sleep(0.001)                       # R
+        if i % 2:                               # R
+            total += i                          # R
+        else:
+            total -= 1                          # R
+    results[name] = total                       # R
+
+results = {}                                    # R
+threads = [threading.Thread(target=work, args=("t0", 4)), threading.Thread(target=work, args=("t1", 4))]  # R
+for t in threads:                               # R
+    t.start()                                   # R
+for t in threads:                               # R
+    t.join()                                    # R
+print(sorted(results.items()))                  # R
+"""
+
+PATCHED_THREADS_ARCS = [
+    (-1, 1), (1, 2), (2, 3), (3, 4), (4, 6), (6, 16), (16, 17), (17, 18),
+    (18, 19), (19, 18), (18, 20), (20, 21), (21, 20), (20, 22), (22, -1),
+    (-6, 7), (7, 8), (8, 9), (9, 10), (10, 11), (10, 13), (11, 8), (13, 8), (8, 14), (14, -6),
+]
+PATCHED_THREADS_OUTPUT = "[('t0', 2), ('t1', 2)]\n"
+
 
 def covcore_result(tmp_path: Path, args: list[str]) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """Run ``covcore run ARGS prog.py``; the result, and the lines or arcs by file base name."""
@@ -242,6 +276,17 @@ def test_gevent_lines(make_file: Any, tmp_path: Path, core: str) -> None:
     assert set(theirs["prog.py"]) < set(got["prog.py"])
 
 
+def test_gevent_patched_threads_lines(make_file: Any, tmp_path: Path, core: str) -> None:
+    pytest.importorskip("gevent", reason="the gevent tests need gevent (pip install .[test])")
+    prog = make_file("prog.py", PATCHED_THREADS)
+    result, got = covcore_result(tmp_path, ["--core", core, "--concurrency", "thread,gevent"])
+    assert (result.returncode, result.stdout, result.stderr) == (0, PATCHED_THREADS_OUTPUT, "")
+    assert got == {"prog.py": marked(prog)}
+    # coverage.py loses the lines after the threads (greenlets) end (its issue #841).
+    theirs = coverage_py_result(tmp_path, ["--concurrency=thread,gevent"])
+    assert set(theirs["prog.py"]) < set(got["prog.py"])
+
+
 # -- Branches: the settrace cores, and the default core --
 
 
@@ -280,6 +325,15 @@ def test_gevent_arcs(make_file: Any, tmp_path: Path, core: Optional[str]) -> Non
     assert got == {"prog.py": sorted(GEVENT_ARCS)}
     theirs = coverage_py_result(tmp_path, ["--branch", "--concurrency=gevent"])
     assert set(lines_of(theirs["prog.py"])) < set(lines_of(got["prog.py"]))
+
+
+@pytest.mark.parametrize("core", [*BRANCH_CORES, None], ids=[*BRANCH_CORES, "default"])
+def test_gevent_patched_threads_arcs(make_file: Any, tmp_path: Path, core: Optional[str]) -> None:
+    pytest.importorskip("gevent", reason="the gevent tests need gevent (pip install .[test])")
+    make_file("prog.py", PATCHED_THREADS)
+    result, got = covcore_result(tmp_path, [*_core_args(core), "--branch", "--concurrency", "thread,gevent"])
+    assert (result.returncode, result.stdout, result.stderr) == (0, PATCHED_THREADS_OUTPUT, "")
+    assert got == {"prog.py": sorted(PATCHED_THREADS_ARCS)}
 
 
 @pytest.mark.skipif("sysmon" not in cores.available_cores(), reason="the sysmon core needs Python 3.12")
