@@ -18,6 +18,7 @@ was on (docs/differences.md).
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -29,9 +30,11 @@ import pytest
 from conftest import run_covcore
 from covcore import cores
 from covcore.data import CoverageData
-from proc_helpers import marked
+from proc_helpers import marked, require_startup_hook
 
-pytest.importorskip("greenlet", reason="the greenlet tests need greenlet (pip install .[test])")
+# Test requirements (pip install .[test]): missing, they fail the collection rather than skip.
+importlib.import_module("greenlet")
+importlib.import_module("gevent")
 
 #: The cores that can measure branches with greenlets (sysmon can't: see covcore.cores).
 BRANCH_CORES = [name for name in cores.available_cores() if name != "sysmon"]
@@ -266,7 +269,6 @@ def test_nested_greenlets_lines(make_file: Any, tmp_path: Path, core: str) -> No
 
 
 def test_gevent_lines(make_file: Any, tmp_path: Path, core: str) -> None:
-    pytest.importorskip("gevent", reason="the gevent tests need gevent (pip install .[test])")
     prog = make_file("prog.py", GEVENT)
     result, got = covcore_result(tmp_path, ["--core", core, "--concurrency", "gevent"])
     assert (result.returncode, result.stdout, result.stderr) == (0, GEVENT_OUTPUT, "")
@@ -277,7 +279,6 @@ def test_gevent_lines(make_file: Any, tmp_path: Path, core: str) -> None:
 
 
 def test_gevent_patched_threads_lines(make_file: Any, tmp_path: Path, core: str) -> None:
-    pytest.importorskip("gevent", reason="the gevent tests need gevent (pip install .[test])")
     prog = make_file("prog.py", PATCHED_THREADS)
     result, got = covcore_result(tmp_path, ["--core", core, "--concurrency", "thread,gevent"])
     assert (result.returncode, result.stdout, result.stderr) == (0, PATCHED_THREADS_OUTPUT, "")
@@ -318,7 +319,6 @@ def test_nested_greenlets_arcs(make_file: Any, tmp_path: Path, core: Optional[st
 
 @pytest.mark.parametrize("core", [*BRANCH_CORES, None], ids=[*BRANCH_CORES, "default"])
 def test_gevent_arcs(make_file: Any, tmp_path: Path, core: Optional[str]) -> None:
-    pytest.importorskip("gevent", reason="the gevent tests need gevent (pip install .[test])")
     make_file("prog.py", GEVENT)
     result, got = covcore_result(tmp_path, [*_core_args(core), "--branch", "--concurrency", "gevent"])
     assert (result.returncode, result.stdout, result.stderr) == (0, GEVENT_OUTPUT, "")
@@ -329,7 +329,6 @@ def test_gevent_arcs(make_file: Any, tmp_path: Path, core: Optional[str]) -> Non
 
 @pytest.mark.parametrize("core", [*BRANCH_CORES, None], ids=[*BRANCH_CORES, "default"])
 def test_gevent_patched_threads_arcs(make_file: Any, tmp_path: Path, core: Optional[str]) -> None:
-    pytest.importorskip("gevent", reason="the gevent tests need gevent (pip install .[test])")
     make_file("prog.py", PATCHED_THREADS)
     result, got = covcore_result(tmp_path, [*_core_args(core), "--branch", "--concurrency", "thread,gevent"])
     assert (result.returncode, result.stdout, result.stderr) == (0, PATCHED_THREADS_OUTPUT, "")
@@ -363,8 +362,21 @@ def test_default_core_for_greenlet_branches_is_ctrace(make_file: Any, tmp_path: 
 # -- Settings and errors --
 
 
+@pytest.mark.parametrize("core", [*BRANCH_CORES, None], ids=[*BRANCH_CORES, "default"])
+def test_subprocesses_get_the_concurrency(make_file: Any, tmp_path: Path, core: Optional[str]) -> None:
+    require_startup_hook()
+    make_file("prog.py", """\
+        import subprocess, sys
+        subprocess.run([sys.executable, "child.py"], check=True)
+        """)
+    make_file("child.py", PINGPONG)
+    args = [*_core_args(core), "--branch", "--concurrency", "greenlet", "--subprocess"]
+    result, got = covcore_result(tmp_path, args)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "[('pong', 0)]\n", "")
+    assert got == {"prog.py": [(-1, 1), (1, 2), (2, -1)], "child.py": sorted(PINGPONG_ARCS)}
+
+
 def test_concurrency_from_config_file(make_file: Any, tmp_path: Path, core: str) -> None:
-    pytest.importorskip("gevent", reason="the gevent tests need gevent (pip install .[test])")
     prog = make_file("prog.py", GEVENT)
     make_file(".coveragerc", "[run]\nconcurrency = thread,gevent\n")
     result, got = covcore_result(tmp_path, ["--core", core])
@@ -427,7 +439,6 @@ def test_without_concurrency_settrace_cores_mix_up_greenlets(make_file: Any, tmp
     # What docs/trouble.md says: the program runs as before, but one data
     # stack for all greenlets loses lines after a switch (here the lines
     # after gevent.joinall()) and records arcs that don't exist.
-    pytest.importorskip("gevent", reason="the gevent tests need gevent (pip install .[test])")
     prog = make_file("prog.py", GEVENT)
     result, got = covcore_result(tmp_path, ["--core", core, "--branch"])
     assert (result.returncode, result.stdout, result.stderr) == (0, GEVENT_OUTPUT, "")
