@@ -111,7 +111,7 @@ is_real_call(PyFrameObject *frame, PyCodeObject *code)
  */
 
 static int
-push_entry(CTracer *self)
+push_entry(CTracer *self, PyFrameObject *frame)
 {
     if (self->depth + 1 >= self->alloc) {
         Py_ssize_t new_alloc = self->alloc ? self->alloc * 2 : 64;
@@ -127,6 +127,7 @@ push_entry(CTracer *self)
     self->depth++;
     self->stack[self->depth].file_data = NULL;
     self->stack[self->depth].last_line = 0;
+    self->stack[self->depth].frame = frame;
     return RET_OK;
 }
 
@@ -316,6 +317,7 @@ forget_contexts(CTracer *self)
         if (slot->context != NULL) {
             for (; slot->depth >= 0; slot->depth--) {
                 Py_CLEAR(slot->stack[slot->depth].file_data);
+                Py_CLEAR(slot->stack[slot->depth].frame);
             }
         }
         PyMem_Free(slot->stack);
@@ -360,7 +362,7 @@ handle_call(CTracer *self, PyFrameObject *frame)
     int cache_hit = 0;
 
     STATS(self->stats.calls++);
-    if (push_entry(self) < 0) {
+    if (push_entry(self, frame) < 0) {
         return RET_ERROR;
     }
     DecideContext ctx = {
@@ -372,7 +374,6 @@ handle_call(CTracer *self, PyFrameObject *frame)
     STATS(cache_hit ? self->stats.cache_hits++ : self->stats.files++);
 
     FrameEntry *entry = &self->stack[self->depth];
-    entry->frame = frame;
     if (file_data != NULL && !self->trace_arcs && self->foreign == NULL) {
         /* Line mode: a fully covered code object needs no line events. */
         int complete = CodeLines_Complete(code, file_data);
@@ -549,7 +550,16 @@ CTracer_trace_contexts(CTracer *self, PyFrameObject *frame, int what, PyObject *
     if (self->started && follow_context(self, frame, what) < 0) {
         return RET_ERROR;
     }
+    Py_ssize_t depth = self->depth;
+    PyFrameObject *top = depth >= 0 ? self->stack[depth].frame : NULL;    /* owned by its entry */
     int rc = CTracer_trace(self, frame, what, arg);
+    /* In this mode an entry owns a reference to its frame: see tracer.h. */
+    if (self->depth > depth) {
+        Py_INCREF(frame);
+    }
+    else if (self->depth < depth) {
+        Py_DECREF(top);     /* the frame is still running its return event */
+    }
     if (rc == RET_OK && what == PyTrace_RETURN && self->depth < 0 && self->cur_context != NULL) {
         rc = release_context(self);
     }

@@ -10,9 +10,11 @@
 typedef struct FrameEntry {
     LineSet *file_data;     /* owned; NULL when the frame's file is not measured */
     int last_line;          /* the line the frame was last on, -firstlineno at entry */
-    /* The frame, for its identity only: never dereferenced, no reference
-     * held.  The frame is alive while its entry is on a stack (the entry
-     * goes at its return event), so the address can't be another frame's.
+    /* The frame, for its identity (concurrency mode compares it with the
+     * frame of an event).  In concurrency mode the entry owns a reference,
+     * so that no other frame can have this address while the entry exists,
+     * even if the frame ended unseen (a greenlet killed while tracing was
+     * off, inside a trace callback); otherwise borrowed and unused.
      */
     PyFrameObject *frame;
 } FrameEntry;

@@ -288,6 +288,30 @@ def test_gevent_patched_threads_lines(make_file: Any, tmp_path: Path, core: str)
     assert set(theirs["prog.py"]) < set(got["prog.py"])
 
 
+def test_dropped_greenlet_still_ends(make_file: Any, tmp_path: Path, core: str) -> None:
+    # covcore holds no reference to a greenlet, so one the program drops is
+    # ended as without covcore: GreenletExit, its finally: block runs.
+    prog = make_file("prog.py", """\
+        import gc                                   # R
+        import greenlet                             # R
+        def task():                                 # R
+            try:                                    # R
+                main.switch("waiting")              # R
+                print("never")
+            finally:
+                print("cleaned up")                 # R
+        main = greenlet.getcurrent()                # R
+        g = greenlet.greenlet(task)                 # R
+        print(g.switch())                           # R
+        del g                                       # R
+        gc.collect()                                # R
+        print("done")                               # R
+        """)
+    result, got = covcore_result(tmp_path, ["--core", core, "--concurrency", "greenlet"])
+    assert (result.returncode, result.stdout, result.stderr) == (0, "waiting\ncleaned up\ndone\n", "")
+    assert got == {"prog.py": marked(prog)}
+
+
 # -- Branches: the settrace cores, and the default core --
 
 
