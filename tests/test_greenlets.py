@@ -170,6 +170,53 @@ GEVENT_ARCS = [
 ]
 GEVENT_OUTPUT = "['a-slept', 'a-now', 'a-slept']\n['b-now', 'b-slept']\n6\n"
 
+# Two threads, each with its main greenlet and two more.
+THREADS = """\
+import threading                                # R
+import greenlet                                 # R
+
+def side(home, n):                              # R
+    total = 0                                   # R
+    for i in range(n):                          # R
+        if i % 2:                               # R
+            total += i                          # R
+        else:
+            total -= i + 1                      # R
+        home.switch()                           # R
+    return total                                # R
+
+def in_thread(name, results):                   # R
+    home = greenlet.getcurrent()                # R
+    workers = [greenlet.greenlet(side), greenlet.greenlet(side)]  # R
+    workers[0].switch(home, 3)                  # R
+    workers[1].switch(home, 2)                  # R
+    done = []                                   # R
+    while len(done) < 2:                        # R
+        for w in workers:                       # R
+            if not w.dead:                      # R
+                result = w.switch()             # R
+                if w.dead:                      # R
+                    done.append(result)         # R
+    results[name] = done                        # R
+
+results = {}                                    # R
+threads = [threading.Thread(target=in_thread, args=("a", results)), threading.Thread(target=in_thread, args=("b", results))]  # R
+for t in threads:                               # R
+    t.start()                                   # R
+for t in threads:                               # R
+    t.join()                                    # R
+print(sorted(results.items()))                  # R
+"""
+
+THREADS_ARCS = [
+    (-1, 1), (1, 2), (2, 4), (4, 14), (14, 28), (28, 29), (29, 30), (30, 31), (31, 30), (30, 32),
+    (32, 33), (33, 32), (32, 34), (34, -1),
+    (-4, 5), (5, 6), (6, 7), (7, 8), (7, 10), (8, 11), (10, 11), (11, 6), (6, 12), (12, -4),
+    (-14, 15), (15, 16), (16, 17), (17, 18), (18, 19), (19, 20), (20, 21), (21, 22), (22, 23),
+    (23, 24), (24, 25), (24, 21), (25, 21), (22, 21), (21, 20), (20, 26), (26, -14),
+]
+THREADS_OUTPUT = "[('a', [0, -3]), ('b', [0, -3])]\n"
+
 # gevent's monkey-patched threading: each "thread" is a greenlet of the one
 # measured thread.
 PATCHED_THREADS = """\
@@ -278,6 +325,16 @@ def test_gevent_lines(make_file: Any, tmp_path: Path, core: str) -> None:
     assert set(theirs["prog.py"]) < set(got["prog.py"])
 
 
+def test_threads_with_greenlets_lines(make_file: Any, tmp_path: Path, core: str) -> None:
+    prog = make_file("prog.py", THREADS)
+    result, got = covcore_result(tmp_path, ["--core", core, "--concurrency", "thread,greenlet"])
+    assert (result.returncode, result.stdout, result.stderr) == (0, THREADS_OUTPUT, "")
+    assert got == {"prog.py": marked(prog)}
+    # coverage.py loses lines after a greenlet ends (its issue #841).
+    theirs = coverage_py_result(tmp_path, ["--concurrency=thread,greenlet"])
+    assert set(theirs["prog.py"]) <= set(got["prog.py"])
+
+
 def test_gevent_patched_threads_lines(make_file: Any, tmp_path: Path, core: str) -> None:
     prog = make_file("prog.py", PATCHED_THREADS)
     result, got = covcore_result(tmp_path, ["--core", core, "--concurrency", "thread,gevent"])
@@ -349,6 +406,14 @@ def test_gevent_arcs(make_file: Any, tmp_path: Path, core: Optional[str]) -> Non
     assert got == {"prog.py": sorted(GEVENT_ARCS)}
     theirs = coverage_py_result(tmp_path, ["--branch", "--concurrency=gevent"])
     assert set(lines_of(theirs["prog.py"])) < set(lines_of(got["prog.py"]))
+
+
+@pytest.mark.parametrize("core", [*BRANCH_CORES, None], ids=[*BRANCH_CORES, "default"])
+def test_threads_with_greenlets_arcs(make_file: Any, tmp_path: Path, core: Optional[str]) -> None:
+    make_file("prog.py", THREADS)
+    result, got = covcore_result(tmp_path, [*_core_args(core), "--branch", "--concurrency", "thread,greenlet"])
+    assert (result.returncode, result.stdout, result.stderr) == (0, THREADS_OUTPUT, "")
+    assert got == {"prog.py": sorted(THREADS_ARCS)}
 
 
 @pytest.mark.parametrize("core", [*BRANCH_CORES, None], ids=[*BRANCH_CORES, "default"])
