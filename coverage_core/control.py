@@ -82,6 +82,8 @@ class Coverage:
             c.context = context
         if concurrency is not None:
             c.concurrency = check_concurrency(concurrency)
+            if "eventlet" in c.concurrency:
+                warn("ignoring concurrency eventlet: covcore doesn't support it", once_key="eventlet")
         if data_file is not _UNSET and data_file is not None:
             c.data_file = data_file
         if branch is not None:

@@ -487,6 +487,21 @@ def test_unknown_concurrency_is_one_error_line(make_file: Any, tmp_path: Path) -
     assert result.stderr == "covcore: .covcorerc: [run] concurrency: conflicting settings gevent, greenlet\n"
 
 
+def test_eventlet_is_named_as_ignored(make_file: Any, tmp_path: Path) -> None:
+    prog = make_file("prog.py", "print('ran')  # R\n")
+    result, got = covcore_result(tmp_path, ["--concurrency", "eventlet"])
+    assert (result.returncode, result.stdout) == (0, "ran\n")
+    assert result.stderr == "covcore: warning: ignoring concurrency eventlet: covcore doesn't support it\n"
+    assert got == {"prog.py": marked(prog)}
+    make_file(".covcorerc", "[run]\nconcurrency = thread, eventlet\n")
+    result, got = covcore_result(tmp_path, [])
+    assert (result.returncode, result.stdout) == (0, "ran\n")
+    assert result.stderr == (
+        "covcore: warning: ignoring settings covcore doesn't support, in .covcorerc: "
+        "[run] concurrency = eventlet\n"
+    )
+
+
 @pytest.mark.parametrize("how", ["option", "config"])
 def test_missing_greenlet_library_is_one_error_line(make_file: Any, tmp_path: Path, how: str) -> None:
     # A Python without site-packages (-S) and covcore on its path: greenlet is
