@@ -222,7 +222,9 @@ switch_context(CTracer *self, void *context)
         save_active(self);
     }
     else {
-        /* No greenlet's yet: it is empty, and a slot's buffer replaces it. */
+        /* The active stack belongs to no greenlet (after start(), a release
+         * or an error): it is empty, and the slot's buffer replaces it.
+         */
         PyMem_Free(self->stack);
         self->stack = NULL;
         self->alloc = 0;
