@@ -10,10 +10,11 @@ and gevent".
 Each program runs under ``covcore run`` in a real subprocess.  Lines marked
 ``# R`` must be measured, and no others; the arcs are written out in full.
 Each result is compared with coverage.py's, run with the same
-``--concurrency``: coverage.py agrees where no greenlet ends while the
-program is measured, and loses lines where one does (coverage.py issue
-#841); its arcs after a switch start from the line the previous greenlet
-was on (docs/differences.md).
+``--concurrency``: coverage.py agrees on the lines where no greenlet ends
+while the program is measured (and the switching code is in one file), and
+loses lines where one does (coverage.py issue #841); its arcs after a
+switch start from the line the previous greenlet was on
+(docs/differences.md).
 """
 
 from __future__ import annotations
