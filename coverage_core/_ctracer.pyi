@@ -26,6 +26,8 @@ class CTracer:
     """The settrace core (implements covcore.types.Tracer)."""
 
     foreign: Optional[Callable[..., Any]]
+    #: callable() -> the running greenlet: a data stack per greenlet (set before start()).
+    concurrency_id: Optional[Callable[[], object]]
     data: TTraceData
     trace_arcs: bool
     should_trace: TShouldTrace

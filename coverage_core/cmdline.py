@@ -110,6 +110,9 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     run.add_argument("--branch", action="store_true", default=None, help="measure branches (arcs) too")
     run.add_argument("--core", help="tracer core: " + ", ".join(cores.CORE_NAMES))
     run.add_argument("--timid", action="store_true", default=None, help="use the pure-Python tracer")
+    run.add_argument("--concurrency", metavar="LIBS",
+                     help="the program's concurrency: thread, multiprocessing, greenlet, gevent "
+                          "(comma-separated, as coverage.py)")
     run.add_argument("--source", type=_csv, help="measure only these directories or packages")
     run.add_argument("--include", type=_csv, help="measure only files matching these patterns")
     run.add_argument("--omit", type=_csv, help="do not measure files matching these patterns")
@@ -228,7 +231,7 @@ def _join_threads() -> None:
 def do_run(args: argparse.Namespace) -> int:
     cov = _coverage(
         args, branch=args.branch, source=args.source, include=args.include, omit=args.omit,
-        core=args.core, timid=args.timid, core_origin="--core",
+        core=args.core, timid=args.timid, core_origin="--core", concurrency=args.concurrency,
         data_suffix=True if args.parallel else None, auto_data=bool(args.append), context=args.context,
     )
     if not args.program and cov.config.command_line:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from covcore.types import TDisposition, TShouldTrace, Tracer, TTraceData
 
 from covcore import threads
-from covcore.exceptions import CoreUnavailable
+from covcore.exceptions import ConfigError, CoreUnavailable
 from covcore.tracehooks import TraceHooks
 
 
@@ -38,6 +38,26 @@ def trouble_hooks_wanted() -> bool:
     """
     return os.environ.get("COVCORE_TROUBLE_HOOKS", "1").strip() not in ("0", "off", "no", "false")
 
+
+def concurrency_id_function(concurrency: list[str]) -> Optional[Callable[[], object]]:
+    """What names the running greenlet for `concurrency` (None: threads only).
+
+    Raises ConfigError if the library is not installed.
+    """
+    name = next((c for c in concurrency if c in ("greenlet", "gevent")), None)
+    if name is None:
+        return None
+    import importlib
+
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        raise ConfigError(f"Couldn't trace with concurrency={name}, the module isn't installed.") from None
+    # greenlet.getcurrent, or gevent's (the same function).
+    getcurrent: Callable[[], object] = module.getcurrent
+    return getcurrent
+
+
 class Collector:
     """Runs tracers of one core in every thread, and hands over their data."""
 
@@ -47,8 +67,12 @@ class Collector:
         should_trace: TShouldTrace,
         branch: bool,
         all_threads: bool = False,
+        concurrency_id: Optional[Callable[[], object]] = None,
     ) -> None:
         self.tracer_class = tracer_class
+        #: callable() -> the running greenlet (concurrency = greenlet or gevent):
+        #: the settrace cores keep a data stack per greenlet.
+        self.concurrency_id = concurrency_id
         #: One tracer measures every thread (sys.monitoring), so no per-thread start.
         self.all_threads = all_threads
         self.should_trace = should_trace
@@ -70,6 +94,8 @@ class Collector:
         tracer.trace_arcs = self.branch
         tracer.should_trace = self.should_trace
         tracer.should_trace_cache = self.should_trace_cache
+        if self.concurrency_id is not None:
+            tracer.concurrency_id = self.concurrency_id  # type: ignore[attr-defined]
         with self._lock:
             self.tracers.append(tracer)
         return tracer
@@ -84,6 +110,14 @@ class Collector:
         """The trace function of a new thread: replace itself with a tracer."""
         sys.settrace(None)
         if not self.started:
+            return None
+        running = self.hooks.running_tracer()
+        if running is not None:
+            # A "thread" that is a greenlet in a thread measured already
+            # (gevent's monkey-patched threading): its tracer goes on, and
+            # follows the greenlets with concurrency = gevent.  This function
+            # was called as the program's tracer there (see TraceHooks.settrace).
+            running.foreign = self.hooks.thread_trace
             return None
         tracer = self._new_tracer()
         tracer.start()

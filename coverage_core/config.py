@@ -77,7 +77,8 @@ class Config:
         #: Extra packages and directories to measure, as coverage.py's [run] options.
         self.source_pkgs: list[str] = []
         self.source_dirs: list[str] = []
-        #: thread and multiprocessing are always measured; others are refused or noted.
+        #: thread and multiprocessing are always measured; greenlet and gevent get a
+        #: data stack per greenlet (settrace cores); eventlet is noted as ignored.
         self.concurrency: list[str] = []
         #: The static context label of this run ("" when not set).
         self.context: Optional[str] = None
@@ -333,6 +334,20 @@ def _check(attr: str, value: Any, config: Config) -> None:
         raise ValueError(f"{value} is less than 1")
 
 
+def check_concurrency(values: Any) -> list[str]:
+    """The concurrency names of ``--concurrency`` (a list, or text "a,b"), checked.
+
+    Raises ConfigError for an unknown name, or two greenlet libraries.
+    """
+    names = [v.strip() for v in (values.split(",") if isinstance(values, str) else values)]
+    names = [v for v in names if v]
+    try:
+        _check("concurrency", names, Config())
+    except ValueError as exc:
+        raise ConfigError(f"--concurrency: {exc}") from None
+    return names
+
+
 class _Settings:
     """The covcore or coverage.py settings found in one config file.
 
@@ -386,7 +401,8 @@ class _Settings:
             _check(attr, converted, config)
             setattr(config, attr, converted)
             if attr == "concurrency":
-                config.ignored.extend(f"{shown} {name} = {c}" for c in converted if c in _LIGHT_THREADS)
+                # greenlet and gevent are measured (covcore.collector); eventlet is not.
+                config.ignored.extend(f"{shown} {name} = {c}" for c in converted if c == "eventlet")
         elif key in _ALWAYS_ON:
             converted = _convert(value, _ALWAYS_ON[key], self.toml)
             if name == "patch":

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 from covcore import cores, process
 from covcore.aliases import PathAliases
-from covcore.collector import Collector, trouble_hooks_wanted
-from covcore.config import Config, read_config
+from covcore.collector import Collector, concurrency_id_function, trouble_hooks_wanted
+from covcore.config import Config, check_concurrency, read_config
 from covcore.contexts import TestFunctionSwitcher, combined_context
 from covcore.data import CoverageData, combine_parallel_data
 from covcore.exceptions import CovcoreError
@@ -71,6 +71,7 @@ class Coverage:
         auto_data: bool = False,
         core_origin: str = "the core argument",
         context: Optional[str] = None,
+        concurrency: Optional[Iterable[str]] = None,
     ) -> None:
         rcfile = config_file if isinstance(config_file, str) else None
         self.config: Config = read_config(rcfile) if config_file else Config()
@@ -82,6 +83,10 @@ class Coverage:
             )
         if context is not None:
             c.context = context
+        if concurrency is not None:
+            c.concurrency = check_concurrency(concurrency)
+            if "eventlet" in c.concurrency:
+                warn("ignoring concurrency eventlet: covcore doesn't support it", once_key="eventlet")
         if data_file is not _UNSET and data_file is not None:
             c.data_file = data_file
         if branch is not None:
@@ -142,7 +147,8 @@ class Coverage:
 
     def _choose_core(self) -> cores.CoreChoice:
         if self._core is None:
-            self._core = cores.choose_core(self.config.core, self.config.timid, self._core_origin)
+            c = self.config
+            self._core = cores.choose_core(c.core, c.timid, self._core_origin, c.concurrency, c.branch)
             if self._core.warning:
                 warn(self._core.warning, once_key="no-ctracer")
         return self._core
@@ -165,9 +171,12 @@ class Coverage:
         self._get_data_object()
         if self._collector is None:
             c = self.config
+            concurrency_id = concurrency_id_function(c.concurrency)
             self._selector = FileSelector(c.source, c.include, c.omit, cwd=self.selector_cwd)
             self._collector = Collector(
                 choice.tracer_class(), self._selector.should_trace, c.branch, all_threads=choice.all_threads,
+                # The sysmon core (line mode only, see covcore.cores) keeps no stack to split.
+                concurrency_id=None if choice.all_threads else concurrency_id,
             )
         if self.config.dynamic_context == "test_function" and self._switcher is None:
             self._switcher = TestFunctionSwitcher(self.switch_context, self._late_exit)
@@ -533,7 +542,8 @@ class Coverage:
         rows = [("covcore version", __version__)]
         rows += cores.describe()
         try:
-            choice = cores.choose_core(self.config.core, self.config.timid, self._core_origin)
+            c = self.config
+            choice = cores.choose_core(c.core, c.timid, self._core_origin, c.concurrency, c.branch)
             rows.append(("chosen core", f"{choice.name} ({choice.reason})"))
         except CovcoreError as exc:
             rows.append(("chosen core", f"none: {exc}"))

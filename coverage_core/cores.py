@@ -17,7 +17,7 @@ import sys
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
-    from typing import Callable, Optional
+    from typing import Callable, Optional, Sequence
     from covcore.types import Tracer
 
 from covcore.exceptions import CoreUnavailable
@@ -92,15 +92,38 @@ class CoreChoice:
         return PyTracer
 
 
-def choose_core(requested: Optional[str], timid: bool = False, origin: str = "") -> CoreChoice:
+#: Concurrency libraries whose threads (greenlets) switch inside one OS thread.
+GREENLET_CONCURRENCY = ("greenlet", "gevent")
+
+
+def _greenlet_branches(concurrency: Sequence[str], branch: bool) -> Optional[str]:
+    """The greenlet library named in `concurrency` when branches are measured, else None.
+
+    The sysmon core's branch mode keeps one frame stack per thread, which
+    greenlet switches would mix up; its line mode keeps no stack.
+    """
+    if not branch:
+        return None
+    return next((c for c in concurrency if c in GREENLET_CONCURRENCY), None)
+
+
+def choose_core(
+    requested: Optional[str],
+    timid: bool = False,
+    origin: str = "",
+    concurrency: Sequence[str] = (),
+    branch: bool = False,
+) -> CoreChoice:
     """Pick the core.
 
     `requested` is the core named by ``--core`` or the configuration (its
     `origin` says which, for messages); otherwise ``COVCORE_CORE`` from the
     environment.  ``timid`` asks for the Python core.  A core that was asked
     for explicitly and cannot run raises CoreUnavailable; the default falls
-    back to the Python core with a warning.
+    back to the Python core with a warning.  Branches measured with
+    greenlets (`concurrency`) rule out the sysmon core.
     """
+    greenlets = _greenlet_branches(concurrency, branch)
     if timid:
         return CoreChoice("pytrace", "--timid (or timid = true) asks for the Python tracer")
     if not requested:
@@ -114,12 +137,22 @@ def choose_core(requested: Optional[str], timid: bool = False, origin: str = "")
                 f"choose one of {', '.join(CORE_NAMES)}"
             )
         why_not = _unavailable_reason(requested)
+        if why_not is None and requested == "sysmon" and greenlets:
+            why_not = (
+                f"it can't measure branches with concurrency={greenlets} "
+                "(use the ctrace core, the default then)"
+            )
         if why_not is not None:
             raise CoreUnavailable(
                 f"The {requested} core was requested (by {origin or 'the command line'}) but {why_not}"
             )
         return CoreChoice(requested, f"requested by {origin or 'the command line'}")
     if _unavailable_reason("sysmon") is None:
+        if greenlets:
+            return CoreChoice(
+                "ctrace",
+                f"branches with concurrency={greenlets}: the sysmon core keeps one frame stack per thread",
+            )
         return CoreChoice("sysmon", "the default on Python 3.12+: the C extension is available")
     if _ctracer is not None:
         return CoreChoice("ctrace", "the default before Python 3.12: the C extension is available")

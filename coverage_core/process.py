@@ -106,6 +106,7 @@ def settings(cov: "Coverage") -> str:
         "cwd": selector.cwd if selector is not None else os.getcwd(),
         "core": c.core,
         "timid": c.timid,
+        "concurrency": c.concurrency,
         "subprocess": c.subprocess,
         # Contexts: the static label and the dynamic setting go on in every process.
         "context": c.context,
@@ -140,7 +141,7 @@ def start_from_settings(text: str, origin: str) -> Optional["Coverage"]:
             data_suffix=True if values["parallel"] or not main else None,
             branch=values["branch"], source=values["source"], include=values["include"],
             omit=values["omit"], core=values["core"] or None, timid=values["timid"],
-            config_file=False, core_origin=origin,
+            config_file=False, core_origin=origin, concurrency=values.get("concurrency", []),
         )
         cov.config.subprocess = bool(values["subprocess"])
         cov.config.context = values.get("context")

@@ -16,7 +16,7 @@ from types import CodeType, FrameType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
-    from typing import Any, Optional
+    from typing import Any, Callable, Optional
     from covcore.types import TArc, TDisposition, TLineNo, TShouldTrace, TTraceData, TTraceFn
 
 
@@ -86,6 +86,13 @@ class PyTracer:
         #: and the local trace functions it gave the frames it traces.
         self.foreign: Optional[TTraceFn] = None
         self._foreign_locals: dict[FrameType, TTraceFn] = {}
+        #: Set before start(): callable() -> the running greenlet, so that
+        #: each greenlet has a data stack of its own (see _trace_contexts).
+        self.concurrency_id: Optional[Callable[[], object]] = None
+        # The saved (stack, file data, last line) of the greenlets that are
+        # not running, by id(); the running one's is in the fields above.
+        self._contexts: dict[int, tuple[list[tuple[Optional[set[Any]], TLineNo]], Optional[set[Any]], TLineNo]] = {}
+        self._context: Optional[int] = None
 
     def __repr__(self) -> str:
         return f"<PyTracer of {len(self.data)} files>"
@@ -151,6 +158,28 @@ class PyTracer:
             self._foreign_locals.pop(frame, None)
         return self._trace_fn
 
+    def _trace_contexts(self, frame: FrameType, event: str, arg: Any) -> Optional[TTraceFn]:
+        """The trace function with concurrency_id: the running greenlet's stack, then the event.
+
+        greenlet.switch() returns in another greenlet's frame with no event
+        to say so, so every event asks which greenlet runs.  Greenlets are
+        known by id(), without a reference (which would keep a greenlet the
+        program dropped from being ended); a greenlet whose stack becomes
+        empty is forgotten, so a dead one's id leaves nothing behind.
+        """
+        if self._started:
+            assert self.concurrency_id is not None
+            context = id(self.concurrency_id())
+            if context != self._context:
+                if self._context is not None:
+                    self._contexts[self._context] = (self._stack, self._cur_data, self._last_line)
+                self._stack, self._cur_data, self._last_line = self._contexts.pop(context, ([], None, 0))
+                self._context = context
+        result = self._trace(frame, event, arg)
+        if event == "return" and not self._stack:
+            self._context = None
+        return result
+
     def _dispatch_foreign(self, frame: FrameType, event: str, arg: Any) -> None:
         """Give the event to the program's tracer, with CPython's semantics."""
         if event == "call":
@@ -170,10 +199,11 @@ class PyTracer:
             self._foreign_locals.pop(frame, None)
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> Optional[TTraceFn]:
-        return self._trace(frame, event, arg)
+        return self._trace_fn(frame, event, arg)
 
     def start(self) -> TTraceFn:
         """Start tracing the current thread."""
+        self._trace_fn = self._trace if self.concurrency_id is None else self._trace_contexts
         self._started = True
         _settrace(self._trace_fn)
         return self._trace_fn
@@ -183,9 +213,11 @@ class PyTracer:
         self._started = False
         if _gettrace() == self._trace_fn:
             _settrace(None)
-        self._stack.clear()
+        self._stack = []
         self._cur_data = None
         self._foreign_locals.clear()
+        self._contexts.clear()
+        self._context = None
 
     def activity(self) -> bool:
         """Has the tracer seen any events since the last reset_activity()?"""

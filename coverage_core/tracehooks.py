@@ -109,6 +109,12 @@ class TraceHooks:
                 return candidate
         return None
 
+    def running_tracer(self) -> Optional[Any]:
+        """The tracer of ours that is this thread's trace function, if any."""
+        if not self._saved:
+            return None
+        return self._ours(self._orig_gettrace())
+
     def settrace(self, function: TTraceFunc) -> None:
         """sys.settrace while measuring: chain the program's function."""
         tracer = self._ours(self._orig_gettrace())

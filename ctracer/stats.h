@@ -25,6 +25,8 @@ typedef struct Stats {
     uint64_t stack_reallocs; /* growths of the data stack */
     uint64_t new_files;      /* LineSets created */
     uint64_t complete_skips; /* frames of fully covered code run without line events */
+    uint64_t context_checks; /* concurrency_id() calls (greenlet mode) */
+    uint64_t context_switches; /* active data stack changes (greenlet mode) */
 } Stats;
 
 #endif /* COVCORE_STATS_H */

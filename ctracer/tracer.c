@@ -111,7 +111,7 @@ is_real_call(PyFrameObject *frame, PyCodeObject *code)
  */
 
 static int
-push_entry(CTracer *self)
+push_entry(CTracer *self, PyFrameObject *frame)
 {
     if (self->depth + 1 >= self->alloc) {
         Py_ssize_t new_alloc = self->alloc ? self->alloc * 2 : 64;
@@ -127,6 +127,7 @@ push_entry(CTracer *self)
     self->depth++;
     self->stack[self->depth].file_data = NULL;
     self->stack[self->depth].last_line = 0;
+    self->stack[self->depth].frame = frame;
     return RET_OK;
 }
 
@@ -136,6 +137,219 @@ clear_stack(CTracer *self)
     for (; self->depth >= 0; self->depth--) {
         Py_CLEAR(self->stack[self->depth].file_data);
     }
+}
+
+/*
+ * Greenlets (concurrency mode).
+ *
+ * Greenlets switch stacks inside one thread: greenlet.switch() returns in
+ * another greenlet's frame, with no call or return event to say so.  So
+ * each greenlet gets a data stack of its own, and before every event the
+ * active stack is made the running greenlet's:
+ *
+ * - a line, return or exception event comes from the innermost frame of
+ *   the running greenlet.  If that frame is the top entry's of the active
+ *   stack, the running greenlet is the active stack's (a frame runs in one
+ *   greenlet only), and nothing more is done: this is the common case, one
+ *   pointer comparison.  Otherwise a switch may have happened since the
+ *   last event (or the frame has no entry: it started before measuring),
+ *   and concurrency_id() says which greenlet runs.
+ * - a call event starts a frame that has no entry yet: concurrency_id() is
+ *   asked every time.  (A generator resumed in another greenlet than the
+ *   one that started it gets its entry on that greenlet's stack.)
+ *
+ * A greenlet is known by its address, without a reference: a reference
+ * would keep alive a greenlet the program dropped, which greenlet would
+ * otherwise end by raising GreenletExit in it.  When a greenlet's stack
+ * becomes empty (its outermost measured frame returned, as when it ends),
+ * its slot is freed, so an address that a dead greenlet leaves to a new
+ * one finds no stale entries.
+ */
+
+/* Copy the active stack into its slot; the active fields are left as they are. */
+static void
+save_active(CTracer *self)
+{
+    ContextStack *slot = &self->contexts[self->cur_index];
+    slot->stack = self->stack;
+    slot->depth = self->depth;
+    slot->alloc = self->alloc;
+}
+
+/* A slot for a greenlet seen for the first time: a free one, or a new one.
+ * Its index, or -1 with an exception set.
+ */
+static Py_ssize_t
+new_context_slot(CTracer *self, void *context)
+{
+    Py_ssize_t index = self->free_context;
+    if (index >= 0) {
+        self->free_context = self->contexts[index].next_free;
+    }
+    else {
+        if (self->n_contexts == self->alloc_contexts) {
+            Py_ssize_t alloc = self->alloc_contexts ? self->alloc_contexts * 2 : 16;
+            ContextStack *bigger = PyMem_Realloc(self->contexts, (size_t)alloc * sizeof(ContextStack));
+            if (bigger == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            self->contexts = bigger;
+            self->alloc_contexts = alloc;
+        }
+        index = self->n_contexts++;
+        self->contexts[index].stack = NULL;
+        self->contexts[index].alloc = 0;
+    }
+    ContextStack *slot = &self->contexts[index];
+    slot->context = context;
+    slot->depth = -1;
+    slot->next_free = -1;
+    return index;
+}
+
+/* Make `context`'s stack the active one. */
+static int
+switch_context(CTracer *self, void *context)
+{
+    int ret = RET_ERROR;
+    PyObject *key = NULL;       /* owned */
+    PyObject *value = NULL;     /* owned */
+    PyObject *found;            /* borrowed from context_index */
+    Py_ssize_t index;
+
+    if (self->cur_context != NULL) {
+        save_active(self);
+    }
+    else {
+        /* The active stack belongs to no greenlet (after start(), a release
+         * or an error): it is empty, and the slot's buffer replaces it.
+         */
+        PyMem_Free(self->stack);
+        self->stack = NULL;
+        self->alloc = 0;
+        self->depth = -1;
+    }
+    STATS(self->stats.context_switches++);
+    key = PyLong_FromVoidPtr(context);
+    if (key == NULL) {
+        goto error;
+    }
+    found = PyDict_GetItemWithError(self->context_index, key);
+    if (found != NULL) {
+        index = PyLong_AsSsize_t(found);
+        if (index == -1 && PyErr_Occurred()) {
+            goto error;
+        }
+    }
+    else {
+        if (PyErr_Occurred()) {
+            goto error;
+        }
+        index = new_context_slot(self, context);
+        if (index < 0) {
+            goto error;
+        }
+        value = PyLong_FromSsize_t(index);
+        if (value == NULL || PyDict_SetItem(self->context_index, key, value) < 0) {
+            /* The slot stays free for later. */
+            self->contexts[index].context = NULL;
+            self->contexts[index].next_free = self->free_context;
+            self->free_context = index;
+            goto error;
+        }
+    }
+    ContextStack *slot = &self->contexts[index];
+    self->stack = slot->stack;
+    self->depth = slot->depth;
+    self->alloc = slot->alloc;
+    self->cur_context = context;
+    self->cur_index = index;
+    ret = RET_OK;
+error:
+    if (ret != RET_OK) {
+        /* The saved stack stays in its slot; the active one is no greenlet's. */
+        self->stack = NULL;
+        self->alloc = 0;
+        self->depth = -1;
+        self->cur_context = NULL;
+    }
+    Py_XDECREF(key);
+    Py_XDECREF(value);
+    return ret;
+}
+
+/* The active stack is empty: free its greenlet's slot (keeping the buffer
+ * for the next greenlet), and leave no greenlet active.
+ */
+static int
+release_context(CTracer *self)
+{
+    PyObject *key = PyLong_FromVoidPtr(self->cur_context);     /* owned */
+    if (key == NULL) {
+        return RET_ERROR;
+    }
+    int rc = PyDict_DelItem(self->context_index, key);
+    Py_DECREF(key);
+    save_active(self);
+    ContextStack *slot = &self->contexts[self->cur_index];
+    slot->context = NULL;
+    slot->next_free = self->free_context;
+    self->free_context = self->cur_index;
+    self->stack = NULL;
+    self->alloc = 0;
+    self->depth = -1;
+    self->cur_context = NULL;
+    return rc;
+}
+
+/* Drop every greenlet's stack (at stop()); the active stack ends empty. */
+static void
+forget_contexts(CTracer *self)
+{
+    if (self->cur_context != NULL) {
+        save_active(self);
+        self->stack = NULL;
+        self->alloc = 0;
+        self->depth = -1;
+        self->cur_context = NULL;
+    }
+    for (Py_ssize_t i = 0; i < self->n_contexts; i++) {
+        ContextStack *slot = &self->contexts[i];
+        if (slot->context != NULL) {
+            for (; slot->depth >= 0; slot->depth--) {
+                Py_CLEAR(slot->stack[slot->depth].file_data);
+                Py_CLEAR(slot->stack[slot->depth].frame);
+            }
+        }
+        PyMem_Free(slot->stack);
+    }
+    self->n_contexts = 0;
+    self->free_context = -1;
+    if (self->context_index != NULL) {
+        PyDict_Clear(self->context_index);
+    }
+}
+
+/* Make the active stack the running greenlet's (see above). */
+static int
+follow_context(CTracer *self, PyFrameObject *frame, int what)
+{
+    if (what != PyTrace_CALL && self->depth >= 0 && self->stack[self->depth].frame == frame) {
+        return RET_OK;
+    }
+    STATS(self->stats.context_checks++);
+    PyObject *current = PyObject_CallNoArgs(self->concurrency_id);  /* owned */
+    if (current == NULL) {
+        return RET_ERROR;
+    }
+    /* Only the identity is kept; the running greenlet is alive anyway. */
+    void *context = (void *)current;
+    Py_DECREF(current);
+    if (context == self->cur_context) {
+        return RET_OK;
+    }
+    return switch_context(self, context);
 }
 
 /*
@@ -150,7 +364,7 @@ handle_call(CTracer *self, PyFrameObject *frame)
     int cache_hit = 0;
 
     STATS(self->stats.calls++);
-    if (push_entry(self) < 0) {
+    if (push_entry(self, frame) < 0) {
         return RET_ERROR;
     }
     DecideContext ctx = {
@@ -328,6 +542,41 @@ CTracer_trace(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
     return rc;
 }
 
+/* The trace function in concurrency mode: the running greenlet's stack
+ * first, then the event as usual.  (A function of its own, so that the
+ * default mode's line events don't pay even a test for it.)
+ */
+static int
+CTracer_trace_contexts(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
+{
+    if (self->started && follow_context(self, frame, what) < 0) {
+        return RET_ERROR;
+    }
+    Py_ssize_t depth = self->depth;
+    PyFrameObject *top = depth >= 0 ? self->stack[depth].frame : NULL;    /* owned by its entry */
+    int rc = CTracer_trace(self, frame, what, arg);
+    /* In this mode an entry owns a reference to its frame: see tracer.h. */
+    if (self->depth > depth) {
+        Py_INCREF(frame);
+    }
+    else if (self->depth < depth) {
+        Py_DECREF(top);     /* the frame is still running its return event */
+    }
+    if (rc == RET_OK && what == PyTrace_RETURN && self->depth < 0 && self->cur_context != NULL) {
+        rc = release_context(self);
+    }
+    return rc;
+}
+
+/* The trace function this tracer installs. */
+static Py_tracefunc
+trace_function(CTracer *self)
+{
+    return self->concurrency_id != NULL
+        ? (Py_tracefunc)CTracer_trace_contexts
+        : (Py_tracefunc)CTracer_trace;
+}
+
 /*
  * The Python-visible type.
  */
@@ -349,6 +598,9 @@ CTracer_init(CTracer *self, PyObject *args, PyObject *kwds)
     self->started = 0;
     self->activity = 0;
     self->depth = -1;
+    Py_CLEAR(self->concurrency_id);
+    self->free_context = -1;
+    self->cur_context = NULL;
     memset(&self->stats, 0, sizeof(self->stats));
     return RET_OK;
 }
@@ -360,12 +612,16 @@ CTracer_dealloc(CTracer *self)
     if (self->started) {
         PyEval_SetTrace(NULL, NULL);
     }
+    forget_contexts(self);
     clear_stack(self);
     PyMem_Free(self->stack);
+    PyMem_Free(self->contexts);
     Py_CLEAR(self->should_trace);
     Py_CLEAR(self->should_trace_cache);
     Py_CLEAR(self->data);
     Py_CLEAR(self->foreign);
+    Py_CLEAR(self->concurrency_id);
+    Py_CLEAR(self->context_index);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -376,6 +632,7 @@ CTracer_traverse(CTracer *self, visitproc visit, void *arg)
     Py_VISIT(self->should_trace_cache);
     Py_VISIT(self->data);
     Py_VISIT(self->foreign);
+    Py_VISIT(self->concurrency_id);
     return 0;
 }
 
@@ -386,6 +643,7 @@ CTracer_clear(CTracer *self)
     Py_CLEAR(self->should_trace_cache);
     Py_CLEAR(self->data);
     Py_CLEAR(self->foreign);
+    Py_CLEAR(self->concurrency_id);
     return 0;
 }
 
@@ -417,7 +675,8 @@ CTracer_call(CTracer *self, PyObject *args, PyObject *kwds)
             what = event_codes[i];
         }
     }
-    if (what >= 0 && CTracer_trace(self, frame, what, arg) < 0) {
+    Py_tracefunc trace = trace_function(self);
+    if (what >= 0 && trace((PyObject *)self, frame, what, arg) < 0) {
         return NULL;
     }
     /* Reached through CPython's Python-level trampoline (a program did
@@ -426,8 +685,8 @@ CTracer_call(CTracer *self, PyObject *args, PyObject *kwds)
      */
     if (what == PyTrace_CALL && self->started) {
         PyThreadState *tstate = PyThreadState_Get();
-        if (tstate->c_traceobj == (PyObject *)self && tstate->c_tracefunc != (Py_tracefunc)CTracer_trace) {
-            PyEval_SetTrace((Py_tracefunc)CTracer_trace, (PyObject *)self);
+        if (tstate->c_traceobj == (PyObject *)self && tstate->c_tracefunc != trace) {
+            PyEval_SetTrace(trace, (PyObject *)self);
         }
     }
     /* Our caller (CPython's trace trampoline) stores the result as the
@@ -448,7 +707,13 @@ CTracer_start(CTracer *self, PyObject *unused)
         PyErr_SetString(PyExc_TypeError, "CTracer.data and should_trace_cache must be dicts");
         return NULL;
     }
-    PyEval_SetTrace((Py_tracefunc)CTracer_trace, (PyObject *)self);
+    if (self->concurrency_id != NULL && self->context_index == NULL) {
+        self->context_index = PyDict_New();
+        if (self->context_index == NULL) {
+            return NULL;
+        }
+    }
+    PyEval_SetTrace(trace_function(self), (PyObject *)self);
     self->started = 1;
     return Py_NewRef((PyObject *)self);
 }
@@ -465,6 +730,7 @@ CTracer_stop(CTracer *self, PyObject *unused)
             PyEval_SetTrace(NULL, NULL);
         }
     }
+    forget_contexts(self);
     clear_stack(self);
     Py_RETURN_NONE;
 }
@@ -487,7 +753,7 @@ CTracer_get_stats(CTracer *self, PyObject *unused)
 {
 #ifdef COVCORE_STATS
     return Py_BuildValue(
-        "{sKsKsKsKsKsKsKsKsK}",
+        "{sKsKsKsKsKsKsKsKsKsKsK}",
         "calls", (unsigned long long)self->stats.calls,
         "lines", (unsigned long long)self->stats.lines,
         "returns", (unsigned long long)self->stats.returns,
@@ -496,7 +762,9 @@ CTracer_get_stats(CTracer *self, PyObject *unused)
         "cache_hits", (unsigned long long)self->stats.cache_hits,
         "stack_reallocs", (unsigned long long)self->stats.stack_reallocs,
         "new_files", (unsigned long long)self->stats.new_files,
-        "complete_skips", (unsigned long long)self->stats.complete_skips
+        "complete_skips", (unsigned long long)self->stats.complete_skips,
+        "context_checks", (unsigned long long)self->stats.context_checks,
+        "context_switches", (unsigned long long)self->stats.context_switches
     );
 #else
     Py_RETURN_NONE;
@@ -542,9 +810,36 @@ CTracer_set_foreign(CTracer *self, PyObject *value, void *closure)
     return RET_OK;
 }
 
+static PyObject *
+CTracer_get_concurrency_id(CTracer *self, void *closure)
+{
+    return Py_NewRef(self->concurrency_id != NULL ? self->concurrency_id : Py_None);
+}
+
+static int
+CTracer_set_concurrency_id(CTracer *self, PyObject *value, void *closure)
+{
+    if (self->started) {
+        PyErr_SetString(PyExc_RuntimeError, "CTracer.concurrency_id can't change while tracing");
+        return RET_ERROR;
+    }
+    if (value == NULL || value == Py_None) {
+        Py_CLEAR(self->concurrency_id);
+        return RET_OK;
+    }
+    if (!PyCallable_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "CTracer.concurrency_id must be callable or None");
+        return RET_ERROR;
+    }
+    Py_XSETREF(self->concurrency_id, Py_NewRef(value));
+    return RET_OK;
+}
+
 static PyGetSetDef CTracer_getset[] = {
     {"foreign", (getter)CTracer_get_foreign, (setter)CTracer_set_foreign,
      "the program's own trace function, called after ours (None: none)", NULL},
+    {"concurrency_id", (getter)CTracer_get_concurrency_id, (setter)CTracer_set_concurrency_id,
+     "callable() -> the running greenlet: one data stack per greenlet (None: per thread)", NULL},
     {NULL}
 };
 

@@ -10,7 +10,25 @@
 typedef struct FrameEntry {
     LineSet *file_data;     /* owned; NULL when the frame's file is not measured */
     int last_line;          /* the line the frame was last on, -firstlineno at entry */
+    /* The frame, for its identity (concurrency mode compares it with the
+     * frame of an event).  In concurrency mode the entry owns a reference,
+     * so that no other frame can have this address while the entry exists,
+     * even if the frame ended unseen (a greenlet killed while tracing was
+     * off, inside a trace callback); otherwise borrowed and unused.
+     */
+    PyFrameObject *frame;
 } FrameEntry;
+
+/* The data stack of one greenlet (concurrency mode), while another one's
+ * is the active stack.
+ */
+typedef struct ContextStack {
+    void *context;          /* the greenlet, by identity (no reference); NULL: a free slot */
+    FrameEntry *stack;      /* owned: PyMem array of `alloc` entries, kept for reuse when free */
+    Py_ssize_t depth;
+    Py_ssize_t alloc;
+    Py_ssize_t next_free;   /* free slots: the next one, -1 at the end */
+} ContextStack;
 
 typedef struct CTracer {
     PyObject_HEAD
@@ -38,6 +56,22 @@ typedef struct CTracer {
     FrameEntry *stack;              /* owned: PyMem array of `alloc` entries */
     Py_ssize_t depth;
     Py_ssize_t alloc;
+
+    /* Concurrency mode (greenlets): `concurrency_id` names the running
+     * greenlet, and each greenlet has a data stack of its own.  The active
+     * one is in stack/depth/alloc above and belongs to contexts[cur_index]
+     * (whose copy of the fields is stale meanwhile); cur_context is NULL
+     * when the active stack belongs to no greenlet yet (it is empty then).
+     * NULL concurrency_id: one stack, and none of this is used.
+     */
+    PyObject *concurrency_id;       /* owned callable () -> the running greenlet, or NULL */
+    PyObject *context_index;        /* owned dict: greenlet address (int) -> slot index (int), or NULL */
+    ContextStack *contexts;         /* owned: PyMem array of `alloc_contexts` slots */
+    Py_ssize_t n_contexts;          /* slots in use or free, below alloc_contexts */
+    Py_ssize_t alloc_contexts;
+    Py_ssize_t free_context;        /* the first free slot, -1: none */
+    void *cur_context;              /* identity only */
+    Py_ssize_t cur_index;
 
     Stats stats;
 } CTracer;
