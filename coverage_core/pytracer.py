@@ -69,6 +69,10 @@ def _is_real_return(frame: FrameType, code: CodeType) -> bool:
 class PyTracer:
     """The settrace core in Python (implements covcore.types.Tracer)."""
 
+    #: Line events reach this tracer only through each frame's f_trace, so a
+    #: program that replaces a frame's f_trace takes them (covcore.tracehooks warns).
+    events_through_frame_trace = True
+
     def __init__(self) -> None:
         self.data: TTraceData = {}
         self.trace_arcs = False
@@ -189,9 +193,16 @@ class PyTracer:
         if fn is not None:
             try:
                 result = fn(frame, event, arg)
-            except BaseException:
+            except BaseException as exc:
                 self.foreign = None
                 self._foreign_locals.clear()
+                from covcore.control import warn
+                warn(
+                    f"the program's trace function raised {type(exc).__name__}; CPython removes the "
+                    "Python tracer (pytrace core) with it, so this thread is not measured from here on "
+                    "(the ctrace and sysmon cores go on measuring; see docs/trouble.md)",
+                    once_key="pytrace-raising-tracer",
+                )
                 raise
             if result is not None:
                 self._foreign_locals[frame] = result

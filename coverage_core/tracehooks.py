@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     TTraceFunc = Optional[Callable[..., Any]]
 
 
+def _warn(message: str, once_key: str) -> None:
+    from covcore.control import warn
+    warn(message, once_key=once_key)
+
+
 def _call_traced_fallback(fn: Callable[..., Any], *args: Any) -> Any:
     return fn(*args)
 
@@ -121,7 +126,31 @@ class TraceHooks:
         if tracer is None:
             self._orig_settrace(function)
         else:
+            if getattr(tracer, "events_through_frame_trace", False):
+                self._check_frame_traces()
             tracer.foreign = function
+
+    def _check_frame_traces(self) -> None:
+        """Warn if the program has put its own function in a running frame's f_trace.
+
+        The trace-fiddler technique (DecoratorTools) does that just before
+        sys.settrace(); CPython then gives that frame's next line events to
+        the program's function alone, which a tracer that lives in f_trace
+        (the Python one) can't see.  The C cores receive every event anyway.
+        """
+        frame: Optional[FrameType] = sys._getframe(2)
+        while frame is not None:
+            trace = frame.f_trace
+            if trace is not None and self._ours(trace) is None:
+                where = f"{frame.f_code.co_name} ({frame.f_code.co_filename}:{frame.f_lineno})"
+                _warn(
+                    f"the program replaced the trace function of a running frame, {where}; the "
+                    "Python tracer (pytrace core) can't see the line events CPython gives that "
+                    "function instead (the ctrace and sysmon cores can; see docs/trouble.md)",
+                    once_key="pytrace-frame-trace",
+                )
+                return
+            frame = frame.f_back
 
     def gettrace(self) -> TTraceFunc:
         """sys.gettrace while measuring: what the program set."""

@@ -158,13 +158,19 @@ def _plain(tmp_path: Path, name: str) -> str:
     return result.stdout
 
 
-def _measured(core: str, tmp_path: Path, name: str, branch: bool = True) -> tuple[str, list[int]]:
+def _run_measured(core: str, tmp_path: Path, name: str,
+                  branch: bool = True) -> tuple[subprocess.CompletedProcess[str], list[int]]:
     args = ["run", "--core", core] + (["--branch"] if branch else []) + [name]
     result = run_covcore(args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     data = covcore.CoverageData(str(tmp_path / ".covcore"))
     data.read()
-    return result.stdout, sorted(data.lines(str(tmp_path / name)) or [])
+    return result, sorted(data.lines(str(tmp_path / name)) or [])
+
+
+def _measured(core: str, tmp_path: Path, name: str, branch: bool = True) -> tuple[str, list[int]]:
+    result, lines = _run_measured(core, tmp_path, name, branch)
+    return result.stdout, lines
 
 
 def test_a_line_counting_tracer_with_set_and_restore(core: str, tmp_path: Path, make_file: Any) -> None:
@@ -199,9 +205,19 @@ def test_trace_fiddler_without_timid(core: str, tmp_path: Path, make_file: Any) 
     make_file("prog.py", FIDDLER)
     expected = _plain(tmp_path, "prog.py")
     assert expected == "11 [23] True\n"
-    out, lines = _measured(core, tmp_path, "prog.py")
-    assert out == expected
+    result, lines = _run_measured(core, tmp_path, "prog.py")
+    assert result.stdout == expected
     assert lines == (FIDDLER_LINES_TIMID if core == "pytrace" else FIDDLER_LINES)
+    if core == "pytrace":
+        # The lost line is said, naming the frame whose trace function was replaced.
+        assert result.stderr == (
+            "covcore: warning: the program replaced the trace function of a running frame, "
+            f"decorated_module_code ({tmp_path / 'prog.py'}:22); the Python tracer (pytrace core) can't "
+            "see the line events CPython gives that function instead (the ctrace and sysmon cores can; "
+            "see docs/trouble.md)\n"
+        )
+    else:
+        assert result.stderr == ""
 
 
 def test_trace_fiddler_with_timid(tmp_path: Path, make_file: Any) -> None:
@@ -217,15 +233,21 @@ def test_a_raising_tracer_behaves_as_without_covcore(core: str, tmp_path: Path, 
     make_file("prog.py", RAISING_TRACER)
     expected = _plain(tmp_path, "prog.py")
     assert expected == "caught tracer broke None\nafter 1\n"
-    out, lines = _measured(core, tmp_path, "prog.py")
-    assert out == expected
+    result, lines = _run_measured(core, tmp_path, "prog.py")
+    assert result.stdout == expected
     if core == "pytrace":
         # The exception has to leave the Python tracer's own trace function,
         # and CPython then removes it: that thread is measured no further
-        # (docs/trouble.md).
+        # (docs/trouble.md), and covcore says so.
         assert lines == [1, 3, 8, 9, 11, 12, 13]
+        assert result.stderr == (
+            "covcore: warning: the program's trace function raised RuntimeError; CPython removes the "
+            "Python tracer (pytrace core) with it, so this thread is not measured from here on (the "
+            "ctrace and sysmon cores go on measuring; see docs/trouble.md)\n"
+        )
     else:
         assert lines == [1, 3, 8, 9, 11, 12, 13, 14, 15, 16]
+        assert result.stderr == ""
 
 
 def test_pdb_driven_through_stdin(core: str, tmp_path: Path, make_file: Any) -> None:
