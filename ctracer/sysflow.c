@@ -142,6 +142,7 @@ CodeFlow_Free(CodeFlow *flow)
         PyMem_Free(flow->lines);
         PyMem_Free(flow->line_info);
         PyMem_Free(flow->in_arcs);
+        PyMem_Free(flow->decode);
         PyMem_Free(flow);
     }
 }
@@ -284,6 +285,186 @@ arc_to(uint64_t key)
     return (int)(int32_t)(uint32_t)key;
 }
 
+/* Which lines write.  A reading line must tell its incoming arcs apart by
+ * the frame's last written line, so the sets of lines that can be last
+ * written when each arc is taken must not overlap.  Writers cost an event
+ * every time, so few are chosen: starting from none (the entry, written by
+ * PY_START, always counts), a conflict at a reader makes the later-placed
+ * of the conflicting lines write (usually the end of a loop body rather
+ * than its header), until no reader has a conflict.  The "last written"
+ * sets are a data flow over the line graph: a writer's set is itself, any
+ * other line's is the union of its predecessors'.
+ */
+typedef uint64_t Bits;
+#define BITS_WORDS(n) (((n) + 63) / 64)
+
+static inline int
+bit_has(const Bits *b, Py_ssize_t i)
+{
+    return (int)((b[i / 64] >> (i % 64)) & 1);
+}
+
+static inline void
+bit_set(Bits *b, Py_ssize_t i)
+{
+    b[i / 64] |= (Bits)1 << (i % 64);
+}
+
+static int
+choose_writers(CodeFlow *flow, int exit_line)
+{
+    int ret = RET_ERROR;
+    Py_ssize_t n = flow->n_lines;       /* node n is the entry */
+    Py_ssize_t words = BITS_WORDS(n + 1);
+    Bits *out = NULL;                   /* owned: (n + 1) sets of `words` */
+    Bits *acc = NULL;                   /* owned: one set */
+
+    out = PyMem_Calloc((size_t)((n + 1) * words), sizeof(Bits));
+    acc = PyMem_Calloc((size_t)words, sizeof(Bits));
+    if (out == NULL || acc == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    /* An arc from a line outside the table: give up choosing, every
+     * predecessor of a reader writes (the simple rule).
+     */
+    int simple = 0;
+    for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
+        int from = arc_from(flow->arcs[i]), to = arc_to(flow->arcs[i]);
+        if (to != exit_line && to != from && from != exit_line && CodeFlow_Line(flow, from) == NULL) {
+            simple = 1;
+        }
+    }
+    for (int round = 0; !simple; round++) {
+        /* The data flow, to a fixed point. */
+        memset(out, 0, (size_t)((n + 1) * words) * sizeof(Bits));
+        bit_set(&out[n * words], n);
+        for (Py_ssize_t l = 0; l < n; l++) {
+            if (flow->line_info[l].writes) {
+                bit_set(&out[l * words], l);
+            }
+        }
+        int changed = 1;
+        while (changed) {
+            changed = 0;
+            for (Py_ssize_t l = 0; l < n; l++) {
+                FlowLine *info = &flow->line_info[l];
+                if (info->writes) {
+                    continue;
+                }
+                Bits *mine = &out[l * words];
+                for (Py_ssize_t k = 0; k < info->in_count; k++) {
+                    int from = arc_from(flow->in_arcs[info->in_start + k]);
+                    Py_ssize_t p = from == exit_line ? n : from - flow->min_line;
+                    for (Py_ssize_t w = 0; w < words; w++) {
+                        Bits more = out[p * words + w] & ~mine[w];
+                        if (more) {
+                            mine[w] |= more;
+                            changed = 1;
+                        }
+                    }
+                }
+            }
+        }
+        /* Conflicts at readers. */
+        int added = 0;
+        for (Py_ssize_t l = 0; l < n; l++) {
+            FlowLine *info = &flow->line_info[l];
+            if (!info->reads) {
+                continue;
+            }
+            memset(acc, 0, (size_t)words * sizeof(Bits));
+            for (Py_ssize_t k = 0; k < info->in_count; k++) {
+                int from = arc_from(flow->in_arcs[info->in_start + k]);
+                Py_ssize_t p = from == exit_line ? n : from - flow->min_line;
+                int overlap = 0;
+                for (Py_ssize_t w = 0; w < words; w++) {
+                    overlap |= (acc[w] & out[p * words + w]) != 0;
+                    acc[w] |= out[p * words + w];
+                }
+                if (overlap) {
+                    /* Make the later-placed unwritten predecessor write. */
+                    Py_ssize_t pick = -1;
+                    for (Py_ssize_t j = 0; j <= k; j++) {
+                        int f = arc_from(flow->in_arcs[info->in_start + j]);
+                        if (f != exit_line && !flow->line_info[f - flow->min_line].writes
+                            && (pick < 0 || f - flow->min_line > pick)) {
+                            pick = f - flow->min_line;
+                        }
+                    }
+                    if (pick < 0) {
+                        simple = 1;     /* cannot happen: every writer's set is its own */
+                        break;
+                    }
+                    flow->line_info[pick].writes = 1;
+                    added = 1;
+                    break;
+                }
+            }
+        }
+        if (!added || simple) {
+            break;
+        }
+        if (round > n + 1) {
+            simple = 1;     /* cannot happen: each round adds a writer */
+        }
+    }
+    if (simple) {
+        for (Py_ssize_t l = 0; l < n; l++) {
+            flow->line_info[l].writes = 0;
+        }
+        for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
+            int from = arc_from(flow->arcs[i]), to = arc_to(flow->arcs[i]);
+            const FlowLine *info = CodeFlow_Line(flow, to);
+            FlowLine *source = (FlowLine *)CodeFlow_Line(flow, from);
+            if (to != exit_line && to != from && info != NULL && info->reads && source != NULL) {
+                source->writes = 1;
+            }
+        }
+    }
+    /* The decoding tables: readers map each possible last written line to an arc.
+     * In the simple rule, the last written line is the previous line itself.
+     */
+    Py_ssize_t n_decode = 0;
+    for (Py_ssize_t l = 0; l < n; l++) {
+        FlowLine *info = &flow->line_info[l];
+        for (Py_ssize_t k = 0; info->reads && k < info->in_count; k++) {
+            int from = arc_from(flow->in_arcs[info->in_start + k]);
+            Py_ssize_t p = from == exit_line ? n : from - flow->min_line;
+            for (Py_ssize_t v = 0; v <= n; v++) {
+                n_decode += simple ? (v == p) : bit_has(&out[p * words], v);
+            }
+        }
+    }
+    flow->decode = PyMem_Malloc(((size_t)n_decode + 1) * sizeof(FlowDecode));
+    if (flow->decode == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    n_decode = 0;
+    for (Py_ssize_t l = 0; l < n; l++) {
+        FlowLine *info = &flow->line_info[l];
+        info->decode_start = n_decode;
+        for (Py_ssize_t k = 0; info->reads && k < info->in_count; k++) {
+            int from = arc_from(flow->in_arcs[info->in_start + k]);
+            Py_ssize_t p = from == exit_line ? n : from - flow->min_line;
+            for (Py_ssize_t v = 0; v <= n; v++) {
+                if (simple ? (v == p) : bit_has(&out[p * words], v)) {
+                    flow->decode[n_decode].written = v == n ? exit_line : flow->min_line + (int)v;
+                    flow->decode[n_decode].key = flow->in_arcs[info->in_start + k];
+                    n_decode++;
+                }
+            }
+        }
+        info->decode_count = n_decode - info->decode_start;
+    }
+    ret = RET_OK;
+error:
+    PyMem_Free(acc);
+    PyMem_Free(out);
+    return ret;
+}
+
 /* Index the arcs between two lines by destination line, and find which
  * lines read the frame's previous line and which must keep it up to date.
  * (An arc into the same line is a backward jump's, reported by a JUMP
@@ -333,14 +514,10 @@ index_lines(CodeFlow *flow, int exit_line)
         if (to != exit_line && to != from) {
             FlowLine *info = &flow->line_info[to - lo];
             flow->in_arcs[info->in_start + info->in_count++] = flow->arcs[i];
-            FlowLine *source = (FlowLine *)CodeFlow_Line(flow, from);
-            if (info->reads && source != NULL) {
-                source->writes = 1;
-            }
             flow->has_readers |= info->reads;
         }
     }
-    return RET_OK;
+    return choose_writers(flow, exit_line);
 }
 
 CodeFlow *

@@ -24,11 +24,21 @@ typedef struct FlowLine {
     uint64_t unique;        /* the only arc into the line, when !reads */
     Py_ssize_t in_start;    /* the arcs into the line: in_arcs[in_start:in_start + in_count] */
     Py_ssize_t in_count;
+    Py_ssize_t decode_start;    /* readers: flow->decode[decode_start:decode_start + decode_count] */
+    Py_ssize_t decode_count;
     char reads;             /* arcs come into it from more than one line: the
-                             * frame's previous line tells which */
-    char writes;            /* a line after it reads: its events must keep
-                             * the frame's previous line up to date */
+                             * frame's last written line tells which */
+    char writes;            /* its events always fire and write the line as
+                             * the frame's last written line */
 } FlowLine;
+
+/* For a reading line: the arc that comes in when the frame's last written
+ * line is `written`.
+ */
+typedef struct FlowDecode {
+    int written;
+    uint64_t key;
+} FlowDecode;
 
 typedef struct CodeFlow {
     uint64_t *arcs;         /* owned: PyMem array, sorted, no duplicates */
@@ -41,6 +51,7 @@ typedef struct CodeFlow {
     int n_lines;
     int has_readers;        /* some line reads: frames must be tracked */
     uint64_t *in_arcs;      /* owned: PyMem array, the arcs between two lines, by destination */
+    FlowDecode *decode;     /* owned: PyMem array, see FlowLine */
 } CodeFlow;
 
 /* Module init: read the jump opcodes from the opcode module.  RET_OK or RET_ERROR. */

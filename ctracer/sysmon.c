@@ -322,6 +322,20 @@ flow_switch_off(SysMon *self, PyCodeObject *code, CodeRecord *record)
     return set_local_events(self, code, 0);
 }
 
+/* The model does not fit this code (an arc outside it, a last written
+ * line no reader expects): it goes back to the exact path for the rest of
+ * the run, and the locations it switched off must report again.
+ */
+static int
+flow_misfit(SysMon *self, CodeRecord *record)
+{
+    record->state = FLOW_NONE;
+    self->misfits++;
+    PyObject *res = PyObject_CallMethod(self->monitoring, "restart_events", NULL);
+    Py_XDECREF(res);
+    return res == NULL ? RET_ERROR : RET_OK;
+}
+
 /* An arc `key` of a tracked frame of `code` was just added to `file_data`
  * (`version_before` is the set's version before): switch the code off if
  * that completed its flow.  An arc outside the flow means the model does
@@ -336,11 +350,7 @@ flow_after_arc(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *fi
     }
     if (file_data->version != version_before && !CodeFlow_HasArc(record->flow, key)
         && (int32_t)(uint32_t)key != -code->co_firstlineno) {
-        /* Locations switched off must report again for the exact path. */
-        record->state = FLOW_NONE;
-        PyObject *res = PyObject_CallMethod(self->monitoring, "restart_events", NULL);
-        Py_XDECREF(res);
-        return res == NULL ? RET_ERROR : RET_OK;
+        return flow_misfit(self, record);
     }
     if (flow_complete(record, file_data)) {
         return flow_switch_off(self, code, record);
@@ -616,23 +626,41 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
     LineSet *file_data = top->file_data;
     const FlowLine *info = NULL;
     uint64_t key = LineSet_ArcKey(top->last_line, line);
-    if (record->state == FLOW_ON && !same_line) {
+    if (record->state == FLOW_ON) {
+        /* Modelled code: `last_line` is the last *written* line (see
+         * sysflow.c), which tells a reading line its arc.
+         */
         info = CodeFlow_Line(record->flow, line);
-        if (info != NULL && !info->reads) {
-            /* The previous line may be stale (its events were switched
-             * off), but only one arc comes here.
-             */
+        if (same_line) {
+            key = LineSet_ArcKey(line, line);
+        }
+        else if (info != NULL && !info->reads) {
             key = info->unique;
         }
-    }
-    else if (record->state == FLOW_ON) {
-        key = LineSet_ArcKey(line, line);
+        else if (info != NULL) {
+            const FlowDecode *decode = &record->flow->decode[info->decode_start];
+            Py_ssize_t i = 0;
+            while (i < info->decode_count && decode[i].written != top->last_line) {
+                i++;
+            }
+            if (i == info->decode_count) {
+                if (flow_misfit(self, record) < 0) {
+                    return RET_ERROR;
+                }
+                info = NULL;
+            }
+            else {
+                key = decode[i].key;
+            }
+        }
     }
     uint64_t version = file_data->version;
     if (LineSet_AddKey(file_data, key) < 0) {
         return RET_ERROR;
     }
-    top->last_line = line;
+    if (info == NULL || info->writes || record->state != FLOW_ON) {
+        top->last_line = line;
+    }
     /* (This may drop `top` from the stack.) */
     if (flow_after_arc(self, code, record, file_data, key, version) < 0) {
         return RET_ERROR;
@@ -1071,6 +1099,8 @@ static PyMemberDef SysMon_members[] = {
      "dict: file name -> decision of should_trace"},
     {"data", T_OBJECT, offsetof(SysMon, data), 0, "dict: measured file name -> LineSet"},
     {"trace_arcs", T_BOOL, offsetof(SysMon, trace_arcs), 0, "record arcs rather than lines"},
+    {"_misfits", T_PYSSIZET, offsetof(SysMon, misfits), READONLY,
+     "branch mode: code objects the flow model did not fit (expected 0)"},
     {NULL}
 };
 

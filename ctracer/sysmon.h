@@ -54,6 +54,7 @@ typedef struct SysMon {
     PyThreadState *cur_tstate;  /* the thread of threads[cur_thread] */
     Py_ssize_t cur_thread;
 
+    Py_ssize_t misfits;         /* branch mode: code objects the flow model did not fit */
     Stats stats;
 } SysMon;
 

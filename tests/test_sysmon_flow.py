@@ -9,6 +9,7 @@ settrace core, and that the fast path was really taken where it should be.
 
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -37,6 +38,7 @@ def _arcs(core: str, path: Path, then: Callable[[Any], None], names: tuple[str, 
         if core == "sysmon":
             tracer = cov._collector.tracers[0]  # type: ignore[union-attr]
             states = {name: tracer._flow_state(getattr(module, name).__code__) for name in names}
+            assert tracer._misfits == 0
     finally:
         cov.stop()
     return set(cov.get_data().arcs(str(path)) or []), states
@@ -182,6 +184,39 @@ def test_code_without_joins_is_untracked_before_it_is_complete(make_file: Any) -
 
     arcs = _same_as_ctrace(path, then, off=("find",))
     assert {(2, -1), (4, -1), (8, -7)} <= arcs
+
+
+def test_nested_loops_read_the_last_written_line(make_file: Any) -> None:
+    """Readers (loop headers, joins) tell their arcs apart from the last line
+    that wrote, not the previous line: paths taken late must decode right."""
+    path = make_file("mod.py", """\
+        def grid(rows, cols, skip):
+            total = 0
+            for r in range(rows):
+                for c in range(cols):
+                    if c == skip:
+                        continue
+                    if c > 5:
+                        break
+                    total += c
+                for c in range(cols):
+                    total -= 1
+                else:
+                    total += 1
+            while total > 100:
+                total //= 2
+            return total
+        """)
+
+    def then(mod: Any) -> None:
+        for _ in range(10):
+            mod.grid(3, 3, 1)
+        mod.grid(0, 3, 1)
+        mod.grid(2, 0, 1)
+        mod.grid(2, 9, 7)
+        mod.grid(40, 9, -1)
+
+    _same_as_ctrace(path, then, off=("grid",))
 
 
 def test_one_line_loops_and_match(make_file: Any) -> None:
@@ -429,3 +464,69 @@ def test_the_model_covers_what_settrace_records(make_file: Any) -> None:
     assert flow is not None and seen <= flow
     # Outside the model: generators, exception handlers.
     assert cores._ctracer.SysMon()._flow_arcs((lambda: (yield)).__code__) is None
+
+
+def _random_block(rng: random.Random, depth: int, indent: int, in_loop: bool) -> list[str]:
+    """Statements with random control flow over the locals a, b, c and the argument x."""
+    lines: list[str] = []
+    kinds = ["stmt", "stmt", "if", "for", "while", "return", "raise", "jump"] if depth < 3 else ["stmt", "return"]
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.choice(kinds)
+        pad = "    " * indent
+        v = rng.choice("abc")
+        if kind == "if":
+            lines.append(f"{pad}if {v} % {rng.randint(2, 5)} == {rng.randint(0, 1)}:")
+            lines += _random_block(rng, depth + 1, indent + 1, in_loop)
+            shape = rng.random()
+            if shape < 0.3:
+                lines.append(f"{pad}elif {rng.choice('abc')} > {rng.randint(3, 12)}:")
+                lines += _random_block(rng, depth + 1, indent + 1, in_loop)
+            if shape < 0.6:
+                lines.append(f"{pad}else:")
+                lines += _random_block(rng, depth + 1, indent + 1, in_loop)
+        elif kind == "for":
+            lines.append(f"{pad}for {v} in range({rng.choice(['x % 4', '2', 'b % 3'])}):")
+            lines += _random_block(rng, depth + 1, indent + 1, True)
+            if rng.random() < 0.3:
+                lines.append(f"{pad}else:")
+                lines += _random_block(rng, depth + 1, indent + 1, in_loop)
+        elif kind == "while":
+            lines += [f"{pad}n{depth} = x % 3", f"{pad}while n{depth} > 0:", f"{pad}    n{depth} -= 1"]
+            lines += _random_block(rng, depth + 1, indent + 1, True)
+        elif kind == "return":
+            lines.append(f"{pad}if {v} == {rng.randint(0, 6)}: return {v}")
+        elif kind == "raise":
+            lines.append(f"{pad}if {v} == {rng.randint(0, 9)}: raise ValueError({v})")
+        elif kind == "jump" and in_loop:
+            lines.append(f"{pad}if {v} == {rng.randint(0, 5)}: {rng.choice(['break', 'continue'])}")
+        else:
+            lines.append(f"{pad}{v} = ({v} * 3 + x) % 17")
+    return lines
+
+
+def _random_program(seed: int, functions: int = 6) -> str:
+    rng = random.Random(seed)
+    out: list[str] = []
+    for i in range(functions):
+        out += [f"def f{i}(x):", "    a = x; b = x + 1; c = x * 2"]
+        out += _random_block(rng, 0, 1, False)
+        out += ["    return a + b + c", ""]
+    out += ["def run(inputs):", "    for x in inputs:"]
+    for i in range(functions):
+        out += ["        try:", f"            f{i}(x)", "        except ValueError:", "            pass"]
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_control_flow_same_as_ctrace(make_file: Any, seed: int) -> None:
+    """Many calls first (code goes off, or reads and writes), then rarer inputs."""
+    path = make_file(f"fuzz{seed}.py", _random_program(seed))
+    rng = random.Random(seed * 7)
+    batches = [[rng.randint(0, 12) for _ in range(rng.randint(0, 6))] for _ in range(6)]
+    batches.insert(0, batches[0] * 5)
+
+    def then(mod: Any) -> None:
+        for inputs in batches:
+            mod.run(inputs)
+
+    _same_as_ctrace(path, then)
