@@ -295,6 +295,9 @@ arc_to(uint64_t key)
  * sets are a data flow over the line graph: a writer's set is itself, any
  * other line's is the union of its predecessors'.
  */
+#define MAX_CHOSEN_LINES 400
+#define MAX_ROUNDS 64
+
 typedef uint64_t Bits;
 #define BITS_WORDS(n) (((n) + 63) / 64)
 
@@ -325,10 +328,11 @@ choose_writers(CodeFlow *flow, int exit_line)
         PyErr_NoMemory();
         goto error;
     }
-    /* An arc from a line outside the table: give up choosing, every
-     * predecessor of a reader writes (the simple rule).
+    /* An arc from a line outside the table, or code so long that the data
+     * flow would cost more than it saves: every predecessor of a reader
+     * writes (the simple rule).
      */
-    int simple = 0;
+    int simple = n > MAX_CHOSEN_LINES;
     for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
         int from = arc_from(flow->arcs[i]), to = arc_to(flow->arcs[i]);
         if (to != exit_line && to != from && from != exit_line && CodeFlow_Line(flow, from) == NULL) {
@@ -405,8 +409,8 @@ choose_writers(CodeFlow *flow, int exit_line)
         if (!added || simple) {
             break;
         }
-        if (round > n + 1) {
-            simple = 1;     /* cannot happen: each round adds a writer */
+        if (round >= MAX_ROUNDS) {
+            simple = 1;
         }
     }
     if (simple) {

@@ -219,6 +219,20 @@ def test_nested_loops_read_the_last_written_line(make_file: Any) -> None:
     _same_as_ctrace(path, then, off=("grid",))
 
 
+def test_long_functions_use_the_simple_writer_rule(make_file: Any) -> None:
+    """Past a few hundred lines, every line before a reader writes."""
+    body = "".join(f"        if x % {k % 7 + 2}:\n            a += {k}\n        else:\n            a -= 1\n"
+                   for k in range(120))
+    path = make_file("mod.py", "def long(n):\n    a = 0\n    for x in range(n):\n" + body + "    return a\n")
+
+    def then(mod: Any) -> None:
+        mod.long(3)
+        mod.long(0)
+        mod.long(30)
+
+    _same_as_ctrace(path, then, off=("long",))
+
+
 def test_one_line_loops_and_match(make_file: Any) -> None:
     path = make_file("mod.py", """\
         def count(n):
