@@ -10,7 +10,11 @@
  * PY_RESUME, PY_THROW (entries), PY_RETURN, PY_YIELD, PY_UNWIND (exits) and
  * LINE.  The arcs are exactly those of the settrace core: a backward jump
  * within one line (JUMP event) counts as a new visit of the line, as
- * CPython's settrace emulation reports it.  See docs/architecture.md.
+ * CPython's settrace emulation reports it.  For code the flow model of
+ * sysflow.c covers, line locations whose arcs are all recorded return
+ * DISABLE unless a later line needs to know the frame was there, and code
+ * whose arcs are all recorded gets no local events at all.  See
+ * docs/architecture.md.
  */
 
 #include "sysmon.h"
@@ -19,6 +23,7 @@
 #if COVCORE_HAS_SYSMON
 
 #include "decide.h"
+#include "sysflow.h"
 
 /* Event numbers of sys.monitoring.events (fixed by PEP 669). */
 enum {
@@ -32,10 +37,22 @@ enum {
     EV_PY_THROW = 1 << 13,
 };
 
+/* Branch mode: where a measured code object stands (see sysflow.h). */
+enum {
+    FLOW_NONE,      /* outside the model, or running at start(): always tracked */
+    FLOW_ON,        /* tracked until every arc of its flow is recorded */
+    FLOW_OFF,       /* every arc recorded: no local events, frames untracked */
+};
+
 /* What covcore remembers on a code object, in its co_extra slot. */
 typedef struct CodeRecord {
     uint64_t generation;    /* the SysMon run that decided */
     LineSet *file_data;     /* borrowed, valid while that run's data lives; NULL: not measured */
+    CodeFlow *flow;         /* owned: the code's arcs, NULL when outside the model */
+    int flow_built;         /* `flow` was computed (it depends on the code only) */
+    int state;              /* FLOW_*, for this run */
+    uint64_t seen_version;  /* file_data's version at the last completeness check */
+    Py_ssize_t missing;     /* index of an arc of `flow` found missing then */
 } CodeRecord;
 
 static Py_ssize_t code_extra_index = -1;
@@ -44,6 +61,9 @@ static uint64_t next_generation = 1;
 static void
 free_code_record(void *record)
 {
+    if (record != NULL) {
+        CodeFlow_Free(((CodeRecord *)record)->flow);
+    }
     PyMem_RawFree(record);
 }
 
@@ -51,7 +71,10 @@ int
 SysMon_init_module(void)
 {
     code_extra_index = PyUnstable_Eval_RequestCodeExtraIndex(free_code_record);
-    return code_extra_index < 0 ? RET_ERROR : RET_OK;
+    if (code_extra_index < 0) {
+        return RET_ERROR;
+    }
+    return SysFlow_init_module();
 }
 
 /*
@@ -84,15 +107,45 @@ set_local_events(SysMon *self, PyCodeObject *code, int events)
     return RET_OK;
 }
 
+#define BRANCH_EVENTS (EV_LINE | EV_JUMP | EV_PY_RESUME | EV_PY_RETURN | EV_PY_YIELD)
+
+/* Branch mode: give a measured code object its flow and its state for
+ * this run.  Code running at start() stays tracked: the settrace core
+ * records nothing for those frames, not even an exception leaving them.
+ */
+static int
+decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
+{
+    record->state = FLOW_NONE;
+    record->seen_version = UINT64_MAX;
+    record->missing = 0;
+    if (!record->flow_built) {
+        record->flow = CodeFlow_New(code);
+        if (record->flow == NULL && PyErr_Occurred()) {
+            return RET_ERROR;
+        }
+        record->flow_built = 1;
+    }
+    if (record->flow != NULL) {
+        int pinned = PySet_Contains(self->pinned, (PyObject *)code);
+        if (pinned < 0) {
+            return RET_ERROR;
+        }
+        record->state = pinned ? FLOW_NONE : FLOW_ON;
+    }
+    return RET_OK;
+}
+
 /* Decide whether `code` is measured (once per run), and give measured code
  * its local events.  *file_data is NULL for unmeasured code.
  */
 static int
-decide_code(SysMon *self, PyCodeObject *code, LineSet **file_data)
+decide_code(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord **precord)
 {
     CodeRecord *record = code_record(self, code);
     if (record != NULL) {
         *file_data = record->file_data;
+        *precord = record;
         STATS(self->stats.cache_hits++);
         return RET_OK;
     }
@@ -114,21 +167,24 @@ decide_code(SysMon *self, PyCodeObject *code, LineSet **file_data)
     if (PyUnstable_Code_GetExtra((PyObject *)code, code_extra_index, &old) < 0) {
         return RET_ERROR;
     }
-    record = old ? (CodeRecord *)old : PyMem_RawMalloc(sizeof(CodeRecord));
+    record = old ? (CodeRecord *)old : PyMem_RawCalloc(1, sizeof(CodeRecord));
     if (record == NULL) {
         PyErr_NoMemory();
         return RET_ERROR;
     }
     record->generation = self->generation;
     record->file_data = *file_data;
+    record->state = FLOW_NONE;
     if (old == NULL && PyUnstable_Code_SetExtra((PyObject *)code, code_extra_index, record) < 0) {
         PyMem_RawFree(record);
         return RET_ERROR;
     }
+    *precord = record;
     if (*file_data != NULL) {
-        int events = self->trace_arcs
-            ? EV_LINE | EV_JUMP | EV_PY_RESUME | EV_PY_RETURN | EV_PY_YIELD
-            : EV_LINE;
+        if (self->trace_arcs && decide_flow(self, code, record) < 0) {
+            return RET_ERROR;
+        }
+        int events = self->trace_arcs ? BRANCH_EVENTS : EV_LINE;
         if (set_local_events(self, code, events) < 0 || PySet_Add(self->instrumented, (PyObject *)code) < 0) {
             return RET_ERROR;
         }
@@ -176,7 +232,7 @@ thread_stack(SysMon *self)
 }
 
 static int
-push_frame(SysMon *self, PyCodeObject *code, LineSet *file_data, int last_line)
+push_frame(SysMon *self, PyCodeObject *code, LineSet *file_data, CodeRecord *record, int last_line)
 {
     ThreadStack *stack = thread_stack(self);
     if (stack == NULL) {
@@ -196,6 +252,7 @@ push_frame(SysMon *self, PyCodeObject *code, LineSet *file_data, int last_line)
     SysMonEntry *entry = &stack->entries[++stack->depth];
     entry->code = code;
     entry->file_data = file_data;
+    entry->record = record;
     entry->last_line = last_line;
     return RET_OK;
 }
@@ -218,6 +275,100 @@ top_for(SysMon *self, PyCodeObject *code, ThreadStack **pstack)
 }
 
 /*
+ * Switching a code object's events off once its arcs are all recorded.
+ */
+
+/* Is every arc of the code's flow in `file_data`?  A missing arc found
+ * earlier is looked at first: it is usually still missing.  (The whole
+ * list is read otherwise: the collector may have cleared the data.)
+ */
+static int
+flow_complete(CodeRecord *record, LineSet *file_data)
+{
+    const CodeFlow *flow = record->flow;
+    record->seen_version = file_data->version;
+    if (record->missing < flow->n_arcs && !LineSet_HasKey(file_data, flow->arcs[record->missing])) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
+        if (!LineSet_HasKey(file_data, flow->arcs[i])) {
+            record->missing = i;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Every arc of `code` is recorded: switch its local events off and forget
+ * its frames in every thread.  What those frames (and later ones) can
+ * record is recorded already, except an exception leaving them, which the
+ * global PY_UNWIND event still reports.
+ */
+static int
+flow_switch_off(SysMon *self, PyCodeObject *code, CodeRecord *record)
+{
+    record->state = FLOW_OFF;
+    STATS(self->stats.complete_skips++);
+    for (Py_ssize_t t = 0; t < self->n_threads; t++) {
+        ThreadStack *stack = &self->threads[t];
+        Py_ssize_t kept = 0;
+        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
+            if (stack->entries[i].code != code) {
+                stack->entries[kept++] = stack->entries[i];
+            }
+        }
+        stack->depth = kept - 1;
+    }
+    return set_local_events(self, code, 0);
+}
+
+/* The model does not fit this code (an arc outside it, a last written
+ * line no reader expects): it goes back to the exact path for the rest of
+ * the run, and the locations it switched off must report again.
+ */
+static int
+flow_misfit(SysMon *self, CodeRecord *record)
+{
+    record->state = FLOW_NONE;
+    self->misfits++;
+    PyObject *res = PyObject_CallMethod(self->monitoring, "restart_events", NULL);
+    Py_XDECREF(res);
+    return res == NULL ? RET_ERROR : RET_OK;
+}
+
+/* An arc `key` of a tracked frame of `code` was just added to `file_data`
+ * (`version_before` is the set's version before): switch the code off if
+ * that completed its flow.  An arc outside the flow means the model does
+ * not fit this code: it stays on the exact path for the rest of the run.
+ */
+static int
+flow_after_arc(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data,
+               uint64_t key, uint64_t version_before)
+{
+    if (record->state != FLOW_ON || file_data->version == record->seen_version) {
+        return RET_OK;
+    }
+    if (file_data->version != version_before && !CodeFlow_HasArc(record->flow, key)
+        && (int32_t)(uint32_t)key != -code->co_firstlineno) {
+        return flow_misfit(self, record);
+    }
+    if (flow_complete(record, file_data)) {
+        return flow_switch_off(self, code, record);
+    }
+    return RET_OK;
+}
+
+/* Are frames of this code left untracked?  Code that is off, and modelled
+ * code in which no line reads the previous one: every arc it records is
+ * then known from where the event happens (see docs/architecture.md).
+ */
+static inline int
+untracked(const CodeRecord *record)
+{
+    return record->state == FLOW_OFF || (record->state == FLOW_ON && !record->flow->has_readers);
+}
+
+/*
  * Callbacks.  Each takes the arguments sys.monitoring passes, by vectorcall.
  */
 
@@ -233,16 +384,33 @@ on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     CHECK_ARGS(2);
     PyCodeObject *code = (PyCodeObject *)args[0];
     LineSet *file_data = NULL;
+    CodeRecord *record = NULL;
     STATS(self->stats.calls++);
     self->activity = 1;
-    if (decide_code(self, code, &file_data) < 0) {
+    if (decide_code(self, code, &file_data, &record) < 0) {
         return NULL;
     }
     if (!self->trace_arcs || file_data == NULL) {
         /* Line mode needs no more starts of this code; nor does unmeasured code. */
         return Py_NewRef(self->disable);
     }
-    if (push_frame(self, code, file_data, -code->co_firstlineno) < 0) {
+    if (record->state == FLOW_OFF) {
+        /* Only restart_events() brings this start back: the data may have
+         * been cleared since (a new context), then the code is tracked again.
+         */
+        if (file_data->version == record->seen_version || flow_complete(record, file_data)) {
+            return Py_NewRef(self->disable);
+        }
+        record->state = FLOW_ON;
+        if (set_local_events(self, code, BRANCH_EVENTS) < 0) {
+            return NULL;
+        }
+    }
+    if (untracked(record)) {
+        /* Every arc of this code is known from its location alone. */
+        return Py_NewRef(self->disable);
+    }
+    if (push_frame(self, code, file_data, record, -code->co_firstlineno) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -259,14 +427,14 @@ resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     PyCodeObject *code = (PyCodeObject *)args[0];
     STATS(self->stats.calls++);
     CodeRecord *record = code_record(self, code);
-    if (record == NULL || record->file_data == NULL) {
+    if (record == NULL || record->file_data == NULL || record->state == FLOW_OFF) {
         Py_RETURN_NONE;
     }
     int offset = (int)PyLong_AsLong(args[1]);
     if (offset == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    if (push_frame(self, code, record->file_data, PyCode_Addr2Line(code, offset)) < 0) {
+    if (push_frame(self, code, record->file_data, record, PyCode_Addr2Line(code, offset)) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -282,6 +450,32 @@ static PyObject *
 on_py_throw(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
 {
     return resume_frame(self, args, nargs);
+}
+
+/* A frame of untracked code returns (PY_RETURN, local) or an exception
+ * leaves it (PY_UNWIND): the last line settrace reported is the line of the
+ * instruction it leaves at (see sysflow.h).  Such code is never a
+ * generator, so this is a real return.
+ */
+static PyObject *
+exit_untracked(SysMon *self, PyCodeObject *code, PyObject *offset_arg)
+{
+    CodeRecord *record = code_record(self, code);
+    if (record == NULL || record->file_data == NULL || !untracked(record)) {
+        Py_RETURN_NONE;
+    }
+    int offset = (int)PyLong_AsLong(offset_arg);
+    if (offset == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    int line = CodeFlow_LineAt(record->flow, code, offset);
+    uint64_t key = LineSet_ArcKey(line, -code->co_firstlineno);
+    uint64_t version = record->file_data->version;
+    if (LineSet_AddKey(record->file_data, key) < 0
+        || flow_after_arc(self, code, record, record->file_data, key, version) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
 }
 
 /* A measured frame ends: with an exit arc when it really returns (or an
@@ -302,6 +496,21 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
         if (PyErr_Occurred()) {
             return NULL;
         }
+        if (real_return == UNWIND) {
+            return exit_untracked(self, code, args[1]);
+        }
+        if (real_return) {
+            /* A return location brings one arc: once is enough. */
+            PyObject *res = exit_untracked(self, code, args[1]);
+            if (res == NULL) {
+                return NULL;
+            }
+            Py_DECREF(res);
+            CodeRecord *record = code_record(self, code);
+            if (record != NULL && record->file_data != NULL && untracked(record)) {
+                return Py_NewRef(self->disable);
+            }
+        }
         Py_RETURN_NONE;
     }
     if (real_return == UNWIND) {
@@ -320,11 +529,26 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
         }
         real_return = Cov_IsRealReturn(code, lasti);
     }
-    if (real_return
-        && LineSet_AddKey(top->file_data, LineSet_ArcKey(top->last_line, -code->co_firstlineno)) < 0) {
-        return NULL;
-    }
+    SysMonEntry entry = *top;
     stack->depth--;
+    if (real_return) {
+        /* Modelled code may have line events switched off: its last line
+         * is the line of the instruction it leaves at (see sysflow.h).
+         */
+        if (entry.record->state == FLOW_ON) {
+            int offset = (int)PyLong_AsLong(args[1]);
+            if (offset == -1 && PyErr_Occurred()) {
+                return NULL;
+            }
+            entry.last_line = CodeFlow_LineAt(entry.record->flow, code, offset);
+        }
+        uint64_t key = LineSet_ArcKey(entry.last_line, -code->co_firstlineno);
+        uint64_t version = entry.file_data->version;
+        if (LineSet_AddKey(entry.file_data, key) < 0
+            || flow_after_arc(self, code, entry.record, entry.file_data, key, version) < 0) {
+            return NULL;
+        }
+    }
     Py_RETURN_NONE;
 }
 
@@ -346,22 +570,104 @@ on_py_unwind(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     return leave_frame(self, args, nargs, UNWIND);
 }
 
+/* Has every arc into the line been recorded?  1 or 0. */
+static int
+line_complete(const CodeFlow *flow, const FlowLine *info, LineSet *file_data)
+{
+    for (Py_ssize_t i = 0; i < info->in_count; i++) {
+        if (!LineSet_HasKey(file_data, flow->in_arcs[info->in_start + i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A line event in a frame of untracked code: the line alone tells the arc. */
+static int
+visit_untracked(SysMon *self, PyCodeObject *code, int line, int same_line, int *disable)
+{
+    CodeRecord *record = code_record(self, code);
+    if (record == NULL || record->file_data == NULL || record->state != FLOW_ON
+        || record->flow->has_readers) {
+        return RET_OK;
+    }
+    const FlowLine *info = CodeFlow_Line(record->flow, line);
+    if (info == NULL && !same_line) {
+        return RET_OK;
+    }
+    uint64_t key = same_line ? LineSet_ArcKey(line, line) : info->unique;
+    LineSet *file_data = record->file_data;
+    uint64_t version = file_data->version;
+    if (LineSet_AddKey(file_data, key) < 0
+        || flow_after_arc(self, code, record, file_data, key, version) < 0) {
+        return RET_ERROR;
+    }
+    *disable = 1;
+    return RET_OK;
+}
+
 /* Branch mode: the innermost frame of `code` in this thread arrives at
  * `line`: record the arc from its previous line.  Frames that were running
- * before start() have no entry and are left alone.
+ * before start() have no entry and are left alone.  `same_line` is set for
+ * a backward jump within the line.  *disable is set when this location
+ * will never again bring anything (see docs/architecture.md): its arcs are
+ * all recorded, and no later line of the frame needs to know it was here.
  */
 static int
-visit_line(SysMon *self, PyCodeObject *code, int line)
+visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disable)
 {
     ThreadStack *stack = NULL;
     SysMonEntry *top = top_for(self, code, &stack);
+    *disable = 0;
     if (top == NULL) {
-        return PyErr_Occurred() ? RET_ERROR : RET_OK;
+        return PyErr_Occurred() ? RET_ERROR : visit_untracked(self, code, line, same_line, disable);
     }
-    if (LineSet_AddKey(top->file_data, LineSet_ArcKey(top->last_line, line)) < 0) {
+    CodeRecord *record = top->record;
+    LineSet *file_data = top->file_data;
+    const FlowLine *info = NULL;
+    uint64_t key = LineSet_ArcKey(top->last_line, line);
+    if (record->state == FLOW_ON) {
+        /* Modelled code: `last_line` is the last *written* line (see
+         * sysflow.c), which tells a reading line its arc.
+         */
+        info = CodeFlow_Line(record->flow, line);
+        if (same_line) {
+            key = LineSet_ArcKey(line, line);
+        }
+        else if (info != NULL && !info->reads) {
+            key = info->unique;
+        }
+        else if (info != NULL) {
+            const FlowDecode *decode = &record->flow->decode[info->decode_start];
+            Py_ssize_t i = 0;
+            while (i < info->decode_count && decode[i].written != top->last_line) {
+                i++;
+            }
+            if (i == info->decode_count) {
+                if (flow_misfit(self, record) < 0) {
+                    return RET_ERROR;
+                }
+                info = NULL;
+            }
+            else {
+                key = decode[i].key;
+            }
+        }
+    }
+    uint64_t version = file_data->version;
+    if (LineSet_AddKey(file_data, key) < 0) {
         return RET_ERROR;
     }
-    top->last_line = line;
+    if (info == NULL || info->writes || record->state != FLOW_ON) {
+        top->last_line = line;
+    }
+    /* (This may drop `top` from the stack.) */
+    if (flow_after_arc(self, code, record, file_data, key, version) < 0) {
+        return RET_ERROR;
+    }
+    if (info != NULL && record->state != FLOW_NONE && !info->writes) {
+        *disable = record->state == FLOW_OFF || line_complete(record->flow, info, file_data);
+    }
     return RET_OK;
 }
 
@@ -384,8 +690,12 @@ on_line(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
         }
         return Py_NewRef(self->disable);
     }
-    if (visit_line(self, code, line) < 0) {
+    int disable = 0;
+    if (visit_line(self, code, line, 0, &disable) < 0) {
         return NULL;
+    }
+    if (disable) {
+        return Py_NewRef(self->disable);
     }
     Py_RETURN_NONE;
 }
@@ -406,7 +716,8 @@ on_jump(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     }
     if (to < from) {
         int line = PyCode_Addr2Line(code, to);
-        if (line == PyCode_Addr2Line(code, from) && visit_line(self, code, line) < 0) {
+        int disable = 0;
+        if (line == PyCode_Addr2Line(code, from) && visit_line(self, code, line, 1, &disable) < 0) {
             return NULL;
         }
     }
@@ -463,8 +774,10 @@ claim_tool_id(SysMon *self)
     return RET_ERROR;
 }
 
-/* Measure the frames that are already running, in every thread, from their
- * next line on (line mode: there is no earlier line to make an arc from).
+/* Line mode: measure the frames that are already running, in every thread,
+ * from their next line on.  Branch mode leaves them untracked, as the
+ * settrace core does (there is no earlier line to make an arc from), and
+ * pins their code objects to the tracked path (see decide_flow).
  */
 static int
 adopt_running_frames(SysMon *self)
@@ -488,8 +801,11 @@ adopt_running_frames(SysMon *self)
         Py_XINCREF(f);
         while (f != NULL) {
             LineSet *file_data = NULL;
+            CodeRecord *record = NULL;
             PyCodeObject *code = PyFrame_GetCode(f);    /* owned */
-            int rc = decide_code(self, code, &file_data);
+            int rc = self->trace_arcs
+                ? PySet_Add(self->pinned, (PyObject *)code)
+                : decide_code(self, code, &file_data, &record);
             Py_DECREF(code);
             PyFrameObject *back = PyFrame_GetBack(f);   /* owned */
             Py_DECREF(f);
@@ -552,7 +868,7 @@ SysMon_start(SysMon *self, PyObject *unused)
     }
     Py_CLEAR(res);
     self->started = 1;
-    if (!self->trace_arcs && adopt_running_frames(self) < 0) {
+    if (adopt_running_frames(self) < 0) {
         goto error;
     }
     return Py_NewRef((PyObject *)self);
@@ -589,6 +905,7 @@ SysMon_stop(SysMon *self, PyObject *unused)
     }
     Py_XDECREF(codes);
     PySet_Clear(self->instrumented);
+    PySet_Clear(self->pinned);
     for (int i = 0; i < N_CALLBACKS; i++) {
         res = PyObject_CallMethod(self->monitoring, "register_callback", "iiO",
                                   self->tool_id, callbacks[i].event, Py_None);
@@ -636,8 +953,9 @@ SysMon_init(SysMon *self, PyObject *args, PyObject *kwds)
     Py_XSETREF(self->should_trace_cache, PyDict_New());
     Py_XSETREF(self->data, PyDict_New());
     Py_XSETREF(self->instrumented, PySet_New(NULL));
+    Py_XSETREF(self->pinned, PySet_New(NULL));
     if (self->disable == NULL || self->should_trace_cache == NULL || self->data == NULL
-        || self->instrumented == NULL) {
+        || self->instrumented == NULL || self->pinned == NULL) {
         return RET_ERROR;
     }
     self->tool_id = -1;
@@ -664,6 +982,7 @@ SysMon_dealloc(SysMon *self)
     Py_CLEAR(self->monitoring);
     Py_CLEAR(self->disable);
     Py_CLEAR(self->instrumented);
+    Py_CLEAR(self->pinned);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -674,6 +993,7 @@ SysMon_traverse(SysMon *self, visitproc visit, void *arg)
     Py_VISIT(self->should_trace_cache);
     Py_VISIT(self->data);
     Py_VISIT(self->instrumented);
+    Py_VISIT(self->pinned);
     return 0;
 }
 
@@ -684,6 +1004,7 @@ SysMon_clear(SysMon *self)
     Py_CLEAR(self->should_trace_cache);
     Py_CLEAR(self->data);
     Py_CLEAR(self->instrumented);
+    Py_CLEAR(self->pinned);
     return 0;
 }
 
@@ -717,6 +1038,51 @@ SysMon_get_stats(SysMon *self, PyObject *unused)
 #endif
 }
 
+/* For the tests: the arcs the model gives `code` (a set, or None outside
+ * the model), and where the code stands in this run.
+ */
+static PyObject *
+SysMon_flow_arcs(SysMon *self, PyObject *code)
+{
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "_flow_arcs needs a code object");
+        return NULL;
+    }
+    CodeFlow *flow = CodeFlow_New((PyCodeObject *)code);    /* owned */
+    if (flow == NULL) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    PyObject *arcs = PySet_New(NULL);   /* owned */
+    for (Py_ssize_t i = 0; arcs != NULL && i < flow->n_arcs; i++) {
+        PyObject *arc = Py_BuildValue("(ii)", (int)(int32_t)(uint32_t)(flow->arcs[i] >> 32),
+                                      (int)(int32_t)(uint32_t)flow->arcs[i]);
+        if (arc == NULL || PySet_Add(arcs, arc) < 0) {
+            Py_CLEAR(arcs);
+        }
+        Py_XDECREF(arc);
+    }
+    CodeFlow_Free(flow);
+    return arcs;
+}
+
+static PyObject *
+SysMon_flow_state(SysMon *self, PyObject *code)
+{
+    static const char *const names[] = {"tracked", "tracked until complete", "off"};
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "_flow_state needs a code object");
+        return NULL;
+    }
+    CodeRecord *record = code_record(self, (PyCodeObject *)code);
+    if (record == NULL || record->file_data == NULL || !self->trace_arcs) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(names[record->state]);
+}
+
 static PyObject *
 SysMon_get_tool_id(SysMon *self, void *closure)
 {
@@ -733,6 +1099,8 @@ static PyMemberDef SysMon_members[] = {
      "dict: file name -> decision of should_trace"},
     {"data", T_OBJECT, offsetof(SysMon, data), 0, "dict: measured file name -> LineSet"},
     {"trace_arcs", T_BOOL, offsetof(SysMon, trace_arcs), 0, "record arcs rather than lines"},
+    {"_misfits", T_PYSSIZET, offsetof(SysMon, misfits), READONLY,
+     "branch mode: code objects the flow model did not fit (expected 0)"},
     {NULL}
 };
 
@@ -750,6 +1118,8 @@ static PyMethodDef SysMon_methods[] = {
     {"activity", (PyCFunction)SysMon_activity, METH_NOARGS, "Any events since reset_activity()?"},
     {"reset_activity", (PyCFunction)SysMon_reset_activity, METH_NOARGS, "Forget past activity."},
     {"get_stats", (PyCFunction)SysMon_get_stats, METH_NOARGS, "Counters, or None."},
+    {"_flow_arcs", (PyCFunction)SysMon_flow_arcs, METH_O, "Branch mode: the arcs a code object can record, or None."},
+    {"_flow_state", (PyCFunction)SysMon_flow_state, METH_O, "Branch mode: how a code object is measured now."},
     CALLBACK_DEF(on_py_start),
     CALLBACK_DEF(on_py_resume),
     CALLBACK_DEF(on_py_throw),

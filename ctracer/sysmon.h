@@ -9,12 +9,15 @@
 #if PY_VERSION_HEX >= 0x030C0000
 #define COVCORE_HAS_SYSMON 1
 
+struct CodeRecord;
+
 /* A frame of measured code that started (or resumed) while measuring;
  * branch mode only.
  */
 typedef struct SysMonEntry {
     PyCodeObject *code;     /* borrowed: the running frame keeps it alive */
     LineSet *file_data;     /* borrowed: the tracer's data dict keeps it alive */
+    struct CodeRecord *record;  /* borrowed: lives as long as the code */
     int last_line;
 } SysMonEntry;
 
@@ -43,6 +46,7 @@ typedef struct SysMon {
     PyObject *monitoring;       /* owned: the sys.monitoring module */
     PyObject *disable;          /* owned: sys.monitoring.DISABLE */
     PyObject *instrumented;     /* owned: set of code objects given local events */
+    PyObject *pinned;           /* owned: branch mode, set of code objects running at start() */
 
     ThreadStack *threads;       /* owned: PyMem array, `n_threads` used */
     Py_ssize_t n_threads;
@@ -50,6 +54,7 @@ typedef struct SysMon {
     PyThreadState *cur_tstate;  /* the thread of threads[cur_thread] */
     Py_ssize_t cur_thread;
 
+    Py_ssize_t misfits;         /* branch mode: code objects the flow model did not fit */
     Stats stats;
 } SysMon;
 

@@ -1,0 +1,680 @@
+/* SysFlow: the arcs a code object can record, see sysflow.h. */
+
+#include "sysflow.h"
+
+#if PY_VERSION_HEX >= 0x030C0000
+
+#include "lineset.h"
+
+/* What an opcode does to the flow, filled from the opcode module at init. */
+enum {
+    K_JUMP = 1 << 0,        /* has a jump target (relative) */
+    K_BACKWARD = 1 << 1,    /* ... behind it */
+    K_STOP = 1 << 2,        /* never falls through to the next instruction */
+    K_RETURN = 1 << 3,      /* returns from the frame: an exit arc */
+    K_FOR_ITER = 1 << 4,    /* leaves its loop past the END_FOR at its target */
+    K_RESUME = 1 << 5,
+    K_EXTENDED = 1 << 6,    /* EXTENDED_ARG: a prefix of the next instruction */
+    K_OUTSIDE = 1 << 7,     /* outside the model: the code keeps its events */
+};
+
+static unsigned char op_kind[256];
+static int op_cache = -1;           /* CACHE: an inline cache entry, not an instruction */
+
+/* Instructions FOR_ITER can land on when its iterator is exhausted, counted
+ * from its target: 3.12 skips the END_FOR there, 3.13 END_FOR and POP_TOP.
+ */
+#if PY_VERSION_HEX >= 0x030D0000
+#define FOR_ITER_EXITS 3
+#else
+#define FOR_ITER_EXITS 2
+#endif
+
+static int
+mark_ops(PyObject *opmap, const char *const *names, int kind)
+{
+    for (; *names != NULL; names++) {
+        PyObject *num = PyDict_GetItemString(opmap, *names);   /* borrowed */
+        if (num == NULL) {
+            continue;       /* not in this version */
+        }
+        long op = PyLong_AsLong(num);
+        if (op == -1 && PyErr_Occurred()) {
+            return RET_ERROR;
+        }
+        if (op >= 0 && op < 256) {
+            op_kind[op] |= (unsigned char)kind;
+        }
+    }
+    return RET_OK;
+}
+
+int
+SysFlow_init_module(void)
+{
+    static const char *const stops[] = {
+        "JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "RETURN_VALUE",
+        "RETURN_CONST", "RAISE_VARARGS", "RERAISE", NULL,
+    };
+    static const char *const returns[] = {"RETURN_VALUE", "RETURN_CONST", NULL};
+    static const char *const for_iters[] = {"FOR_ITER", NULL};
+    static const char *const resumes[] = {"RESUME", NULL};
+    static const char *const extendeds[] = {"EXTENDED_ARG", NULL};
+    /* Suspending and exception-handling instructions belong to code the
+     * model leaves to the exact slow path.
+     */
+    static const char *const outside[] = {
+        "YIELD_VALUE", "SEND", "RETURN_GENERATOR", "PUSH_EXC_INFO", "POP_EXCEPT",
+        "CLEANUP_THROW", "END_ASYNC_FOR", "ENTER_EXECUTOR", NULL,
+    };
+    int ret = RET_ERROR;
+    PyObject *opcode = NULL;    /* owned */
+    PyObject *opmap = NULL;     /* owned */
+    PyObject *opname = NULL;    /* owned */
+    PyObject *jumps = NULL;     /* owned */
+
+    memset(op_kind, 0, sizeof(op_kind));
+    opcode = PyImport_ImportModule("opcode");
+    if (opcode == NULL) {
+        goto error;
+    }
+    opmap = PyObject_GetAttrString(opcode, "opmap");
+    opname = PyObject_GetAttrString(opcode, "opname");
+    jumps = PyObject_GetAttrString(opcode, "hasjrel");
+    if (opmap == NULL || opname == NULL || jumps == NULL || !PyDict_Check(opmap)
+        || !PyList_Check(jumps) || !PyList_Check(opname)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "unexpected opcode module");
+        }
+        goto error;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(jumps); i++) {
+        long op = PyLong_AsLong(PyList_GET_ITEM(jumps, i));
+        if (op == -1 && PyErr_Occurred()) {
+            goto error;
+        }
+        if (op < 0 || op >= 256 || op >= PyList_GET_SIZE(opname)) {
+            continue;       /* pseudo-instructions never reach the bytecode */
+        }
+        const char *name = PyUnicode_AsUTF8(PyList_GET_ITEM(opname, op));
+        if (name == NULL) {
+            goto error;
+        }
+        op_kind[op] |= K_JUMP | (strstr(name, "BACKWARD") != NULL ? K_BACKWARD : 0);
+    }
+    /* Opcodes without a name, and instrumented ones, are outside the model. */
+    for (Py_ssize_t op = 0; op < 256; op++) {
+        const char *name = op < PyList_GET_SIZE(opname) ? PyUnicode_AsUTF8(PyList_GET_ITEM(opname, op)) : "<>";
+        if (name == NULL) {
+            goto error;
+        }
+        if (name[0] == '<' || strncmp(name, "INSTRUMENTED_", 13) == 0) {
+            op_kind[op] |= K_OUTSIDE;
+        }
+    }
+    PyObject *cache = PyDict_GetItemString(opmap, "CACHE");     /* borrowed */
+    op_cache = cache != NULL ? (int)PyLong_AsLong(cache) : -1;
+    if (op_cache < 0 || op_cache >= 256) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, "unexpected opcode module: no CACHE");
+        goto error;
+    }
+    op_kind[op_cache] &= (unsigned char)~K_OUTSIDE;
+    if (mark_ops(opmap, stops, K_STOP) < 0 || mark_ops(opmap, returns, K_RETURN) < 0
+        || mark_ops(opmap, for_iters, K_FOR_ITER) < 0 || mark_ops(opmap, resumes, K_RESUME) < 0
+        || mark_ops(opmap, extendeds, K_EXTENDED) < 0 || mark_ops(opmap, outside, K_OUTSIDE) < 0) {
+        goto error;
+    }
+    ret = RET_OK;
+error:
+    Py_XDECREF(jumps);
+    Py_XDECREF(opname);
+    Py_XDECREF(opmap);
+    Py_XDECREF(opcode);
+    return ret;
+}
+
+void
+CodeFlow_Free(CodeFlow *flow)
+{
+    if (flow != NULL) {
+        PyMem_Free(flow->arcs);
+        PyMem_Free(flow->lines);
+        PyMem_Free(flow->line_info);
+        PyMem_Free(flow->in_arcs);
+        PyMem_Free(flow->decode);
+        PyMem_Free(flow);
+    }
+}
+
+/* The line of each code unit, from co_lines(). */
+static int
+read_lines(PyCodeObject *code, int *lines, Py_ssize_t n_units)
+{
+    int ret = RET_ERROR;
+    PyObject *iter = NULL;      /* owned */
+    PyObject *item = NULL;      /* owned */
+
+    for (Py_ssize_t i = 0; i < n_units; i++) {
+        lines[i] = -1;
+    }
+    PyObject *entries = PyObject_CallMethod((PyObject *)code, "co_lines", NULL);  /* owned */
+    if (entries == NULL) {
+        goto error;
+    }
+    iter = PyObject_GetIter(entries);
+    Py_DECREF(entries);
+    if (iter == NULL) {
+        goto error;
+    }
+    while ((item = PyIter_Next(iter)) != NULL) {
+        long start, end;
+        PyObject *line;     /* borrowed from item */
+        if (!PyArg_ParseTuple(item, "llO", &start, &end, &line)) {
+            goto error;
+        }
+        long value = line == Py_None ? -1 : PyLong_AsLong(line);
+        if (value == -1 && PyErr_Occurred()) {
+            goto error;
+        }
+        for (long unit = start / 2; unit < end / 2 && unit < n_units; unit++) {
+            if (unit >= 0) {
+                lines[unit] = (int)value;
+            }
+        }
+        Py_CLEAR(item);
+    }
+    if (PyErr_Occurred()) {
+        goto error;
+    }
+    ret = RET_OK;
+error:
+    Py_XDECREF(item);
+    Py_XDECREF(iter);
+    return ret;
+}
+
+/* The growing, then sorted, list of arcs. */
+typedef struct ArcList {
+    uint64_t *keys;     /* owned */
+    Py_ssize_t n;
+    Py_ssize_t alloc;
+} ArcList;
+
+static int
+add_arc(ArcList *list, int from, int to)
+{
+    if (list->n == list->alloc) {
+        Py_ssize_t alloc = list->alloc ? list->alloc * 2 : 32;
+        uint64_t *bigger = PyMem_Realloc(list->keys, (size_t)alloc * sizeof(uint64_t));
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            return RET_ERROR;
+        }
+        list->keys = bigger;
+        list->alloc = alloc;
+    }
+    list->keys[list->n++] = LineSet_ArcKey(from, to);
+    return RET_OK;
+}
+
+static int
+compare_keys(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The next instruction after the one at `unit`, past its inline caches. */
+static Py_ssize_t
+next_instr(const unsigned char *ops, Py_ssize_t n_units, Py_ssize_t unit)
+{
+    unit++;
+    while (unit < n_units && ops[2 * unit] == op_cache) {
+        unit++;
+    }
+    return unit;
+}
+
+/* Follow one edge of the flow graph: record its arc, queue its target.
+ * RET_OK, RET_ERROR, or 1 when the edge is outside the model.
+ */
+static int
+follow(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, char *seen,
+       Py_ssize_t *queue, Py_ssize_t *n_queue, ArcList *arcs, Py_ssize_t from, Py_ssize_t to)
+{
+    if (to < 0 || to >= flow->n_units || ops[2 * to] == op_cache || to <= flow->resume_unit) {
+        return 1;
+    }
+    int to_line = flow->lines[to];
+    if (to_line < 0) {
+        return 1;
+    }
+    if (from == flow->resume_unit) {
+        /* The first line after RESUME always reports, even on the def line. */
+        if (add_arc(arcs, -code->co_firstlineno, to_line) < 0) {
+            return RET_ERROR;
+        }
+    }
+    else {
+        int from_line = flow->lines[from];
+        if (from_line < 0) {
+            return 1;
+        }
+        /* A backward jump within one line reports the line again. */
+        if ((from_line != to_line || to < from) && add_arc(arcs, from_line, to_line) < 0) {
+            return RET_ERROR;
+        }
+    }
+    if (!seen[to]) {
+        seen[to] = 1;
+        queue[(*n_queue)++] = to;
+    }
+    return RET_OK;
+}
+
+static inline int
+arc_from(uint64_t key)
+{
+    return (int)(int32_t)(uint32_t)(key >> 32);
+}
+
+static inline int
+arc_to(uint64_t key)
+{
+    return (int)(int32_t)(uint32_t)key;
+}
+
+/* Which lines write.  A reading line must tell its incoming arcs apart by
+ * the frame's last written line, so the sets of lines that can be last
+ * written when each arc is taken must not overlap.  Writers cost an event
+ * every time, so few are chosen: starting from none (the entry, written by
+ * PY_START, always counts), a conflict at a reader makes the later-placed
+ * of the conflicting lines write (usually the end of a loop body rather
+ * than its header), until no reader has a conflict.  The "last written"
+ * sets are a data flow over the line graph: a writer's set is itself, any
+ * other line's is the union of its predecessors'.
+ */
+#define MAX_CHOSEN_LINES 400
+#define MAX_ROUNDS 64
+
+typedef uint64_t Bits;
+#define BITS_WORDS(n) (((n) + 63) / 64)
+
+static inline int
+bit_has(const Bits *b, Py_ssize_t i)
+{
+    return (int)((b[i / 64] >> (i % 64)) & 1);
+}
+
+static inline void
+bit_set(Bits *b, Py_ssize_t i)
+{
+    b[i / 64] |= (Bits)1 << (i % 64);
+}
+
+static int
+choose_writers(CodeFlow *flow, int exit_line)
+{
+    int ret = RET_ERROR;
+    Py_ssize_t n = flow->n_lines;       /* node n is the entry */
+    Py_ssize_t words = BITS_WORDS(n + 1);
+    Bits *out = NULL;                   /* owned: (n + 1) sets of `words` */
+    Bits *acc = NULL;                   /* owned: one set */
+
+    out = PyMem_Calloc((size_t)((n + 1) * words), sizeof(Bits));
+    acc = PyMem_Calloc((size_t)words, sizeof(Bits));
+    if (out == NULL || acc == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    /* An arc from a line outside the table, or code so long that the data
+     * flow would cost more than it saves: every predecessor of a reader
+     * writes (the simple rule).
+     */
+    int simple = n > MAX_CHOSEN_LINES;
+    for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
+        int from = arc_from(flow->arcs[i]), to = arc_to(flow->arcs[i]);
+        if (to != exit_line && to != from && from != exit_line && CodeFlow_Line(flow, from) == NULL) {
+            simple = 1;
+        }
+    }
+    for (int round = 0; !simple; round++) {
+        /* The data flow, to a fixed point. */
+        memset(out, 0, (size_t)((n + 1) * words) * sizeof(Bits));
+        bit_set(&out[n * words], n);
+        for (Py_ssize_t l = 0; l < n; l++) {
+            if (flow->line_info[l].writes) {
+                bit_set(&out[l * words], l);
+            }
+        }
+        int changed = 1;
+        while (changed) {
+            changed = 0;
+            for (Py_ssize_t l = 0; l < n; l++) {
+                FlowLine *info = &flow->line_info[l];
+                if (info->writes) {
+                    continue;
+                }
+                Bits *mine = &out[l * words];
+                for (Py_ssize_t k = 0; k < info->in_count; k++) {
+                    int from = arc_from(flow->in_arcs[info->in_start + k]);
+                    Py_ssize_t p = from == exit_line ? n : from - flow->min_line;
+                    for (Py_ssize_t w = 0; w < words; w++) {
+                        Bits more = out[p * words + w] & ~mine[w];
+                        if (more) {
+                            mine[w] |= more;
+                            changed = 1;
+                        }
+                    }
+                }
+            }
+        }
+        /* Conflicts at readers. */
+        int added = 0;
+        for (Py_ssize_t l = 0; l < n; l++) {
+            FlowLine *info = &flow->line_info[l];
+            if (!info->reads) {
+                continue;
+            }
+            memset(acc, 0, (size_t)words * sizeof(Bits));
+            for (Py_ssize_t k = 0; k < info->in_count; k++) {
+                int from = arc_from(flow->in_arcs[info->in_start + k]);
+                Py_ssize_t p = from == exit_line ? n : from - flow->min_line;
+                int overlap = 0;
+                for (Py_ssize_t w = 0; w < words; w++) {
+                    overlap |= (acc[w] & out[p * words + w]) != 0;
+                    acc[w] |= out[p * words + w];
+                }
+                if (overlap) {
+                    /* Make the later-placed unwritten predecessor write. */
+                    Py_ssize_t pick = -1;
+                    for (Py_ssize_t j = 0; j <= k; j++) {
+                        int f = arc_from(flow->in_arcs[info->in_start + j]);
+                        if (f != exit_line && !flow->line_info[f - flow->min_line].writes
+                            && (pick < 0 || f - flow->min_line > pick)) {
+                            pick = f - flow->min_line;
+                        }
+                    }
+                    if (pick < 0) {
+                        simple = 1;     /* cannot happen: every writer's set is its own */
+                        break;
+                    }
+                    flow->line_info[pick].writes = 1;
+                    added = 1;
+                    break;
+                }
+            }
+        }
+        if (!added || simple) {
+            break;
+        }
+        if (round >= MAX_ROUNDS) {
+            simple = 1;
+        }
+    }
+    if (simple) {
+        for (Py_ssize_t l = 0; l < n; l++) {
+            flow->line_info[l].writes = 0;
+        }
+        for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
+            int from = arc_from(flow->arcs[i]), to = arc_to(flow->arcs[i]);
+            const FlowLine *info = CodeFlow_Line(flow, to);
+            FlowLine *source = (FlowLine *)CodeFlow_Line(flow, from);
+            if (to != exit_line && to != from && info != NULL && info->reads && source != NULL) {
+                source->writes = 1;
+            }
+        }
+    }
+    /* The decoding tables: readers map each possible last written line to an arc.
+     * In the simple rule, the last written line is the previous line itself.
+     */
+    Py_ssize_t n_decode = 0;
+    for (Py_ssize_t l = 0; l < n; l++) {
+        FlowLine *info = &flow->line_info[l];
+        for (Py_ssize_t k = 0; info->reads && k < info->in_count; k++) {
+            int from = arc_from(flow->in_arcs[info->in_start + k]);
+            Py_ssize_t p = from == exit_line ? n : from - flow->min_line;
+            for (Py_ssize_t v = 0; v <= n; v++) {
+                n_decode += simple ? (v == p) : bit_has(&out[p * words], v);
+            }
+        }
+    }
+    flow->decode = PyMem_Malloc(((size_t)n_decode + 1) * sizeof(FlowDecode));
+    if (flow->decode == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    n_decode = 0;
+    for (Py_ssize_t l = 0; l < n; l++) {
+        FlowLine *info = &flow->line_info[l];
+        info->decode_start = n_decode;
+        for (Py_ssize_t k = 0; info->reads && k < info->in_count; k++) {
+            int from = arc_from(flow->in_arcs[info->in_start + k]);
+            Py_ssize_t p = from == exit_line ? n : from - flow->min_line;
+            for (Py_ssize_t v = 0; v <= n; v++) {
+                if (simple ? (v == p) : bit_has(&out[p * words], v)) {
+                    flow->decode[n_decode].written = v == n ? exit_line : flow->min_line + (int)v;
+                    flow->decode[n_decode].key = flow->in_arcs[info->in_start + k];
+                    n_decode++;
+                }
+            }
+        }
+        info->decode_count = n_decode - info->decode_start;
+    }
+    ret = RET_OK;
+error:
+    PyMem_Free(acc);
+    PyMem_Free(out);
+    return ret;
+}
+
+/* Index the arcs between two lines by destination line, and find which
+ * lines read the frame's previous line and which must keep it up to date.
+ * (An arc into the same line is a backward jump's, reported by a JUMP
+ * event; an arc to -co_firstlineno is an exit.)
+ */
+static int
+index_lines(CodeFlow *flow, int exit_line)
+{
+    int lo = INT32_MAX, hi = INT32_MIN;
+    Py_ssize_t n_between = 0;
+    for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
+        int from = arc_from(flow->arcs[i]), to = arc_to(flow->arcs[i]);
+        if (to != exit_line && to != from) {
+            lo = to < lo ? to : lo;
+            hi = to > hi ? to : hi;
+            n_between++;
+        }
+    }
+    if (n_between == 0) {
+        lo = hi = 0;
+    }
+    flow->min_line = lo;
+    flow->n_lines = hi - lo + 1;
+    flow->line_info = PyMem_Calloc((size_t)flow->n_lines, sizeof(FlowLine));
+    flow->in_arcs = PyMem_Malloc(((size_t)n_between + 1) * sizeof(uint64_t));
+    if (flow->line_info == NULL || flow->in_arcs == NULL) {
+        PyErr_NoMemory();
+        return RET_ERROR;
+    }
+    for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
+        int from = arc_from(flow->arcs[i]), to = arc_to(flow->arcs[i]);
+        if (to != exit_line && to != from) {
+            flow->line_info[to - lo].in_count++;
+            flow->line_info[to - lo].unique = flow->arcs[i];
+        }
+    }
+    Py_ssize_t start = 0;
+    for (int i = 0; i < flow->n_lines; i++) {
+        FlowLine *info = &flow->line_info[i];
+        info->in_start = start;
+        start += info->in_count;
+        info->reads = info->in_count > 1;
+        info->in_count = 0;     /* counted again while filling in_arcs */
+    }
+    for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
+        int from = arc_from(flow->arcs[i]), to = arc_to(flow->arcs[i]);
+        if (to != exit_line && to != from) {
+            FlowLine *info = &flow->line_info[to - lo];
+            flow->in_arcs[info->in_start + info->in_count++] = flow->arcs[i];
+            flow->has_readers |= info->reads;
+        }
+    }
+    return choose_writers(flow, exit_line);
+}
+
+CodeFlow *
+CodeFlow_New(PyCodeObject *code)
+{
+    CodeFlow *result = NULL;
+    CodeFlow *flow = NULL;      /* owned */
+    PyObject *bytes = NULL;     /* owned */
+    char *seen = NULL;          /* owned */
+    Py_ssize_t *queue = NULL;   /* owned */
+    ArcList arcs = {NULL, 0, 0};    /* owned keys */
+    int rc;
+
+    if ((code->co_flags & COV_RESUMABLE_FLAGS) || PyBytes_GET_SIZE(code->co_exceptiontable) > 0) {
+        return NULL;
+    }
+    bytes = PyCode_GetCode(code);
+    if (bytes == NULL) {
+        goto error;
+    }
+    const unsigned char *ops = (const unsigned char *)PyBytes_AS_STRING(bytes);
+    Py_ssize_t n_units = PyBytes_GET_SIZE(bytes) / 2;
+    flow = PyMem_Calloc(1, sizeof(CodeFlow));
+    seen = PyMem_Calloc((size_t)n_units + 1, 1);
+    queue = PyMem_Malloc(((size_t)n_units + 1) * sizeof(Py_ssize_t));
+    if (flow == NULL || seen == NULL || queue == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    flow->n_units = n_units;
+    flow->lines = PyMem_Malloc(((size_t)n_units + 1) * sizeof(int));
+    if (flow->lines == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    if (read_lines(code, flow->lines, n_units) < 0) {
+        goto error;
+    }
+    flow->resume_unit = -1;
+    for (Py_ssize_t unit = 0; unit < n_units; unit = next_instr(ops, n_units, unit)) {
+        if (op_kind[ops[2 * unit]] & K_RESUME) {
+            flow->resume_unit = unit;
+            break;
+        }
+    }
+    if (flow->resume_unit < 0) {
+        goto outside;
+    }
+
+    /* Walk the instructions reachable from RESUME. */
+    Py_ssize_t n_queue = 0;
+    seen[flow->resume_unit] = 1;
+    queue[n_queue++] = flow->resume_unit;
+    while (n_queue > 0) {
+        Py_ssize_t unit = queue[--n_queue];
+        int op = ops[2 * unit];
+        int kind = op_kind[op];
+        if ((kind & K_OUTSIDE) || ((kind & K_RESUME) && unit != flow->resume_unit)) {
+            goto outside;
+        }
+        Py_ssize_t next = next_instr(ops, n_units, unit);
+        if (!(kind & K_STOP)) {
+            if (next >= n_units) {
+                goto outside;
+            }
+            rc = follow(flow, code, ops, seen, queue, &n_queue, &arcs, unit, next);
+            if (rc != RET_OK) {
+                goto checked;
+            }
+        }
+        if (kind & K_RETURN) {
+            if (flow->lines[unit] < 0) {
+                goto outside;
+            }
+            if (add_arc(&arcs, flow->lines[unit], -code->co_firstlineno) < 0) {
+                goto error;
+            }
+        }
+        if (kind & K_JUMP) {
+            long arg = ops[2 * unit + 1];
+            int shift = 8;
+            for (Py_ssize_t prefix = unit - 1;
+                 prefix >= 0 && (op_kind[ops[2 * prefix]] & K_EXTENDED) && shift < 32;
+                 prefix--, shift += 8) {
+                arg |= (long)ops[2 * prefix + 1] << shift;
+            }
+            Py_ssize_t target = (kind & K_BACKWARD) ? next - arg : next + arg;
+            int exits = (kind & K_FOR_ITER) ? FOR_ITER_EXITS : 1;
+            for (int i = 0; i < exits; i++) {
+                rc = follow(flow, code, ops, seen, queue, &n_queue, &arcs, unit, target);
+                if (rc != RET_OK) {
+                    goto checked;
+                }
+                target = next_instr(ops, n_units, target);
+            }
+        }
+    }
+    qsort(arcs.keys, (size_t)arcs.n, sizeof(uint64_t), compare_keys);
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < arcs.n; i++) {
+        if (kept == 0 || arcs.keys[kept - 1] != arcs.keys[i]) {
+            arcs.keys[kept++] = arcs.keys[i];
+        }
+    }
+    flow->arcs = arcs.keys;
+    flow->n_arcs = kept;
+    arcs.keys = NULL;
+    if (index_lines(flow, -code->co_firstlineno) < 0) {
+        goto error;
+    }
+    result = flow;
+    flow = NULL;
+    goto error;
+
+checked:
+    if (rc == RET_ERROR) {
+        goto error;
+    }
+outside:
+    /* Not an error: the code keeps the exact slow path. */
+error:
+    PyMem_Free(arcs.keys);
+    PyMem_Free(queue);
+    PyMem_Free(seen);
+    CodeFlow_Free(flow);
+    Py_XDECREF(bytes);
+    return result;
+}
+
+int
+CodeFlow_HasArc(const CodeFlow *flow, uint64_t key)
+{
+    Py_ssize_t lo = 0, hi = flow->n_arcs;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (flow->arcs[mid] < key) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return lo < flow->n_arcs && flow->arcs[lo] == key;
+}
+
+int
+CodeFlow_LineAt(const CodeFlow *flow, PyCodeObject *code, int offset)
+{
+    Py_ssize_t unit = offset / 2;
+    if (unit <= flow->resume_unit || unit >= flow->n_units || flow->lines[unit] < 0) {
+        return -code->co_firstlineno;
+    }
+    return flow->lines[unit];
+}
+
+#endif

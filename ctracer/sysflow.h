@@ -1,0 +1,87 @@
+/* SysFlow: the arcs a code object can record, read from its bytecode
+ * (branch mode of the sys.monitoring core, Python 3.12+).
+ *
+ * For a code object without exception handlers that is not a generator or
+ * coroutine, every arc the settrace core can record without an exception
+ * is an edge of the bytecode's control-flow graph between two instructions
+ * on different lines (or a backward jump within one line), an entry from
+ * the first RESUME, or an exit at a RETURN_VALUE/RETURN_CONST.  This holds
+ * because CPython 3.12 and 3.13 fire a line event at every instruction
+ * whose line differs from the previous instruction's, so the last line
+ * reported in a frame is always the line of its current instruction.
+ * Once all of these arcs are recorded, the code needs no more local events;
+ * an exception leaving it is then recorded from its instruction's line.
+ */
+#ifndef COVCORE_SYSFLOW_H
+#define COVCORE_SYSFLOW_H
+
+#include "util.h"
+
+#if PY_VERSION_HEX >= 0x030C0000
+
+/* What a line event on one line of the code can bring. */
+typedef struct FlowLine {
+    uint64_t unique;        /* the only arc into the line, when !reads */
+    Py_ssize_t in_start;    /* the arcs into the line: in_arcs[in_start:in_start + in_count] */
+    Py_ssize_t in_count;
+    Py_ssize_t decode_start;    /* readers: flow->decode[decode_start:decode_start + decode_count] */
+    Py_ssize_t decode_count;
+    char reads;             /* arcs come into it from more than one line: the
+                             * frame's last written line tells which */
+    char writes;            /* its events always fire and write the line as
+                             * the frame's last written line */
+} FlowLine;
+
+/* For a reading line: the arc that comes in when the frame's last written
+ * line is `written`.
+ */
+typedef struct FlowDecode {
+    int written;
+    uint64_t key;
+} FlowDecode;
+
+typedef struct CodeFlow {
+    uint64_t *arcs;         /* owned: PyMem array, sorted, no duplicates */
+    Py_ssize_t n_arcs;
+    int *lines;             /* owned: PyMem array, the line of each code unit, -1 for none */
+    Py_ssize_t n_units;
+    Py_ssize_t resume_unit; /* the code unit of the first RESUME */
+    FlowLine *line_info;    /* owned: PyMem array, for lines min_line .. min_line + n_lines - 1 */
+    int min_line;
+    int n_lines;
+    int has_readers;        /* some line reads: frames must be tracked */
+    uint64_t *in_arcs;      /* owned: PyMem array, the arcs between two lines, by destination */
+    FlowDecode *decode;     /* owned: PyMem array, see FlowLine */
+} CodeFlow;
+
+/* Module init: read the jump opcodes from the opcode module.  RET_OK or RET_ERROR. */
+int SysFlow_init_module(void);
+
+/* The arcs `code` can record, or NULL: with an exception set on failure,
+ * without one when the code is outside the model (exception handlers,
+ * generators, instructions without a line, ...).
+ */
+CodeFlow *CodeFlow_New(PyCodeObject *code);
+
+void CodeFlow_Free(CodeFlow *flow);
+
+/* What a line event on `line` can bring, or NULL for a line outside the code. */
+static inline const FlowLine *
+CodeFlow_Line(const CodeFlow *flow, int line)
+{
+    int index = line - flow->min_line;
+    return index >= 0 && index < flow->n_lines ? &flow->line_info[index] : NULL;
+}
+
+/* Is `key` one of the flow's arcs?  1 or 0. */
+int CodeFlow_HasArc(const CodeFlow *flow, uint64_t key);
+
+/* The line a frame of the code was last reported on when an exception
+ * leaves it at byte offset `offset`: the line of that instruction, or
+ * -co_firstlineno before the first line was reached.
+ */
+int CodeFlow_LineAt(const CodeFlow *flow, PyCodeObject *code, int offset);
+
+#endif
+
+#endif /* COVCORE_SYSFLOW_H */
