@@ -93,8 +93,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.readme:
         found = {d.name: json.loads((d / "results.json").read_text())
                  for d in sorted(RESULTS.glob("*")) if (d / "results.json").exists()}
+        # Later runs of a few tools, in a folder of their own (e.g. 3.12/sysmon).
+        later = {f"{d.parent.name}/{d.name}": json.loads((d / "results.json").read_text())
+                 for d in sorted(RESULTS.glob("*/*")) if (d / "results.json").exists()}
         readme = HERE.parent / "README.md"
-        readme.write_text(report.update_readme(readme.read_text(), report.readme_section(found)))
+        readme.write_text(report.update_readme(readme.read_text(), report.readme_section(found, later)))
         say(f"updated {readme} from {', '.join(found) or 'no results'}")
         return 0
     if args.list:
