@@ -35,9 +35,21 @@ if TYPE_CHECKING:
 _INSTALLED_PART = re.compile(r"[/\\](?:site|dist)-packages[/\\]")
 
 
+# Directory -> its symlink-free spelling.  A run sees many files in few
+# directories, and os.path.realpath costs a system call per path component.
+_real_dirs: dict[str, str] = {}
+
+
 def canonical_filename(filename: str) -> str:
     """The absolute, symlink-free spelling of a file name."""
-    return os.path.realpath(os.path.abspath(filename))
+    path = os.path.abspath(filename)
+    directory, base = os.path.split(path)
+    real_dir = _real_dirs.get(directory)
+    if real_dir is None:
+        real_dir = _real_dirs[directory] = os.path.realpath(directory)
+    path = os.path.join(real_dir, base)
+    # The file itself may be a link: one lstat to know.
+    return os.path.realpath(path) if os.path.islink(path) else path
 
 
 def glob_to_regex(pattern: str) -> str:
