@@ -109,6 +109,8 @@ class CovcorePlugin:
         self.total: Optional[float] = None
         self.reports = [] if worker else _parse_reports(options.covcore_report)
         self.failed_message = ""
+        #: The settings the config file has that covcore ignores, said in the summary.
+        self.note = ""
         self.text = io.StringIO()
         #: Data files the xdist workers wrote, as they reported them.
         self._worker_files: list[str] = []
@@ -137,7 +139,11 @@ class CovcorePlugin:
                 config_file=opts.covcore_config or True,
                 data_suffix=True if self.worker else False,
                 auto_data=False,
+                # Said once, by the controller, in its summary (pytest captures stderr now).
+                warn_ignored=False,
             )
+            if not self.worker:
+                self.note = cov.ignored_settings_note()
             if opts.covcore_append and not self.worker:
                 cov.keep_existing_data()
             elif not self.worker:
@@ -176,7 +182,14 @@ class CovcorePlugin:
                 self.cov.data_suffix = None
                 self.cov._data = None   # nothing was collected into it yet
             return
-        if self.worker and workerinput and _KEY in workerinput and self.cov is not None and not self.borrowed:
+        if not (self.worker and workerinput and _KEY in workerinput and self.cov is not None):
+            return
+        if self.borrowed and self.cov.run_id == workerinput[_KEY]["run"]:
+            # The controller measures its subprocesses ([run] subprocess, patch =
+            # subprocess), so covcore.pth measured this worker for its run already:
+            # that measurement is this worker's, saved and handed back at the end.
+            self.borrowed = False
+        elif not self.borrowed:
             self.cov.run_id = workerinput[_KEY]["run"]
             self.cov.main_pid = workerinput[_KEY]["main_pid"]
 
@@ -273,6 +286,8 @@ class CovcorePlugin:
         if self.worker or self.cov is None or self.borrowed:
             return
         text = self.text
+        if self.note:
+            terminalreporter.write_line(f"covcore: warning: {self.note}", yellow=True)
         if text.getvalue():
             core = self.cov.core
             terminalreporter.write_sep(

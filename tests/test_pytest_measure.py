@@ -9,12 +9,14 @@ as well as from an install).  The reports are compared with
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,10 +129,18 @@ def _table(text: str) -> list[str]:
     return lines[start:end + 1]
 
 
+_PER_FILE = ("executed_lines", "missing_lines", "excluded_lines", "executed_branches", "missing_branches")
+
+
+def _per_file(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What a JSON report says was measured, file by file (the measured lines and arcs)."""
+    return {name: {key: entry.get(key) for key in _PER_FILE} for name, entry in report["files"].items()}
+
+
 @pytest.mark.parametrize("xdist", [False, True], ids=["plain", "xdist"])
 @pytest.mark.parametrize("branch", [False, True], ids=["lines", "arcs"])
 def test_report_equals_coverage_run_pytest(suite: Path, xdist: bool, branch: bool) -> None:
-    args = ["--covcore=pkg", "--covcore-report=term-missing"]
+    args = ["--covcore=pkg", "--covcore-report=term-missing", "--covcore-report=json:ours.json"]
     args += ["--covcore-branch"] if branch else []
     args += ["-n", "2"] if xdist else []
     ours = _pytest(suite, args)
@@ -145,9 +155,57 @@ def test_report_equals_coverage_run_pytest(suite: Path, xdist: bool, branch: boo
     theirs = subprocess.run([sys.executable, "-m", "coverage", "report", "-m"], cwd=suite,
                             capture_output=True, text=True)
     assert _table(ours.stdout) == _table(theirs.stdout)
-    # Import-time lines count: the def lines of pkg.calc ran at collection.
-    assert "pkg/__init__.py" in ours.stdout
+    subprocess.run([sys.executable, "-m", "coverage", "json", "-o", "theirs.json"], cwd=suite, check=True,
+                   capture_output=True)
+    ours_json = json.loads((suite / "ours.json").read_text())
+    theirs_json = json.loads((suite / "theirs.json").read_text())
+    assert _per_file(ours_json) == _per_file(theirs_json)
+    assert ours_json["totals"] == theirs_json["totals"]
+    # Import-time lines count: pkg/__init__.py and the def lines of pkg.calc ran at collection.
+    assert ours_json["files"]["pkg/__init__.py"]["executed_lines"] == [1]
+    assert {1, 4, 11, 14, 17} <= set(ours_json["files"]["pkg/calc.py"]["executed_lines"])
     assert list(suite.glob(".covcore.*")) == []
+
+
+def _pytest_cov_contexts(project: Path, filename: str, xdist: bool) -> dict[int, list[str]]:
+    """Line -> contexts of `filename`, measured by pytest-cov with ``--cov-context=test``."""
+    import coverage
+
+    result = _pytest(project, ["-p", "no:covcore_measure", "--cov=pkg", "--cov-branch", "--cov-context=test",
+                               "--cov-report=", *(["-n", "2"] if xdist else [])])
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = coverage.CoverageData(str(project / ".coverage"))
+    data.read()
+    return {line: sorted(names) for line, names in data.contexts_by_lineno(filename).items()}
+
+
+@pytest.mark.parametrize("xdist", [False, True], ids=["plain", "xdist"])
+def test_test_contexts_equal_pytest_cov(suite: Path, xdist: bool) -> None:
+    pytest.importorskip("pytest_cov", reason="needs pytest-cov (the [test] extra) to compare with")
+    calc = os.path.realpath(suite / "pkg/calc.py")
+    theirs = _pytest_cov_contexts(suite, calc, xdist)
+    args = ["--covcore=pkg", "--covcore-context=test", "--covcore-branch"] + (["-n", "2"] if xdist else [])
+    result = _pytest(suite, args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = CoverageData(str(suite / ".covcore"))
+    data.read()
+    assert data.contexts_by_lineno(calc) == theirs
+    assert theirs[12] == ["tests/test_calc.py::test_add|setup"]
+
+
+def test_html_report_shows_the_tests_of_each_line(suite: Path) -> None:
+    from covcore.report_html import page_name
+
+    (suite / ".coveragerc").write_text("[html]\nshow_contexts = true\n")
+    result = _pytest(suite, ["--covcore=pkg", "--covcore-context=test", "--covcore-report=html", "-n", "2"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (suite / "htmlcov" / page_name("pkg/calc.py")).read_text(encoding="utf-8")
+    lines = {int(m[1]): m[2] for m in re.finditer(r'<div class="[^"]*" id="t(\d+)">(.*?)</div>\n', page)}
+    assert "<summary>2 contexts</summary><ul><li>tests/test_calc.py::test_sign_neg|run</li>" \
+        "<li>tests/test_calc.py::test_sign_pos|run</li></ul>" in lines[5]
+    assert "<li>tests/test_calc.py::test_add|teardown</li>" in lines[15]
+    assert "<li>(empty)</li>" in lines[1]           # the def ran at import, before any test
+    assert "<details" not in lines[18]               # never ran
 
 
 @pytest.mark.parametrize("xdist", [False, True], ids=["plain", "xdist"])
@@ -278,3 +336,23 @@ def test_contexts_under_covcore_run(suite: Path) -> None:
     data.read()
     by_line = data.contexts_by_lineno(os.path.realpath(suite / "pkg/calc.py"))
     assert by_line[6] == ["tests/test_calc.py::test_sign_pos|run"]
+
+
+def test_ignored_settings_are_named_once(suite: Path) -> None:
+    (suite / ".coveragerc").write_text("[run]\nplugins = django_coverage_plugin\n")
+    result = _pytest(suite, ["--covcore=pkg", "-n", "2"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    note = "covcore: warning: ignoring settings covcore doesn't support, in .coveragerc: [run] plugins"
+    assert (result.stdout + result.stderr).count(note) == 1
+    assert note in result.stdout
+
+
+@pytest.mark.parametrize("setting", ["subprocess = true", "patch = subprocess"])
+def test_xdist_when_subprocesses_are_measured(suite: Path, setting: str) -> None:
+    """The workers, measured from their start as subprocesses, still hand their data back."""
+    (suite / ".coveragerc").write_text(f"[run]\n{setting}\n")
+    result = _pytest(suite, ["--covcore=pkg", "--covcore-report=term-missing", "-n", "2"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    row = [line for line in _table(result.stdout) if line.startswith("pkg/calc.py")][0]
+    assert row.split()[1:] == ["14", "2", "86%", "9,", "18"]
+    assert list(suite.glob(".covcore.*")) == []
