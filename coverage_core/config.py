@@ -20,6 +20,7 @@ file, the section and the option, in one line.
 
 from __future__ import annotations
 
+import ast
 import configparser
 import os
 import re
@@ -387,6 +388,18 @@ def _read_ini(path: str, prefixes: tuple[str, ...], origin: str, strict: bool) -
         raise ConfigError(f"{path}: [{exc.section}] {exc.option}: set twice (line {exc.lineno})") from None
     except configparser.DuplicateSectionError as exc:
         raise ConfigError(f"{path}: [{exc.section}]: section appears twice (line {exc.lineno})") from None
+    except configparser.MissingSectionHeaderError as exc:
+        raise ConfigError(
+            f"Couldn't read config file {path}: line {exc.lineno}: {exc.line.strip()!r} comes before any [section]"
+        ) from None
+    except configparser.ParsingError as exc:
+        lineno, line = exc.errors[0]
+        if line[:1] in ("'", '"'):
+            line = ast.literal_eval(line)      # configparser keeps the line's repr
+        raise ConfigError(
+            f"Couldn't read config file {path}: line {lineno}: {line.strip()!r} is neither "
+            "'option = value' nor a [section]"
+        ) from None
     except (configparser.Error, UnicodeDecodeError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"Couldn't read config file {path}: {first}") from None
