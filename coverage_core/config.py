@@ -509,9 +509,9 @@ def find_settings(rcfile: Optional[str] = None) -> Optional[_Settings]:
 def read_config(rcfile: Optional[str] = None) -> Config:
     """The configuration from `rcfile` (or the default files), over the defaults.
 
-    ``COVCORE_FILE`` (or, for coverage.py's settings, ``COVERAGE_FILE``)
-    overrides the data file.  Problems raise ConfigError naming the file,
-    section and option.
+    ``COVCORE_FILE`` overrides the data file (``COVERAGE_FILE`` is not
+    read: it names coverage.py's file, whose format is another).  Problems
+    raise ConfigError naming the file, section and option.
     """
     config = Config()
     settings = find_settings(rcfile)
