@@ -114,10 +114,14 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _pytest(project: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+def _pytest(project: Path, args: list[str], core: str = "", **more_env: str) -> subprocess.CompletedProcess[str]:
+    env = _env(project.parent)
+    if core:
+        env["COVCORE_CORE"] = core
+    env.update(more_env)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-        cwd=project, env=_env(project.parent), capture_output=True, text=True, timeout=300,
+        cwd=project, env=env, capture_output=True, text=True, timeout=300,
     )
 
 
@@ -171,8 +175,9 @@ def _pytest_cov_contexts(project: Path, filename: str, xdist: bool) -> dict[int,
     """Line -> contexts of `filename`, measured by pytest-cov with ``--cov-context=test``."""
     import coverage
 
+    # coverage.py's C tracer: its sys.monitoring core records a line in the first context only.
     result = _pytest(project, ["-p", "no:covcore_measure", "--cov=pkg", "--cov-branch", "--cov-context=test",
-                               "--cov-report=", *(["-n", "2"] if xdist else [])])
+                               "--cov-report=", *(["-n", "2"] if xdist else [])], COVERAGE_CORE="ctrace")
     assert result.returncode == 0, result.stdout + result.stderr
     data = coverage.CoverageData(str(project / ".coverage"))
     data.read()
@@ -180,13 +185,14 @@ def _pytest_cov_contexts(project: Path, filename: str, xdist: bool) -> dict[int,
 
 
 @pytest.mark.parametrize("xdist", [False, True], ids=["plain", "xdist"])
-def test_test_contexts_equal_pytest_cov(suite: Path, xdist: bool) -> None:
+def test_test_contexts_equal_pytest_cov(suite: Path, xdist: bool, core: str) -> None:
     pytest.importorskip("pytest_cov", reason="needs pytest-cov (the [test] extra) to compare with")
     calc = os.path.realpath(suite / "pkg/calc.py")
     theirs = _pytest_cov_contexts(suite, calc, xdist)
     args = ["--covcore=pkg", "--covcore-context=test", "--covcore-branch"] + (["-n", "2"] if xdist else [])
-    result = _pytest(suite, args)
+    result = _pytest(suite, args, core)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert f"core {core} " in result.stdout
     data = CoverageData(str(suite / ".covcore"))
     data.read()
     assert data.contexts_by_lineno(calc) == theirs
