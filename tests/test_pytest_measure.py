@@ -22,7 +22,7 @@ import pytest
 
 from covcore.data import CoverageData
 
-ROOT = Path(__file__).resolve().parent.parent
+from proc_helpers import pytest11_entry_points
 
 pytest.importorskip("xdist")
 
@@ -77,23 +77,6 @@ SUITE = {
 }
 
 
-def _entry_points_dir(base: Path) -> Path:
-    """A dist-info declaring pyproject.toml's pytest11 entry points."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:
-        import tomli as tomllib
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    points = project["entry-points"]["pytest11"]
-    info = base / "epdir" / "covcore_entry_points-0.dist-info"
-    info.mkdir(parents=True, exist_ok=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: covcore-entry-points\nVersion: 0\n")
-    (info / "entry_points.txt").write_text(
-        "[pytest11]\n" + "".join(f"{name} = {target}\n" for name, target in points.items())
-    )
-    return base / "epdir"
-
-
 @pytest.fixture
 def suite(tmp_path: Path) -> Path:
     project = tmp_path / "project"
@@ -109,7 +92,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
     for name in ("COVCORE_CORE", "COVCORE_FILE", "COVCORE_PROCESS", "PYTEST_XDIST_WORKER",
                  "PYTEST_XDIST_TESTRUNUID", "PYTEST_ADDOPTS"):
         env.pop(name, None)
-    parts = [str(_entry_points_dir(tmp_path))] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    parts = [str(pytest11_entry_points(tmp_path))] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join(parts)
     return env
 
