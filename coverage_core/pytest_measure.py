@@ -109,7 +109,7 @@ class CovcorePlugin:
         self.total: Optional[float] = None
         self.reports = [] if worker else _parse_reports(options.covcore_report)
         self.failed_message = ""
-        #: The settings the config file has that covcore ignores, said in the summary.
+        #: A warning for the summary (pytest captures stderr while the plugin starts).
         self.note = ""
         self.text = io.StringIO()
         #: Data files the xdist workers wrote, as they reported them.
@@ -124,10 +124,10 @@ class CovcorePlugin:
         active = process.active()
         if active is not None:
             self.cov, self.borrowed = active, True
-            if not self.worker:
-                sys.stderr.write(
-                    "covcore: warning: this pytest is measured already (covcore run); "
-                    "--covcore options other than --covcore-context are ignored\n"
+            if not self.worker and self.options.covcore_source:
+                self.note = (
+                    "this pytest is measured already (covcore run); "
+                    "--covcore options other than --covcore-context are ignored"
                 )
             return
         opts = self.options
@@ -283,11 +283,13 @@ class CovcorePlugin:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """The terminal report, and the fail-under verdict."""
-        if self.worker or self.cov is None or self.borrowed:
+        if self.worker or self.cov is None:
             return
-        text = self.text
         if self.note:
             terminalreporter.write_line(f"covcore: warning: {self.note}", yellow=True)
+        if self.borrowed:
+            return
+        text = self.text
         if text.getvalue():
             core = self.cov.core
             terminalreporter.write_sep(

@@ -325,6 +325,22 @@ def test_contexts_under_covcore_run(suite: Path) -> None:
     data.read()
     by_line = data.contexts_by_lineno(os.path.realpath(suite / "pkg/calc.py"))
     assert by_line[6] == ["tests/test_calc.py::test_sign_pos|run"]
+    assert "covcore: warning" not in result.stdout + result.stderr
+
+
+def test_covcore_options_under_covcore_run_are_said_to_be_ignored(suite: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "covcore", "run", "--source=pkg", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "--covcore=tests", "--covcore-branch"],
+        cwd=suite, env=_env(suite.parent), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ("covcore: warning: this pytest is measured already (covcore run); --covcore options other than "
+            "--covcore-context are ignored") in result.stdout
+    data = CoverageData(str(suite / ".covcore"))
+    data.read()
+    assert not data.has_arcs()
+    assert {os.path.basename(name) for name in data.measured_files()} == {"__init__.py", "calc.py"}
 
 
 def test_ignored_settings_are_named_once(suite: Path) -> None:
