@@ -361,3 +361,19 @@ def test_xdist_when_subprocesses_are_measured(suite: Path, setting: str) -> None
     row = [line for line in _table(result.stdout) if line.startswith("pkg/calc.py")][0]
     assert row.split()[1:] == ["14", "2", "86%", "9,", "18"]
     assert list(suite.glob(".covcore.*")) == []
+
+
+def test_append_adds_to_the_last_run(suite: Path) -> None:
+    calc = os.path.realpath(suite / "pkg/calc.py")
+
+    def measured() -> list[int]:
+        data = CoverageData(str(suite / ".covcore"))
+        data.read()
+        return sorted(data.lines(calc) or [])
+
+    assert _pytest(suite, ["--covcore=pkg", "-k", "test_sign_pos"]).returncode == 0
+    assert 6 in measured() and 7 not in measured()
+    assert _pytest(suite, ["--covcore=pkg", "-k", "test_sign_neg", "-n", "2", "--covcore-append"]).returncode == 0
+    assert {6, 7, 8} <= set(measured())
+    assert _pytest(suite, ["--covcore=pkg", "-k", "test_sign_neg"]).returncode == 0
+    assert 6 not in measured()       # without --covcore-append, a run replaces the data
