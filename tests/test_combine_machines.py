@@ -282,6 +282,23 @@ def test_combine_accepts_coverage_py_data_files(tmp_path: Path, make_file: Calla
     assert data.has_arcs()
 
 
+def test_coverage_py_files_from_other_machines_are_remapped(
+    tmp_path: Path, make_file: Callable[[str, str], Path],
+) -> None:
+    import coverage
+
+    make_file("src/m.py", "a = 1\nb = 2\nc = 3\n")
+    make_file(".coveragerc", "[paths]\nsource =\n    src/\n    /ci/*/src/\n    D:\\w\\src\\\n")
+    for name, path, lines in ((".coverage.linux", "/ci/job1/src/m.py", [1]), (".coverage.win", "D:\\w\\src\\m.py", [3])):
+        theirs = coverage.CoverageData(str(tmp_path / name))
+        theirs.add_lines({path: lines})
+        theirs.write()
+    result = run_covcore(["combine", ".coverage.linux", ".coverage.win"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = run_covcore(["report", "-m"], tmp_path)
+    assert "src/m.py       3      1    67%   2" in report.stdout
+
+
 def test_coverage_py_file_round_trip(tmp_path: Path) -> None:
     data = CoverageData(str(tmp_path / ".covcore"))
     data.add_arcs({"/a.py": [(-1, 1), (1, 2), (2, -1)]}, context="t1")
