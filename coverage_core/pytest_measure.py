@@ -160,7 +160,8 @@ class CovcorePlugin:
     def pytest_configure_node(self, node: Any) -> None:
         """Controller: hand a new worker the run it belongs to."""
         if self.cov is not None:
-            node.workerinput[_KEY] = {"run": self.cov.run_id, "main_pid": self.cov.main_pid}
+            node.workerinput[_KEY] = {"run": self.cov.run_id, "main_pid": self.cov.main_pid,
+                                      "borrowed": self.borrowed}
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -182,7 +183,19 @@ class CovcorePlugin:
                 self.cov.data_suffix = None
                 self.cov._data = None   # nothing was collected into it yet
             return
-        if not (self.worker and workerinput and _KEY in workerinput and self.cov is not None):
+        if not (self.worker and workerinput and _KEY in workerinput):
+            return
+        if workerinput[_KEY].get("borrowed"):
+            # The controller is measured by `covcore run`: so is this worker, from
+            # its settings (covcore.pytest_plugin), the --covcore options ignored
+            # here as there.  What the worker measured on its own so far is dropped.
+            if self.cov is not None and not self.borrowed:
+                self.cov.stop()
+            from covcore import pytest_plugin
+
+            self.cov, self.borrowed = pytest_plugin.start_worker(config), True
+            return
+        if self.cov is None:
             return
         if self.borrowed and self.cov.run_id == workerinput[_KEY]["run"]:
             # The controller measures its subprocesses ([run] subprocess, patch =
@@ -308,8 +321,12 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
         return
     wanted = bool(getattr(options, "covcore_source", None))
     contexts = getattr(options, "covcore_context", None) is not None
-    if not wanted and not (contexts and process.active() is not None):
+    worker = _is_worker()
+    if not wanted and not (contexts and (process.active() is not None or worker)):
         return
-    plugin = CovcorePlugin(options, worker=_is_worker())
-    plugin.start()
+    plugin = CovcorePlugin(options, worker=worker)
+    if wanted or process.active() is not None:
+        plugin.start()
+    # Otherwise an xdist worker recording contexts only: if `covcore run` measures
+    # the session, the worker's measurement starts in pytest_configure, and is adopted.
     early_config.pluginmanager.register(plugin, "covcore_measure_session")

@@ -313,11 +313,16 @@ def test_coverage_py_settings_apply(suite: Path) -> None:
     assert row.split()[1:3] == ["12", "1"]     # 14 statements, "def unused" excluded
 
 
-def test_contexts_under_covcore_run(suite: Path) -> None:
+_UNDER_COVCORE_RUN = [([], ""), (["-n", "2"], ""), (["-n", "2"], "[run]\nsubprocess = true\n")]
+
+
+@pytest.mark.parametrize("args, config", _UNDER_COVCORE_RUN, ids=["plain", "xdist", "xdist-subprocess"])
+def test_contexts_under_covcore_run(suite: Path, args: list[str], config: str) -> None:
+    (suite / ".covcorerc").write_text(config)
     env = _env(suite.parent)
     result = subprocess.run(
         [sys.executable, "-m", "covcore", "run", "--source=pkg", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "--covcore-context=test"],
+         "--covcore-context=test", *args],
         cwd=suite, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -325,13 +330,17 @@ def test_contexts_under_covcore_run(suite: Path) -> None:
     data.read()
     by_line = data.contexts_by_lineno(os.path.realpath(suite / "pkg/calc.py"))
     assert by_line[6] == ["tests/test_calc.py::test_sign_pos|run"]
+    assert by_line[15] == ["tests/test_calc.py::test_add|teardown"]
     assert "covcore: warning" not in result.stdout + result.stderr
+    assert list(suite.glob(".covcore.*")) == []
 
 
-def test_covcore_options_under_covcore_run_are_said_to_be_ignored(suite: Path) -> None:
+@pytest.mark.parametrize("args, config", _UNDER_COVCORE_RUN, ids=["plain", "xdist", "xdist-subprocess"])
+def test_covcore_options_under_covcore_run_are_said_to_be_ignored(suite: Path, args: list[str], config: str) -> None:
+    (suite / ".covcorerc").write_text(config)
     result = subprocess.run(
         [sys.executable, "-m", "covcore", "run", "--source=pkg", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "--covcore=tests", "--covcore-branch"],
+         "--covcore=tests", "--covcore-branch", *args],
         cwd=suite, env=_env(suite.parent), capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
