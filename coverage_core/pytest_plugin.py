@@ -5,7 +5,9 @@ every session; it does nothing unless covcore is measuring the session
 (``covcore run -m pytest -n 2``).  Then the controller hands each worker the
 measurement settings in ``workerinput``, and the worker measures itself from
 its ``pytest_configure`` on, writing a parallel data file of the run (see
-covcore.process), which ``covcore run`` combines at its end.
+covcore.process), which ``covcore run`` combines at its end.  A worker that
+covcore.pth measured from its start (the run measures its subprocesses) is
+adopted: its data is saved before the worker says it is done, too.
 """
 
 from __future__ import annotations
