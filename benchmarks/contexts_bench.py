@@ -20,6 +20,10 @@ covcore installed from this working tree).  Results go to stdout and to
 
     python -m benchmarks.contexts_bench [--python 3.12] [--tests 2000] [--repeat 5]
     make bench-contexts CONTEXTS_BENCH_ARGS="--repeat 3"
+
+``--no-venv`` uses the interpreter's own packages instead (a smoke run, as
+in tests/test_bench_smoke.py), ``--out DIR`` writes the results and the
+generated suite under DIR instead of the repository.
 """
 
 from __future__ import annotations
@@ -142,13 +146,16 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=2000)
     parser.add_argument("--modules", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-venv", action="store_true",
+                        help="use the interpreter's own covcore, coverage.py and pytest-cov (no virtualenv)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="write the results and the suite here (default: benchmarks/results, benchmarks/cache)")
     opts = parser.parse_args()
     python = opts.python
     if python[:1].isdigit():
         python = shutil.which(f"python{python}") or python
-    venv = _venv(python)
-    vpy = venv / "bin" / "python"
-    suite = _suite(CACHE, opts.tests, opts.modules)
+    vpy = Path(python) if opts.no_venv else _venv(python) / "bin" / "python"
+    suite = _suite(opts.out or CACHE, opts.tests, opts.modules)
     times: dict[str, list[float]] = {name: [] for name in TOOLS}
     pairs: dict[str, int] = {}
     names = list(TOOLS)
@@ -183,7 +190,7 @@ def main() -> None:
         out.append(f"| {name} | {median[name]:.2f} | {median[name] / plain:.2f} | {cost} | {count} |")
     text = "\n".join(out) + "\n"
     print(text)
-    results = HERE / "results" / ".".join(version.split(".")[:2])
+    results = (opts.out or HERE / "results") / ".".join(version.split(".")[:2])
     results.mkdir(parents=True, exist_ok=True)
     (results / "contexts.md").write_text(text)
 

@@ -434,6 +434,20 @@ def _read_ini(path: str, prefixes: tuple[str, ...], origin: str, strict: bool) -
         raise ConfigError(f"{path}: [{exc.section}] {exc.option}: set twice (line {exc.lineno})") from None
     except configparser.DuplicateSectionError as exc:
         raise ConfigError(f"{path}: [{exc.section}]: section appears twice (line {exc.lineno})") from None
+    except configparser.MissingSectionHeaderError as exc:
+        raise ConfigError(
+            f"Couldn't read config file {path}: line {exc.lineno}: {exc.line.strip()!r} comes before any [section]"
+        ) from None
+    except configparser.ParsingError as exc:
+        lineno, line = exc.errors[0]
+        if line[:1] in ("'", '"'):
+            import ast
+
+            line = ast.literal_eval(line)      # configparser keeps the line's repr
+        raise ConfigError(
+            f"Couldn't read config file {path}: line {lineno}: {line.strip()!r} is neither "
+            "'option = value' nor a [section]"
+        ) from None
     except (configparser.Error, UnicodeDecodeError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"Couldn't read config file {path}: {first}") from None
@@ -543,9 +557,9 @@ def find_settings(rcfile: Optional[str] = None) -> Optional[_Settings]:
 def read_config(rcfile: Optional[str] = None) -> Config:
     """The configuration from `rcfile` (or the default files), over the defaults.
 
-    ``COVCORE_FILE`` (or, for coverage.py's settings, ``COVERAGE_FILE``)
-    overrides the data file.  Problems raise ConfigError naming the file,
-    section and option.
+    ``COVCORE_FILE`` overrides the data file (``COVERAGE_FILE`` is not
+    read: it names coverage.py's file, whose format is another).  Problems
+    raise ConfigError naming the file, section and option.
     """
     config = Config()
     settings = find_settings(rcfile)

@@ -72,15 +72,13 @@ class Coverage:
         core_origin: str = "the core argument",
         context: Optional[str] = None,
         concurrency: Optional[Iterable[str]] = None,
+        warn_ignored: bool = True,
     ) -> None:
         rcfile = config_file if isinstance(config_file, str) else None
         self.config: Config = read_config(rcfile) if config_file else Config()
         c = self.config
-        if c.ignored:
-            warn(
-                f"ignoring settings covcore doesn't support, in {c.config_file}: {', '.join(c.ignored)}",
-                once_key="ignored-settings",
-            )
+        if c.ignored and warn_ignored:
+            warn(self.ignored_settings_note(), once_key="ignored-settings")
         if context is not None:
             c.context = context
         if concurrency is not None:
@@ -137,6 +135,17 @@ class Coverage:
         self._late_next: list[tuple[str, int, str]] = []
         #: The directory relative file names are relative to (relative_files).
         self._relative_to = os.getcwd()
+
+    def ignored_settings_note(self) -> str:
+        """The note naming the settings read but not acted on ("" if none).
+
+        The constructor prints it once, unless told not to (the pytest plugin
+        shows it in its own summary instead).
+        """
+        c = self.config
+        if not c.ignored:
+            return ""
+        return f"ignoring settings covcore doesn't support, in {c.config_file}: {', '.join(c.ignored)}"
 
     # -- Measuring --
 
@@ -468,6 +477,7 @@ class Coverage:
             self._analyses(include, omit), outfile or c.json_output,
             pretty=c.json_pretty_print if pretty_print is None else pretty_print,
             show_contexts=c.json_show_contexts if show_contexts is None else show_contexts, meta=meta,
+            precision=c.precision,
         )
 
     def xml_report(

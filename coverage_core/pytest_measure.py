@@ -109,6 +109,8 @@ class CovcorePlugin:
         self.total: Optional[float] = None
         self.reports = [] if worker else _parse_reports(options.covcore_report)
         self.failed_message = ""
+        #: A warning for the summary (pytest captures stderr while the plugin starts).
+        self.note = ""
         self.text = io.StringIO()
         #: Data files the xdist workers wrote, as they reported them.
         self._worker_files: list[str] = []
@@ -122,10 +124,10 @@ class CovcorePlugin:
         active = process.active()
         if active is not None:
             self.cov, self.borrowed = active, True
-            if not self.worker:
-                sys.stderr.write(
-                    "covcore: warning: this pytest is measured already (covcore run); "
-                    "--covcore options other than --covcore-context are ignored\n"
+            if not self.worker and self.options.covcore_source:
+                self.note = (
+                    "this pytest is measured already (covcore run); "
+                    "--covcore options other than --covcore-context are ignored"
                 )
             return
         opts = self.options
@@ -137,7 +139,11 @@ class CovcorePlugin:
                 config_file=opts.covcore_config or True,
                 data_suffix=True if self.worker else False,
                 auto_data=False,
+                # Said once, by the controller, in its summary (pytest captures stderr now).
+                warn_ignored=False,
             )
+            if not self.worker:
+                self.note = cov.ignored_settings_note()
             if opts.covcore_append and not self.worker:
                 cov.keep_existing_data()
             elif not self.worker:
@@ -154,7 +160,8 @@ class CovcorePlugin:
     def pytest_configure_node(self, node: Any) -> None:
         """Controller: hand a new worker the run it belongs to."""
         if self.cov is not None:
-            node.workerinput[_KEY] = {"run": self.cov.run_id, "main_pid": self.cov.main_pid}
+            node.workerinput[_KEY] = {"run": self.cov.run_id, "main_pid": self.cov.main_pid,
+                                      "borrowed": self.borrowed}
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -176,7 +183,26 @@ class CovcorePlugin:
                 self.cov.data_suffix = None
                 self.cov._data = None   # nothing was collected into it yet
             return
-        if self.worker and workerinput and _KEY in workerinput and self.cov is not None and not self.borrowed:
+        if not (self.worker and workerinput and _KEY in workerinput):
+            return
+        if workerinput[_KEY].get("borrowed"):
+            # The controller is measured by `covcore run`: so is this worker, from
+            # its settings (covcore.pytest_plugin), the --covcore options ignored
+            # here as there.  What the worker measured on its own so far is dropped.
+            if self.cov is not None and not self.borrowed:
+                self.cov.stop()
+            from covcore import pytest_plugin
+
+            self.cov, self.borrowed = pytest_plugin.start_worker(config), True
+            return
+        if self.cov is None:
+            return
+        if self.borrowed and self.cov.run_id == workerinput[_KEY]["run"]:
+            # The controller measures its subprocesses ([run] subprocess, patch =
+            # subprocess), so covcore.pth measured this worker for its run already:
+            # that measurement is this worker's, saved and handed back at the end.
+            self.borrowed = False
+        elif not self.borrowed:
             self.cov.run_id = workerinput[_KEY]["run"]
             self.cov.main_pid = workerinput[_KEY]["main_pid"]
 
@@ -270,7 +296,11 @@ class CovcorePlugin:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """The terminal report, and the fail-under verdict."""
-        if self.worker or self.cov is None or self.borrowed:
+        if self.worker or self.cov is None:
+            return
+        if self.note:
+            terminalreporter.write_line(f"covcore: warning: {self.note}", yellow=True)
+        if self.borrowed:
             return
         text = self.text
         if text.getvalue():
@@ -291,8 +321,12 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
         return
     wanted = bool(getattr(options, "covcore_source", None))
     contexts = getattr(options, "covcore_context", None) is not None
-    if not wanted and not (contexts and process.active() is not None):
+    worker = _is_worker()
+    if not wanted and not (contexts and (process.active() is not None or worker)):
         return
-    plugin = CovcorePlugin(options, worker=_is_worker())
-    plugin.start()
+    plugin = CovcorePlugin(options, worker=worker)
+    if wanted or process.active() is not None:
+        plugin.start()
+    # Otherwise an xdist worker recording contexts only: if `covcore run` measures
+    # the session, the worker's measurement starts in pytest_configure, and is adopted.
     early_config.pluginmanager.register(plugin, "covcore_measure_session")

@@ -64,6 +64,28 @@ def require_pytest_plugin(cwd: Path) -> None:
         pytest.fail("covcore's pytest11 entry point is not installed: install covcore (pip install .)")
 
 
+def pytest11_entry_points(base: Path) -> Path:
+    """A directory for PYTHONPATH whose dist-info declares pyproject.toml's pytest11 entry points.
+
+    So a pytest in a subprocess loads the plugins of this source tree, as
+    well as from an install.
+    """
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    points = project["entry-points"]["pytest11"]
+    info = base / "epdir" / "covcore_entry_points-0.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: covcore-entry-points\nVersion: 0\n")
+    (info / "entry_points.txt").write_text(
+        "[pytest11]\n" + "".join(f"{name} = {target}\n" for name, target in points.items())
+    )
+    return base / "epdir"
+
+
 def run_python(args: list[str], cwd: Path, env: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
     """Run ``python ARGS`` (a program that uses covcore's API) in a real subprocess."""
     full_env = dict(os.environ)

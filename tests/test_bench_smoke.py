@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from proc_helpers import pytest11_entry_points
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,3 +40,26 @@ def test_bench_smoke_mode_prints_a_table_and_writes_json(tmp_path: Path) -> None
     for cfg in ("covcore-sysmon/line", "slipcover/line", "covcore-pytrace/branch"):
         assert summary[cfg]["ok"] or summary[cfg]["reason"], cfg
     assert (out / "results.md").read_text().startswith("### Python")
+
+
+def test_contexts_bench_smoke_run(tmp_path: Path) -> None:
+    """benchmarks/contexts_bench.py end to end, on a tiny suite with this interpreter's packages."""
+    pytest.importorskip("pytest_cov", reason="needs pytest-cov (the [test] extra): the benchmark compares with it")
+    env = dict(os.environ)
+    for name in list(env):
+        if name.startswith(("COVCORE_", "COVERAGE_", "PYTEST_")):
+            del env[name]
+    paths = [str(pytest11_entry_points(tmp_path)), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    out = tmp_path / "results"
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.contexts_bench", "--no-venv", "--tests", "6", "--modules", "2",
+         "--repeat", "1", "--out", str(out)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = (out / f"{sys.version_info[0]}.{sys.version_info[1]}" / "contexts.md").read_text()
+    rows = {line.split("|")[1].strip(): line.split("|")[2:-1] for line in table.splitlines() if line.startswith("| ")}
+    assert set(rows) >= {"plain", "covcore", "covcore + contexts", "coverage.py ctrace + contexts"}
+    # Complete context data: covcore records every (line, context) pair coverage.py's C tracer does.
+    assert int(rows["covcore + contexts"][3]) == int(rows["coverage.py ctrace + contexts"][3]) > 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -184,6 +185,35 @@ def test_writers_and_combiners_at_once_lose_nothing(tmp_path: Path) -> None:
     assert lines == {n * 100 + i + 1 for n in range(1, 4) for i in range(20)}
 
 
+def test_cli_runs_and_combines_at_once_lose_nothing(tmp_path: Path) -> None:
+    """``covcore run -p`` processes and ``covcore combine --append`` processes, all at once."""
+    branches = "".join(f"{'if' if n == 0 else 'elif'} n == {n}:\n    x = {n}\n" for n in range(6))
+    (tmp_path / "prog.py").write_text(f"import sys\nn = int(sys.argv[1])\n{branches}")
+    env = dict(os.environ)
+    env.pop("COVCORE_CORE", None)
+    env.pop("COVCORE_FILE", None)
+
+    def start(args: list[str]) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "covcore", *args], cwd=tmp_path, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    procs = []
+    for n in range(6):
+        procs.append(("run", start(["run", "-p", "prog.py", str(n)])))
+        procs.append(("combine", start(["combine", "--append"])))
+    for kind, proc in procs:
+        out, err = proc.communicate(timeout=120)
+        if kind == "run" or proc.returncode != 1:
+            assert (proc.returncode, err) == (0, ""), (kind, err)
+        else:
+            assert err == "covcore: No data to combine\n"     # another combiner took them all
+    last = run_covcore(["combine", "--append"], tmp_path)
+    assert last.returncode in (0, 1)
+    lines = _reread(tmp_path / ".covcore").lines(os.path.realpath(tmp_path / "prog.py"))
+    assert lines == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+    assert list(tmp_path.glob(".covcore.*")) == []
+
+
 # -- coverage.py data files ---------------------------------------------------
 
 
@@ -214,6 +244,7 @@ def test_exported_data_reads_the_same_in_coverage_py(
     ours_json = json.loads((tmp_path / "ours.json").read_text())
     theirs_json = json.loads((tmp_path / "theirs.json").read_text())
     assert ours_json["totals"] == theirs_json["totals"]
+    assert ours_json["files"] == theirs_json["files"]
     assert _coverage_py(["xml", "-o", "theirs.xml"], tmp_path).returncode == 0
     assert run_covcore(["xml", "-o", "ours.xml"], tmp_path).returncode == 0
     rate = 'branch-rate' if branch else 'line-rate'
@@ -221,7 +252,10 @@ def test_exported_data_reads_the_same_in_coverage_py(
     ours_xml = (tmp_path / "ours.xml").read_text()
     assert theirs_xml.split(rate)[1][:12] == ours_xml.split(rate)[1][:12]
     html = _coverage_py(["html", "-d", "htmlcov"], tmp_path)
-    assert html.returncode == 0 and (tmp_path / "htmlcov" / "index.html").exists()
+    assert html.returncode == 0
+    index = (tmp_path / "htmlcov" / "index.html").read_text()
+    total = run_covcore(["report", "--format=total"], tmp_path).stdout.strip()
+    assert re.search(r'<span class="pc_cov">(\d+)%</span>', index)[1] == total  # type: ignore[index]
     contexts = _coverage_py(["report", "--contexts=^ci$"], tmp_path)
     assert contexts.stdout == run_covcore(["report"], tmp_path).stdout
 
@@ -246,6 +280,23 @@ def test_combine_accepts_coverage_py_data_files(tmp_path: Path, make_file: Calla
     assert by_line[5] == ["theirs"] and by_line[6] == ["ours"]
     assert by_line[4] == ["ours", "theirs"]
     assert data.has_arcs()
+
+
+def test_coverage_py_files_from_other_machines_are_remapped(
+    tmp_path: Path, make_file: Callable[[str, str], Path],
+) -> None:
+    import coverage
+
+    make_file("src/m.py", "a = 1\nb = 2\nc = 3\n")
+    make_file(".coveragerc", "[paths]\nsource =\n    src/\n    /ci/*/src/\n    D:\\w\\src\\\n")
+    for name, path, lines in ((".coverage.linux", "/ci/job1/src/m.py", [1]), (".coverage.win", "D:\\w\\src\\m.py", [3])):
+        theirs = coverage.CoverageData(str(tmp_path / name))
+        theirs.add_lines({path: lines})
+        theirs.write()
+    result = run_covcore(["combine", ".coverage.linux", ".coverage.win"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = run_covcore(["report", "-m"], tmp_path)
+    assert "src/m.py       3      1    67%   2" in report.stdout
 
 
 def test_coverage_py_file_round_trip(tmp_path: Path) -> None:

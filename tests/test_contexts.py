@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -189,6 +190,35 @@ def test_contexts_report_filter_and_json(tmp_path: Path, make_file: Callable[[st
 
     assert contexts(ours) == contexts(theirs)
     assert ours["files"]["prog.py"]["summary"] == theirs["files"]["prog.py"]["summary"]
+    # The context filter means what coverage.py's means.
+    for regex in ("test_two", "^__main__.Test", "test_one|test_raises"):
+        theirs_report = subprocess.run(
+            [sys.executable, "-m", "coverage", "report", "-m", f"--contexts={regex}"],
+            cwd=tmp_path, capture_output=True, text=True, check=True,
+        )
+        assert run_covcore(["report", "-m", f"--contexts={regex}"], tmp_path).stdout == theirs_report.stdout
+
+
+def test_html_report_shows_the_contexts_of_each_line(tmp_path: Path, make_file: Callable[[str, str], Path]) -> None:
+    from covcore.report_html import page_name
+
+    make_file("prog.py", PROGRAM)
+    make_file(".covcorerc", "[run]\ndynamic_context = test_function\n")
+    assert run_covcore(["run", "prog.py"], tmp_path).returncode == 0
+    assert run_covcore(["html", "--show-contexts"], tmp_path).returncode == 0
+    page = (tmp_path / "htmlcov" / page_name("prog.py")).read_text(encoding="utf-8")
+    lines = {int(m[1]): m[2] for m in re.finditer(r'<div class="[^"]*" id="t(\d+)">(.*?)</div>\n', page)}
+    data = CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    for number, names in data.contexts_by_lineno(os.path.realpath(tmp_path / "prog.py")).items():
+        shown = "".join(f"<li>{name or '(empty)'}</li>" for name in sorted(names))
+        assert f"<ul>{shown}</ul></details>" in lines[number], number
+    assert "<summary>4 contexts</summary><ul><li>(empty)</li><li>__main__.TestThing.test_method</li>" \
+        "<li>__main__.test_one</li><li>__main__.test_raises</li></ul>" in lines[5]
+    assert "<summary>1 context</summary><ul><li>__main__.test_two</li></ul>" in lines[12]
+    # Without --show-contexts (or [html] show_contexts), no contexts.
+    assert run_covcore(["html", "-d", "plain"], tmp_path).returncode == 0
+    assert 'class="ctx"' not in (tmp_path / "plain" / page_name("prog.py")).read_text(encoding="utf-8")
 
 
 def test_bad_contexts_regex_is_one_line(tmp_path: Path, make_file: Callable[[str, str], Path]) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -120,3 +122,33 @@ def test_parse_diff() -> None:
         -x
     """)
     assert parse_diff(text) == {"a.py": {2, 3, 4, 13}}
+
+
+def _missing(text: str) -> list[int]:
+    """Line numbers of a report's Missing column ("8, 12-14")."""
+    numbers: list[int] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        first, _, last = part.partition("-")
+        numbers.extend(range(int(first), int(last or first) + 1))
+    return numbers
+
+
+def test_changed_lines_agree_with_diff_cover(repo: Path) -> None:
+    pytest.importorskip("diff_cover", reason="needs diff-cover (the [test] extra) to compare with")
+    assert run_covcore(["run", "prog.py"], repo).returncode == 0
+    assert run_covcore(["xml", "-o", "coverage.xml"], repo).returncode == 0
+    subprocess.run(
+        [sys.executable, "-m", "diff_cover.diff_cover_tool", "coverage.xml", "--compare-branch=main",
+         "--include-untracked", "--format", "json:diff.json"],
+        cwd=repo, check=True, capture_output=True,
+    )
+    theirs = json.loads((repo / "diff.json").read_text())
+    ours = run_covcore(["report", "-m", "--diff", "main"], repo)
+    assert ours.returncode == 0, ours.stderr
+    rows = [line.split(None, 4) for line in ours.stdout.splitlines() if ".py" in line]
+    assert {row[0]: _missing(row[4] if len(row) > 4 else "") for row in rows} == {
+        name: stats["violation_lines"] for name, stats in theirs["src_stats"].items()
+    }
+    total = ours.stdout.splitlines()[-1].split()
+    assert (int(total[1]), int(total[2])) == (theirs["total_num_lines"], theirs["total_num_violations"])
+    assert total[3] == f"{theirs['total_percent_covered']}%"

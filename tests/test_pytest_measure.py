@@ -9,18 +9,20 @@ as well as from an install).  The reports are compared with
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from covcore.data import CoverageData
 
-ROOT = Path(__file__).resolve().parent.parent
+from proc_helpers import pytest11_entry_points
 
 pytest.importorskip("xdist")
 
@@ -75,23 +77,6 @@ SUITE = {
 }
 
 
-def _entry_points_dir(base: Path) -> Path:
-    """A dist-info declaring pyproject.toml's pytest11 entry points."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:
-        import tomli as tomllib
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    points = project["entry-points"]["pytest11"]
-    info = base / "epdir" / "covcore_entry_points-0.dist-info"
-    info.mkdir(parents=True, exist_ok=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: covcore-entry-points\nVersion: 0\n")
-    (info / "entry_points.txt").write_text(
-        "[pytest11]\n" + "".join(f"{name} = {target}\n" for name, target in points.items())
-    )
-    return base / "epdir"
-
-
 @pytest.fixture
 def suite(tmp_path: Path) -> Path:
     project = tmp_path / "project"
@@ -107,15 +92,19 @@ def _env(tmp_path: Path) -> dict[str, str]:
     for name in ("COVCORE_CORE", "COVCORE_FILE", "COVCORE_PROCESS", "PYTEST_XDIST_WORKER",
                  "PYTEST_XDIST_TESTRUNUID", "PYTEST_ADDOPTS"):
         env.pop(name, None)
-    parts = [str(_entry_points_dir(tmp_path))] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    parts = [str(pytest11_entry_points(tmp_path))] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join(parts)
     return env
 
 
-def _pytest(project: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+def _pytest(project: Path, args: list[str], core: str = "", **more_env: str) -> subprocess.CompletedProcess[str]:
+    env = _env(project.parent)
+    if core:
+        env["COVCORE_CORE"] = core
+    env.update(more_env)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-        cwd=project, env=_env(project.parent), capture_output=True, text=True, timeout=300,
+        cwd=project, env=env, capture_output=True, text=True, timeout=300,
     )
 
 
@@ -127,10 +116,18 @@ def _table(text: str) -> list[str]:
     return lines[start:end + 1]
 
 
+_PER_FILE = ("executed_lines", "missing_lines", "excluded_lines", "executed_branches", "missing_branches")
+
+
+def _per_file(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What a JSON report says was measured, file by file (the measured lines and arcs)."""
+    return {name: {key: entry.get(key) for key in _PER_FILE} for name, entry in report["files"].items()}
+
+
 @pytest.mark.parametrize("xdist", [False, True], ids=["plain", "xdist"])
 @pytest.mark.parametrize("branch", [False, True], ids=["lines", "arcs"])
 def test_report_equals_coverage_run_pytest(suite: Path, xdist: bool, branch: bool) -> None:
-    args = ["--covcore=pkg", "--covcore-report=term-missing"]
+    args = ["--covcore=pkg", "--covcore-report=term-missing", "--covcore-report=json:ours.json"]
     args += ["--covcore-branch"] if branch else []
     args += ["-n", "2"] if xdist else []
     ours = _pytest(suite, args)
@@ -145,9 +142,59 @@ def test_report_equals_coverage_run_pytest(suite: Path, xdist: bool, branch: boo
     theirs = subprocess.run([sys.executable, "-m", "coverage", "report", "-m"], cwd=suite,
                             capture_output=True, text=True)
     assert _table(ours.stdout) == _table(theirs.stdout)
-    # Import-time lines count: the def lines of pkg.calc ran at collection.
-    assert "pkg/__init__.py" in ours.stdout
+    subprocess.run([sys.executable, "-m", "coverage", "json", "-o", "theirs.json"], cwd=suite, check=True,
+                   capture_output=True)
+    ours_json = json.loads((suite / "ours.json").read_text())
+    theirs_json = json.loads((suite / "theirs.json").read_text())
+    assert _per_file(ours_json) == _per_file(theirs_json)
+    assert ours_json["totals"] == theirs_json["totals"]
+    # Import-time lines count: pkg/__init__.py and the def lines of pkg.calc ran at collection.
+    assert ours_json["files"]["pkg/__init__.py"]["executed_lines"] == [1]
+    assert {1, 4, 11, 14, 17} <= set(ours_json["files"]["pkg/calc.py"]["executed_lines"])
     assert list(suite.glob(".covcore.*")) == []
+
+
+def _pytest_cov_contexts(project: Path, filename: str, xdist: bool) -> dict[int, list[str]]:
+    """Line -> contexts of `filename`, measured by pytest-cov with ``--cov-context=test``."""
+    import coverage
+
+    # coverage.py's C tracer: its sys.monitoring core records a line in the first context only.
+    result = _pytest(project, ["-p", "no:covcore_measure", "--cov=pkg", "--cov-branch", "--cov-context=test",
+                               "--cov-report=", *(["-n", "2"] if xdist else [])], COVERAGE_CORE="ctrace")
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = coverage.CoverageData(str(project / ".coverage"))
+    data.read()
+    return {line: sorted(names) for line, names in data.contexts_by_lineno(filename).items()}
+
+
+@pytest.mark.parametrize("xdist", [False, True], ids=["plain", "xdist"])
+def test_test_contexts_equal_pytest_cov(suite: Path, xdist: bool, core: str) -> None:
+    pytest.importorskip("pytest_cov", reason="needs pytest-cov (the [test] extra) to compare with")
+    calc = os.path.realpath(suite / "pkg/calc.py")
+    theirs = _pytest_cov_contexts(suite, calc, xdist)
+    args = ["--covcore=pkg", "--covcore-context=test", "--covcore-branch"] + (["-n", "2"] if xdist else [])
+    result = _pytest(suite, args, core)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"core {core} " in result.stdout
+    data = CoverageData(str(suite / ".covcore"))
+    data.read()
+    assert data.contexts_by_lineno(calc) == theirs
+    assert theirs[12] == ["tests/test_calc.py::test_add|setup"]
+
+
+def test_html_report_shows_the_tests_of_each_line(suite: Path) -> None:
+    from covcore.report_html import page_name
+
+    (suite / ".coveragerc").write_text("[html]\nshow_contexts = true\n")
+    result = _pytest(suite, ["--covcore=pkg", "--covcore-context=test", "--covcore-report=html", "-n", "2"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (suite / "htmlcov" / page_name("pkg/calc.py")).read_text(encoding="utf-8")
+    lines = {int(m[1]): m[2] for m in re.finditer(r'<div class="[^"]*" id="t(\d+)">(.*?)</div>\n', page)}
+    assert "<summary>2 contexts</summary><ul><li>tests/test_calc.py::test_sign_neg|run</li>" \
+        "<li>tests/test_calc.py::test_sign_pos|run</li></ul>" in lines[5]
+    assert "<li>tests/test_calc.py::test_add|teardown</li>" in lines[15]
+    assert "<li>(empty)</li>" in lines[1]           # the def ran at import, before any test
+    assert "<details" not in lines[18]               # never ran
 
 
 @pytest.mark.parametrize("xdist", [False, True], ids=["plain", "xdist"])
@@ -266,11 +313,16 @@ def test_coverage_py_settings_apply(suite: Path) -> None:
     assert row.split()[1:3] == ["12", "1"]     # 14 statements, "def unused" excluded
 
 
-def test_contexts_under_covcore_run(suite: Path) -> None:
+_UNDER_COVCORE_RUN = [([], ""), (["-n", "2"], ""), (["-n", "2"], "[run]\nsubprocess = true\n")]
+
+
+@pytest.mark.parametrize("args, config", _UNDER_COVCORE_RUN, ids=["plain", "xdist", "xdist-subprocess"])
+def test_contexts_under_covcore_run(suite: Path, args: list[str], config: str) -> None:
+    (suite / ".covcorerc").write_text(config)
     env = _env(suite.parent)
     result = subprocess.run(
         [sys.executable, "-m", "covcore", "run", "--source=pkg", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "--covcore-context=test"],
+         "--covcore-context=test", *args],
         cwd=suite, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -278,3 +330,59 @@ def test_contexts_under_covcore_run(suite: Path) -> None:
     data.read()
     by_line = data.contexts_by_lineno(os.path.realpath(suite / "pkg/calc.py"))
     assert by_line[6] == ["tests/test_calc.py::test_sign_pos|run"]
+    assert by_line[15] == ["tests/test_calc.py::test_add|teardown"]
+    assert "covcore: warning" not in result.stdout + result.stderr
+    assert list(suite.glob(".covcore.*")) == []
+
+
+@pytest.mark.parametrize("args, config", _UNDER_COVCORE_RUN, ids=["plain", "xdist", "xdist-subprocess"])
+def test_covcore_options_under_covcore_run_are_said_to_be_ignored(suite: Path, args: list[str], config: str) -> None:
+    (suite / ".covcorerc").write_text(config)
+    result = subprocess.run(
+        [sys.executable, "-m", "covcore", "run", "--source=pkg", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "--covcore=tests", "--covcore-branch", *args],
+        cwd=suite, env=_env(suite.parent), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ("covcore: warning: this pytest is measured already (covcore run); --covcore options other than "
+            "--covcore-context are ignored") in result.stdout
+    data = CoverageData(str(suite / ".covcore"))
+    data.read()
+    assert not data.has_arcs()
+    assert {os.path.basename(name) for name in data.measured_files()} == {"__init__.py", "calc.py"}
+
+
+def test_ignored_settings_are_named_once(suite: Path) -> None:
+    (suite / ".coveragerc").write_text("[run]\nplugins = django_coverage_plugin\n")
+    result = _pytest(suite, ["--covcore=pkg", "-n", "2"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    note = "covcore: warning: ignoring settings covcore doesn't support, in .coveragerc: [run] plugins"
+    assert (result.stdout + result.stderr).count(note) == 1
+    assert note in result.stdout
+
+
+@pytest.mark.parametrize("setting", ["subprocess = true", "patch = subprocess"])
+def test_xdist_when_subprocesses_are_measured(suite: Path, setting: str) -> None:
+    """The workers, measured from their start as subprocesses, still hand their data back."""
+    (suite / ".coveragerc").write_text(f"[run]\n{setting}\n")
+    result = _pytest(suite, ["--covcore=pkg", "--covcore-report=term-missing", "-n", "2"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    row = [line for line in _table(result.stdout) if line.startswith("pkg/calc.py")][0]
+    assert row.split()[1:] == ["14", "2", "86%", "9,", "18"]
+    assert list(suite.glob(".covcore.*")) == []
+
+
+def test_append_adds_to_the_last_run(suite: Path) -> None:
+    calc = os.path.realpath(suite / "pkg/calc.py")
+
+    def measured() -> list[int]:
+        data = CoverageData(str(suite / ".covcore"))
+        data.read()
+        return sorted(data.lines(calc) or [])
+
+    assert _pytest(suite, ["--covcore=pkg", "-k", "test_sign_pos"]).returncode == 0
+    assert 6 in measured() and 7 not in measured()
+    assert _pytest(suite, ["--covcore=pkg", "-k", "test_sign_neg", "-n", "2", "--covcore-append"]).returncode == 0
+    assert {6, 7, 8} <= set(measured())
+    assert _pytest(suite, ["--covcore=pkg", "-k", "test_sign_neg"]).returncode == 0
+    assert 6 not in measured()       # without --covcore-append, a run replaces the data
