@@ -263,7 +263,10 @@ def readme_section(all_results: dict[str, dict[str, Any]],
         lines += ["", "Hot paths (ns per event, in-process microbenchmarks):", "",
                   "| Python | core | per line | per arc (branch) | per call into an unmeasured file |",
                   "|---|---|---:|---:|---:|", *micro_rows]
-    for name, res in sorted((later or {}).items()):
+    order = list(LATER_RUNS)
+    for name, res in sorted((later or {}).items(),
+                            key=lambda kv: (order.index(kv[0].split("/")[-1])
+                                            if kv[0].split("/")[-1] in order else len(order), kv[0])):
         lmeta = res["meta"]
         ltools: list[str] = []
         for st in res["summary"].values():
@@ -298,7 +301,7 @@ def readme_section(all_results: dict[str, dict[str, Any]],
         f"pyperformance {meta['other_versions'].get('pyperformance')}. "
         "Per-workload tables, peak memory and data-file write times: "
         + ", ".join(f"[{v}](benchmarks/results/{v}/results.md)" for v in versions)
-        + "; what they say, with callgrind profiles: [analysis](benchmarks/results/analysis.md).",
+        + "; what they say, and why: [analysis](benchmarks/results/analysis.md).",
         "Run it yourself with `make bench` (all workloads, the Python of `make`), "
         "`make bench BENCH_ARGS=--quick` (about 2 minutes on an idle machine), or "
         "`python -m benchmarks --python 3.12 --tools plain,covcore-ctrace,coverage-ctrace --branch both`; "
