@@ -32,6 +32,12 @@ class ProgramRunner:
         self.module: Optional[types.ModuleType] = None
         self.path0 = ""
         self.spec: Optional[importlib.machinery.ModuleSpec] = None
+        #: The program's __main__ module, kept alive after it ran: as under
+        #: plain Python, its globals (and the generators or objects in them)
+        #: are finalized at interpreter exit, after measuring has stopped, not
+        #: when covcore restores its own __main__ (whenever the cyclic garbage
+        #: collector would get to them, while still measuring).
+        self.main_module: Optional[types.ModuleType] = None
         self.filename = ""
         # A program that does not compile is reported like Python does, when run.
         self.syntax_error: Optional[BaseException] = None
@@ -113,6 +119,7 @@ class ProgramRunner:
             main.__loader__ = importlib.machinery.SourceFileLoader("__main__", self.filename)
             main.__package__ = None
         sys.modules["__main__"] = main
+        self.main_module = main
         sys.argv = [self.filename if self.as_module else self.args[0]] + self.args[1:]
         if sys.path:
             sys.path[0] = self.path0

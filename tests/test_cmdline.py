@@ -80,6 +80,25 @@ def test_uncaught_exception_prints_plain_traceback(core: str, tmp_path: Path, ma
     assert _lines(tmp_path, "prog.py") == [1, 2, 4]
 
 
+def test_the_programs_globals_outlive_the_measurement(core: str, tmp_path: Path, make_file: Any) -> None:
+    # Under plain Python a program's globals are finalized at interpreter exit.
+    # A generator left unstarted in them (in a reference cycle with the
+    # module's globals, through its frame) is closed then, after measuring
+    # has stopped, so its close is not an arc; with the collector running
+    # at every allocation, it would otherwise be closed while measuring.
+    make_file("prog.py", """\
+        import gc
+        gc.set_threshold(1)
+        lazy = (n for n in range(3))
+        print("done")
+        """)
+    result = run_covcore(["run", "--core", core, "--branch", "prog.py"], cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "done\n", "")
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    assert sorted(data.arcs(str(tmp_path / "prog.py")) or []) == [(-1, 1), (1, 2), (2, 3), (3, 4), (4, -1)]
+
+
 def test_run_module_form(core: str, tmp_path: Path, make_file: Any) -> None:
     make_file("pkg/__init__.py", "")
     make_file("pkg/__main__.py", """\
