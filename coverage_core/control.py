@@ -175,6 +175,8 @@ class Coverage:
         if self._started:
             return
         choice = self._choose_core()
+        if not self.data_suffix and not self.auto_data:
+            CoverageData(self.data_path).check_writable()
         if not self.run_id:
             self.run_id, self.main_pid = process.new_run_id(), os.getpid()
         self._get_data_object()

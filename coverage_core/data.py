@@ -143,15 +143,33 @@ def _is_side_file(path: str) -> bool:
 
 
 def _looks_like_data_file(path: str) -> bool:
-    """May erase() delete this file: an SQLite database, empty, or a journal?"""
+    """May erase() delete this file: a covcore data file, an empty file or database, or a journal?
+
+    Another tool's SQLite database (coverage.py's ``.coverage``, say) is
+    never deleted: its application id, in the file's header, is not ours.
+    """
     if _is_side_file(path):
         return True
     try:
         with open(path, "rb") as f:
-            head = f.read(len(_SQLITE_HEADER))
+            head = f.read(100)
     except OSError:
         return False
-    return head in (b"", _SQLITE_HEADER)
+    if head == b"":
+        return True
+    if not head.startswith(_SQLITE_HEADER) or len(head) < 72:
+        return False
+    app_id = int.from_bytes(head[68:72], "big")
+    if app_id == APPLICATION_ID:
+        return True
+    if app_id != 0:
+        return False
+    # No application id: erasable only if it holds no tables (a new, empty database).
+    try:
+        with closing(sqlite3.connect(path)) as con:
+            return bool(con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
+    except sqlite3.Error:
+        return False
 
 
 def _write_failure(path: str, exc: BaseException) -> str:
@@ -632,6 +650,16 @@ class CoverageData:
         if not stored:
             return blob
         return encode_arcs(set(decode_arcs(blob)) | set(decode_arcs(stored)))
+
+    def check_writable(self) -> None:
+        """Raise DataError now if the data file exists and isn't one covcore may write.
+
+        Said before measuring starts, so that a run isn't measured for nothing
+        (and another tool's file is never touched).
+        """
+        path = self.data_filename()
+        if os.path.isfile(path) and not _looks_like_data_file(path):
+            raise DataError(f"Couldn't write data to '{path}': it isn't a covcore data file")
 
     def erase(self, parallel: bool = False) -> None:
         """Forget all data and delete the data file.

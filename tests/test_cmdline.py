@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -390,3 +391,25 @@ def test_python_dash_m_covcore_is_the_cli(tmp_path: Path) -> None:
     result = run_covcore(["--help"], cwd=tmp_path)
     assert result.returncode == 0
     assert "run" in result.stdout and "report" in result.stdout
+
+
+def test_run_never_erases_another_tools_data_file(tmp_path: Path, make_file: Any) -> None:
+    # A config or command line that names coverage.py's data file: covcore
+    # says it can't write there before running the program (which would be
+    # measured for nothing), and coverage.py's data is still intact.
+    make_file("prog.py", """\
+        print("hello")
+        """)
+    oracle = subprocess.run([sys.executable, "-m", "coverage", "run", "prog.py"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert oracle.returncode == 0, oracle.stderr
+    before = (tmp_path / ".coverage").read_bytes()
+    result = run_covcore(["run", "--data-file", ".coverage", "prog.py"], cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"covcore: Couldn't write data to '{tmp_path / '.coverage'}': it isn't a covcore data file"
+    ]
+    assert (tmp_path / ".coverage").read_bytes() == before
+    report = subprocess.run([sys.executable, "-m", "coverage", "report", "--format=total"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert (report.returncode, report.stdout) == (0, "100\n")
