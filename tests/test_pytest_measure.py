@@ -24,7 +24,7 @@ from covcore.data import CoverageData
 
 from proc_helpers import pytest11_entry_points
 
-pytest.importorskip("xdist")
+import xdist  # noqa: F401,E402 - a test requirement: missing, collection fails
 
 SUITE = {
     "pkg/__init__.py": "VERSION = 1\n",
@@ -169,7 +169,7 @@ def _pytest_cov_contexts(project: Path, filename: str, xdist: bool) -> dict[int,
 
 @pytest.mark.parametrize("xdist", [False, True], ids=["plain", "xdist"])
 def test_test_contexts_equal_pytest_cov(suite: Path, xdist: bool, core: str) -> None:
-    pytest.importorskip("pytest_cov", reason="needs pytest-cov (the [test] extra) to compare with")
+    import pytest_cov  # noqa: F401 - a test requirement: missing, the test fails
     calc = os.path.realpath(suite / "pkg/calc.py")
     theirs = _pytest_cov_contexts(suite, calc, xdist)
     args = ["--covcore=pkg", "--covcore-context=test", "--covcore-branch"] + (["-n", "2"] if xdist else [])
