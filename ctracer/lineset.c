@@ -2,6 +2,8 @@
 
 #include "lineset.h"
 
+int (*LineSet_clear_hook)(void) = NULL;
+
 #define MIN_CAPACITY 16
 
 static inline Py_ssize_t
@@ -268,6 +270,9 @@ LineSet_clear(LineSet *self, PyObject *unused)
     self->used = 0;
     self->has_empty_key = 0;
     self->version++;
+    if (LineSet_clear_hook != NULL && LineSet_clear_hook() < 0) {
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 

@@ -23,6 +23,12 @@ typedef struct LineSet {
 
 extern PyTypeObject LineSetType;
 
+/* Called after any LineSet is cleared, when set: a core that turned events
+ * off because their data was recorded learns from it that the data is gone.
+ * RET_OK, or RET_ERROR with an exception set.
+ */
+extern int (*LineSet_clear_hook)(void);
+
 #define LINESET_EMPTY_KEY   UINT64_MAX
 
 static inline uint64_t

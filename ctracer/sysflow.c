@@ -143,6 +143,7 @@ CodeFlow_Free(CodeFlow *flow)
         PyMem_Free(flow->line_info);
         PyMem_Free(flow->in_arcs);
         PyMem_Free(flow->decode);
+        PyMem_Free(flow->served);
         PyMem_Free(flow);
     }
 }
@@ -313,6 +314,48 @@ bit_set(Bits *b, Py_ssize_t i)
     b[i / 64] |= (Bits)1 << (i % 64);
 }
 
+/* For each writing line, the readers whose tables name it: once those are
+ * all complete, the writer's events are no longer needed.  A reader names
+ * a writer at most once per incoming arc, so a reader may be listed twice.
+ */
+static int
+serve_readers(CodeFlow *flow, Py_ssize_t n_decode)
+{
+    flow->served = PyMem_Malloc(((size_t)n_decode + 1) * sizeof(int));
+    if (flow->served == NULL) {
+        PyErr_NoMemory();
+        return RET_ERROR;
+    }
+    for (int l = 0; l < flow->n_lines; l++) {
+        flow->line_info[l].served_count = 0;
+    }
+    for (int r = 0; r < flow->n_lines; r++) {
+        const FlowLine *reader = &flow->line_info[r];
+        for (Py_ssize_t d = 0; d < reader->decode_count; d++) {
+            FlowLine *writer = (FlowLine *)CodeFlow_Line(flow, flow->decode[reader->decode_start + d].written);
+            if (writer != NULL) {
+                writer->served_count++;
+            }
+        }
+    }
+    Py_ssize_t start = 0;
+    for (int l = 0; l < flow->n_lines; l++) {
+        flow->line_info[l].served_start = start;
+        start += flow->line_info[l].served_count;
+        flow->line_info[l].served_count = 0;
+    }
+    for (int r = 0; r < flow->n_lines; r++) {
+        const FlowLine *reader = &flow->line_info[r];
+        for (Py_ssize_t d = 0; d < reader->decode_count; d++) {
+            FlowLine *writer = (FlowLine *)CodeFlow_Line(flow, flow->decode[reader->decode_start + d].written);
+            if (writer != NULL) {
+                flow->served[writer->served_start + writer->served_count++] = r;
+            }
+        }
+    }
+    return RET_OK;
+}
+
 static int
 choose_writers(CodeFlow *flow, int exit_line)
 {
@@ -462,6 +505,9 @@ choose_writers(CodeFlow *flow, int exit_line)
         }
         info->decode_count = n_decode - info->decode_start;
     }
+    if (serve_readers(flow, n_decode) < 0) {
+        goto error;
+    }
     ret = RET_OK;
 error:
     PyMem_Free(acc);
@@ -519,6 +565,15 @@ index_lines(CodeFlow *flow, int exit_line)
             FlowLine *info = &flow->line_info[to - lo];
             flow->in_arcs[info->in_start + info->in_count++] = flow->arcs[i];
             flow->has_readers |= info->reads;
+        }
+    }
+    for (int i = 0; i < flow->n_lines; i++) {
+        const FlowLine *info = &flow->line_info[i];
+        for (Py_ssize_t k = 0; info->reads && k < info->in_count; k++) {
+            FlowLine *source = (FlowLine *)CodeFlow_Line(flow, arc_from(flow->in_arcs[info->in_start + k]));
+            if (source != NULL) {
+                source->feeds_reader = 1;
+            }
         }
     }
     return choose_writers(flow, exit_line);

@@ -26,10 +26,13 @@ typedef struct FlowLine {
     Py_ssize_t in_count;
     Py_ssize_t decode_start;    /* readers: flow->decode[decode_start:decode_start + decode_count] */
     Py_ssize_t decode_count;
+    Py_ssize_t served_start;    /* writers: flow->served[served_start:served_start + served_count] */
+    Py_ssize_t served_count;
     char reads;             /* arcs come into it from more than one line: the
                              * frame's last written line tells which */
     char writes;            /* its events always fire and write the line as
                              * the frame's last written line */
+    char feeds_reader;      /* an arc from it goes into a reading line */
 } FlowLine;
 
 /* For a reading line: the arc that comes in when the frame's last written
@@ -52,6 +55,8 @@ typedef struct CodeFlow {
     int has_readers;        /* some line reads: frames must be tracked */
     uint64_t *in_arcs;      /* owned: PyMem array, the arcs between two lines, by destination */
     FlowDecode *decode;     /* owned: PyMem array, see FlowLine */
+    int *served;            /* owned: PyMem array, for each writer the readers
+                             * (indexes into line_info) whose tables name it */
 } CodeFlow;
 
 /* Module init: read the jump opcodes from the opcode module.  RET_OK or RET_ERROR. */

@@ -51,6 +51,13 @@ typedef struct CodeRecord {
     CodeFlow *flow;         /* owned: the code's arcs, NULL when outside the model */
     int flow_built;         /* `flow` was computed (it depends on the code only) */
     int state;              /* FLOW_*, for this run */
+    int readers_done;       /* FLOW_ON: every reading line's arcs are recorded,
+                             * so frames need no tracking (see untracked()) */
+    uint64_t readers_version;   /* file_data's version when readers_done was last computed */
+    unsigned char *reached; /* owned, PyMem_Raw: per line of the flow, it has run (this run) */
+    Py_ssize_t satisfied_off;   /* locations turned off with a reader's arcs still missing */
+    Py_ssize_t exact_frames;    /* entries of its frames with `exact` set: while
+                                 * there are any, no location of it turns off */
     uint64_t seen_version;  /* file_data's version at the last completeness check */
     Py_ssize_t missing;     /* index of an arc of `flow` found missing then */
 } CodeRecord;
@@ -63,6 +70,7 @@ free_code_record(void *record)
 {
     if (record != NULL) {
         CodeFlow_Free(((CodeRecord *)record)->flow);
+        PyMem_RawFree(((CodeRecord *)record)->reached);
     }
     PyMem_RawFree(record);
 }
@@ -117,6 +125,8 @@ static int
 decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
 {
     record->state = FLOW_NONE;
+    record->readers_done = 0;
+    record->readers_version = UINT64_MAX;
     record->seen_version = UINT64_MAX;
     record->missing = 0;
     if (!record->flow_built) {
@@ -126,7 +136,19 @@ decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
         }
         record->flow_built = 1;
     }
+    record->satisfied_off = 0;
+    record->exact_frames = 0;
     if (record->flow != NULL) {
+        if (record->reached == NULL) {
+            record->reached = PyMem_RawCalloc((size_t)record->flow->n_lines + 1, 1);
+            if (record->reached == NULL) {
+                PyErr_NoMemory();
+                return RET_ERROR;
+            }
+        }
+        else {
+            memset(record->reached, 0, (size_t)record->flow->n_lines + 1);
+        }
         int pinned = PySet_Contains(self->pinned, (PyObject *)code);
         if (pinned < 0) {
             return RET_ERROR;
@@ -231,6 +253,17 @@ thread_stack(SysMon *self)
     return stack;
 }
 
+/* The frame running now, in this thread. */
+static inline struct _PyInterpreterFrame *
+current_iframe(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyThreadState_GET()->current_frame;
+#else
+    return PyThreadState_GET()->cframe->current_frame;
+#endif
+}
+
 static int
 push_frame(SysMon *self, PyCodeObject *code, LineSet *file_data, CodeRecord *record, int last_line)
 {
@@ -254,6 +287,8 @@ push_frame(SysMon *self, PyCodeObject *code, LineSet *file_data, CodeRecord *rec
     entry->file_data = file_data;
     entry->record = record;
     entry->last_line = last_line;
+    entry->iframe = current_iframe();
+    entry->exact = 0;
     return RET_OK;
 }
 
@@ -277,6 +312,189 @@ top_for(SysMon *self, PyCodeObject *code, ThreadStack **pstack)
 /*
  * Switching a code object's events off once its arcs are all recorded.
  */
+
+/* Drop the entries of `code`'s frames from every thread's stack: its frames
+ * are untracked from now on.
+ */
+static void
+forget_frames(SysMon *self, PyCodeObject *code)
+{
+    for (Py_ssize_t t = 0; t < self->n_threads; t++) {
+        ThreadStack *stack = &self->threads[t];
+        Py_ssize_t kept = 0;
+        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
+            if (stack->entries[i].code != code) {
+                stack->entries[kept++] = stack->entries[i];
+            }
+            else if (stack->entries[i].exact) {
+                stack->entries[i].record->exact_frames--;
+            }
+        }
+        stack->depth = kept - 1;
+    }
+}
+
+/* Has every arc into the line been recorded?  1 or 0. */
+static int
+line_complete(const CodeFlow *flow, const FlowLine *info, LineSet *file_data)
+{
+    for (Py_ssize_t i = 0; i < info->in_count; i++) {
+        if (!LineSet_HasKey(file_data, flow->in_arcs[info->in_start + i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Are the arcs into every reading line recorded?  Then no line needs to
+ * know where a frame was before: frames need no tracking.  1 or 0.
+ */
+static int
+readers_complete(const CodeFlow *flow, LineSet *file_data)
+{
+    for (int l = 0; l < flow->n_lines; l++) {
+        const FlowLine *info = &flow->line_info[l];
+        if (info->reads && !line_complete(flow, info, file_data)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Can a frame arrive at this reading line by an arc not yet recorded?
+ * Not if every line such an arc comes from has never run: the frame came
+ * by a recorded arc then, and the line needs no event until one of those
+ * lines runs (see line_reached()).  1 or 0.
+ */
+static int
+reader_satisfied(const CodeRecord *record, const FlowLine *info, LineSet *file_data)
+{
+    const CodeFlow *flow = record->flow;
+    for (Py_ssize_t i = 0; i < info->in_count; i++) {
+        uint64_t key = flow->in_arcs[info->in_start + i];
+        if (LineSet_HasKey(file_data, key)) {
+            continue;
+        }
+        int from = (int)(int32_t)(uint32_t)(key >> 32);
+        int index = from - flow->min_line;
+        if (index < 0 || index >= flow->n_lines || record->reached[index]) {
+            return 0;       /* the entry, or a line that ran */
+        }
+    }
+    return 1;
+}
+
+/* A frame of modelled code has arrived at `line` (`info`), whose own arc
+ * is recorded.  The first time, a reader that was satisfied because this
+ * line had never run may not be any more, and locations turned off then
+ * (the reader, writers that served only satisfied readers) must report
+ * again: every line location of the code is turned back on (each turns
+ * off again at its next event).  A running frame's last written line may
+ * be stale meanwhile, so every tracked frame of the code becomes exact:
+ * its previous line is the line its frame is on now, and each of its line
+ * events reports until it ends.
+ */
+static int
+line_reached(SysMon *self, PyCodeObject *code, CodeRecord *record, int line, const FlowLine *info,
+             SysMonEntry *current)
+{
+    unsigned char *reached = &record->reached[line - record->flow->min_line];
+    if (*reached) {
+        return RET_OK;
+    }
+    *reached = 1;
+    if (!info->feeds_reader || record->satisfied_off == 0) {
+        return RET_OK;
+    }
+    record->satisfied_off = 0;
+    STATS(self->stats.others++);
+    for (Py_ssize_t t = 0; t < self->n_threads; t++) {
+        ThreadStack *stack = &self->threads[t];
+        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
+            SysMonEntry *entry = &stack->entries[i];
+            if (entry->code != code) {
+                continue;
+            }
+            entry->last_line = entry == current ? line : PyUnstable_InterpreterFrame_GetLine(entry->iframe);
+            if (!entry->exact) {
+                entry->exact = 1;
+                record->exact_frames++;
+            }
+        }
+    }
+    if (set_local_events(self, code, BRANCH_EVENTS & ~EV_LINE) < 0) {
+        return RET_ERROR;
+    }
+    return set_local_events(self, code, BRANCH_EVENTS);
+}
+
+/* Will a line event at this location of modelled code never bring
+ * anything again?  Its own arcs are recorded, and if it writes, so are
+ * those of every reader that reads what it writes, or those readers are
+ * satisfied (see reader_satisfied()).  Never while a frame of the code is
+ * exact.  1 or 0.
+ */
+static int
+location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data)
+{
+    const CodeFlow *flow = record->flow;
+    if (record->exact_frames > 0) {
+        return 0;
+    }
+    int partial = 0;
+    if (!line_complete(flow, info, file_data)) {
+        if (!info->reads || !reader_satisfied(record, info, file_data)) {
+            return 0;
+        }
+        partial = 1;
+    }
+    for (Py_ssize_t i = 0; info->writes && i < info->served_count; i++) {
+        const FlowLine *reader = &flow->line_info[flow->served[info->served_start + i]];
+        if (!line_complete(flow, reader, file_data)) {
+            if (!reader_satisfied(record, reader, file_data)) {
+                return 0;
+            }
+            partial = 1;
+        }
+    }
+    record->satisfied_off += partial;
+    return 1;
+}
+
+/* The running branch-mode core, told when recorded data is cleared. */
+static SysMon *clearing_sysmon = NULL;
+
+/* Recorded data was cleared (a new context, data saved while running):
+ * the locations whose events were turned off must report again, and a
+ * frame's last written line may be stale, since a writer stops writing
+ * once its readers are complete.  Every tracked frame of modelled code
+ * becomes exact from the line it is on (see line_reached()).
+ */
+static int
+data_cleared(void)
+{
+    SysMon *self = clearing_sysmon;
+    if (self == NULL || !self->started) {
+        return RET_OK;
+    }
+    for (Py_ssize_t t = 0; t < self->n_threads; t++) {
+        ThreadStack *stack = &self->threads[t];
+        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
+            SysMonEntry *entry = &stack->entries[i];
+            if (entry->record->state != FLOW_ON) {
+                continue;
+            }
+            entry->last_line = PyUnstable_InterpreterFrame_GetLine(entry->iframe);
+            if (!entry->exact) {
+                entry->exact = 1;
+                entry->record->exact_frames++;
+            }
+        }
+    }
+    PyObject *res = PyObject_CallMethod(self->monitoring, "restart_events", NULL);
+    Py_XDECREF(res);
+    return res == NULL ? RET_ERROR : RET_OK;
+}
 
 /* Is every arc of the code's flow in `file_data`?  A missing arc found
  * earlier is looked at first: it is usually still missing.  (The whole
@@ -309,16 +527,7 @@ flow_switch_off(SysMon *self, PyCodeObject *code, CodeRecord *record)
 {
     record->state = FLOW_OFF;
     STATS(self->stats.complete_skips++);
-    for (Py_ssize_t t = 0; t < self->n_threads; t++) {
-        ThreadStack *stack = &self->threads[t];
-        Py_ssize_t kept = 0;
-        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
-            if (stack->entries[i].code != code) {
-                stack->entries[kept++] = stack->entries[i];
-            }
-        }
-        stack->depth = kept - 1;
-    }
+    forget_frames(self, code);
     return set_local_events(self, code, 0);
 }
 
@@ -365,7 +574,8 @@ flow_after_arc(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *fi
 static inline int
 untracked(const CodeRecord *record)
 {
-    return record->state == FLOW_OFF || (record->state == FLOW_ON && !record->flow->has_readers);
+    return record->state == FLOW_OFF
+           || (record->state == FLOW_ON && (!record->flow->has_readers || record->readers_done));
 }
 
 /*
@@ -406,8 +616,20 @@ on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
             return NULL;
         }
     }
+    if (record->state == FLOW_ON && record->flow->has_readers
+        && file_data->version != record->readers_version) {
+        /* Data was cleared since readers were complete (only restart_events()
+         * brings this start back then), or arcs came in another way.
+         */
+        record->readers_version = file_data->version;
+        int done = readers_complete(record->flow, file_data);
+        if (done && !record->readers_done) {
+            forget_frames(self, code);
+        }
+        record->readers_done = done;
+    }
     if (untracked(record)) {
-        /* Every arc of this code is known from its location alone. */
+        /* Every arc of this code still missing is known from its location alone. */
         return Py_NewRef(self->disable);
     }
     if (push_frame(self, code, file_data, record, -code->co_firstlineno) < 0) {
@@ -461,7 +683,7 @@ static PyObject *
 exit_untracked(SysMon *self, PyCodeObject *code, PyObject *offset_arg)
 {
     CodeRecord *record = code_record(self, code);
-    if (record == NULL || record->file_data == NULL || !untracked(record)) {
+    if (record == NULL || record->file_data == NULL || record->state == FLOW_NONE) {
         Py_RETURN_NONE;
     }
     int offset = (int)PyLong_AsLong(offset_arg);
@@ -531,6 +753,9 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
     }
     SysMonEntry entry = *top;
     stack->depth--;
+    if (entry.exact) {
+        entry.record->exact_frames--;
+    }
     if (real_return) {
         /* Modelled code may have line events switched off: its last line
          * is the line of the instruction it leaves at (see sysflow.h).
@@ -570,39 +795,38 @@ on_py_unwind(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     return leave_frame(self, args, nargs, UNWIND);
 }
 
-/* Has every arc into the line been recorded?  1 or 0. */
-static int
-line_complete(const CodeFlow *flow, const FlowLine *info, LineSet *file_data)
-{
-    for (Py_ssize_t i = 0; i < info->in_count; i++) {
-        if (!LineSet_HasKey(file_data, flow->in_arcs[info->in_start + i])) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* A line event in a frame of untracked code: the line alone tells the arc. */
+/* A line event in a frame of modelled code that has no entry: the line
+ * alone tells its arc, unless the line reads (then its arcs are all
+ * recorded, or the frame ran across a clear of the data: nothing is known).
+ */
 static int
 visit_untracked(SysMon *self, PyCodeObject *code, int line, int same_line, int *disable)
 {
     CodeRecord *record = code_record(self, code);
-    if (record == NULL || record->file_data == NULL || record->state != FLOW_ON
-        || record->flow->has_readers) {
+    if (record == NULL || record->file_data == NULL || record->state != FLOW_ON) {
         return RET_OK;
     }
     const FlowLine *info = CodeFlow_Line(record->flow, line);
     if (info == NULL && !same_line) {
         return RET_OK;
     }
-    uint64_t key = same_line ? LineSet_ArcKey(line, line) : info->unique;
     LineSet *file_data = record->file_data;
-    uint64_t version = file_data->version;
-    if (LineSet_AddKey(file_data, key) < 0
-        || flow_after_arc(self, code, record, file_data, key, version) < 0) {
+    if (same_line || !info->reads) {
+        uint64_t key = same_line ? LineSet_ArcKey(line, line) : info->unique;
+        uint64_t version = file_data->version;
+        if (LineSet_AddKey(file_data, key) < 0
+            || flow_after_arc(self, code, record, file_data, key, version) < 0) {
+            return RET_ERROR;
+        }
+    }
+    if (record->state != FLOW_ON) {
+        *disable = record->state == FLOW_OFF;
+        return RET_OK;
+    }
+    if (info != NULL && line_reached(self, code, record, line, info, NULL) < 0) {
         return RET_ERROR;
     }
-    *disable = 1;
+    *disable = same_line || location_done(record, info, file_data);
     return RET_OK;
 }
 
@@ -610,34 +834,38 @@ visit_untracked(SysMon *self, PyCodeObject *code, int line, int same_line, int *
  * `line`: record the arc from its previous line.  Frames that were running
  * before start() have no entry and are left alone.  `same_line` is set for
  * a backward jump within the line.  *disable is set when this location
- * will never again bring anything (see docs/architecture.md): its arcs are
- * all recorded, and no later line of the frame needs to know it was here.
+ * will never again bring anything (see location_done()).
  */
 static int
 visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disable)
 {
     ThreadStack *stack = NULL;
-    SysMonEntry *top = top_for(self, code, &stack);
     *disable = 0;
+    SysMonEntry *top = top_for(self, code, &stack);
     if (top == NULL) {
         return PyErr_Occurred() ? RET_ERROR : visit_untracked(self, code, line, same_line, disable);
     }
     CodeRecord *record = top->record;
     LineSet *file_data = top->file_data;
     const FlowLine *info = NULL;
-    uint64_t key = LineSet_ArcKey(top->last_line, line);
+    uint64_t key = LineSet_ArcKey(same_line ? line : top->last_line, line);
+    int have_key = 1;
     if (record->state == FLOW_ON) {
-        /* Modelled code: `last_line` is the last *written* line (see
-         * sysflow.c), which tells a reading line its arc.
-         */
         info = CodeFlow_Line(record->flow, line);
-        if (same_line) {
-            key = LineSet_ArcKey(line, line);
-        }
-        else if (info != NULL && !info->reads) {
+    }
+    if (info != NULL && !same_line && !top->exact) {
+        /* Modelled code: `last_line` is the last *written* line (see
+         * sysflow.c), which tells a reading line its arc.  A satisfied
+         * reader needs nothing, and a last line written before the data
+         * was cleared may be stale.
+         */
+        if (!info->reads) {
             key = info->unique;
         }
-        else if (info != NULL) {
+        else if (reader_satisfied(record, info, file_data)) {
+            have_key = 0;
+        }
+        else {
             const FlowDecode *decode = &record->flow->decode[info->decode_start];
             Py_ssize_t i = 0;
             while (i < info->decode_count && decode[i].written != top->last_line) {
@@ -654,20 +882,49 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
             }
         }
     }
-    uint64_t version = file_data->version;
-    if (LineSet_AddKey(file_data, key) < 0) {
-        return RET_ERROR;
-    }
-    if (info == NULL || info->writes || record->state != FLOW_ON) {
+    if (info == NULL || info->writes || top->exact) {
         top->last_line = line;
+        if (top->exact && info != NULL && info->writes) {
+            /* Writers that serve readers still missing arcs kept reporting
+             * since the frame became exact: the model holds again.
+             */
+            top->exact = 0;
+            record->exact_frames--;
+        }
     }
-    /* (This may drop `top` from the stack.) */
-    if (flow_after_arc(self, code, record, file_data, key, version) < 0) {
+    if (have_key) {
+        uint64_t version = file_data->version;
+        if (LineSet_AddKey(file_data, key) < 0) {
+            return RET_ERROR;
+        }
+        /* (This may drop `top` from the stack.) */
+        if (flow_after_arc(self, code, record, file_data, key, version) < 0) {
+            return RET_ERROR;
+        }
+        top = NULL;
+        if (info == NULL || record->state == FLOW_NONE) {
+            return RET_OK;
+        }
+        if (record->state == FLOW_OFF) {
+            *disable = 1;
+            return RET_OK;
+        }
+        if (info->reads && file_data->version != version && !record->readers_done
+            && readers_complete(record->flow, file_data)) {
+            record->readers_done = 1;
+            forget_frames(self, code);
+        }
+        else {
+            top = top_for(self, code, &stack);
+        }
+    }
+    if (info == NULL) {
+        return RET_OK;
+    }
+    if (line_reached(self, code, record, line, info, top) < 0) {
         return RET_ERROR;
     }
-    if (info != NULL && record->state != FLOW_NONE && !info->writes) {
-        *disable = record->state == FLOW_OFF || line_complete(record->flow, info, file_data);
-    }
+    *disable = location_done(record, info, file_data);
     return RET_OK;
 }
 
@@ -868,6 +1125,10 @@ SysMon_start(SysMon *self, PyObject *unused)
     }
     Py_CLEAR(res);
     self->started = 1;
+    if (self->trace_arcs) {
+        clearing_sysmon = self;
+        LineSet_clear_hook = data_cleared;
+    }
     if (adopt_running_frames(self) < 0) {
         goto error;
     }
@@ -891,6 +1152,10 @@ SysMon_stop(SysMon *self, PyObject *unused)
         Py_RETURN_NONE;
     }
     self->started = 0;
+    if (clearing_sysmon == self) {
+        clearing_sysmon = NULL;
+        LineSet_clear_hook = NULL;
+    }
     /* Leave nothing behind: no global or local events, no callbacks. */
     res = PyObject_CallMethod(self->monitoring, "set_events", "ii", self->tool_id, 0);
     ret |= res == NULL;
@@ -968,6 +1233,10 @@ static void
 SysMon_dealloc(SysMon *self)
 {
     PyObject_GC_UnTrack(self);
+    if (clearing_sysmon == self) {
+        clearing_sysmon = NULL;
+        LineSet_clear_hook = NULL;
+    }
     if (self->tool_id >= 0) {
         PyObject *res = SysMon_stop(self, NULL);
         if (res == NULL) {

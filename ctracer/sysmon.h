@@ -19,6 +19,10 @@ typedef struct SysMonEntry {
     LineSet *file_data;     /* borrowed: the tracer's data dict keeps it alive */
     struct CodeRecord *record;  /* borrowed: lives as long as the code */
     int last_line;
+    struct _PyInterpreterFrame *iframe;     /* the frame (live while the entry is) */
+    int exact;              /* last_line is the previous line, not the last
+                             * written one: every line event reports (see
+                             * line_reached() in sysmon.c) */
 } SysMonEntry;
 
 /* The frames of one thread, innermost last. */

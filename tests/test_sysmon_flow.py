@@ -544,3 +544,172 @@ def test_random_control_flow_same_as_ctrace(make_file: Any, seed: int) -> None:
             mod.run(inputs)
 
     _same_as_ctrace(path, then)
+
+
+def test_a_branch_taken_late_in_one_long_running_frame(make_file: Any) -> None:
+    """A join whose other arcs are recorded stops reporting while the line
+    of its missing arc has never run, and so do the lines that only told it
+    apart; the first run of that line, late in the same frame, turns them
+    back on and its arcs are still recorded exactly."""
+    path = make_file("mod.py", """\
+        def schedule(items, rare):
+            total = 0
+            for i in items:
+                if i == rare:
+                    total += 100
+                if i % 3 == 0:
+                    total += 1
+                else:
+                    total -= 1
+                total += i
+            return total
+        """)
+
+    def then(mod: Any) -> None:
+        mod.schedule(range(3000), 2500)
+        mod.schedule(range(50), 7)
+
+    arcs = _same_as_ctrace(path, then)
+    assert {(4, 5), (5, 6), (7, 10), (9, 10)} <= arcs
+
+
+def test_a_new_line_reached_below_running_frames_of_the_same_code(make_file: Any) -> None:
+    """Recursion: the innermost frame runs a line for the first time while
+    the frames above it are in the middle of their loops; they go on exactly."""
+    path = make_file("mod.py", """\
+        def walk(n, rare_at):
+            total = 0
+            for i in range(3):
+                if n == rare_at and i == 1:
+                    total += 100
+                total += 1
+                if i == 0 and n > 0:
+                    total += walk(n - 1, rare_at)
+                elif n == rare_at:
+                    total -= 1
+            return total
+        """)
+
+    def then(mod: Any) -> None:
+        for _ in range(30):
+            mod.walk(5, -1)
+        mod.walk(5, 0)
+        mod.walk(5, 3)
+
+    arcs = _same_as_ctrace(path, then)
+    assert {(4, 5), (5, 6), (9, 10), (10, 3)} <= arcs
+
+
+def test_a_new_line_reached_in_one_thread_while_another_runs_the_code(make_file: Any) -> None:
+    path = make_file("mod.py", """\
+        import threading
+
+        def loop(n, rare, pause, resume):
+            total = 0
+            for i in range(n):
+                if i == rare:
+                    total += 100
+                if i % 2:
+                    total += 1
+                else:
+                    total -= 1
+                if i == 500 and pause is not None:
+                    pause.set()
+                    resume.wait()
+            return total
+
+        def race():
+            paused, resumed = threading.Event(), threading.Event()
+            first = threading.Thread(target=loop, args=(1000, -1, paused, resumed))
+            first.start()
+            paused.wait()
+            loop(10, 3, None, None)
+            resumed.set()
+            first.join()
+        """)
+
+    def then(mod: Any) -> None:
+        mod.race()
+
+    arcs = _same_as_ctrace(path, then)
+    assert {(6, 7), (7, 8), (13, 14), (14, 5)} <= arcs
+
+
+def _per_context(core: str, path: Path) -> dict[str, set[tuple[int, int]]]:
+    cov = covcore.Coverage(core=core, branch=True, source=[str(path.parent)],
+                           data_file=str(path.parent / f".covcore-{core}"), config_file=False)
+    cov.start()
+    try:
+        module = _import(path)
+        for _ in range(20):
+            module.long(lambda: None, 30)
+        module.long(lambda: cov.switch_context("b"), 30)
+        cov.switch_context("c")
+        module.long(lambda: cov.switch_context("d"), 15)
+    finally:
+        cov.stop()
+    data = cov.get_data()
+    out = {}
+    for context in data.measured_contexts():
+        data.set_query_contexts([context])
+        out[context] = set(data.arcs(str(path)) or [])
+    return out
+
+
+def test_data_cleared_while_a_frame_runs(make_file: Any) -> None:
+    """A new context clears the collected data in the middle of a running
+    frame whose lines had stopped reporting (its code is still tracked: a
+    join misses an arc): what it does afterwards is recorded in the new
+    context, exactly as settrace records it."""
+    path = make_file("mod.py", """\
+        def long(switch, n):
+            t = 0
+            for i in range(n):
+                if i % 2:
+                    t += 1
+                else:
+                    t -= 1
+                if i == 10:
+                    switch()
+                elif i < 0:
+                    t = 0
+                t += i
+            return t
+        """)
+    expected = _per_context("ctrace", path)
+    got = _per_context("sysmon", path)
+    assert set(got) == set(expected)
+    for context in expected:
+        assert sorted(got[context]) == sorted(expected[context]), context
+    assert {(9, 12), (12, 3), (4, 5), (5, 8)} <= got["b"]
+
+
+def _long_frames_program(seed: int, functions: int = 5) -> str:
+    rng = random.Random(seed)
+    out: list[str] = []
+    for i in range(functions):
+        out += [f"def g{i}(xs):", "    a = b = c = 0", "    for x in xs:",
+                "        a = (a + x) % 7; b = x + 1; c = x * 2"]
+        out += _random_block(rng, 1, 2, True)
+        out += ["    return a + b + c", ""]
+    out += ["def run(xs):"]
+    for i in range(functions):
+        out += ["    try:", f"        g{i}(xs)", "    except ValueError:", "        pass"]
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_long_frames_with_late_rare_inputs(make_file: Any, seed: int) -> None:
+    """Each function loops over all its inputs in one frame: common inputs
+    first (lines and joins stop reporting), rarer ones late in the same frame."""
+    path = make_file(f"long{seed}.py", _long_frames_program(seed))
+    rng = random.Random(seed * 11)
+    common = [rng.randint(0, 3) for _ in range(300)]
+    late = common + [rng.randint(0, 12) if rng.random() < 0.1 else rng.randint(0, 3) for _ in range(300)]
+
+    def then(mod: Any) -> None:
+        for _ in range(3):
+            mod.run(common)
+        mod.run(late)
+
+    _same_as_ctrace(path, then)
