@@ -16,9 +16,11 @@ enum {
     K_RESUME = 1 << 5,
     K_EXTENDED = 1 << 6,    /* EXTENDED_ARG: a prefix of the next instruction */
     K_OUTSIDE = 1 << 7,     /* outside the model: the code keeps its events */
+    K_YIELD = 1 << 8,       /* suspends the frame; it resumes at the next instruction */
+    K_RERAISE = 1 << 9,
 };
 
-static unsigned char op_kind[256];
+static unsigned short op_kind[256];
 static int op_cache = -1;           /* CACHE: an inline cache entry, not an instruction */
 
 /* Instructions FOR_ITER can land on when its iterator is exhausted, counted
@@ -31,7 +33,7 @@ static int op_cache = -1;           /* CACHE: an inline cache entry, not an inst
 #endif
 
 static int
-mark_ops(PyObject *opmap, const char *const *names, int kind)
+mark_ops(PyObject *opmap, const char *const *names, unsigned short kind)
 {
     for (; *names != NULL; names++) {
         PyObject *num = PyDict_GetItemString(opmap, *names);   /* borrowed */
@@ -43,7 +45,7 @@ mark_ops(PyObject *opmap, const char *const *names, int kind)
             return RET_ERROR;
         }
         if (op >= 0 && op < 256) {
-            op_kind[op] |= (unsigned char)kind;
+            op_kind[op] |= kind;
         }
     }
     return RET_OK;
@@ -60,11 +62,13 @@ SysFlow_init_module(void)
     static const char *const for_iters[] = {"FOR_ITER", NULL};
     static const char *const resumes[] = {"RESUME", NULL};
     static const char *const extendeds[] = {"EXTENDED_ARG", NULL};
-    /* Suspending and exception-handling instructions belong to code the
-     * model leaves to the exact slow path.
+    static const char *const yields[] = {"YIELD_VALUE", NULL};
+    static const char *const reraises[] = {"RERAISE", NULL};
+    /* Delegating (yield from, await) and exception-handling instructions
+     * belong to code the model leaves to the exact slow path.
      */
     static const char *const outside[] = {
-        "YIELD_VALUE", "SEND", "RETURN_GENERATOR", "PUSH_EXC_INFO", "POP_EXCEPT",
+        "SEND", "RETURN_GENERATOR", "PUSH_EXC_INFO", "POP_EXCEPT",
         "CLEANUP_THROW", "END_ASYNC_FOR", "ENTER_EXECUTOR", NULL,
     };
     int ret = RET_ERROR;
@@ -119,10 +123,11 @@ SysFlow_init_module(void)
         PyErr_SetString(PyExc_TypeError, "unexpected opcode module: no CACHE");
         goto error;
     }
-    op_kind[op_cache] &= (unsigned char)~K_OUTSIDE;
+    op_kind[op_cache] &= (unsigned short)~K_OUTSIDE;
     if (mark_ops(opmap, stops, K_STOP) < 0 || mark_ops(opmap, returns, K_RETURN) < 0
         || mark_ops(opmap, for_iters, K_FOR_ITER) < 0 || mark_ops(opmap, resumes, K_RESUME) < 0
-        || mark_ops(opmap, extendeds, K_EXTENDED) < 0 || mark_ops(opmap, outside, K_OUTSIDE) < 0) {
+        || mark_ops(opmap, extendeds, K_EXTENDED) < 0 || mark_ops(opmap, outside, K_OUTSIDE) < 0
+        || mark_ops(opmap, yields, K_YIELD) < 0 || mark_ops(opmap, reraises, K_RERAISE) < 0) {
         goto error;
     }
     ret = RET_OK;
@@ -144,6 +149,7 @@ CodeFlow_Free(CodeFlow *flow)
         PyMem_Free(flow->in_arcs);
         PyMem_Free(flow->decode);
         PyMem_Free(flow->served);
+        PyMem_Free(flow->cleanups);
         PyMem_Free(flow);
     }
 }
@@ -251,10 +257,17 @@ follow(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, char *seen,
     if (to_line < 0) {
         return 1;
     }
+    int from_kind = op_kind[ops[2 * from]];
     if (from == flow->resume_unit) {
         /* The first line after RESUME always reports, even on the def line. */
         if (add_arc(arcs, -code->co_firstlineno, to_line) < 0) {
             return RET_ERROR;
+        }
+    }
+    else if (from_kind & K_YIELD) {
+        /* Suspended: the frame's line is the yield's until it resumes. */
+        if (flow->lines[from] != to_line) {
+            return 1;
         }
     }
     else {
@@ -284,6 +297,95 @@ static inline int
 arc_to(uint64_t key)
 {
     return (int)(int32_t)(uint32_t)key;
+}
+
+/* One varint of the exception table (3.11+ format: six bits a byte, 0x40
+ * for "more follows"), or -1 past the end.
+ */
+static long
+read_varint(const unsigned char *table, Py_ssize_t size, Py_ssize_t *pos)
+{
+    if (*pos >= size) {
+        return -1;
+    }
+    unsigned char b = table[(*pos)++];
+    long value = b & 63;
+    while ((b & 64) && *pos < size && value < (1L << 24)) {
+        b = table[(*pos)++];
+        value = (value << 6) | (b & 63);
+    }
+    return value;
+}
+
+/* The exception handlers the model takes, as CPython 3.12 and 3.13 compile
+ * them:
+ *   - a generator's own handler (StopIteration to RuntimeError): no line on
+ *     any of its instructions up to its RERAISE, so it brings no arc; the
+ *     exception leaves the frame from the line it was raised on;
+ *   - a cleanup handler (an inlined comprehension restoring its variable):
+ *     instructions without a line, then instructions on one line L up to a
+ *     RERAISE, protecting only instructions on L.  Its first instruction
+ *     with a line reports L again: the arc (L, L), from that location.
+ * Any other handler (try, with) puts the code outside the model: 1.
+ * RET_OK, 1, or RET_ERROR.
+ */
+static int
+check_handlers(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcList *arcs)
+{
+    const unsigned char *table = (const unsigned char *)PyBytes_AS_STRING(code->co_exceptiontable);
+    Py_ssize_t size = PyBytes_GET_SIZE(code->co_exceptiontable);
+    Py_ssize_t pos = 0;
+    Py_ssize_t n_units = flow->n_units;
+    while (pos < size) {
+        long start = read_varint(table, size, &pos);
+        long length = read_varint(table, size, &pos);
+        long target = read_varint(table, size, &pos);
+        long depth_lasti = read_varint(table, size, &pos);
+        if (start < 0 || length < 0 || target < 0 || depth_lasti < 0 || start + length > n_units
+            || target >= n_units) {
+            return 1;
+        }
+        /* The handler's instructions: no line, then (a cleanup) one line, up to RERAISE. */
+        Py_ssize_t unit = target;
+        Py_ssize_t first_lined = -1;
+        int line = -1;
+        while (unit < n_units && !(op_kind[ops[2 * unit]] & K_RERAISE)) {
+            int kind = op_kind[ops[2 * unit]];
+            if (kind & (K_JUMP | K_STOP | K_OUTSIDE | K_RESUME | K_YIELD)) {
+                return 1;
+            }
+            if (flow->lines[unit] >= 0 && first_lined < 0) {
+                first_lined = unit;
+                line = flow->lines[unit];
+            }
+            if (first_lined >= 0 && flow->lines[unit] != line) {
+                return 1;
+            }
+            unit = next_instr(ops, n_units, unit);
+        }
+        if (unit >= n_units || (first_lined >= 0 && flow->lines[unit] != line)) {
+            return 1;
+        }
+        if (first_lined < 0) {
+            continue;       /* a generator's own handler */
+        }
+        for (Py_ssize_t u = start; u < start + length; u++) {
+            if (ops[2 * u] != op_cache && flow->lines[u] >= 0 && flow->lines[u] != line) {
+                return 1;
+            }
+        }
+        Py_ssize_t *bigger = PyMem_Realloc(flow->cleanups, (size_t)(flow->n_cleanups + 1) * sizeof(Py_ssize_t));
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            return RET_ERROR;
+        }
+        flow->cleanups = bigger;
+        flow->cleanups[flow->n_cleanups++] = first_lined;
+        if (add_arc(arcs, line, line) < 0) {
+            return RET_ERROR;
+        }
+    }
+    return RET_OK;
 }
 
 /* Which lines write.  A reading line must tell its incoming arcs apart by
@@ -576,6 +678,12 @@ index_lines(CodeFlow *flow, int exit_line)
             }
         }
     }
+    for (Py_ssize_t i = 0; i < flow->n_cleanups; i++) {
+        FlowLine *info = (FlowLine *)CodeFlow_Line(flow, flow->lines[flow->cleanups[i]]);
+        if (info != NULL) {
+            info->has_cleanup = 1;
+        }
+    }
     return choose_writers(flow, exit_line);
 }
 
@@ -590,7 +698,11 @@ CodeFlow_New(PyCodeObject *code)
     ArcList arcs = {NULL, 0, 0};    /* owned keys */
     int rc;
 
-    if ((code->co_flags & COV_RESUMABLE_FLAGS) || PyBytes_GET_SIZE(code->co_exceptiontable) > 0) {
+    /* Generators are in the model, coroutines and async generators not
+     * (their awaits delegate, see `outside`).
+     */
+    int resumable = (code->co_flags & CO_GENERATOR) != 0;
+    if ((code->co_flags & COV_RESUMABLE_FLAGS) && !resumable) {
         return NULL;
     }
     bytes = PyCode_GetCode(code);
@@ -634,7 +746,7 @@ CodeFlow_New(PyCodeObject *code)
         Py_ssize_t unit = queue[--n_queue];
         int op = ops[2 * unit];
         int kind = op_kind[op];
-        if ((kind & K_OUTSIDE) || ((kind & K_RESUME) && unit != flow->resume_unit)) {
+        if ((kind & K_OUTSIDE) || ((kind & K_RESUME) && unit != flow->resume_unit && !resumable)) {
             goto outside;
         }
         Py_ssize_t next = next_instr(ops, n_units, unit);
@@ -673,6 +785,10 @@ CodeFlow_New(PyCodeObject *code)
                 target = next_instr(ops, n_units, target);
             }
         }
+    }
+    rc = check_handlers(flow, code, ops, &arcs);
+    if (rc != RET_OK) {
+        goto checked;
     }
     qsort(arcs.keys, (size_t)arcs.n, sizeof(uint64_t), compare_keys);
     Py_ssize_t kept = 0;

@@ -33,6 +33,7 @@ typedef struct FlowLine {
     char writes;            /* its events always fire and write the line as
                              * the frame's last written line */
     char feeds_reader;      /* an arc from it goes into a reading line */
+    char has_cleanup;       /* a cleanup handler's first instruction is on it */
 } FlowLine;
 
 /* For a reading line: the arc that comes in when the frame's last written
@@ -57,6 +58,9 @@ typedef struct CodeFlow {
     FlowDecode *decode;     /* owned: PyMem array, see FlowLine */
     int *served;            /* owned: PyMem array, for each writer the readers
                              * (indexes into line_info) whose tables name it */
+    Py_ssize_t *cleanups;   /* owned: PyMem array, the first code unit with a
+                             * line of each cleanup handler (see sysflow.c) */
+    Py_ssize_t n_cleanups;
 } CodeFlow;
 
 /* Module init: read the jump opcodes from the opcode module.  RET_OK or RET_ERROR. */
@@ -76,6 +80,20 @@ CodeFlow_Line(const CodeFlow *flow, int line)
 {
     int index = line - flow->min_line;
     return index >= 0 && index < flow->n_lines ? &flow->line_info[index] : NULL;
+}
+
+/* Is the instruction at code unit `unit` (on line `line`) the start of a
+ * cleanup handler?  Its line event then brings the arc (line, line).
+ */
+static inline int
+CodeFlow_IsCleanup(const CodeFlow *flow, Py_ssize_t unit)
+{
+    for (Py_ssize_t i = 0; i < flow->n_cleanups; i++) {
+        if (flow->cleanups[i] == unit) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* Is `key` one of the flow's arcs?  1 or 0. */

@@ -289,10 +289,105 @@ push_frame(SysMon *self, PyCodeObject *code, LineSet *file_data, CodeRecord *rec
     entry->last_line = last_line;
     entry->iframe = current_iframe();
     entry->exact = 0;
+    entry->stale = 0;
     return RET_OK;
 }
 
-/* The innermost entry of this thread if it belongs to `code`, else NULL
+/*
+ * Suspended generator frames of modelled code keep their entry (their last
+ * written line) here between PY_YIELD and PY_RESUME.
+ */
+
+#define NO_LINE INT32_MIN   /* last_line of a resumed frame whose entry was lost */
+
+static inline Py_ssize_t
+suspended_slot(const SuspendedTable *table, struct _PyInterpreterFrame *iframe)
+{
+    uintptr_t h = (uintptr_t)iframe >> 4;
+    return (Py_ssize_t)((h * 0x9E3779B97F4A7C15ULL) >> 20) & (table->alloc - 1);
+}
+
+static int
+suspended_put(SuspendedTable *table, const SysMonEntry *entry)
+{
+    if ((table->used + 1) * 2 > table->alloc) {
+        Py_ssize_t alloc = table->alloc ? table->alloc * 2 : 64;
+        SysMonEntry *old = table->slots;
+        Py_ssize_t old_alloc = table->alloc;
+        table->slots = PyMem_Calloc((size_t)alloc, sizeof(SysMonEntry));
+        if (table->slots == NULL) {
+            table->slots = old;
+            PyErr_NoMemory();
+            return RET_ERROR;
+        }
+        table->alloc = alloc;
+        table->used = 0;
+        for (Py_ssize_t i = 0; i < old_alloc; i++) {
+            if (old[i].iframe != NULL) {
+                suspended_put(table, &old[i]);
+            }
+        }
+        PyMem_Free(old);
+    }
+    Py_ssize_t i = suspended_slot(table, entry->iframe);
+    while (table->slots[i].iframe != NULL && table->slots[i].iframe != entry->iframe) {
+        i = (i + 1) & (table->alloc - 1);
+    }
+    table->used += table->slots[i].iframe == NULL;
+    table->slots[i] = *entry;
+    return RET_OK;
+}
+
+/* Remove slot `i`, moving later entries of its run back (no tombstones). */
+static void
+suspended_remove_at(SuspendedTable *table, Py_ssize_t i)
+{
+    Py_ssize_t mask = table->alloc - 1;
+    table->slots[i].iframe = NULL;
+    table->used--;
+    Py_ssize_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (table->slots[j].iframe == NULL) {
+            return;
+        }
+        Py_ssize_t home = suspended_slot(table, table->slots[j].iframe);
+        /* Move it back if its home is not cyclically in (i, j]. */
+        if ((i < j) ? (home <= i || home > j) : (home <= i && home > j)) {
+            table->slots[i] = table->slots[j];
+            table->slots[j].iframe = NULL;
+            i = j;
+        }
+    }
+}
+
+/* Take the entry of `iframe` out of the table: 1 when there was one (of `code`). */
+static int
+suspended_take(SuspendedTable *table, struct _PyInterpreterFrame *iframe, PyCodeObject *code,
+               SysMonEntry *out)
+{
+    if (table->used == 0) {
+        return 0;
+    }
+    Py_ssize_t i = suspended_slot(table, iframe);
+    while (table->slots[i].iframe != NULL) {
+        if (table->slots[i].iframe == iframe) {
+            int mine = table->slots[i].code == code;
+            if (mine) {
+                *out = table->slots[i];
+            }
+            suspended_remove_at(table, i);
+            return mine;
+        }
+        i = (i + 1) & (table->alloc - 1);
+    }
+    return 0;
+}
+
+#define MAX_STALE 16     /* how deep top_for() looks for the running frame's entry */
+
+/* The running frame's entry, if it is the innermost of this thread and
+ * belongs to `code`, else NULL
  * (frames that were running before start() have no entry).
  */
 static SysMonEntry *
@@ -303,10 +398,27 @@ top_for(SysMon *self, PyCodeObject *code, ThreadStack **pstack)
         return NULL;
     }
     *pstack = stack;
-    if (stack->depth < 0 || stack->entries[stack->depth].code != code) {
+    if (stack->depth < 0) {
         return NULL;
     }
-    return &stack->entries[stack->depth];
+    SysMonEntry *top = &stack->entries[stack->depth];
+    struct _PyInterpreterFrame *iframe = current_iframe();
+    if (top->iframe == iframe) {
+        return top->code == code ? top : NULL;
+    }
+    /* Not the running frame's entry: that frame is untracked, or frames it
+     * called ended unseen and their entries are stale: drop those.
+     */
+    for (Py_ssize_t i = stack->depth - 1; i >= 0 && i >= stack->depth - MAX_STALE; i--) {
+        if (stack->entries[i].iframe == iframe) {
+            for (Py_ssize_t j = i + 1; j <= stack->depth; j++) {
+                stack->entries[j].record->exact_frames -= stack->entries[j].exact;
+            }
+            stack->depth = i;
+            return stack->entries[i].code == code ? &stack->entries[i] : NULL;
+        }
+    }
+    return NULL;
 }
 
 /*
@@ -331,6 +443,15 @@ forget_frames(SysMon *self, PyCodeObject *code)
             }
         }
         stack->depth = kept - 1;
+    }
+    SuspendedTable *table = &self->suspended;
+    for (Py_ssize_t i = 0; i < table->alloc && table->used > 0;) {
+        if (table->slots[i].iframe != NULL && table->slots[i].code == code) {
+            suspended_remove_at(table, i);     /* slot i may hold a moved entry now */
+        }
+        else {
+            i++;
+        }
     }
 }
 
@@ -361,27 +482,55 @@ readers_complete(const CodeFlow *flow, LineSet *file_data)
     return 1;
 }
 
-/* Can a frame arrive at this reading line by an arc not yet recorded?
- * Not if every line such an arc comes from has never run: the frame came
- * by a recorded arc then, and the line needs no event until one of those
- * lines runs (see line_reached()).  1 or 0.
+/* What a reading line needs now.  Only arcs from lines that have run (or
+ * from the entry) can bring a frame to it:
+ *   SATISFIED: all of those are recorded, so a frame arriving records
+ *              nothing (the line needs no event until another line runs,
+ *              see line_reached());
+ *   ONE:       only one can, not recorded yet (*only): no last written line
+ *              is needed to tell it;
+ *   DECODE:    the frame's last written line tells which.
  */
+enum { SATISFIED, ONE, DECODE };
+
 static int
-reader_satisfied(const CodeRecord *record, const FlowLine *info, LineSet *file_data)
+reader_need(const CodeRecord *record, const FlowLine *info, LineSet *file_data, uint64_t *only)
 {
     const CodeFlow *flow = record->flow;
+    int possible = 0, missing = 0;
     for (Py_ssize_t i = 0; i < info->in_count; i++) {
         uint64_t key = flow->in_arcs[info->in_start + i];
-        if (LineSet_HasKey(file_data, key)) {
-            continue;
-        }
         int from = (int)(int32_t)(uint32_t)(key >> 32);
         int index = from - flow->min_line;
-        if (index < 0 || index >= flow->n_lines || record->reached[index]) {
-            return 0;       /* the entry, or a line that ran */
+        if (index >= 0 && index < flow->n_lines && !record->reached[index]) {
+            continue;
+        }
+        possible++;
+        if (!LineSet_HasKey(file_data, key)) {
+            missing++;
+            *only = key;
         }
     }
-    return 1;
+    return missing == 0 ? SATISFIED : possible == 1 ? ONE : DECODE;
+}
+
+/* Suspended generator frames of `code` (of any code for NULL) may have a
+ * stale last written line: they resume exact (see resume_frame()).  Their
+ * frames are not looked at: a generator closed without an event (3.13
+ * closes one suspended outside any handler silently) leaves its entry
+ * behind, and its memory may be gone.  Such an entry is never taken: its
+ * frame never resumes, and a new frame at the same place yields first.
+ */
+static void
+make_suspended_stale(SysMon *self, PyCodeObject *code)
+{
+    SuspendedTable *table = &self->suspended;
+    for (Py_ssize_t i = 0; i < table->alloc; i++) {
+        SysMonEntry *entry = &table->slots[i];
+        if (entry->iframe != NULL && (code == NULL || entry->code == code)) {
+            entry->stale = 1;
+        }
+    }
 }
 
 /* A frame of modelled code has arrived at `line` (`info`), whose own arc
@@ -422,6 +571,7 @@ line_reached(SysMon *self, PyCodeObject *code, CodeRecord *record, int line, con
             }
         }
     }
+    make_suspended_stale(self, code);
     if (set_local_events(self, code, BRANCH_EVENTS & ~EV_LINE) < 0) {
         return RET_ERROR;
     }
@@ -429,10 +579,10 @@ line_reached(SysMon *self, PyCodeObject *code, CodeRecord *record, int line, con
 }
 
 /* Will a line event at this location of modelled code never bring
- * anything again?  Its own arcs are recorded, and if it writes, so are
- * those of every reader that reads what it writes, or those readers are
- * satisfied (see reader_satisfied()).  Never while a frame of the code is
- * exact.  1 or 0.
+ * anything again?  Its own arcs are recorded (or it is a satisfied
+ * reader), and if it writes, no reader that reads what it writes needs it
+ * now (see reader_need()).  Never while a frame of the code is exact.
+ * 1 or 0.
  */
 static int
 location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data)
@@ -442,8 +592,9 @@ location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data)
         return 0;
     }
     int partial = 0;
+    uint64_t only;
     if (!line_complete(flow, info, file_data)) {
-        if (!info->reads || !reader_satisfied(record, info, file_data)) {
+        if (!info->reads || reader_need(record, info, file_data, &only) != SATISFIED) {
             return 0;
         }
         partial = 1;
@@ -451,7 +602,7 @@ location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data)
     for (Py_ssize_t i = 0; info->writes && i < info->served_count; i++) {
         const FlowLine *reader = &flow->line_info[flow->served[info->served_start + i]];
         if (!line_complete(flow, reader, file_data)) {
-            if (!reader_satisfied(record, reader, file_data)) {
+            if (reader_need(record, reader, file_data, &only) == DECODE) {
                 return 0;
             }
             partial = 1;
@@ -491,6 +642,7 @@ data_cleared(void)
             }
         }
     }
+    make_suspended_stale(self, NULL);
     PyObject *res = PyObject_CallMethod(self->monitoring, "restart_events", NULL);
     Py_XDECREF(res);
     return res == NULL ? RET_ERROR : RET_OK;
@@ -640,10 +792,11 @@ on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
 
 /* A measured frame continues: after a yield or an await (PY_RESUME), or
  * because something was thrown into it (PY_THROW, a global event).  Either
- * way it goes on from the line it was suspended on.
+ * way it goes on from the line it was suspended on.  A frame of modelled
+ * code (a generator) gets its entry back from the suspended table.
  */
 static PyObject *
-resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int thrown)
 {
     CHECK_ARGS(2);
     PyCodeObject *code = (PyCodeObject *)args[0];
@@ -656,8 +809,37 @@ resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     if (offset == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    if (push_frame(self, code, record->file_data, record, PyCode_Addr2Line(code, offset)) < 0) {
-        return NULL;
+    if (record->state == FLOW_NONE) {
+        if (push_frame(self, code, record->file_data, record, PyCode_Addr2Line(code, offset)) < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    LineSet *file_data = record->file_data;
+    if (!untracked(record)) {
+        SysMonEntry saved;
+        int found = suspended_take(&self->suspended, current_iframe(), code, &saved);
+        int stale = found && saved.stale;
+        int last = !found ? NO_LINE : stale ? PyCode_Addr2Line(code, offset) : saved.last_line;
+        if (push_frame(self, code, file_data, record, last) < 0) {
+            return NULL;
+        }
+        if (stale) {
+            /* Locations may have turned off since it went stale: turn them
+             * all on again, and the frame is exact from the yield's line.
+             */
+            ThreadStack *stack = thread_stack(self);
+            stack->entries[stack->depth].exact = 1;
+            record->exact_frames++;
+            if (set_local_events(self, code, BRANCH_EVENTS & ~EV_LINE) < 0
+                || set_local_events(self, code, BRANCH_EVENTS) < 0) {
+                return NULL;
+            }
+        }
+        Py_RETURN_NONE;
+    }
+    if (!thrown) {
+        return Py_NewRef(self->disable);    /* untracked: nothing to do at resumptions */
     }
     Py_RETURN_NONE;
 }
@@ -665,32 +847,48 @@ resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 on_py_resume(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    return resume_frame(self, args, nargs);
+    return resume_frame(self, args, nargs, 0);
 }
 
 static PyObject *
 on_py_throw(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    return resume_frame(self, args, nargs);
+    return resume_frame(self, args, nargs, 1);
 }
 
-/* A frame of untracked code returns (PY_RETURN, local) or an exception
- * leaves it (PY_UNWIND): the last line settrace reported is the line of the
- * instruction it leaves at (see sysflow.h).  Such code is never a
- * generator, so this is a real return.
+/* Where a frame leaving by an exception (PY_UNWIND) is: its own last
+ * instruction, not the callback's offset.  An exception passing through a
+ * generator's own handler restores it; and when a suspended generator is
+ * closed, 3.12 reports the unwind at that handler while the frame (and
+ * settrace) is still at the yield.
+ */
+static int
+unwind_lasti(PyObject *offset_arg)
+{
+    struct _PyInterpreterFrame *iframe = current_iframe();
+    return iframe != NULL ? PyUnstable_InterpreterFrame_GetLasti(iframe) : (int)PyLong_AsLong(offset_arg);
+}
+
+/* A frame of modelled code without an entry returns (PY_RETURN, local) or
+ * an exception leaves it (PY_UNWIND): the last line settrace reported is
+ * the line of the instruction it leaves at (see sysflow.h), and a
+ * suspended generator being closed has no exit arc, as for settrace.
  */
 static PyObject *
-exit_untracked(SysMon *self, PyCodeObject *code, PyObject *offset_arg)
+exit_untracked(SysMon *self, PyCodeObject *code, PyObject *offset_arg, int unwind)
 {
     CodeRecord *record = code_record(self, code);
     if (record == NULL || record->file_data == NULL || record->state == FLOW_NONE) {
         Py_RETURN_NONE;
     }
-    int offset = (int)PyLong_AsLong(offset_arg);
-    if (offset == -1 && PyErr_Occurred()) {
+    int at = unwind ? unwind_lasti(offset_arg) : (int)PyLong_AsLong(offset_arg);
+    if (at == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    int line = CodeFlow_LineAt(record->flow, code, offset);
+    if (unwind && !Cov_IsRealReturn(code, at)) {
+        Py_RETURN_NONE;
+    }
+    int line = CodeFlow_LineAt(record->flow, code, at);
     uint64_t key = LineSet_ArcKey(line, -code->co_firstlineno);
     uint64_t version = record->file_data->version;
     if (LineSet_AddKey(record->file_data, key) < 0
@@ -702,7 +900,8 @@ exit_untracked(SysMon *self, PyCodeObject *code, PyObject *offset_arg)
 
 /* A measured frame ends: with an exit arc when it really returns (or an
  * exception leaves it), without one when it only suspends at a yield.
- * `real_return` is 1, 0, or UNWIND to decide from the instruction.
+ * `real_return` is 1, 0, or UNWIND to decide from the instruction.  A
+ * suspended generator frame of modelled code keeps its entry aside.
  */
 #define UNWIND 2
 
@@ -719,33 +918,29 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
             return NULL;
         }
         if (real_return == UNWIND) {
-            return exit_untracked(self, code, args[1]);
+            return exit_untracked(self, code, args[1], 1);
         }
         if (real_return) {
             /* A return location brings one arc: once is enough. */
-            PyObject *res = exit_untracked(self, code, args[1]);
+            PyObject *res = exit_untracked(self, code, args[1], 0);
             if (res == NULL) {
                 return NULL;
             }
             Py_DECREF(res);
-            CodeRecord *record = code_record(self, code);
-            if (record != NULL && record->file_data != NULL && untracked(record)) {
-                return Py_NewRef(self->disable);
-            }
+        }
+        CodeRecord *record = code_record(self, code);
+        if (record != NULL && record->file_data != NULL && record->state != FLOW_NONE && untracked(record)) {
+            return Py_NewRef(self->disable);
         }
         Py_RETURN_NONE;
     }
+    int lasti = -1;
     if (real_return == UNWIND) {
         /* An exception leaving the frame: settrace sees a return event at
          * the same instruction, and takes a suspended generator being
          * closed for a yield.  Decide the same way.
          */
-        /* The frame's own last instruction, not the callback's offset: when
-         * a suspended generator is closed, 3.12 reports the unwind at its
-         * cleanup handler while the frame (and settrace) is still at the yield.
-         */
-        PyFrameObject *frame = PyEval_GetFrame();  /* borrowed */
-        int lasti = frame != NULL ? PyFrame_GetLasti(frame) : (int)PyLong_AsLong(args[1]);
+        lasti = unwind_lasti(args[1]);
         if (lasti == -1 && PyErr_Occurred()) {
             return NULL;
         }
@@ -753,6 +948,20 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
     }
     SysMonEntry entry = *top;
     stack->depth--;
+    if (!real_return && lasti < 0 && entry.record->state == FLOW_ON) {
+        /* Suspended at a yield: the entry waits for the frame to resume
+         * (an exact frame resumes exact).
+         */
+        if (entry.exact) {
+            entry.record->exact_frames--;
+            entry.exact = 0;
+            entry.stale = 1;
+        }
+        if (suspended_put(&self->suspended, &entry) < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
     if (entry.exact) {
         entry.record->exact_frames--;
     }
@@ -761,11 +970,11 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
          * is the line of the instruction it leaves at (see sysflow.h).
          */
         if (entry.record->state == FLOW_ON) {
-            int offset = (int)PyLong_AsLong(args[1]);
-            if (offset == -1 && PyErr_Occurred()) {
+            int at = lasti >= 0 ? lasti : (int)PyLong_AsLong(args[1]);
+            if (at == -1 && PyErr_Occurred()) {
                 return NULL;
             }
-            entry.last_line = CodeFlow_LineAt(entry.record->flow, code, offset);
+            entry.last_line = CodeFlow_LineAt(entry.record->flow, code, at);
         }
         uint64_t key = LineSet_ArcKey(entry.last_line, -code->co_firstlineno);
         uint64_t version = entry.file_data->version;
@@ -795,6 +1004,14 @@ on_py_unwind(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     return leave_frame(self, args, nargs, UNWIND);
 }
 
+/* Is the current frame at the first instruction of a cleanup handler? */
+static int
+at_cleanup(const CodeFlow *flow)
+{
+    struct _PyInterpreterFrame *iframe = current_iframe();
+    return iframe != NULL && CodeFlow_IsCleanup(flow, PyUnstable_InterpreterFrame_GetLasti(iframe) / 2);
+}
+
 /* A line event in a frame of modelled code that has no entry: the line
  * alone tells its arc, unless the line reads (then its arcs are all
  * recorded, or the frame ran across a clear of the data: nothing is known).
@@ -811,8 +1028,10 @@ visit_untracked(SysMon *self, PyCodeObject *code, int line, int same_line, int *
         return RET_OK;
     }
     LineSet *file_data = record->file_data;
-    if (same_line || !info->reads) {
-        uint64_t key = same_line ? LineSet_ArcKey(line, line) : info->unique;
+    int cleanup = info != NULL && info->has_cleanup && at_cleanup(record->flow);
+    uint64_t key = 0;
+    if (same_line || cleanup || !info->reads || reader_need(record, info, file_data, &key) == ONE) {
+        key = same_line || cleanup ? LineSet_ArcKey(line, line) : info->reads ? key : info->unique;
         uint64_t version = file_data->version;
         if (LineSet_AddKey(file_data, key) < 0
             || flow_after_arc(self, code, record, file_data, key, version) < 0) {
@@ -826,7 +1045,7 @@ visit_untracked(SysMon *self, PyCodeObject *code, int line, int same_line, int *
     if (info != NULL && line_reached(self, code, record, line, info, NULL) < 0) {
         return RET_ERROR;
     }
-    *disable = same_line || location_done(record, info, file_data);
+    *disable = same_line || cleanup || location_done(record, info, file_data);
     return RET_OK;
 }
 
@@ -850,22 +1069,34 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
     const FlowLine *info = NULL;
     uint64_t key = LineSet_ArcKey(same_line ? line : top->last_line, line);
     int have_key = 1;
+    int need;
     if (record->state == FLOW_ON) {
         info = CodeFlow_Line(record->flow, line);
     }
+    if (info != NULL && !same_line && info->has_cleanup && at_cleanup(record->flow)) {
+        /* A cleanup handler reports its line again (see sysflow.c). */
+        key = LineSet_ArcKey(line, line);
+        uint64_t version = file_data->version;
+        if (LineSet_AddKey(file_data, key) < 0
+            || flow_after_arc(self, code, record, file_data, key, version) < 0) {
+            return RET_ERROR;
+        }
+        *disable = record->state != FLOW_NONE;
+        return RET_OK;
+    }
     if (info != NULL && !same_line && !top->exact) {
         /* Modelled code: `last_line` is the last *written* line (see
-         * sysflow.c), which tells a reading line its arc.  A satisfied
-         * reader needs nothing, and a last line written before the data
-         * was cleared may be stale.
+         * sysflow.c), which tells a reading line its arc when it needs to
+         * (see reader_need()).
          */
         if (!info->reads) {
             key = info->unique;
         }
-        else if (reader_satisfied(record, info, file_data)) {
+        else if ((need = reader_need(record, info, file_data, &key)) == SATISFIED
+                 || (need == DECODE && top->last_line == NO_LINE)) {
             have_key = 0;
         }
-        else {
+        else if (need == DECODE) {
             const FlowDecode *decode = &record->flow->decode[info->decode_start];
             Py_ssize_t i = 0;
             while (i < info->decode_count && decode[i].written != top->last_line) {
@@ -876,6 +1107,7 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
                     return RET_ERROR;
                 }
                 info = NULL;
+                key = LineSet_ArcKey(top->last_line, line);
             }
             else {
                 key = decode[i].key;
@@ -1171,6 +1403,9 @@ SysMon_stop(SysMon *self, PyObject *unused)
     Py_XDECREF(codes);
     PySet_Clear(self->instrumented);
     PySet_Clear(self->pinned);
+    PyMem_Free(self->suspended.slots);
+    self->suspended.slots = NULL;
+    self->suspended.alloc = self->suspended.used = 0;
     for (int i = 0; i < N_CALLBACKS; i++) {
         res = PyObject_CallMethod(self->monitoring, "register_callback", "iiO",
                                   self->tool_id, callbacks[i].event, Py_None);
@@ -1245,6 +1480,7 @@ SysMon_dealloc(SysMon *self)
         Py_XDECREF(res);
     }
     PyMem_Free(self->threads);
+    PyMem_Free(self->suspended.slots);
     Py_CLEAR(self->should_trace);
     Py_CLEAR(self->should_trace_cache);
     Py_CLEAR(self->data);

@@ -23,7 +23,18 @@ typedef struct SysMonEntry {
     int exact;              /* last_line is the previous line, not the last
                              * written one: every line event reports (see
                              * line_reached() in sysmon.c) */
+    int stale;              /* suspended: last_line may be stale, the frame
+                             * resumes exact (see resume_frame()) */
 } SysMonEntry;
+
+/* The entries of suspended generator frames of modelled code, by frame
+ * (open addressing; `iframe` NULL marks a free slot).
+ */
+typedef struct SuspendedTable {
+    SysMonEntry *slots;     /* owned: PyMem array of `alloc` (a power of two, or 0) */
+    Py_ssize_t alloc;
+    Py_ssize_t used;
+} SuspendedTable;
 
 /* The frames of one thread, innermost last. */
 typedef struct ThreadStack {
@@ -59,6 +70,7 @@ typedef struct SysMon {
     Py_ssize_t cur_thread;
 
     Py_ssize_t misfits;         /* branch mode: code objects the flow model did not fit */
+    SuspendedTable suspended;   /* branch mode: suspended generator frames' entries */
     Stats stats;
 } SysMon;
 

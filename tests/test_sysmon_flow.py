@@ -476,8 +476,26 @@ def test_the_model_covers_what_settrace_records(make_file: Any) -> None:
         sys.settrace(None)
     flow = cores._ctracer.SysMon()._flow_arcs(code)
     assert flow is not None and seen <= flow
-    # Outside the model: generators, exception handlers.
-    assert cores._ctracer.SysMon()._flow_arcs((lambda: (yield)).__code__) is None
+    # In the model: generators, and inlined comprehensions' cleanup handlers.
+    sysmon = cores._ctracer.SysMon()
+    assert sysmon._flow_arcs((lambda: (yield)).__code__) is not None
+    assert sysmon._flow_arcs((lambda xs: [x for x in xs]).__code__) is not None
+    # Outside it: try, with, yield from, await.
+
+    def with_try() -> int:
+        try:
+            return 1
+        except ValueError:
+            return 2
+
+    def delegating() -> Any:
+        yield from [1]
+
+    async def awaiting() -> None:
+        await awaiting()
+
+    for function in (with_try, delegating, awaiting):
+        assert sysmon._flow_arcs(function.__code__) is None, function
 
 
 def _random_block(rng: random.Random, depth: int, indent: int, in_loop: bool) -> list[str]:
@@ -711,5 +729,170 @@ def test_random_long_frames_with_late_rare_inputs(make_file: Any, seed: int) -> 
         for _ in range(3):
             mod.run(common)
         mod.run(late)
+
+    _same_as_ctrace(path, then)
+
+
+def test_generators_with_joins_resume_with_their_last_written_line(make_file: Any) -> None:
+    """Many generator frames of one code object are suspended at once, at
+    different yields, in different states; each goes on exactly, including
+    frames closed at a yield, frames that raise, and frames thrown into."""
+    path = make_file("mod.py", """\
+        def pairs(items, limit):
+            count = 0
+            for item in items:
+                if item % 3 == 0:
+                    yield item, "three"
+                elif item % 3 == 1:
+                    count += 1
+                else:
+                    yield item, count
+                if item > limit:
+                    raise ValueError(item)
+            yield None
+
+        def interleave(n, limit):
+            gens = [pairs(range(k, k + 9), limit) for k in range(n)]
+            out = []
+            for _ in range(9):
+                for g in gens:
+                    out.append(next(g, None))
+            return out
+        """)
+
+    def then(mod: Any) -> None:
+        for _ in range(10):
+            mod.interleave(7, 100)
+        try:
+            mod.interleave(3, 5)
+        except ValueError:
+            pass
+        g = mod.pairs(range(9), 100)
+        next(g)
+        g.close()
+        g = mod.pairs(range(9), 100)
+        next(g)
+        try:
+            g.throw(KeyError("k"))
+        except KeyError:
+            pass
+
+    arcs = _same_as_ctrace(path, then)
+    assert {(5, 10), (9, 10), (7, 10), (11, -1), (12, -1)} <= arcs
+
+
+def test_generators_suspended_while_their_code_changes_state(make_file: Any) -> None:
+    """A generator suspended while a frame of its code elsewhere runs a new
+    line (every frame becomes exact), and one suspended across a new context."""
+    path = make_file("mod.py", """\
+        def gen(n, rare):
+            for i in range(n):
+                if i == rare:
+                    i = -i
+                if i % 2:
+                    yield i
+                else:
+                    yield -i
+            return n
+        """)
+
+    def then(mod: Any) -> None:
+        for _ in range(20):
+            list(mod.gen(6, -1))
+        waiting = mod.gen(10, -1)
+        next(waiting)
+        list(mod.gen(6, 3))
+        list(waiting)
+
+    _same_as_ctrace(path, then)
+
+    def contexts(core: str) -> dict[str, set[tuple[int, int]]]:
+        cov = covcore.Coverage(core=core, branch=True, source=[str(path.parent)],
+                               data_file=str(path.parent / f".covcore-{core}"), config_file=False)
+        cov.start()
+        try:
+            module = _import(path)
+            for _ in range(20):
+                list(module.gen(6, -1))
+            waiting = module.gen(10, 7)
+            next(waiting)
+            cov.switch_context("b")
+            list(waiting)
+        finally:
+            cov.stop()
+        data = cov.get_data()
+        out = {}
+        for context in data.measured_contexts():
+            data.set_query_contexts([context])
+            out[context] = set(data.arcs(str(path)) or [])
+        return out
+
+    assert contexts("sysmon") == contexts("ctrace")
+
+
+def test_comprehensions_that_raise_report_their_line_again(make_file: Any) -> None:
+    """An inlined comprehension (3.12+) has a cleanup handler: an exception
+    in it reports its line again, (line, line), once per location."""
+    path = make_file("mod.py", """\
+        def invert(xs):
+            total = 0
+            values = [10 // x for x in xs]
+            if values:
+                total = sum(values)
+            return total, {x: 1 // x for x in xs if x > 5}
+
+        def firsts(rows):
+            return [row[0] for row in rows], (row for row in rows)
+        """)
+
+    def then(mod: Any) -> None:
+        for _ in range(10):
+            mod.invert([1, 2, 7])
+            mod.firsts([[1], [2]])
+        for bad in ([0], [3, 0], []):
+            try:
+                mod.invert(bad)
+            except ZeroDivisionError:
+                pass
+        try:
+            mod.firsts([[1], []])
+        except IndexError:
+            pass
+
+    arcs = _same_as_ctrace(path, then, off=())
+    assert {(3, 3), (3, -1), (9, 9), (9, -8)} <= arcs
+
+
+def _random_generator_program(seed: int, functions: int = 5) -> str:
+    rng = random.Random(seed)
+    out: list[str] = []
+    for i in range(functions):
+        out += [f"def g{i}(xs):", "    a = b = c = 0", "    for x in xs:",
+                "        a = (a + x) % 7; b = x + 1; c = x * 2"]
+        body = _random_block(rng, 1, 2, True)
+        # Some statements become yields.
+        body = [line.replace(f"{line.strip()}", f"yield {line.strip().split(' = ')[0]}")
+                if " = (" in line and rng.random() < 0.5 else line for line in body]
+        out += body + ["        yield [a + b for _ in range(x % 3)]", "    return a + b + c", ""]
+    out += ["def run(xs, take):"]
+    for i in range(functions):
+        out += ["    try:", f"        it = g{i}(xs)", "        for _ in range(take):", "            next(it)",
+                "    except (ValueError, StopIteration):", "        pass"]
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_generators_same_as_ctrace(make_file: Any, seed: int) -> None:
+    """Generators with random control flow, run to the end or left suspended."""
+    path = make_file(f"gen{seed}.py", _random_generator_program(seed))
+    rng = random.Random(seed * 13)
+    common = [rng.randint(0, 3) for _ in range(40)]
+    late = common + [rng.randint(0, 12) for _ in range(40)]
+
+    def then(mod: Any) -> None:
+        for take in (3, 100, 1000):
+            mod.run(common, take)
+        mod.run(late, 1000)
+        mod.run(late, 7)
 
     _same_as_ctrace(path, then)
