@@ -64,12 +64,9 @@ SysFlow_init_module(void)
     static const char *const extendeds[] = {"EXTENDED_ARG", NULL};
     static const char *const yields[] = {"YIELD_VALUE", NULL};
     static const char *const reraises[] = {"RERAISE", NULL};
-    /* Delegating (yield from, await) and exception-handling instructions
-     * belong to code the model leaves to the exact slow path.
-     */
+    /* async for belongs to code the model leaves to the exact slow path. */
     static const char *const outside[] = {
-        "SEND", "RETURN_GENERATOR", "PUSH_EXC_INFO", "POP_EXCEPT",
-        "CLEANUP_THROW", "END_ASYNC_FOR", "ENTER_EXECUTOR", NULL,
+        "RETURN_GENERATOR", "END_ASYNC_FOR", "ENTER_EXECUTOR", NULL,
     };
     int ret = RET_ERROR;
     PyObject *opcode = NULL;    /* owned */
@@ -150,6 +147,7 @@ CodeFlow_Free(CodeFlow *flow)
         PyMem_Free(flow->decode);
         PyMem_Free(flow->served);
         PyMem_Free(flow->cleanups);
+        PyMem_Free(flow->exit_lines);
         PyMem_Free(flow);
     }
 }
@@ -243,48 +241,167 @@ next_instr(const unsigned char *ops, Py_ssize_t n_units, Py_ssize_t unit)
     return unit;
 }
 
-/* Follow one edge of the flow graph: record its arc, queue its target.
+/* The walk over the reachable instructions. */
+typedef struct Walk {
+    char *seen;             /* per code unit: queued (again when its carries grow) */
+    Py_ssize_t *queue;      /* owned */
+    Py_ssize_t n_queue, queue_alloc;
+    /* Per code unit without a line: the lines the frame can have been
+     * reported on when it gets there, a list in the pool from carry_head.
+     */
+    Py_ssize_t *carry_head; /* owned: -1 for none */
+    int *pool_line;         /* owned */
+    Py_ssize_t *pool_next;  /* owned */
+    Py_ssize_t n_pool, pool_alloc;
+    char *entered;          /* per code unit with a line: ENTERED_* bits */
+    char *exc_done;         /* per code unit: its exception edge was followed */
+    char *restored;         /* per code unit without a line: reached by an exception
+                             * re-raised from a line with the frame's last
+                             * instruction put back to an earlier one (a with's exit) */
+    ArcList arcs;
+} Walk;
+
+enum {
+    ENTERED_REPORTING = 1,  /* from another line: its line event brings an arc into its line */
+    ENTERED_AGAIN = 2,      /* from an instruction without a line, on its own line:
+                             * its line event brings (line, line) */
+};
+
+static int
+walk_push(Walk *walk, Py_ssize_t unit)
+{
+    if (walk->n_queue == walk->queue_alloc) {
+        Py_ssize_t alloc = walk->queue_alloc ? walk->queue_alloc * 2 : 64;
+        Py_ssize_t *bigger = PyMem_Realloc(walk->queue, (size_t)alloc * sizeof(Py_ssize_t));
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            return RET_ERROR;
+        }
+        walk->queue = bigger;
+        walk->queue_alloc = alloc;
+    }
+    walk->seen[unit] = 1;
+    walk->queue[walk->n_queue++] = unit;
+    return RET_OK;
+}
+
+/* Add `line` to the carries of `unit`: 1 if it is new, 0 if not, RET_ERROR. */
+static int
+carry_add(Walk *walk, Py_ssize_t unit, int line)
+{
+    for (Py_ssize_t k = walk->carry_head[unit]; k >= 0; k = walk->pool_next[k]) {
+        if (walk->pool_line[k] == line) {
+            return 0;
+        }
+    }
+    if (walk->n_pool == walk->pool_alloc) {
+        Py_ssize_t alloc = walk->pool_alloc ? walk->pool_alloc * 2 : 64;
+        int *lines = PyMem_Realloc(walk->pool_line, (size_t)alloc * sizeof(int));
+        if (lines == NULL) {
+            PyErr_NoMemory();
+            return RET_ERROR;
+        }
+        walk->pool_line = lines;
+        Py_ssize_t *next = PyMem_Realloc(walk->pool_next, (size_t)alloc * sizeof(Py_ssize_t));
+        if (next == NULL) {
+            PyErr_NoMemory();
+            return RET_ERROR;
+        }
+        walk->pool_next = next;
+        walk->pool_alloc = alloc;
+    }
+    walk->pool_line[walk->n_pool] = line;
+    walk->pool_next[walk->n_pool] = walk->carry_head[unit];
+    walk->carry_head[unit] = walk->n_pool++;
+    return 1;
+}
+
+/* The edge `from` -> `to` for a frame reported on `from_line`.  `reports`:
+ * a line event fires at `to` whatever its line (after RESUME, or after an
+ * instruction without a line).
+ */
+static int
+follow_line(CodeFlow *flow, const unsigned char *ops, Walk *walk, Py_ssize_t from, Py_ssize_t to,
+            int from_line, int reports, int exception)
+{
+    int to_line = flow->lines[to];
+    if (to_line < 0) {
+        if (exception ? (flow->lines[from] >= 0 && (op_kind[ops[2 * from]] & K_RERAISE) && ops[2 * from + 1] > 0)
+                      : (flow->lines[from] < 0 && walk->restored[from])) {
+            walk->restored[to] = 1;
+        }
+        int added = carry_add(walk, to, from_line);
+        if (added < 0) {
+            return RET_ERROR;
+        }
+        if (added) {
+            walk->seen[to] = 0;     /* walk on from it again with the new carry */
+            walk->exc_done[to] = 0;
+        }
+    }
+    else if ((op_kind[ops[2 * from]] & K_YIELD) && !exception) {
+        /* Suspended: the frame's line is the yield's until it resumes. */
+        if (from_line != to_line) {
+            return 1;
+        }
+    }
+    else if (reports || from_line != to_line) {
+        if (add_arc(&walk->arcs, from_line, to_line) < 0) {
+            return RET_ERROR;
+        }
+        walk->entered[to] |= from_line == to_line && from != flow->resume_unit ? ENTERED_AGAIN : ENTERED_REPORTING;
+    }
+    else if (to < from && !exception) {
+        /* A backward jump within one line reports the line again (JUMP event). */
+        if (add_arc(&walk->arcs, from_line, to_line) < 0) {
+            return RET_ERROR;
+        }
+    }
+    return RET_OK;
+}
+
+/* Follow one edge of the flow graph: record its arcs, queue its target.
+ * `exception`: the edge of an exception to its handler (no JUMP event).
+ * A line event fires at an instruction with a line when the instruction
+ * executed before it is on another line, has no line, or is RESUME; the
+ * frame's reported line passes unchanged through instructions without one.
  * RET_OK, RET_ERROR, or 1 when the edge is outside the model.
  */
 static int
-follow(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, char *seen,
-       Py_ssize_t *queue, Py_ssize_t *n_queue, ArcList *arcs, Py_ssize_t from, Py_ssize_t to)
+follow(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, Walk *walk,
+       Py_ssize_t from, Py_ssize_t to, int exception)
 {
     if (to < 0 || to >= flow->n_units || ops[2 * to] == op_cache || to <= flow->resume_unit) {
         return 1;
     }
-    int to_line = flow->lines[to];
-    if (to_line < 0) {
-        return 1;
-    }
-    int from_kind = op_kind[ops[2 * from]];
-    if (from == flow->resume_unit) {
-        /* The first line after RESUME always reports, even on the def line. */
-        if (add_arc(arcs, -code->co_firstlineno, to_line) < 0) {
-            return RET_ERROR;
-        }
-    }
-    else if (from_kind & K_YIELD) {
-        /* Suspended: the frame's line is the yield's until it resumes. */
-        if (flow->lines[from] != to_line) {
+    int rc;
+    if (from == flow->resume_unit || flow->lines[from] >= 0) {
+        int from_line = from == flow->resume_unit ? -code->co_firstlineno : flow->lines[from];
+        if (PY_VERSION_HEX >= 0x030D0000 && exception && (op_kind[ops[2 * from]] & K_YIELD)
+            && flow->lines[to] >= 0) {
+            /* 3.13 reports the handler of an exception thrown in at a yield
+             * on its own line sometimes (after the RESUME) and sometimes
+             * not (closing): left to the exact path.
+             */
             return 1;
+        }
+        rc = follow_line(flow, ops, walk, from, to, from_line, from == flow->resume_unit, exception);
+        if (rc != RET_OK) {
+            return rc;
         }
     }
     else {
-        int from_line = flow->lines[from];
-        if (from_line < 0) {
+        if (walk->carry_head[from] < 0) {
             return 1;
         }
-        /* A backward jump within one line reports the line again. */
-        if ((from_line != to_line || to < from) && add_arc(arcs, from_line, to_line) < 0) {
-            return RET_ERROR;
+        for (Py_ssize_t k = walk->carry_head[from]; k >= 0; k = walk->pool_next[k]) {
+            rc = follow_line(flow, ops, walk, from, to, walk->pool_line[k], 1, exception);
+            if (rc != RET_OK) {
+                return rc;
+            }
         }
     }
-    if (!seen[to]) {
-        seen[to] = 1;
-        queue[(*n_queue)++] = to;
-    }
-    return RET_OK;
+    return walk->seen[to] ? RET_OK : walk_push(walk, to);
 }
 
 static inline int
@@ -317,72 +434,89 @@ read_varint(const unsigned char *table, Py_ssize_t size, Py_ssize_t *pos)
     return value;
 }
 
-/* The exception handlers the model takes, as CPython 3.12 and 3.13 compile
- * them:
- *   - a generator's own handler (StopIteration to RuntimeError): no line on
- *     any of its instructions up to its RERAISE, so it brings no arc; the
- *     exception leaves the frame from the line it was raised on;
- *   - a cleanup handler (an inlined comprehension restoring its variable):
- *     instructions without a line, then instructions on one line L up to a
- *     RERAISE, protecting only instructions on L.  Its first instruction
- *     with a line reports L again: the arc (L, L), from that location.
- * Any other handler (try, with) puts the code outside the model: 1.
- * RET_OK, 1, or RET_ERROR.
- */
+/* One entry of the exception table: code units [start, end) go to `target`. */
+typedef struct Handler {
+    Py_ssize_t start, end, target;
+} Handler;
+
+/* The exception table, or 1 when it does not parse.  RET_OK, 1, RET_ERROR. */
 static int
-check_handlers(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcList *arcs)
+read_handlers(PyCodeObject *code, Py_ssize_t n_units, Handler **out, Py_ssize_t *n_out)
 {
     const unsigned char *table = (const unsigned char *)PyBytes_AS_STRING(code->co_exceptiontable);
     Py_ssize_t size = PyBytes_GET_SIZE(code->co_exceptiontable);
-    Py_ssize_t pos = 0;
-    Py_ssize_t n_units = flow->n_units;
+    Py_ssize_t pos = 0, n = 0;
+    Handler *handlers = PyMem_Malloc((size_t)(size / 4 + 1) * sizeof(Handler));
+    if (handlers == NULL) {
+        PyErr_NoMemory();
+        return RET_ERROR;
+    }
     while (pos < size) {
         long start = read_varint(table, size, &pos);
         long length = read_varint(table, size, &pos);
         long target = read_varint(table, size, &pos);
         long depth_lasti = read_varint(table, size, &pos);
         if (start < 0 || length < 0 || target < 0 || depth_lasti < 0 || start + length > n_units
-            || target >= n_units) {
+            || target >= n_units || n >= size / 4 + 1) {
+            PyMem_Free(handlers);
             return 1;
         }
-        /* The handler's instructions: no line, then (a cleanup) one line, up to RERAISE. */
-        Py_ssize_t unit = target;
-        Py_ssize_t first_lined = -1;
-        int line = -1;
-        while (unit < n_units && !(op_kind[ops[2 * unit]] & K_RERAISE)) {
-            int kind = op_kind[ops[2 * unit]];
-            if (kind & (K_JUMP | K_STOP | K_OUTSIDE | K_RESUME | K_YIELD)) {
-                return 1;
-            }
-            if (flow->lines[unit] >= 0 && first_lined < 0) {
-                first_lined = unit;
-                line = flow->lines[unit];
-            }
-            if (first_lined >= 0 && flow->lines[unit] != line) {
-                return 1;
-            }
-            unit = next_instr(ops, n_units, unit);
-        }
-        if (unit >= n_units || (first_lined >= 0 && flow->lines[unit] != line)) {
+        handlers[n].start = start;
+        handlers[n].end = start + length;
+        handlers[n].target = target;
+        n++;
+    }
+    *out = handlers;
+    *n_out = n;
+    return RET_OK;
+}
+
+/* Walk every instruction in the queue and what it leads to.  RET_OK, 1, RET_ERROR. */
+static int
+drain(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, Walk *walk, int resumable)
+{
+    Py_ssize_t n_units = flow->n_units;
+    while (walk->n_queue > 0) {
+        Py_ssize_t unit = walk->queue[--walk->n_queue];
+        int op = ops[2 * unit];
+        int kind = op_kind[op];
+        int rc;
+        if ((kind & K_OUTSIDE) || ((kind & K_RESUME) && unit != flow->resume_unit && !resumable)) {
             return 1;
         }
-        if (first_lined < 0) {
-            continue;       /* a generator's own handler */
+        if (flow->lines[unit] < 0 && ((kind & K_RETURN) || ((kind & K_RERAISE) && ops[2 * unit + 1] == 0))) {
+            return 1;       /* it would leave the frame from no line */
         }
-        for (Py_ssize_t u = start; u < start + length; u++) {
-            if (ops[2 * u] != op_cache && flow->lines[u] >= 0 && flow->lines[u] != line) {
+        Py_ssize_t next = next_instr(ops, n_units, unit);
+        if (!(kind & K_STOP)) {
+            if (next >= n_units) {
                 return 1;
             }
+            rc = follow(flow, code, ops, walk, unit, next, 0);
+            if (rc != RET_OK) {
+                return rc;
+            }
         }
-        Py_ssize_t *bigger = PyMem_Realloc(flow->cleanups, (size_t)(flow->n_cleanups + 1) * sizeof(Py_ssize_t));
-        if (bigger == NULL) {
-            PyErr_NoMemory();
+        if (kind & K_RETURN && add_arc(&walk->arcs, flow->lines[unit], -code->co_firstlineno) < 0) {
             return RET_ERROR;
         }
-        flow->cleanups = bigger;
-        flow->cleanups[flow->n_cleanups++] = first_lined;
-        if (add_arc(arcs, line, line) < 0) {
-            return RET_ERROR;
+        if (kind & K_JUMP) {
+            long arg = ops[2 * unit + 1];
+            int shift = 8;
+            for (Py_ssize_t prefix = unit - 1;
+                 prefix >= 0 && (op_kind[ops[2 * prefix]] & K_EXTENDED) && shift < 32;
+                 prefix--, shift += 8) {
+                arg |= (long)ops[2 * prefix + 1] << shift;
+            }
+            Py_ssize_t target = (kind & K_BACKWARD) ? next - arg : next + arg;
+            int exits = (kind & K_FOR_ITER) ? FOR_ITER_EXITS : 1;
+            for (int i = 0; i < exits; i++) {
+                rc = follow(flow, code, ops, walk, unit, target, 0);
+                if (rc != RET_OK) {
+                    return rc;
+                }
+                target = next_instr(ops, n_units, target);
+            }
         }
     }
     return RET_OK;
@@ -694,14 +828,16 @@ CodeFlow_New(PyCodeObject *code)
     CodeFlow *flow = NULL;      /* owned */
     PyObject *bytes = NULL;     /* owned */
     char *seen = NULL;          /* owned */
-    Py_ssize_t *queue = NULL;   /* owned */
     ArcList arcs = {NULL, 0, 0};    /* owned keys */
+    Walk walk;                  /* owned: its arrays */
+    Handler *handlers = NULL;   /* owned */
+    Py_ssize_t n_handlers = 0;
     int rc;
 
-    /* Generators are in the model, coroutines and async generators not
-     * (their awaits delegate, see `outside`).
-     */
-    int resumable = (code->co_flags & CO_GENERATOR) != 0;
+    memset(&walk, 0, sizeof(walk));
+
+    /* Generators and coroutines are in the model, async generators not. */
+    int resumable = (code->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE)) != 0;
     if ((code->co_flags & COV_RESUMABLE_FLAGS) && !resumable) {
         return NULL;
     }
@@ -713,8 +849,7 @@ CodeFlow_New(PyCodeObject *code)
     Py_ssize_t n_units = PyBytes_GET_SIZE(bytes) / 2;
     flow = PyMem_Calloc(1, sizeof(CodeFlow));
     seen = PyMem_Calloc((size_t)n_units + 1, 1);
-    queue = PyMem_Malloc(((size_t)n_units + 1) * sizeof(Py_ssize_t));
-    if (flow == NULL || seen == NULL || queue == NULL) {
+    if (flow == NULL || seen == NULL) {
         PyErr_NoMemory();
         goto error;
     }
@@ -738,58 +873,80 @@ CodeFlow_New(PyCodeObject *code)
         goto outside;
     }
 
-    /* Walk the instructions reachable from RESUME. */
-    Py_ssize_t n_queue = 0;
-    seen[flow->resume_unit] = 1;
-    queue[n_queue++] = flow->resume_unit;
-    while (n_queue > 0) {
-        Py_ssize_t unit = queue[--n_queue];
-        int op = ops[2 * unit];
-        int kind = op_kind[op];
-        if ((kind & K_OUTSIDE) || ((kind & K_RESUME) && unit != flow->resume_unit && !resumable)) {
-            goto outside;
-        }
-        Py_ssize_t next = next_instr(ops, n_units, unit);
-        if (!(kind & K_STOP)) {
-            if (next >= n_units) {
-                goto outside;
-            }
-            rc = follow(flow, code, ops, seen, queue, &n_queue, &arcs, unit, next);
-            if (rc != RET_OK) {
-                goto checked;
-            }
-        }
-        if (kind & K_RETURN) {
-            if (flow->lines[unit] < 0) {
-                goto outside;
-            }
-            if (add_arc(&arcs, flow->lines[unit], -code->co_firstlineno) < 0) {
-                goto error;
-            }
-        }
-        if (kind & K_JUMP) {
-            long arg = ops[2 * unit + 1];
-            int shift = 8;
-            for (Py_ssize_t prefix = unit - 1;
-                 prefix >= 0 && (op_kind[ops[2 * prefix]] & K_EXTENDED) && shift < 32;
-                 prefix--, shift += 8) {
-                arg |= (long)ops[2 * prefix + 1] << shift;
-            }
-            Py_ssize_t target = (kind & K_BACKWARD) ? next - arg : next + arg;
-            int exits = (kind & K_FOR_ITER) ? FOR_ITER_EXITS : 1;
-            for (int i = 0; i < exits; i++) {
-                rc = follow(flow, code, ops, seen, queue, &n_queue, &arcs, unit, target);
-                if (rc != RET_OK) {
-                    goto checked;
-                }
-                target = next_instr(ops, n_units, target);
-            }
-        }
+    /* Walk the instructions reachable from RESUME, then from the handlers
+     * of the protected instructions reached, until nothing new is reached.
+     */
+    walk.seen = seen;
+    walk.carry_head = PyMem_Malloc(((size_t)n_units + 1) * sizeof(Py_ssize_t));
+    walk.entered = PyMem_Calloc((size_t)n_units + 1, 1);
+    walk.exc_done = PyMem_Calloc((size_t)n_units + 1, 1);
+    walk.restored = PyMem_Calloc((size_t)n_units + 1, 1);
+    flow->exit_lines = PyMem_Malloc(((size_t)n_units + 1) * sizeof(int));
+    if (walk.carry_head == NULL || walk.entered == NULL || walk.exc_done == NULL || walk.restored == NULL
+        || flow->exit_lines == NULL) {
+        PyErr_NoMemory();
+        goto error;
     }
-    rc = check_handlers(flow, code, ops, &arcs);
+    for (Py_ssize_t unit = 0; unit < n_units; unit++) {
+        walk.carry_head[unit] = -1;
+    }
+    rc = read_handlers(code, n_units, &handlers, &n_handlers);
     if (rc != RET_OK) {
         goto checked;
     }
+    if (walk_push(&walk, flow->resume_unit) < 0) {
+        goto error;
+    }
+    for (int more = 1; more;) {
+        rc = drain(flow, code, ops, &walk, resumable);
+        if (rc != RET_OK) {
+            goto checked;
+        }
+        more = 0;
+        for (Py_ssize_t h = 0; h < n_handlers; h++) {
+            for (Py_ssize_t unit = handlers[h].start; unit < handlers[h].end; unit++) {
+                if (seen[unit] && !walk.exc_done[unit] && ops[2 * unit] != op_cache) {
+                    walk.exc_done[unit] = 1;
+                    rc = follow(flow, code, ops, &walk, unit, handlers[h].target, 1);
+                    if (rc != RET_OK) {
+                        goto checked;
+                    }
+                    more = 1;
+                }
+            }
+        }
+    }
+    /* Where a frame leaving from an instruction without a line was last
+     * reported: its only carry, or the line of the frame's last
+     * instruction, which the handlers re-raising there put back to the
+     * instruction that raised; unless a with's exit re-raised on its own
+     * line and put back an earlier one.
+     */
+    for (Py_ssize_t unit = 0; unit < n_units; unit++) {
+        Py_ssize_t k = walk.carry_head[unit];
+        flow->exit_lines[unit] = k < 0 ? CODEFLOW_LASTI : walk.pool_next[k] < 0 ? walk.pool_line[k] : CODEFLOW_LASTI;
+        if (k >= 0 && walk.pool_next[k] >= 0 && walk.restored[unit]) {
+            goto outside;
+        }
+    }
+    /* Locations whose line event reports their own line again. */
+    for (Py_ssize_t unit = 0; unit < n_units; unit++) {
+        if (!(walk.entered[unit] & ENTERED_AGAIN)) {
+            continue;
+        }
+        if (walk.entered[unit] & ENTERED_REPORTING) {
+            goto outside;   /* its line event could bring either */
+        }
+        Py_ssize_t *bigger = PyMem_Realloc(flow->cleanups, (size_t)(flow->n_cleanups + 1) * sizeof(Py_ssize_t));
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            goto error;
+        }
+        flow->cleanups = bigger;
+        flow->cleanups[flow->n_cleanups++] = unit;
+    }
+    arcs = walk.arcs;
+    walk.arcs.keys = NULL;
     qsort(arcs.keys, (size_t)arcs.n, sizeof(uint64_t), compare_keys);
     Py_ssize_t kept = 0;
     for (Py_ssize_t i = 0; i < arcs.n; i++) {
@@ -815,7 +972,15 @@ outside:
     /* Not an error: the code keeps the exact slow path. */
 error:
     PyMem_Free(arcs.keys);
-    PyMem_Free(queue);
+    PyMem_Free(walk.arcs.keys);
+    PyMem_Free(walk.queue);
+    PyMem_Free(walk.carry_head);
+    PyMem_Free(walk.pool_line);
+    PyMem_Free(walk.pool_next);
+    PyMem_Free(walk.entered);
+    PyMem_Free(walk.exc_done);
+    PyMem_Free(walk.restored);
+    PyMem_Free(handlers);
     PyMem_Free(seen);
     CodeFlow_Free(flow);
     Py_XDECREF(bytes);

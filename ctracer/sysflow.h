@@ -1,16 +1,19 @@
 /* SysFlow: the arcs a code object can record, read from its bytecode
  * (branch mode of the sys.monitoring core, Python 3.12+).
  *
- * For a code object without exception handlers that is not a generator or
- * coroutine, every arc the settrace core can record without an exception
- * is an edge of the bytecode's control-flow graph between two instructions
- * on different lines (or a backward jump within one line), an entry from
- * the first RESUME, or an exit at a RETURN_VALUE/RETURN_CONST.  This holds
- * because CPython 3.12 and 3.13 fire a line event at every instruction
- * whose line differs from the previous instruction's, so the last line
- * reported in a frame is always the line of its current instruction.
- * Once all of these arcs are recorded, the code needs no more local events;
- * an exception leaving it is then recorded from its instruction's line.
+ * CPython 3.12 and 3.13 fire a line event at an instruction with a line
+ * when the instruction executed before it is on another line, has no line,
+ * or is the first RESUME; so the last line reported in a frame is the line
+ * of its current instruction (or of the last one with a line).  Every arc
+ * the settrace core can record is then an edge of the bytecode's
+ * control-flow graph, exception edges from protected instructions to their
+ * handlers included: between two lines, into an instruction with a line
+ * after instructions without one, a backward jump within one line, an
+ * entry from the first RESUME, or an exit at a RETURN_VALUE/RETURN_CONST.
+ * A yield suspends the frame on its line.  Only an exception leaving the
+ * frame is not an edge; it is recorded from the line of the frame's last
+ * instruction.  Once all of these arcs are recorded, the code needs no
+ * more local events.
  */
 #ifndef COVCORE_SYSFLOW_H
 #define COVCORE_SYSFLOW_H
@@ -33,7 +36,7 @@ typedef struct FlowLine {
     char writes;            /* its events always fire and write the line as
                              * the frame's last written line */
     char feeds_reader;      /* an arc from it goes into a reading line */
-    char has_cleanup;       /* a cleanup handler's first instruction is on it */
+    char has_cleanup;       /* a location on it reports (line, line): see `cleanups` */
 } FlowLine;
 
 /* For a reading line: the arc that comes in when the frame's last written
@@ -58,17 +61,25 @@ typedef struct CodeFlow {
     FlowDecode *decode;     /* owned: PyMem array, see FlowLine */
     int *served;            /* owned: PyMem array, for each writer the readers
                              * (indexes into line_info) whose tables name it */
-    Py_ssize_t *cleanups;   /* owned: PyMem array, the first code unit with a
-                             * line of each cleanup handler (see sysflow.c) */
+    Py_ssize_t *cleanups;   /* owned: PyMem array, the code units whose line
+                             * event always brings (line, line): reached only
+                             * through instructions without a line from their
+                             * own line (a comprehension's cleanup handler) */
     Py_ssize_t n_cleanups;
+    int *exit_lines;        /* owned: PyMem array, per code unit without a line,
+                             * the line a frame leaving from it was last
+                             * reported on, or CODEFLOW_LASTI: the line of its
+                             * last instruction (see sysflow.c) */
 } CodeFlow;
+
+#define CODEFLOW_LASTI INT32_MIN
 
 /* Module init: read the jump opcodes from the opcode module.  RET_OK or RET_ERROR. */
 int SysFlow_init_module(void);
 
 /* The arcs `code` can record, or NULL: with an exception set on failure,
- * without one when the code is outside the model (exception handlers,
- * generators, instructions without a line, ...).
+ * without one when the code is outside the model (async generators, async
+ * for, a line event that could bring two different arcs from one location, ...).
  */
 CodeFlow *CodeFlow_New(PyCodeObject *code);
 
@@ -82,8 +93,8 @@ CodeFlow_Line(const CodeFlow *flow, int line)
     return index >= 0 && index < flow->n_lines ? &flow->line_info[index] : NULL;
 }
 
-/* Is the instruction at code unit `unit` (on line `line`) the start of a
- * cleanup handler?  Its line event then brings the arc (line, line).
+/* Is the instruction at code unit `unit` one of `cleanups`?  Its line
+ * event then brings the arc (line, line).
  */
 static inline int
 CodeFlow_IsCleanup(const CodeFlow *flow, Py_ssize_t unit)

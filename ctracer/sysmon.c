@@ -869,6 +869,23 @@ unwind_lasti(PyObject *offset_arg)
     return iframe != NULL ? PyUnstable_InterpreterFrame_GetLasti(iframe) : (int)PyLong_AsLong(offset_arg);
 }
 
+/* The line a frame of modelled code was last reported on when it leaves
+ * from the instruction at `offset` (the event's): that instruction's line,
+ * or for one without a line (a handler re-raising), what the flow knows
+ * (see CodeFlow.exit_lines): one line, or the line of the frame's last
+ * instruction `lasti`.
+ */
+static int
+exit_line(const CodeFlow *flow, PyCodeObject *code, int offset, int lasti)
+{
+    Py_ssize_t unit = offset / 2;
+    if (unit <= flow->resume_unit || unit >= flow->n_units || flow->lines[unit] >= 0) {
+        return CodeFlow_LineAt(flow, code, offset);
+    }
+    int line = flow->exit_lines[unit];
+    return line != CODEFLOW_LASTI ? line : CodeFlow_LineAt(flow, code, lasti);
+}
+
 /* A frame of modelled code without an entry returns (PY_RETURN, local) or
  * an exception leaves it (PY_UNWIND): the last line settrace reported is
  * the line of the instruction it leaves at (see sysflow.h), and a
@@ -881,14 +898,15 @@ exit_untracked(SysMon *self, PyCodeObject *code, PyObject *offset_arg, int unwin
     if (record == NULL || record->file_data == NULL || record->state == FLOW_NONE) {
         Py_RETURN_NONE;
     }
-    int at = unwind ? unwind_lasti(offset_arg) : (int)PyLong_AsLong(offset_arg);
-    if (at == -1 && PyErr_Occurred()) {
+    int offset = (int)PyLong_AsLong(offset_arg);
+    if (offset == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    if (unwind && !Cov_IsRealReturn(code, at)) {
+    int lasti = unwind ? unwind_lasti(offset_arg) : offset;
+    if (unwind && !Cov_IsRealReturn(code, lasti)) {
         Py_RETURN_NONE;
     }
-    int line = CodeFlow_LineAt(record->flow, code, at);
+    int line = exit_line(record->flow, code, offset, lasti);
     uint64_t key = LineSet_ArcKey(line, -code->co_firstlineno);
     uint64_t version = record->file_data->version;
     if (LineSet_AddKey(record->file_data, key) < 0
@@ -970,11 +988,11 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
          * is the line of the instruction it leaves at (see sysflow.h).
          */
         if (entry.record->state == FLOW_ON) {
-            int at = lasti >= 0 ? lasti : (int)PyLong_AsLong(args[1]);
-            if (at == -1 && PyErr_Occurred()) {
+            int offset = (int)PyLong_AsLong(args[1]);
+            if (offset == -1 && PyErr_Occurred()) {
                 return NULL;
             }
-            entry.last_line = CodeFlow_LineAt(entry.record->flow, code, at);
+            entry.last_line = exit_line(entry.record->flow, code, offset, lasti >= 0 ? lasti : offset);
         }
         uint64_t key = LineSet_ArcKey(entry.last_line, -code->co_firstlineno);
         uint64_t version = entry.file_data->version;
