@@ -22,6 +22,7 @@
 
 #if COVCORE_HAS_SYSMON
 
+#include "codelines.h"
 #include "decide.h"
 #include "sysflow.h"
 
@@ -53,7 +54,27 @@ typedef struct CodeRecord {
     int state;              /* FLOW_*, for this run */
     uint64_t seen_version;  /* file_data's version at the last completeness check */
     Py_ssize_t missing;     /* index of an arc of `flow` found missing then */
+    int line_state;         /* LINES_*, line mode, for this run */
+    int starts;             /* line mode: PY_START events seen while LINES_COUNTING */
 } CodeRecord;
+
+/* Line mode: where a measured code object stands.  A LINE event returns
+ * DISABLE, but CPython also instruments jump targets as line starts, and
+ * reports one only when it is reached from another line: a target reached
+ * from its own line (the loop of an `await` or a comprehension, the second
+ * half of a conditional expression) never reports, so it is never disabled
+ * and costs a check each time it runs.  A code object whose lines are all
+ * recorded gets its local events switched off, which removes those too.
+ * Finding that out costs the code's line table, so it is done only for
+ * functions (a module or class body runs once) that start HOT_STARTS times.
+ */
+enum {
+    LINES_COUNTING,     /* PY_START stays on until the code is found hot */
+    LINES_WATCHED,      /* hot: each new line of it checks for completeness */
+    LINES_OFF,          /* every line recorded: no local events */
+    LINES_ON,           /* not worth watching: LINE events until stop() */
+};
+#define HOT_STARTS 8
 
 static Py_ssize_t code_extra_index = -1;
 static uint64_t next_generation = 1;
@@ -175,6 +196,8 @@ decide_code(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord **
     record->generation = self->generation;
     record->file_data = *file_data;
     record->state = FLOW_NONE;
+    record->line_state = (code->co_flags & CO_OPTIMIZED) ? LINES_COUNTING : LINES_ON;
+    record->starts = 0;
     if (old == NULL && PyUnstable_Code_SetExtra((PyObject *)code, code_extra_index, record) < 0) {
         PyMem_RawFree(record);
         return RET_ERROR;
@@ -369,6 +392,55 @@ untracked(const CodeRecord *record)
 }
 
 /*
+ * Line mode: switching a code object's events off once its lines are all
+ * recorded (see LINES_*).
+ */
+
+/* Switch `code`'s LINE events off if every line of it is recorded, or back
+ * on if the data lost some (the collector cleared it).
+ */
+static int
+lines_check(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data)
+{
+    int complete = CodeLines_Complete(code, file_data);
+    if (complete < 0) {
+        return RET_ERROR;
+    }
+    if (complete && record->line_state != LINES_OFF) {
+        record->line_state = LINES_OFF;
+        STATS(self->stats.complete_skips++);
+        return set_local_events(self, code, 0);
+    }
+    if (!complete && record->line_state == LINES_OFF) {
+        record->line_state = LINES_WATCHED;
+        return set_local_events(self, code, EV_LINE);
+    }
+    return RET_OK;
+}
+
+/* A measured code object starts, in line mode: its first start (the
+ * decision), the next ones while it is counted, or any after
+ * restart_events(), which brings back the PY_START events disabled so far.
+ */
+static PyObject *
+lines_start(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data)
+{
+    if (self->lines_kept) {
+        record->line_state = LINES_ON;
+    }
+    if (record->line_state == LINES_COUNTING) {
+        if (++record->starts < HOT_STARTS) {
+            Py_RETURN_NONE;
+        }
+        record->line_state = LINES_WATCHED;
+    }
+    if (record->line_state != LINES_ON && lines_check(self, code, record, file_data) < 0) {
+        return NULL;
+    }
+    return Py_NewRef(self->disable);
+}
+
+/*
  * Callbacks.  Each takes the arguments sys.monitoring passes, by vectorcall.
  */
 
@@ -390,9 +462,12 @@ on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     if (decide_code(self, code, &file_data, &record) < 0) {
         return NULL;
     }
-    if (!self->trace_arcs || file_data == NULL) {
-        /* Line mode needs no more starts of this code; nor does unmeasured code. */
+    if (file_data == NULL) {
+        /* Unmeasured code needs no more starts. */
         return Py_NewRef(self->disable);
+    }
+    if (!self->trace_arcs) {
+        return lines_start(self, code, record, file_data);
     }
     if (record->state == FLOW_OFF) {
         /* Only restart_events() brings this start back: the data may have
@@ -684,9 +759,22 @@ on_line(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     self->activity = 1;
     if (!self->trace_arcs) {
         CodeRecord *record = code_record(self, code);
-        if (record != NULL && record->file_data != NULL
-            && LineSet_AddKey(record->file_data, (uint64_t)(uint32_t)line) < 0) {
+        if (record == NULL || record->file_data == NULL) {
+            return Py_NewRef(self->disable);
+        }
+        LineSet *file_data = record->file_data;
+        uint64_t version = file_data->version;
+        if (LineSet_AddKey(file_data, (uint64_t)(uint32_t)line) < 0) {
             return NULL;
+        }
+        if (record->line_state == LINES_WATCHED && file_data->version != version && !self->lines_kept) {
+            if (lines_check(self, code, record, file_data) < 0) {
+                return NULL;
+            }
+            if (record->line_state == LINES_OFF) {
+                /* No line instrumentation is left to disable. */
+                Py_RETURN_NONE;
+            }
         }
         return Py_NewRef(self->disable);
     }
@@ -839,6 +927,7 @@ SysMon_start(SysMon *self, PyObject *unused)
         return NULL;
     }
     self->generation = next_generation++;
+    self->lines_kept = 0;
     for (int i = 0; i < N_CALLBACKS; i++) {
         if (callbacks[i].branch_only && !self->trace_arcs) {
             continue;
@@ -880,6 +969,44 @@ error:
         PyErr_SetRaisedException(exc);
     }
     return NULL;
+}
+
+/* sys.monitoring.restart_events(), for a new context: every line reports
+ * again, in every frame, even one already running (a suspended generator
+ * resumes with no PY_START).  Line mode: code switched off gets its LINE
+ * events back, and none is switched off for the rest of the run: contexts
+ * switch often, and switching code off and on each time would cost more
+ * than the checks it saves.
+ */
+static PyObject *
+SysMon_restart_events(SysMon *self, PyObject *unused)
+{
+    if (self->started && !self->trace_arcs && !self->lines_kept) {
+        self->lines_kept = 1;
+        PyObject *iter = PyObject_GetIter(self->instrumented);   /* owned */
+        if (iter == NULL) {
+            return NULL;
+        }
+        PyObject *code;     /* owned */
+        while ((code = PyIter_Next(iter)) != NULL) {
+            CodeRecord *record = code_record(self, (PyCodeObject *)code);
+            int rc = RET_OK;
+            if (record != NULL && record->line_state == LINES_OFF) {
+                record->line_state = LINES_ON;
+                rc = set_local_events(self, (PyCodeObject *)code, EV_LINE);
+            }
+            Py_DECREF(code);
+            if (rc < 0) {
+                Py_DECREF(iter);
+                return NULL;
+            }
+        }
+        Py_DECREF(iter);
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    return PyObject_CallMethod(self->monitoring, "restart_events", NULL);
 }
 
 static PyObject *
@@ -1115,6 +1242,8 @@ static PyGetSetDef SysMon_getset[] = {
 static PyMethodDef SysMon_methods[] = {
     {"start", (PyCFunction)SysMon_start, METH_NOARGS, "Start measuring, in every thread."},
     {"stop", (PyCFunction)SysMon_stop, METH_NOARGS, "Stop measuring and free the tool id."},
+    {"restart_events", (PyCFunction)SysMon_restart_events, METH_NOARGS,
+     "Report every line (and arc) again, from every frame: a new context starts."},
     {"activity", (PyCFunction)SysMon_activity, METH_NOARGS, "Any events since reset_activity()?"},
     {"reset_activity", (PyCFunction)SysMon_reset_activity, METH_NOARGS, "Forget past activity."},
     {"get_stats", (PyCFunction)SysMon_get_stats, METH_NOARGS, "Counters, or None."},

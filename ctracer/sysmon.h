@@ -40,6 +40,7 @@ typedef struct SysMon {
 
     int started;
     int activity;
+    int lines_kept;             /* line mode: restart_events() was called, no code is switched off */
     int tool_id;                /* -1 when not registered */
     uint64_t generation;        /* tags this run's records on code objects */
 
