@@ -116,11 +116,20 @@ code_record(SysMon *self, PyCodeObject *code)
     return NULL;
 }
 
+/* sys.monitoring.set_local_events(tool_id, code, events), called directly:
+ * it runs once per measured code object, so the method lookup and the
+ * argument tuple of a PyObject_CallMethod are worth saving.
+ */
 static int
 set_local_events(SysMon *self, PyCodeObject *code, int events)
 {
-    PyObject *res = PyObject_CallMethod(self->monitoring, "set_local_events", "iOi",
-                                        self->tool_id, (PyObject *)code, events);
+    PyObject *events_obj = PyLong_FromLong(events);     /* owned */
+    if (events_obj == NULL) {
+        return RET_ERROR;
+    }
+    PyObject *args[3] = {self->tool_id_obj, (PyObject *)code, events_obj};
+    PyObject *res = PyObject_Vectorcall(self->set_local, args, 3, NULL);
+    Py_DECREF(events_obj);
     if (res == NULL) {
         return RET_ERROR;
     }
@@ -926,6 +935,11 @@ SysMon_start(SysMon *self, PyObject *unused)
     if (claim_tool_id(self) < 0) {
         return NULL;
     }
+    Py_XSETREF(self->tool_id_obj, PyLong_FromLong(self->tool_id));
+    Py_XSETREF(self->set_local, PyObject_GetAttrString(self->monitoring, "set_local_events"));
+    if (self->tool_id_obj == NULL || self->set_local == NULL) {
+        goto error;
+    }
     self->generation = next_generation++;
     self->lines_kept = 0;
     for (int i = 0; i < N_CALLBACKS; i++) {
@@ -1024,11 +1038,8 @@ SysMon_stop(SysMon *self, PyObject *unused)
     Py_XDECREF(res);
     PyObject *codes = PySequence_List(self->instrumented);   /* owned */
     ret |= codes == NULL;
-    for (Py_ssize_t i = 0; codes != NULL && i < PyList_GET_SIZE(codes); i++) {
-        res = PyObject_CallMethod(self->monitoring, "set_local_events", "iOi",
-                                  self->tool_id, PyList_GET_ITEM(codes, i), 0);
-        ret |= res == NULL;
-        Py_XDECREF(res);
+    for (Py_ssize_t i = 0; codes != NULL && self->set_local != NULL && i < PyList_GET_SIZE(codes); i++) {
+        ret |= set_local_events(self, (PyCodeObject *)PyList_GET_ITEM(codes, i), 0) < 0;
     }
     Py_XDECREF(codes);
     PySet_Clear(self->instrumented);
@@ -1043,6 +1054,8 @@ SysMon_stop(SysMon *self, PyObject *unused)
     ret |= res == NULL;
     Py_XDECREF(res);
     self->tool_id = -1;
+    Py_CLEAR(self->tool_id_obj);
+    Py_CLEAR(self->set_local);
     self->generation = 0;
     for (Py_ssize_t i = 0; i < self->n_threads; i++) {
         PyMem_Free(self->threads[i].entries);
@@ -1108,6 +1121,8 @@ SysMon_dealloc(SysMon *self)
     Py_CLEAR(self->data);
     Py_CLEAR(self->monitoring);
     Py_CLEAR(self->disable);
+    Py_CLEAR(self->set_local);
+    Py_CLEAR(self->tool_id_obj);
     Py_CLEAR(self->instrumented);
     Py_CLEAR(self->pinned);
     Py_TYPE(self)->tp_free((PyObject *)self);
