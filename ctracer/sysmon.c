@@ -217,7 +217,11 @@ decide_code(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord **
             return RET_ERROR;
         }
         int events = self->trace_arcs ? BRANCH_EVENTS : EV_LINE;
-        if (set_local_events(self, code, events) < 0 || PySet_Add(self->instrumented, (PyObject *)code) < 0) {
+        /* A list, not a set: hashing a code object hashes its constants,
+         * nested code objects included, and a code object comes here once
+         * per run (its record says it was decided).
+         */
+        if (set_local_events(self, code, events) < 0 || PyList_Append(self->instrumented, (PyObject *)code) < 0) {
             return RET_ERROR;
         }
     }
@@ -995,29 +999,17 @@ error:
 static PyObject *
 SysMon_restart_events(SysMon *self, PyObject *unused)
 {
-    if (self->started && !self->trace_arcs && !self->lines_kept) {
+    if (self->started && !self->trace_arcs && !self->lines_kept && self->instrumented != NULL) {
         self->lines_kept = 1;
-        PyObject *iter = PyObject_GetIter(self->instrumented);   /* owned */
-        if (iter == NULL) {
-            return NULL;
-        }
-        PyObject *code;     /* owned */
-        while ((code = PyIter_Next(iter)) != NULL) {
-            CodeRecord *record = code_record(self, (PyCodeObject *)code);
-            int rc = RET_OK;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(self->instrumented); i++) {
+            PyCodeObject *code = (PyCodeObject *)PyList_GET_ITEM(self->instrumented, i);  /* borrowed */
+            CodeRecord *record = code_record(self, code);
             if (record != NULL && record->line_state == LINES_OFF) {
                 record->line_state = LINES_ON;
-                rc = set_local_events(self, (PyCodeObject *)code, EV_LINE);
+                if (set_local_events(self, code, EV_LINE) < 0) {
+                    return NULL;
+                }
             }
-            Py_DECREF(code);
-            if (rc < 0) {
-                Py_DECREF(iter);
-                return NULL;
-            }
-        }
-        Py_DECREF(iter);
-        if (PyErr_Occurred()) {
-            return NULL;
         }
     }
     return PyObject_CallMethod(self->monitoring, "restart_events", NULL);
@@ -1036,13 +1028,13 @@ SysMon_stop(SysMon *self, PyObject *unused)
     res = PyObject_CallMethod(self->monitoring, "set_events", "ii", self->tool_id, 0);
     ret |= res == NULL;
     Py_XDECREF(res);
-    PyObject *codes = PySequence_List(self->instrumented);   /* owned */
-    ret |= codes == NULL;
-    for (Py_ssize_t i = 0; codes != NULL && self->set_local != NULL && i < PyList_GET_SIZE(codes); i++) {
-        ret |= set_local_events(self, (PyCodeObject *)PyList_GET_ITEM(codes, i), 0) < 0;
+    PyObject *codes = self->instrumented;   /* borrowed (NULL after tp_clear); no callback runs here */
+    if (codes != NULL) {
+        for (Py_ssize_t i = 0; self->set_local != NULL && i < PyList_GET_SIZE(codes); i++) {
+            ret |= set_local_events(self, (PyCodeObject *)PyList_GET_ITEM(codes, i), 0) < 0;
+        }
+        ret |= PyList_SetSlice(codes, 0, PyList_GET_SIZE(codes), NULL) < 0;
     }
-    Py_XDECREF(codes);
-    PySet_Clear(self->instrumented);
     PySet_Clear(self->pinned);
     for (int i = 0; i < N_CALLBACKS; i++) {
         res = PyObject_CallMethod(self->monitoring, "register_callback", "iiO",
@@ -1092,7 +1084,7 @@ SysMon_init(SysMon *self, PyObject *args, PyObject *kwds)
     Py_XSETREF(self->should_trace, Py_NewRef(Py_None));
     Py_XSETREF(self->should_trace_cache, PyDict_New());
     Py_XSETREF(self->data, PyDict_New());
-    Py_XSETREF(self->instrumented, PySet_New(NULL));
+    Py_XSETREF(self->instrumented, PyList_New(0));
     Py_XSETREF(self->pinned, PySet_New(NULL));
     if (self->disable == NULL || self->should_trace_cache == NULL || self->data == NULL
         || self->instrumented == NULL || self->pinned == NULL) {

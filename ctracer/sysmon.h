@@ -48,7 +48,7 @@ typedef struct SysMon {
     PyObject *disable;          /* owned: sys.monitoring.DISABLE */
     PyObject *set_local;        /* owned: sys.monitoring.set_local_events, while started */
     PyObject *tool_id_obj;      /* owned: tool_id as an int object, while started */
-    PyObject *instrumented;     /* owned: set of code objects given local events */
+    PyObject *instrumented;     /* owned: list of the code objects given local events */
     PyObject *pinned;           /* owned: branch mode, set of code objects running at start() */
 
     ThreadStack *threads;       /* owned: PyMem array, `n_threads` used */
