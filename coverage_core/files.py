@@ -20,7 +20,6 @@ import os
 import re
 import site
 import sys
-import sysconfig
 from types import FrameType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
@@ -124,6 +123,8 @@ def _under(path: str, directory: str) -> bool:
 
 def _excluded_dirs() -> list[str]:
     """The standard library, installed packages and covcore itself."""
+    import sysconfig
+
     dirs = set()
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         path = sysconfig.get_paths().get(key)
@@ -160,8 +161,19 @@ class FileSelector:
                 self.source_pkgs.append(item)
         self.include = GlobMatcher(include)
         self.omit = GlobMatcher(omit)
-        self.excluded_dirs = _excluded_dirs()
+        self._excluded_dirs: Optional[list[str]] = None
         self.covcore_dir = canonical_filename(os.path.dirname(__file__))
+
+    @property
+    def excluded_dirs(self) -> list[str]:
+        """The directories never measured without --source or --include (see _excluded_dirs).
+
+        Found on first use: with --source they are never needed, and finding
+        them costs sysconfig's import and a few milliseconds at start-up.
+        """
+        if self._excluded_dirs is None:
+            self._excluded_dirs = _excluded_dirs()
+        return self._excluded_dirs
 
     def should_trace(self, filename: str, frame: Optional[FrameType] = None) -> TDisposition:
         """The name to record `filename` under, or None if it is not measured."""
