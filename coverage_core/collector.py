@@ -100,6 +100,19 @@ class Collector:
             self.tracers.append(tracer)
         return tracer
 
+    def restart_events(self) -> None:
+        """sys.monitoring cores: every line (or arc) reports again, in every frame.
+
+        The core does it if it can (covcore's own switches code it stopped
+        measuring back on first), else sys.monitoring.restart_events().
+        """
+        for tracer in self.tracers:
+            restart = getattr(tracer, "restart_events", None)
+            if restart is not None:
+                restart()
+                return
+        getattr(sys, "monitoring").restart_events()
+
     def start_tracer(self) -> Tracer:
         """Start a new tracer in the calling thread (a thread that has none yet)."""
         tracer = self._new_tracer()

@@ -14,7 +14,9 @@ gathered so far into the data under the old context, and the tracers go on
 filling fresh sets (``Coverage.switch_context``).  The cores that stop
 reporting lines they have seen start again: the settrace core's "fully
 covered" skip is reset by the flush (it clears the line sets), and for the
-sys.monitoring core the controller calls ``sys.monitoring.restart_events()``.
+sys.monitoring core the controller calls its ``restart_events()`` (which
+switches back on the code it stopped measuring, then calls
+``sys.monitoring.restart_events()``).
 
 :class:`TestFunctionSwitcher` finds test functions starting and ending: on
 3.12+ with a ``PY_START`` callback of its own sys.monitoring tool that

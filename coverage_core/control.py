@@ -221,7 +221,7 @@ class Coverage:
 
         What ran so far is moved into the data under the previous context;
         nothing is paid per line.  The sys.monitoring core is told to report
-        lines again (``sys.monitoring.restart_events()``), so each line is
+        lines again (its ``restart_events()``), so each line is
         seen once in every context it runs in.
         """
         data = self.get_data()
@@ -229,8 +229,8 @@ class Coverage:
         self._late_exits, self._late_next = self._late_next, []
         self._dynamic_context = new_context
         data.set_context(self.current_context())
-        if self._started and self._core is not None and self._core.all_threads:
-            getattr(sys, "monitoring").restart_events()
+        if self._started and self._core is not None and self._core.all_threads and self._collector is not None:
+            self._collector.restart_events()
 
     def _late_exit(self, filename: str, first_line: int) -> None:
         """The function starting at `first_line` of `filename` ends the current

@@ -39,7 +39,7 @@ from covcore.numbits import (
 __all__ = [
     "APPLICATION_ID", "CombineError", "CoverageData", "MAX_LINENO", "SCHEMA_VERSION",
     "combinable_files", "combine_parallel_data", "decode_arcs", "decode_lines",
-    "encode_arcs", "encode_lines",
+    "encode_arcs", "encode_lines", "has_data_file_header",
 ]
 
 #: The data file name used when the caller gives none.
@@ -140,6 +140,20 @@ def _hostname() -> str:
 def _is_side_file(path: str) -> bool:
     """Is this a journal or other file SQLite keeps next to a database?"""
     return path.endswith(_SIDE_FILE_ENDINGS)
+
+
+def has_data_file_header(path: str) -> bool:
+    """Does the file start as a covcore data file does (SQLite, covcore's application id)?
+
+    A quick test from the first 72 bytes, without SQLite: a file that fails
+    it can't be read as data.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(72)
+    except OSError:
+        return False
+    return head.startswith(_SQLITE_HEADER) and int.from_bytes(head[68:72], "big") == APPLICATION_ID
 
 
 def _looks_like_data_file(path: str) -> bool:

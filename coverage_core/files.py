@@ -20,7 +20,6 @@ import os
 import re
 import site
 import sys
-import sysconfig
 from types import FrameType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
@@ -124,6 +123,8 @@ def _under(path: str, directory: str) -> bool:
 
 def _excluded_dirs() -> list[str]:
     """The standard library, installed packages and covcore itself."""
+    import sysconfig
+
     dirs = set()
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         path = sysconfig.get_paths().get(key)
@@ -160,8 +161,19 @@ class FileSelector:
                 self.source_pkgs.append(item)
         self.include = GlobMatcher(include)
         self.omit = GlobMatcher(omit)
-        self.excluded_dirs = _excluded_dirs()
+        self._excluded_dirs: Optional[list[str]] = None
         self.covcore_dir = canonical_filename(os.path.dirname(__file__))
+
+    @property
+    def excluded_dirs(self) -> list[str]:
+        """The directories never measured without --source or --include (see _excluded_dirs).
+
+        Found on first use: with --source they are never needed, and finding
+        them costs sysconfig's import and a few milliseconds at start-up.
+        """
+        if self._excluded_dirs is None:
+            self._excluded_dirs = _excluded_dirs()
+        return self._excluded_dirs
 
     def should_trace(self, filename: str, frame: Optional[FrameType] = None) -> TDisposition:
         """The name to record `filename` under, or None if it is not measured."""
@@ -222,11 +234,14 @@ class FileSelector:
         seen: set[str] = set()
         for root in roots:
             if os.path.isfile(root):
-                candidates: Iterable[str] = [root]
+                found: Iterable[tuple[str, bool]] = [(root, True)]
             else:
-                candidates = find_python_files(root)
-            for path in candidates:
-                path = canonical_filename(path)
+                # The roots are canonical, so the files found under them are,
+                # but for links (the walk does not go through linked directories).
+                found = _python_files(root, top=True)
+            for path, is_link in found:
+                if is_link:
+                    path = canonical_filename(path)
                 if path not in seen and not (self.omit and self.omit.match(path)):
                     seen.add(path)
                     yield path
@@ -254,13 +269,41 @@ def _package_dir(pkg: str) -> Optional[str]:
     return canonical_filename(spec.origin)
 
 
+_PYTHON_FILE = re.compile(r"^[^.#~!$@%^&*()+,]+\.pyw?$")
+
+
 def find_python_files(directory: str) -> Iterator[str]:
     """Python files under `directory`: all of its own, and those of sub-packages."""
-    for dirpath, dirnames, filenames in os.walk(directory):
-        if dirpath != directory and "__init__.py" not in filenames:
-            dirnames[:] = []
+    for path, _ in _python_files(directory, top=True):
+        yield path
+
+
+def _python_files(directory: str, top: bool) -> Iterator[tuple[str, bool]]:
+    """(path, is it a symbolic link) for find_python_files, in its order.
+
+    As os.walk would list them (symbolic links to directories are not
+    followed), but from one os.scandir per directory, whose entries know
+    whether they are links without a system call each.
+    """
+    try:
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError:
+        return
+    files: list[os.DirEntry[str]] = []
+    dirs: list[os.DirEntry[str]] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        (dirs if is_dir else files).append(entry)
+    if not top and not any(entry.name == "__init__.py" for entry in files):
+        return
+    for entry in files:
+        if _PYTHON_FILE.match(entry.name):
+            yield os.path.join(directory, entry.name), entry.is_symlink()
+    for entry in dirs:
+        if entry.name.startswith(".") or entry.name == "__pycache__" or entry.is_symlink():
             continue
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
-        for name in sorted(filenames):
-            if re.match(r"^[^.#~!$@%^&*()+,]+\.pyw?$", name):
-                yield os.path.join(dirpath, name)
+        yield from _python_files(os.path.join(directory, entry.name), top=False)

@@ -240,11 +240,15 @@ def finish(cov: "Coverage", quiet: bool = True) -> None:
 
 def _run_files(basename: str, run_id: str) -> list[str]:
     """The parallel data files next to `basename` written by processes of run `run_id`."""
-    from covcore.data import CoverageData, combinable_files
+    from covcore.data import CoverageData, combinable_files, has_data_file_header
     from covcore.exceptions import DataError
 
     found = []
     for path in combinable_files(basename):
+        if not has_data_file_header(path):
+            # Not data (a settings file named like one, say): reading it costs
+            # an SQLite connection for nothing.
+            continue
         part = CoverageData(path)
         try:
             part.read()

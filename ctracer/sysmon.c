@@ -22,6 +22,7 @@
 
 #if COVCORE_HAS_SYSMON
 
+#include "codelines.h"
 #include "decide.h"
 #include "sysflow.h"
 
@@ -60,7 +61,27 @@ typedef struct CodeRecord {
                                  * there are any, no location of it turns off */
     uint64_t seen_version;  /* file_data's version at the last completeness check */
     Py_ssize_t missing;     /* index of an arc of `flow` found missing then */
+    int line_state;         /* LINES_*, line mode, for this run */
+    int starts;             /* line mode: PY_START events seen while LINES_COUNTING */
 } CodeRecord;
+
+/* Line mode: where a measured code object stands.  A LINE event returns
+ * DISABLE, but CPython also instruments jump targets as line starts, and
+ * reports one only when it is reached from another line: a target reached
+ * from its own line (the loop of an `await` or a comprehension, the second
+ * half of a conditional expression) never reports, so it is never disabled
+ * and costs a check each time it runs.  A code object whose lines are all
+ * recorded gets its local events switched off, which removes those too.
+ * Finding that out costs the code's line table, so it is done only for
+ * functions (a module or class body runs once) that start HOT_STARTS times.
+ */
+enum {
+    LINES_COUNTING,     /* PY_START stays on until the code is found hot */
+    LINES_WATCHED,      /* hot: each new line of it checks for completeness */
+    LINES_OFF,          /* every line recorded: no local events */
+    LINES_ON,           /* not worth watching: LINE events until stop() */
+};
+#define HOT_STARTS 8
 
 static Py_ssize_t code_extra_index = -1;
 static uint64_t next_generation = 1;
@@ -103,11 +124,20 @@ code_record(SysMon *self, PyCodeObject *code)
     return NULL;
 }
 
+/* sys.monitoring.set_local_events(tool_id, code, events), called directly:
+ * it runs once per measured code object, so the method lookup and the
+ * argument tuple of a PyObject_CallMethod are worth saving.
+ */
 static int
 set_local_events(SysMon *self, PyCodeObject *code, int events)
 {
-    PyObject *res = PyObject_CallMethod(self->monitoring, "set_local_events", "iOi",
-                                        self->tool_id, (PyObject *)code, events);
+    PyObject *events_obj = PyLong_FromLong(events);     /* owned */
+    if (events_obj == NULL) {
+        return RET_ERROR;
+    }
+    PyObject *args[3] = {self->tool_id_obj, (PyObject *)code, events_obj};
+    PyObject *res = PyObject_Vectorcall(self->set_local, args, 3, NULL);
+    Py_DECREF(events_obj);
     if (res == NULL) {
         return RET_ERROR;
     }
@@ -197,6 +227,8 @@ decide_code(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord **
     record->generation = self->generation;
     record->file_data = *file_data;
     record->state = FLOW_NONE;
+    record->line_state = (code->co_flags & CO_OPTIMIZED) ? LINES_COUNTING : LINES_ON;
+    record->starts = 0;
     if (old == NULL && PyUnstable_Code_SetExtra((PyObject *)code, code_extra_index, record) < 0) {
         PyMem_RawFree(record);
         return RET_ERROR;
@@ -207,7 +239,11 @@ decide_code(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord **
             return RET_ERROR;
         }
         int events = self->trace_arcs ? BRANCH_EVENTS : EV_LINE;
-        if (set_local_events(self, code, events) < 0 || PySet_Add(self->instrumented, (PyObject *)code) < 0) {
+        /* A list, not a set: hashing a code object hashes its constants,
+         * nested code objects included, and a code object comes here once
+         * per run (its record says it was decided).
+         */
+        if (set_local_events(self, code, events) < 0 || PyList_Append(self->instrumented, (PyObject *)code) < 0) {
             return RET_ERROR;
         }
     }
@@ -731,6 +767,55 @@ untracked(const CodeRecord *record)
 }
 
 /*
+ * Line mode: switching a code object's events off once its lines are all
+ * recorded (see LINES_*).
+ */
+
+/* Switch `code`'s LINE events off if every line of it is recorded, or back
+ * on if the data lost some (the collector cleared it).
+ */
+static int
+lines_check(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data)
+{
+    int complete = CodeLines_Complete(code, file_data);
+    if (complete < 0) {
+        return RET_ERROR;
+    }
+    if (complete && record->line_state != LINES_OFF) {
+        record->line_state = LINES_OFF;
+        STATS(self->stats.complete_skips++);
+        return set_local_events(self, code, 0);
+    }
+    if (!complete && record->line_state == LINES_OFF) {
+        record->line_state = LINES_WATCHED;
+        return set_local_events(self, code, EV_LINE);
+    }
+    return RET_OK;
+}
+
+/* A measured code object starts, in line mode: its first start (the
+ * decision), the next ones while it is counted, or any after
+ * restart_events(), which brings back the PY_START events disabled so far.
+ */
+static PyObject *
+lines_start(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data)
+{
+    if (self->lines_kept) {
+        record->line_state = LINES_ON;
+    }
+    if (record->line_state == LINES_COUNTING) {
+        if (++record->starts < HOT_STARTS) {
+            Py_RETURN_NONE;
+        }
+        record->line_state = LINES_WATCHED;
+    }
+    if (record->line_state != LINES_ON && lines_check(self, code, record, file_data) < 0) {
+        return NULL;
+    }
+    return Py_NewRef(self->disable);
+}
+
+/*
  * Callbacks.  Each takes the arguments sys.monitoring passes, by vectorcall.
  */
 
@@ -752,9 +837,12 @@ on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     if (decide_code(self, code, &file_data, &record) < 0) {
         return NULL;
     }
-    if (!self->trace_arcs || file_data == NULL) {
-        /* Line mode needs no more starts of this code; nor does unmeasured code. */
+    if (file_data == NULL) {
+        /* Unmeasured code needs no more starts. */
         return Py_NewRef(self->disable);
+    }
+    if (!self->trace_arcs) {
+        return lines_start(self, code, record, file_data);
     }
     if (record->state == FLOW_OFF) {
         /* Only restart_events() brings this start back: the data may have
@@ -1191,9 +1279,22 @@ on_line(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     self->activity = 1;
     if (!self->trace_arcs) {
         CodeRecord *record = code_record(self, code);
-        if (record != NULL && record->file_data != NULL
-            && LineSet_AddKey(record->file_data, (uint64_t)(uint32_t)line) < 0) {
+        if (record == NULL || record->file_data == NULL) {
+            return Py_NewRef(self->disable);
+        }
+        LineSet *file_data = record->file_data;
+        uint64_t version = file_data->version;
+        if (LineSet_AddKey(file_data, (uint64_t)(uint32_t)line) < 0) {
             return NULL;
+        }
+        if (record->line_state == LINES_WATCHED && file_data->version != version && !self->lines_kept) {
+            if (lines_check(self, code, record, file_data) < 0) {
+                return NULL;
+            }
+            if (record->line_state == LINES_OFF) {
+                /* No line instrumentation is left to disable. */
+                Py_RETURN_NONE;
+            }
         }
         return Py_NewRef(self->disable);
     }
@@ -1345,7 +1446,13 @@ SysMon_start(SysMon *self, PyObject *unused)
     if (claim_tool_id(self) < 0) {
         return NULL;
     }
+    Py_XSETREF(self->tool_id_obj, PyLong_FromLong(self->tool_id));
+    Py_XSETREF(self->set_local, PyObject_GetAttrString(self->monitoring, "set_local_events"));
+    if (self->tool_id_obj == NULL || self->set_local == NULL) {
+        goto error;
+    }
     self->generation = next_generation++;
+    self->lines_kept = 0;
     for (int i = 0; i < N_CALLBACKS; i++) {
         if (callbacks[i].branch_only && !self->trace_arcs) {
             continue;
@@ -1393,6 +1500,32 @@ error:
     return NULL;
 }
 
+/* sys.monitoring.restart_events(), for a new context: every line reports
+ * again, in every frame, even one already running (a suspended generator
+ * resumes with no PY_START).  Line mode: code switched off gets its LINE
+ * events back, and none is switched off for the rest of the run: contexts
+ * switch often, and switching code off and on each time would cost more
+ * than the checks it saves.
+ */
+static PyObject *
+SysMon_restart_events(SysMon *self, PyObject *unused)
+{
+    if (self->started && !self->trace_arcs && !self->lines_kept && self->instrumented != NULL) {
+        self->lines_kept = 1;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(self->instrumented); i++) {
+            PyCodeObject *code = (PyCodeObject *)PyList_GET_ITEM(self->instrumented, i);  /* borrowed */
+            CodeRecord *record = code_record(self, code);
+            if (record != NULL && record->line_state == LINES_OFF) {
+                record->line_state = LINES_ON;
+                if (set_local_events(self, code, EV_LINE) < 0) {
+                    return NULL;
+                }
+            }
+        }
+    }
+    return PyObject_CallMethod(self->monitoring, "restart_events", NULL);
+}
+
 static PyObject *
 SysMon_stop(SysMon *self, PyObject *unused)
 {
@@ -1410,16 +1543,13 @@ SysMon_stop(SysMon *self, PyObject *unused)
     res = PyObject_CallMethod(self->monitoring, "set_events", "ii", self->tool_id, 0);
     ret |= res == NULL;
     Py_XDECREF(res);
-    PyObject *codes = PySequence_List(self->instrumented);   /* owned */
-    ret |= codes == NULL;
-    for (Py_ssize_t i = 0; codes != NULL && i < PyList_GET_SIZE(codes); i++) {
-        res = PyObject_CallMethod(self->monitoring, "set_local_events", "iOi",
-                                  self->tool_id, PyList_GET_ITEM(codes, i), 0);
-        ret |= res == NULL;
-        Py_XDECREF(res);
+    PyObject *codes = self->instrumented;   /* borrowed (NULL after tp_clear); no callback runs here */
+    if (codes != NULL) {
+        for (Py_ssize_t i = 0; self->set_local != NULL && i < PyList_GET_SIZE(codes); i++) {
+            ret |= set_local_events(self, (PyCodeObject *)PyList_GET_ITEM(codes, i), 0) < 0;
+        }
+        ret |= PyList_SetSlice(codes, 0, PyList_GET_SIZE(codes), NULL) < 0;
     }
-    Py_XDECREF(codes);
-    PySet_Clear(self->instrumented);
     PySet_Clear(self->pinned);
     PyMem_Free(self->suspended.slots);
     self->suspended.slots = NULL;
@@ -1434,6 +1564,8 @@ SysMon_stop(SysMon *self, PyObject *unused)
     ret |= res == NULL;
     Py_XDECREF(res);
     self->tool_id = -1;
+    Py_CLEAR(self->tool_id_obj);
+    Py_CLEAR(self->set_local);
     self->generation = 0;
     for (Py_ssize_t i = 0; i < self->n_threads; i++) {
         PyMem_Free(self->threads[i].entries);
@@ -1470,7 +1602,7 @@ SysMon_init(SysMon *self, PyObject *args, PyObject *kwds)
     Py_XSETREF(self->should_trace, Py_NewRef(Py_None));
     Py_XSETREF(self->should_trace_cache, PyDict_New());
     Py_XSETREF(self->data, PyDict_New());
-    Py_XSETREF(self->instrumented, PySet_New(NULL));
+    Py_XSETREF(self->instrumented, PyList_New(0));
     Py_XSETREF(self->pinned, PySet_New(NULL));
     if (self->disable == NULL || self->should_trace_cache == NULL || self->data == NULL
         || self->instrumented == NULL || self->pinned == NULL) {
@@ -1504,6 +1636,8 @@ SysMon_dealloc(SysMon *self)
     Py_CLEAR(self->data);
     Py_CLEAR(self->monitoring);
     Py_CLEAR(self->disable);
+    Py_CLEAR(self->set_local);
+    Py_CLEAR(self->tool_id_obj);
     Py_CLEAR(self->instrumented);
     Py_CLEAR(self->pinned);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -1638,6 +1772,8 @@ static PyGetSetDef SysMon_getset[] = {
 static PyMethodDef SysMon_methods[] = {
     {"start", (PyCFunction)SysMon_start, METH_NOARGS, "Start measuring, in every thread."},
     {"stop", (PyCFunction)SysMon_stop, METH_NOARGS, "Stop measuring and free the tool id."},
+    {"restart_events", (PyCFunction)SysMon_restart_events, METH_NOARGS,
+     "Report every line (and arc) again, from every frame: a new context starts."},
     {"activity", (PyCFunction)SysMon_activity, METH_NOARGS, "Any events since reset_activity()?"},
     {"reset_activity", (PyCFunction)SysMon_reset_activity, METH_NOARGS, "Forget past activity."},
     {"get_stats", (PyCFunction)SysMon_get_stats, METH_NOARGS, "Counters, or None."},

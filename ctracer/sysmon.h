@@ -55,12 +55,15 @@ typedef struct SysMon {
 
     int started;
     int activity;
+    int lines_kept;             /* line mode: restart_events() was called, no code is switched off */
     int tool_id;                /* -1 when not registered */
     uint64_t generation;        /* tags this run's records on code objects */
 
     PyObject *monitoring;       /* owned: the sys.monitoring module */
     PyObject *disable;          /* owned: sys.monitoring.DISABLE */
-    PyObject *instrumented;     /* owned: set of code objects given local events */
+    PyObject *set_local;        /* owned: sys.monitoring.set_local_events, while started */
+    PyObject *tool_id_obj;      /* owned: tool_id as an int object, while started */
+    PyObject *instrumented;     /* owned: list of the code objects given local events */
     PyObject *pinned;           /* owned: branch mode, set of code objects running at start() */
 
     ThreadStack *threads;       /* owned: PyMem array, `n_threads` used */

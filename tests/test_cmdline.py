@@ -181,6 +181,31 @@ def test_source_package_reports_unexecuted_files(core: str, tmp_path: Path, make
     assert sorted(data.lines(str(lib / "used.py")) or []) == [1, 2]
 
 
+def test_source_dir_unexecuted_files_through_links(core: str, tmp_path: Path, make_file: Any) -> None:
+    # A linked file counts under its real name; a linked directory is not
+    # walked (as os.walk does not), nor are hidden ones and __pycache__.
+    make_file("src/prog.py", "import mod\n")
+    make_file("src/mod.py", "A = 1\n")
+    make_file("src/pkg/__init__.py", "")
+    make_file("src/.hidden/__init__.py", "")
+    make_file("src/.hidden/h.py", "H = 1\n")
+    make_file("src/__pycache__/__init__.py", "")
+    make_file("elsewhere/target.py", "T = 1\n")
+    make_file("elsewhere/pkg2/__init__.py", "")
+    make_file("elsewhere/pkg2/inner.py", "I = 1\n")
+    os.symlink(tmp_path / "elsewhere" / "target.py", tmp_path / "src" / "linked.py")
+    os.symlink(tmp_path / "elsewhere" / "pkg2", tmp_path / "src" / "pkg2")
+    result = run_covcore(["run", "--core", core, "--source", ".", "prog.py"], cwd=tmp_path / "src")
+    assert result.returncode == 0, result.stderr
+    data = covcore.CoverageData(str(tmp_path / "src" / ".covcore"))
+    data.read()
+    real = Path(os.path.realpath(tmp_path))
+    assert data.measured_files() == {
+        str(real / "src" / "prog.py"), str(real / "src" / "mod.py"),
+        str(real / "src" / "pkg" / "__init__.py"), str(real / "elsewhere" / "target.py"),
+    }
+
+
 def test_include_and_omit_patterns(core: str, tmp_path: Path, make_file: Any) -> None:
     make_file("a/one.py", "A = 1\n")
     make_file("b/two.py", "B = 2\n")

@@ -23,6 +23,7 @@ from covcore.data import (
     decode_lines,
     encode_arcs,
     encode_lines,
+    has_data_file_header,
 )
 from covcore.exceptions import DataError
 
@@ -417,6 +418,21 @@ def test_writing_into_a_read_only_directory_is_an_error(tmp_path: Path) -> None:
 
 
 # -- Erasing --
+
+
+def test_data_file_header_tells_data_files_from_others(tmp_path: Path) -> None:
+    # (The end of a run reads only these among the files named like its parallel files.)
+    data = _data(tmp_path)
+    data.add_lines({"a.py": [1]})
+    data.write()
+    (tmp_path / ".covcore.rc").write_text("[run]\n")
+    (tmp_path / ".covcore.empty").write_bytes(b"")
+    with sqlite3.connect(tmp_path / ".covcore.other") as con:
+        con.execute("CREATE TABLE t (x)")
+    con.close()
+    assert has_data_file_header(str(tmp_path / ".covcore"))
+    for name in (".covcore.rc", ".covcore.empty", ".covcore.other", ".covcore.missing"):
+        assert not has_data_file_header(str(tmp_path / name))
 
 
 def test_erase_deletes_the_file_and_forgets_the_data(tmp_path: Path) -> None:

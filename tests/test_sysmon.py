@@ -147,3 +147,70 @@ def test_a_settrace_tracer_of_the_program_works_unaffected(make_file: Any) -> No
     assert module.seen == [("call", 9), ("line", 10), ("line", 11), ("return", 11)]
     arcs = set(cov.get_data().arcs(str(path)) or [])
     assert {(-9, 10), (10, 11), (11, -9), (13, 14), (14, 15)} <= arcs
+
+
+def _local_events(code: Any) -> int:
+    tool = next(i for i, name in _tools().items() if name == "covcore")
+    return sys.monitoring.get_local_events(tool, code)
+
+
+def test_line_mode_switches_off_hot_code_once_its_lines_all_ran(make_file: Any) -> None:
+    # Jump targets reached from their own line (an await's loop, the second
+    # half of a conditional expression, a comprehension's loop) never report
+    # a line, so only switching the code's events off stops their cost.
+    path = make_file("mod.py", """\
+        async def fib(n):
+            return n if n < 2 else await fib(n - 1) + await fib(n - 2)
+
+        def run(n):
+            coro = fib(n)
+            try:
+                coro.send(None)
+            except StopIteration as stop:
+                return stop.value
+
+        def pick(x):
+            if x > 100:
+                return "big"
+            return [c for c in "ab" if c]
+        """)
+    cov = _cov(path)
+    cov.start()
+    module = _import(path)
+    assert module.run(10) == 55
+    for _ in range(20):
+        module.pick(1)
+    assert _local_events(module.fib.__code__) == 0
+    assert _local_events(module.run.__code__) != 0     # ran once: not worth the check
+    assert _local_events(module.pick.__code__) != 0    # line 13 never ran
+    assert module.pick(1000) == "big"
+    assert _local_events(module.pick.__code__) == 0
+    cov.stop()
+    assert sorted(cov.get_data().lines(str(path)) or []) == [1, 2, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14]
+
+
+def test_code_switched_off_reports_again_in_a_new_context(make_file: Any) -> None:
+    path = make_file("mod.py", """\
+        def gen():
+            yield 1
+            yield 2
+
+        def hot():
+            return sum(x for x in gen())
+        """)
+    cov = _cov(path)
+    cov.start()
+    module = _import(path)
+    for _ in range(20):
+        module.hot()
+    assert _local_events(module.gen.__code__) == 0
+    suspended = module.gen()
+    next(suspended)
+    cov.switch_context("resumed")
+    assert next(suspended) == 2         # no PY_START: the frame was running already
+    cov.switch_context("called")
+    module.hot()
+    cov.stop()
+    contexts = cov.get_data().items_by_context(str(path))
+    assert contexts["resumed"] == {3}
+    assert contexts["called"] == {2, 3, 6}
