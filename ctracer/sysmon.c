@@ -569,6 +569,82 @@ make_suspended_stale(SysMon *self, PyCodeObject *code)
     }
 }
 
+/* The frame a running frame was called from (the second field of CPython
+ * 3.12's and 3.13's _PyInterpreterFrame, `previous`), for frames known live.
+ */
+static inline struct _PyInterpreterFrame *
+previous_iframe(struct _PyInterpreterFrame *iframe)
+{
+    return ((struct _PyInterpreterFrame **)iframe)[1];
+}
+
+static int
+compare_pointers(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Drop the entries of frames that ended without an event reaching us: an
+ * entry is kept only if its frame is on its thread's chain of running
+ * frames, so that its frame can be read (line_reached(), data_cleared()).
+ */
+static int
+drop_stale_entries(SysMon *self)
+{
+    int ret = RET_ERROR;
+    uintptr_t *live = NULL;     /* owned */
+    Py_ssize_t alloc = 0;
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    for (Py_ssize_t t = 0; t < self->n_threads; t++) {
+        ThreadStack *stack = &self->threads[t];
+        if (stack->depth < 0) {
+            continue;
+        }
+        Py_ssize_t n_live = 0;
+        for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts != NULL; ts = PyThreadState_Next(ts)) {
+            if (PyThreadState_GetID(ts) != stack->thread_id) {
+                continue;
+            }
+#if PY_VERSION_HEX >= 0x030D0000
+            struct _PyInterpreterFrame *iframe = ts->current_frame;
+#else
+            struct _PyInterpreterFrame *iframe = ts->cframe != NULL ? ts->cframe->current_frame : NULL;
+#endif
+            for (; iframe != NULL; iframe = previous_iframe(iframe)) {
+                if (n_live == alloc) {
+                    alloc = alloc ? alloc * 2 : 256;
+                    uintptr_t *bigger = PyMem_Realloc(live, (size_t)alloc * sizeof(uintptr_t));
+                    if (bigger == NULL) {
+                        PyErr_NoMemory();
+                        goto error;
+                    }
+                    live = bigger;
+                }
+                live[n_live++] = (uintptr_t)iframe;
+            }
+        }
+        if (n_live > 0) {
+            qsort(live, (size_t)n_live, sizeof(uintptr_t), compare_pointers);
+        }
+        Py_ssize_t kept = 0;
+        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
+            uintptr_t key = (uintptr_t)stack->entries[i].iframe;
+            if (n_live > 0 && bsearch(&key, live, (size_t)n_live, sizeof(uintptr_t), compare_pointers) != NULL) {
+                stack->entries[kept++] = stack->entries[i];
+            }
+            else if (stack->entries[i].exact) {
+                stack->entries[i].record->exact_frames--;
+            }
+        }
+        stack->depth = kept - 1;
+    }
+    ret = RET_OK;
+error:
+    PyMem_Free(live);
+    return ret;
+}
+
 /* A frame of modelled code has arrived at `line` (`info`), whose own arc
  * is recorded.  The first time, a reader that was satisfied because this
  * line had never run may not be any more, and locations turned off then
@@ -593,6 +669,10 @@ line_reached(SysMon *self, PyCodeObject *code, CodeRecord *record, int line, con
     }
     record->satisfied_off = 0;
     STATS(self->stats.others++);
+    struct _PyInterpreterFrame *current_frame = current != NULL ? current->iframe : NULL;
+    if (drop_stale_entries(self) < 0) {
+        return RET_ERROR;
+    }
     for (Py_ssize_t t = 0; t < self->n_threads; t++) {
         ThreadStack *stack = &self->threads[t];
         for (Py_ssize_t i = 0; i <= stack->depth; i++) {
@@ -600,7 +680,7 @@ line_reached(SysMon *self, PyCodeObject *code, CodeRecord *record, int line, con
             if (entry->code != code) {
                 continue;
             }
-            entry->last_line = entry == current ? line : PyUnstable_InterpreterFrame_GetLine(entry->iframe);
+            entry->last_line = entry->iframe == current_frame ? line : PyUnstable_InterpreterFrame_GetLine(entry->iframe);
             if (!entry->exact) {
                 entry->exact = 1;
                 record->exact_frames++;
@@ -663,6 +743,9 @@ data_cleared(void)
     SysMon *self = clearing_sysmon;
     if (self == NULL || !self->started) {
         return RET_OK;
+    }
+    if (drop_stale_entries(self) < 0) {
+        return RET_ERROR;
     }
     for (Py_ssize_t t = 0; t < self->n_threads; t++) {
         ThreadStack *stack = &self->threads[t];
