@@ -645,6 +645,49 @@ error:
     return ret;
 }
 
+/* Every tracked frame of modelled `code` (of all modelled code for NULL)
+ * becomes exact: its previous line is the line its frame is on now (`line`
+ * for `current_frame`, whose line event is being handled), and suspended
+ * ones resume exact.  Stale entries are dropped first: their frames may
+ * be gone.
+ */
+static int
+make_frames_exact(SysMon *self, PyCodeObject *code, struct _PyInterpreterFrame *current_frame, int line)
+{
+    if (drop_stale_entries(self) < 0) {
+        return RET_ERROR;
+    }
+    for (Py_ssize_t t = 0; t < self->n_threads; t++) {
+        ThreadStack *stack = &self->threads[t];
+        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
+            SysMonEntry *entry = &stack->entries[i];
+            if (code != NULL ? entry->code != code : entry->record->state != FLOW_ON) {
+                continue;
+            }
+            entry->last_line = entry->iframe == current_frame ? line
+                               : PyUnstable_InterpreterFrame_GetLine(entry->iframe);
+            if (!entry->exact) {
+                entry->exact = 1;
+                entry->record->exact_frames++;
+            }
+        }
+    }
+    make_suspended_stale(self, code);
+    return RET_OK;
+}
+
+/* Turn every line location of `code` back on (each turns off again at its
+ * next event): local LINE events off, then on.
+ */
+static int
+lines_back_on(SysMon *self, PyCodeObject *code)
+{
+    if (set_local_events(self, code, BRANCH_EVENTS & ~EV_LINE) < 0) {
+        return RET_ERROR;
+    }
+    return set_local_events(self, code, BRANCH_EVENTS);
+}
+
 /* A frame of modelled code has arrived at `line` (`info`), whose own arc
  * is recorded.  The first time, a reader that was satisfied because this
  * line had never run may not be any more, and locations turned off then
@@ -669,29 +712,10 @@ line_reached(SysMon *self, PyCodeObject *code, CodeRecord *record, int line, con
     }
     record->satisfied_off = 0;
     STATS(self->stats.others++);
-    struct _PyInterpreterFrame *current_frame = current != NULL ? current->iframe : NULL;
-    if (drop_stale_entries(self) < 0) {
+    if (make_frames_exact(self, code, current != NULL ? current->iframe : NULL, line) < 0) {
         return RET_ERROR;
     }
-    for (Py_ssize_t t = 0; t < self->n_threads; t++) {
-        ThreadStack *stack = &self->threads[t];
-        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
-            SysMonEntry *entry = &stack->entries[i];
-            if (entry->code != code) {
-                continue;
-            }
-            entry->last_line = entry->iframe == current_frame ? line : PyUnstable_InterpreterFrame_GetLine(entry->iframe);
-            if (!entry->exact) {
-                entry->exact = 1;
-                record->exact_frames++;
-            }
-        }
-    }
-    make_suspended_stale(self, code);
-    if (set_local_events(self, code, BRANCH_EVENTS & ~EV_LINE) < 0) {
-        return RET_ERROR;
-    }
-    return set_local_events(self, code, BRANCH_EVENTS);
+    return lines_back_on(self, code);
 }
 
 /* Will a line event at this location of modelled code never bring
@@ -744,24 +768,9 @@ data_cleared(void)
     if (self == NULL || !self->started) {
         return RET_OK;
     }
-    if (drop_stale_entries(self) < 0) {
+    if (make_frames_exact(self, NULL, NULL, 0) < 0) {
         return RET_ERROR;
     }
-    for (Py_ssize_t t = 0; t < self->n_threads; t++) {
-        ThreadStack *stack = &self->threads[t];
-        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
-            SysMonEntry *entry = &stack->entries[i];
-            if (entry->record->state != FLOW_ON) {
-                continue;
-            }
-            entry->last_line = PyUnstable_InterpreterFrame_GetLine(entry->iframe);
-            if (!entry->exact) {
-                entry->exact = 1;
-                entry->record->exact_frames++;
-            }
-        }
-    }
-    make_suspended_stale(self, NULL);
     PyObject *res = PyObject_CallMethod(self->monitoring, "restart_events", NULL);
     Py_XDECREF(res);
     return res == NULL ? RET_ERROR : RET_OK;
@@ -1002,8 +1011,7 @@ resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int thrown)
             ThreadStack *stack = thread_stack(self);
             stack->entries[stack->depth].exact = 1;
             record->exact_frames++;
-            if (set_local_events(self, code, BRANCH_EVENTS & ~EV_LINE) < 0
-                || set_local_events(self, code, BRANCH_EVENTS) < 0) {
+            if (lines_back_on(self, code) < 0) {
                 return NULL;
             }
         }
