@@ -800,10 +800,10 @@ def combine_parallel_data(
             if os.path.realpath(path) == own:
                 continue
             try:
-                stat = os.stat(path)
-                if stat.st_size == 0:
+                read = _read_settled(path, data._warn)
+                if read is None:
                     continue
-                part = read_data_file(path, warn=data._warn)
+                part, stamp = read
                 data.update(part, map_path=map_path)
             except FileNotFoundError:
                 continue
@@ -813,7 +813,7 @@ def combine_parallel_data(
             except OSError as exc:
                 failed[path] = f"Couldn't read data from '{path}': {exc.strerror}"
                 continue
-            stamps[path] = (stat.st_mtime_ns, stat.st_size)
+            stamps[path] = stamp
             combined.append(path)
         if combined:
             if replace:
@@ -826,6 +826,30 @@ def combine_parallel_data(
     if failed:
         raise CombineError(combined, failed)
     return combined
+
+
+def _read_settled(path: str, warn: TWarn | None) -> tuple[CoverageData, tuple[int, int]] | None:
+    """`path`'s data and the (mtime, size) it was read at; None while it is empty.
+
+    A process may be committing the file while we look at it: the stat before
+    the read can see a half-written file that SQLite's lock then makes us wait
+    out.  A read counts only when the file's stamp is the same before and
+    after it, so the stamp kept is the one of the data read.
+    """
+    for _ in range(_SETTLE_TRIES):
+        before = os.stat(path)
+        if before.st_size == 0:
+            return None
+        part = read_data_file(path, warn=warn)
+        after = os.stat(path)
+        stamp = (after.st_mtime_ns, after.st_size)
+        if (before.st_mtime_ns, before.st_size) == stamp:
+            return part, stamp
+    # Still changing: keep what we read; deletion will see the change and keep the file.
+    return part, (before.st_mtime_ns, before.st_size)
+
+
+_SETTLE_TRIES = 5
 
 
 def _delete_combined(path: str, stamp: tuple[int, int], warn: TWarn | None) -> None:

@@ -12,8 +12,10 @@ import json
 import multiprocessing
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -183,6 +185,26 @@ def test_writers_and_combiners_at_once_lose_nothing(tmp_path: Path) -> None:
     assert all(w.wait() == 0 for w in writers)
     lines = set(_reread(tmp_path / ".covcore").lines("/src/b.py") or [])
     assert lines == {n * 100 + i + 1 for n in range(1, 4) for i in range(20)}
+
+
+def test_a_file_committed_while_the_combiner_waits_is_combined_and_deleted(tmp_path: Path) -> None:
+    """A combine that waits out a writer's lock reads the committed file, and deletes it quietly."""
+    part = _foreign_file(tmp_path / ".covcore.busy", "/src/c.py", [1, 2])
+    writer = sqlite3.connect(str(part), isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN EXCLUSIVE")           # readers wait until the commit
+    writer.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('late', 'yes')")
+    timer = threading.Timer(0.5, writer.execute, ["COMMIT"])
+    timer.start()
+    warnings: list[str] = []
+    data = CoverageData(str(tmp_path / ".covcore"), warn=warnings.append)
+    try:
+        assert combine_parallel_data(data) == [str(part)]
+    finally:
+        timer.join()
+        writer.close()
+    assert warnings == []
+    assert not part.exists()
+    assert _reread(tmp_path / ".covcore").lines("/src/c.py") == [1, 2]
 
 
 def test_cli_runs_and_combines_at_once_lose_nothing(tmp_path: Path) -> None:
