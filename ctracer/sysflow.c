@@ -147,6 +147,7 @@ CodeFlow_Free(CodeFlow *flow)
         PyMem_Free(flow->decode);
         PyMem_Free(flow->served);
         PyMem_Free(flow->cleanups);
+        PyMem_Free(flow->raise_lines);
         PyMem_Free(flow->exit_lines);
         PyMem_Free(flow);
     }
@@ -254,6 +255,12 @@ typedef struct Walk {
     Py_ssize_t *pool_next;  /* owned */
     Py_ssize_t n_pool, pool_alloc;
     char *entered;          /* per code unit with a line: ENTERED_* bits */
+    char *tainted;          /* per code unit without a line: some way to it does not
+                             * start with an exception from an instruction with a
+                             * line (see `raise_head`) */
+    Py_ssize_t *raise_head; /* per code unit with a line: the lines it is entered
+                             * from through instructions without a line, a list
+                             * in the pool (-1 for none) */
     char *exc_done;         /* per code unit: its exception edge was followed */
     char *restored;         /* per code unit without a line: reached by an exception
                              * re-raised from a line with the frame's last
@@ -265,6 +272,9 @@ enum {
     ENTERED_REPORTING = 1,  /* from another line: its line event brings an arc into its line */
     ENTERED_AGAIN = 2,      /* from an instruction without a line, on its own line:
                              * its line event brings (line, line) */
+    ENTERED_UNRAISED = 4,   /* reported after something other than an exception
+                             * handler's instructions without a line (see
+                             * `tainted`): the raising line can't tell its arc */
 };
 
 static int
@@ -285,11 +295,11 @@ walk_push(Walk *walk, Py_ssize_t unit)
     return RET_OK;
 }
 
-/* Add `line` to the carries of `unit`: 1 if it is new, 0 if not, RET_ERROR. */
+/* Add `line` to the pool list at `heads[unit]`: 1 if it is new, 0 if not, RET_ERROR. */
 static int
-carry_add(Walk *walk, Py_ssize_t unit, int line)
+pool_add(Walk *walk, Py_ssize_t *heads, Py_ssize_t unit, int line)
 {
-    for (Py_ssize_t k = walk->carry_head[unit]; k >= 0; k = walk->pool_next[k]) {
+    for (Py_ssize_t k = heads[unit]; k >= 0; k = walk->pool_next[k]) {
         if (walk->pool_line[k] == line) {
             return 0;
         }
@@ -311,9 +321,20 @@ carry_add(Walk *walk, Py_ssize_t unit, int line)
         walk->pool_alloc = alloc;
     }
     walk->pool_line[walk->n_pool] = line;
-    walk->pool_next[walk->n_pool] = walk->carry_head[unit];
-    walk->carry_head[unit] = walk->n_pool++;
+    walk->pool_next[walk->n_pool] = heads[unit];
+    heads[unit] = walk->n_pool++;
     return 1;
+}
+
+/* Is an exception from `from` to its handler one whose raising line tells
+ * the line the frame was last reported on?  Not from an instruction without
+ * a line, nor from a re-raise: its traceback names the first raise, while
+ * the frame has been reported on the handler's lines since.
+ */
+static inline int
+raise_tells_line(const CodeFlow *flow, const unsigned char *ops, Py_ssize_t from)
+{
+    return flow->lines[from] >= 0 && !(op_kind[ops[2 * from]] & K_RERAISE);
 }
 
 /* The edge `from` -> `to` for a frame reported on `from_line`.  `reports`:
@@ -330,9 +351,15 @@ follow_line(CodeFlow *flow, const unsigned char *ops, Walk *walk, Py_ssize_t fro
                       : (flow->lines[from] < 0 && walk->restored[from])) {
             walk->restored[to] = 1;
         }
-        int added = carry_add(walk, to, from_line);
+        int added = pool_add(walk, walk->carry_head, to, from_line);
         if (added < 0) {
             return RET_ERROR;
+        }
+        int taint = exception ? !raise_tells_line(flow, ops, from)
+                              : flow->lines[from] >= 0 || from == flow->resume_unit || walk->tainted[from];
+        if (taint && !walk->tainted[to]) {
+            walk->tainted[to] = 1;
+            added = 1;
         }
         if (added) {
             walk->seen[to] = 0;     /* walk on from it again with the new carry */
@@ -350,6 +377,12 @@ follow_line(CodeFlow *flow, const unsigned char *ops, Walk *walk, Py_ssize_t fro
             return RET_ERROR;
         }
         walk->entered[to] |= from_line == to_line && from != flow->resume_unit ? ENTERED_AGAIN : ENTERED_REPORTING;
+        if (flow->lines[from] >= 0 || from == flow->resume_unit || walk->tainted[from] || exception) {
+            walk->entered[to] |= ENTERED_UNRAISED;
+        }
+        else if (pool_add(walk, walk->raise_head, to, from_line) < 0) {
+            return RET_ERROR;
+        }
     }
     else if (to < from && !exception) {
         /* A backward jump within one line reports the line again (JUMP event). */
@@ -813,7 +846,7 @@ index_lines(CodeFlow *flow, int exit_line)
         }
     }
     for (Py_ssize_t i = 0; i < flow->n_cleanups; i++) {
-        FlowLine *info = (FlowLine *)CodeFlow_Line(flow, flow->lines[flow->cleanups[i]]);
+        FlowLine *info = (FlowLine *)CodeFlow_Line(flow, flow->lines[flow->cleanups[i].unit]);
         if (info != NULL) {
             info->has_cleanup = 1;
         }
@@ -878,17 +911,20 @@ CodeFlow_New(PyCodeObject *code)
      */
     walk.seen = seen;
     walk.carry_head = PyMem_Malloc(((size_t)n_units + 1) * sizeof(Py_ssize_t));
+    walk.raise_head = PyMem_Malloc(((size_t)n_units + 1) * sizeof(Py_ssize_t));
+    walk.tainted = PyMem_Calloc((size_t)n_units + 1, 1);
     walk.entered = PyMem_Calloc((size_t)n_units + 1, 1);
     walk.exc_done = PyMem_Calloc((size_t)n_units + 1, 1);
     walk.restored = PyMem_Calloc((size_t)n_units + 1, 1);
     flow->exit_lines = PyMem_Malloc(((size_t)n_units + 1) * sizeof(int));
-    if (walk.carry_head == NULL || walk.entered == NULL || walk.exc_done == NULL || walk.restored == NULL
+    if (walk.carry_head == NULL || walk.raise_head == NULL || walk.tainted == NULL || walk.entered == NULL || walk.exc_done == NULL || walk.restored == NULL
         || flow->exit_lines == NULL) {
         PyErr_NoMemory();
         goto error;
     }
     for (Py_ssize_t unit = 0; unit < n_units; unit++) {
         walk.carry_head[unit] = -1;
+        walk.raise_head[unit] = -1;
     }
     rc = read_handlers(code, n_units, &handlers, &n_handlers);
     if (rc != RET_OK) {
@@ -929,21 +965,40 @@ CodeFlow_New(PyCodeObject *code)
             goto outside;
         }
     }
-    /* Locations whose line event reports their own line again. */
+    /* Locations whose line event can report their own line again: a
+     * cleanup handler's.  When other lines can raise into it too, the
+     * raising line tells the arc (sysmon.c reads it from the exception), so
+     * it must be reached only through exception handlers.
+     */
+    Py_ssize_t n_raise_lines = 0;
     for (Py_ssize_t unit = 0; unit < n_units; unit++) {
         if (!(walk.entered[unit] & ENTERED_AGAIN)) {
             continue;
         }
-        if (walk.entered[unit] & ENTERED_REPORTING) {
+        int by_raise = (walk.entered[unit] & ENTERED_REPORTING) != 0;
+        if (by_raise && (walk.entered[unit] & ENTERED_UNRAISED)) {
             goto outside;   /* its line event could bring either */
         }
-        Py_ssize_t *bigger = PyMem_Realloc(flow->cleanups, (size_t)(flow->n_cleanups + 1) * sizeof(Py_ssize_t));
+        FlowCleanup *bigger = PyMem_Realloc(flow->cleanups, (size_t)(flow->n_cleanups + 1) * sizeof(FlowCleanup));
         if (bigger == NULL) {
             PyErr_NoMemory();
             goto error;
         }
         flow->cleanups = bigger;
-        flow->cleanups[flow->n_cleanups++] = unit;
+        FlowCleanup *cleanup = &flow->cleanups[flow->n_cleanups++];
+        cleanup->unit = unit;
+        cleanup->raise_start = n_raise_lines;
+        cleanup->raise_count = 0;
+        for (Py_ssize_t k = walk.raise_head[unit]; by_raise && k >= 0; k = walk.pool_next[k]) {
+            int *more = PyMem_Realloc(flow->raise_lines, (size_t)(n_raise_lines + 1) * sizeof(int));
+            if (more == NULL) {
+                PyErr_NoMemory();
+                goto error;
+            }
+            flow->raise_lines = more;
+            flow->raise_lines[n_raise_lines++] = walk.pool_line[k];
+            cleanup->raise_count++;
+        }
     }
     arcs = walk.arcs;
     walk.arcs.keys = NULL;
@@ -980,6 +1035,8 @@ error:
     PyMem_Free(walk.entered);
     PyMem_Free(walk.exc_done);
     PyMem_Free(walk.restored);
+    PyMem_Free(walk.raise_head);
+    PyMem_Free(walk.tainted);
     PyMem_Free(handlers);
     PyMem_Free(seen);
     CodeFlow_Free(flow);

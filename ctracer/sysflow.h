@@ -36,7 +36,7 @@ typedef struct FlowLine {
     char writes;            /* its events always fire and write the line as
                              * the frame's last written line */
     char feeds_reader;      /* an arc from it goes into a reading line */
-    char has_cleanup;       /* a location on it reports (line, line): see `cleanups` */
+    char has_cleanup;       /* a location on it is a handler's: see `cleanups` */
 } FlowLine;
 
 /* For a reading line: the arc that comes in when the frame's last written
@@ -46,6 +46,17 @@ typedef struct FlowDecode {
     int written;
     uint64_t key;
 } FlowDecode;
+
+/* A location whose line event comes after an exception handler's first
+ * instructions, which have no line: the frame was last reported on the
+ * line that raised.
+ */
+typedef struct FlowCleanup {
+    Py_ssize_t unit;            /* its code unit */
+    Py_ssize_t raise_start;     /* the lines that can raise into it:
+                                 * flow->raise_lines[raise_start:raise_start + raise_count] */
+    Py_ssize_t raise_count;     /* 0: only its own line can, the arc is (line, line) */
+} FlowCleanup;
 
 typedef struct CodeFlow {
     uint64_t *arcs;         /* owned: PyMem array, sorted, no duplicates */
@@ -61,11 +72,11 @@ typedef struct CodeFlow {
     FlowDecode *decode;     /* owned: PyMem array, see FlowLine */
     int *served;            /* owned: PyMem array, for each writer the readers
                              * (indexes into line_info) whose tables name it */
-    Py_ssize_t *cleanups;   /* owned: PyMem array, the code units whose line
-                             * event always brings (line, line): reached only
-                             * through instructions without a line from their
-                             * own line (a comprehension's cleanup handler) */
+    FlowCleanup *cleanups;  /* owned: PyMem array, the locations reached only
+                             * through a handler's instructions without a line
+                             * (a comprehension's cleanup handler) */
     Py_ssize_t n_cleanups;
+    int *raise_lines;       /* owned: PyMem array, see FlowCleanup */
     int *exit_lines;        /* owned: PyMem array, per code unit without a line,
                              * the line a frame leaving from it was last
                              * reported on, or CODEFLOW_LASTI: the line of its
@@ -93,18 +104,16 @@ CodeFlow_Line(const CodeFlow *flow, int line)
     return index >= 0 && index < flow->n_lines ? &flow->line_info[index] : NULL;
 }
 
-/* Is the instruction at code unit `unit` one of `cleanups`?  Its line
- * event then brings the arc (line, line).
- */
-static inline int
-CodeFlow_IsCleanup(const CodeFlow *flow, Py_ssize_t unit)
+/* The cleanup location at code unit `unit`, or NULL. */
+static inline const FlowCleanup *
+CodeFlow_Cleanup(const CodeFlow *flow, Py_ssize_t unit)
 {
     for (Py_ssize_t i = 0; i < flow->n_cleanups; i++) {
-        if (flow->cleanups[i] == unit) {
-            return 1;
+        if (flow->cleanups[i].unit == unit) {
+            return &flow->cleanups[i];
         }
     }
-    return 0;
+    return NULL;
 }
 
 /* Is `key` one of the flow's arcs?  1 or 0. */

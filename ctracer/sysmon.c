@@ -34,6 +34,7 @@ enum {
     EV_PY_YIELD = 1 << 3,
     EV_LINE = 1 << 5,
     EV_JUMP = 1 << 7,
+    EV_EXCEPTION_HANDLED = 1 << 11,
     EV_PY_UNWIND = 1 << 12,
     EV_PY_THROW = 1 << 13,
 };
@@ -718,14 +719,17 @@ line_reached(SysMon *self, PyCodeObject *code, CodeRecord *record, int line, con
     return lines_back_on(self, code);
 }
 
+static int cleanup_done(const CodeFlow *flow, const FlowCleanup *cleanup, LineSet *file_data, int line);
+
 /* Will a line event at this location of modelled code never bring
  * anything again?  Its own arcs are recorded (or it is a satisfied
  * reader), and if it writes, no reader that reads what it writes needs it
  * now (see reader_need()).  Never while a frame of the code is exact.
+ * `cleanup`: the location is a cleanup handler's on `line` (or NULL).
  * 1 or 0.
  */
 static int
-location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data)
+location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data, const FlowCleanup *cleanup, int line)
 {
     const CodeFlow *flow = record->flow;
     if (record->exact_frames > 0) {
@@ -733,7 +737,12 @@ location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data)
     }
     int partial = 0;
     uint64_t only;
-    if (!line_complete(flow, info, file_data)) {
+    if (cleanup != NULL) {
+        if (!cleanup_done(flow, cleanup, file_data, line)) {
+            return 0;
+        }
+    }
+    else if (!line_complete(flow, info, file_data)) {
         if (!info->reads || reader_need(record, info, file_data, &only) != SATISFIED) {
             return 0;
         }
@@ -1201,12 +1210,82 @@ on_py_unwind(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     return leave_frame(self, args, nargs, UNWIND);
 }
 
-/* Is the current frame at the first instruction of a cleanup handler? */
-static int
+/* The cleanup location the current frame is at, or NULL. */
+static const FlowCleanup *
 at_cleanup(const CodeFlow *flow)
 {
     struct _PyInterpreterFrame *iframe = current_iframe();
-    return iframe != NULL && CodeFlow_IsCleanup(flow, PyUnstable_InterpreterFrame_GetLasti(iframe) / 2);
+    return iframe != NULL ? CodeFlow_Cleanup(flow, PyUnstable_InterpreterFrame_GetLasti(iframe) / 2) : NULL;
+}
+
+/* An exception is caught in a frame: remember the line that raised it when
+ * the code has a cleanup location other lines can raise into.  The
+ * handler's first instructions have no line, so the cleanup's line event
+ * follows the raising line, and nothing in between tells which one it was
+ * (see sysflow.c).  The exception's traceback does: its first entry is
+ * this frame's, at the instruction that raised (or called what raised).
+ */
+static PyObject *
+on_exception_handled(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ARGS(3);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    CodeRecord *record = code_record(self, code);
+    if (record == NULL || record->flow == NULL || record->flow->raise_lines == NULL) {
+        Py_RETURN_NONE;
+    }
+    PyObject *tb = PyException_GetTraceback(args[2]);  /* owned */
+    int line = NO_LINE;
+    if (tb != NULL && PyTraceBack_Check(tb)) {
+        PyTracebackObject *entry = (PyTracebackObject *)tb;
+        PyCodeObject *tb_code = PyFrame_GetCode(entry->tb_frame);     /* owned */
+        if (tb_code == code) {
+            line = PyCode_Addr2Line(code, entry->tb_lasti);
+        }
+        Py_DECREF(tb_code);
+    }
+    Py_XDECREF(tb);
+    int slot = self->raised_next;
+    self->raised[slot].iframe = current_iframe();
+    self->raised[slot].line = line < 0 ? NO_LINE : line;
+    self->raised_next = (slot + 1) % SYSMON_RAISED;
+    Py_RETURN_NONE;
+}
+
+/* The arc a cleanup location's line event brings into `line`, or 0 when it
+ * is not known (the exception was caught before start(), or too many were
+ * caught since).
+ */
+static uint64_t
+cleanup_arc(SysMon *self, const FlowCleanup *cleanup, int line)
+{
+    if (cleanup->raise_count == 0) {
+        return LineSet_ArcKey(line, line);
+    }
+    struct _PyInterpreterFrame *iframe = current_iframe();
+    for (int i = 1; i <= SYSMON_RAISED; i++) {
+        int slot = (self->raised_next - i + SYSMON_RAISED) % SYSMON_RAISED;
+        if (self->raised[slot].iframe == iframe) {
+            self->raised[slot].iframe = NULL;
+            int from = self->raised[slot].line;
+            return from == NO_LINE ? 0 : LineSet_ArcKey(from, line);
+        }
+    }
+    return 0;
+}
+
+/* Has a cleanup location brought every arc it can?  (One that brings
+ * (line, line) only has, once it ran: the frame was on its line already.)
+ */
+static int
+cleanup_done(const CodeFlow *flow, const FlowCleanup *cleanup, LineSet *file_data, int line)
+{
+    for (Py_ssize_t i = 0; i < cleanup->raise_count; i++) {
+        if (!LineSet_HasKey(file_data, LineSet_ArcKey(flow->raise_lines[cleanup->raise_start + i], line))) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* A line event in a frame of modelled code that has no entry: the line
@@ -1225,10 +1304,15 @@ visit_untracked(SysMon *self, PyCodeObject *code, int line, int same_line, int *
         return RET_OK;
     }
     LineSet *file_data = record->file_data;
-    int cleanup = info != NULL && info->has_cleanup && at_cleanup(record->flow);
+    const FlowCleanup *cleanup = info != NULL && info->has_cleanup ? at_cleanup(record->flow) : NULL;
     uint64_t key = 0;
-    if (same_line || cleanup || !info->reads || reader_need(record, info, file_data, &key) == ONE) {
-        key = same_line || cleanup ? LineSet_ArcKey(line, line) : info->reads ? key : info->unique;
+    if (cleanup != NULL) {
+        key = cleanup_arc(self, cleanup, line);
+    }
+    else if (same_line || !info->reads || reader_need(record, info, file_data, &key) == ONE) {
+        key = same_line ? LineSet_ArcKey(line, line) : info->reads ? key : info->unique;
+    }
+    if (key != 0) {
         uint64_t version = file_data->version;
         if (LineSet_AddKey(file_data, key) < 0
             || flow_after_arc(self, code, record, file_data, key, version) < 0) {
@@ -1242,7 +1326,7 @@ visit_untracked(SysMon *self, PyCodeObject *code, int line, int same_line, int *
     if (info != NULL && line_reached(self, code, record, line, info, NULL) < 0) {
         return RET_ERROR;
     }
-    *disable = same_line || cleanup || location_done(record, info, file_data);
+    *disable = same_line || location_done(record, info, file_data, cleanup, line);
     return RET_OK;
 }
 
@@ -1270,18 +1354,15 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
     if (record->state == FLOW_ON) {
         info = CodeFlow_Line(record->flow, line);
     }
-    if (info != NULL && !same_line && info->has_cleanup && at_cleanup(record->flow)) {
-        /* A cleanup handler reports its line again (see sysflow.c). */
-        key = LineSet_ArcKey(line, line);
-        uint64_t version = file_data->version;
-        if (LineSet_AddKey(file_data, key) < 0
-            || flow_after_arc(self, code, record, file_data, key, version) < 0) {
-            return RET_ERROR;
-        }
-        *disable = record->state != FLOW_NONE;
-        return RET_OK;
+    const FlowCleanup *cleanup = info != NULL && !same_line && info->has_cleanup ? at_cleanup(record->flow) : NULL;
+    if (cleanup != NULL) {
+        /* A cleanup handler: its arc comes from the line that raised (see
+         * sysflow.c).
+         */
+        key = cleanup_arc(self, cleanup, line);
+        have_key = key != 0;
     }
-    if (info != NULL && !same_line && !top->exact) {
+    else if (info != NULL && !same_line && !top->exact) {
         /* Modelled code: `last_line` is the last *written* line (see
          * sysflow.c), which tells a reading line its arc when it needs to
          * (see reader_need()).
@@ -1353,7 +1434,7 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
     if (line_reached(self, code, record, line, info, top) < 0) {
         return RET_ERROR;
     }
-    *disable = location_done(record, info, file_data);
+    *disable = location_done(record, info, file_data, cleanup, line);
     return RET_OK;
 }
 
@@ -1442,6 +1523,7 @@ static const CallbackSpec callbacks[] = {
     {EV_PY_YIELD, "_on_py_yield", 1},
     {EV_PY_UNWIND, "_on_py_unwind", 1},
     {EV_JUMP, "_on_jump", 1},
+    {EV_EXCEPTION_HANDLED, "_on_exception_handled", 1},
 };
 #define N_CALLBACKS ((int)(sizeof(callbacks) / sizeof(callbacks[0])))
 
@@ -1560,7 +1642,7 @@ SysMon_start(SysMon *self, PyObject *unused)
         }
         Py_CLEAR(res);
     }
-    int global = EV_PY_START | (self->trace_arcs ? EV_PY_UNWIND | EV_PY_THROW : 0);
+    int global = EV_PY_START | (self->trace_arcs ? EV_PY_UNWIND | EV_PY_THROW | EV_EXCEPTION_HANDLED : 0);
     res = PyObject_CallMethod(self->monitoring, "set_events", "ii", self->tool_id, global);
     if (res == NULL) {
         goto error;
@@ -1878,6 +1960,7 @@ static PyMethodDef SysMon_methods[] = {
     CALLBACK_DEF(on_py_unwind),
     CALLBACK_DEF(on_line),
     CALLBACK_DEF(on_jump),
+    CALLBACK_DEF(on_exception_handled),
     {NULL}
 };
 

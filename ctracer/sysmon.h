@@ -36,6 +36,9 @@ typedef struct SuspendedTable {
     Py_ssize_t used;
 } SuspendedTable;
 
+/* How many handled exceptions' raising lines SysMon remembers. */
+#define SYSMON_RAISED 8
+
 /* The frames of one thread, innermost last. */
 typedef struct ThreadStack {
     uint64_t thread_id;     /* PyThreadState_GetID: never reused */
@@ -73,6 +76,14 @@ typedef struct SysMon {
     Py_ssize_t cur_thread;
 
     Py_ssize_t misfits;         /* branch mode: code objects the flow model did not fit */
+    /* Branch mode: the lines that raised the exceptions handled last, by
+     * frame, newest at raised_next - 1 (a ring; see on_exception_handled()).
+     */
+    struct {
+        struct _PyInterpreterFrame *iframe;
+        int line;
+    } raised[SYSMON_RAISED];
+    int raised_next;
     SuspendedTable suspended;   /* branch mode: suspended generator frames' entries */
     Stats stats;
 } SysMon;

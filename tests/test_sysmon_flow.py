@@ -513,7 +513,7 @@ def test_the_model_covers_what_settrace_records(make_file: Any) -> None:
 def _random_block(rng: random.Random, depth: int, indent: int, in_loop: bool) -> list[str]:
     """Statements with random control flow over the locals a, b, c and the argument x."""
     lines: list[str] = []
-    kinds = ["stmt", "stmt", "if", "for", "while", "return", "raise", "jump", "try"] if depth < 3 else ["stmt", "return"]
+    kinds = ["stmt", "stmt", "if", "for", "while", "return", "raise", "jump", "try", "comp"] if depth < 3 else ["stmt", "return"]
     for _ in range(rng.randint(1, 3)):
         kind = rng.choice(kinds)
         pad = "    " * indent
@@ -549,6 +549,12 @@ def _random_block(rng: random.Random, depth: int, indent: int, in_loop: bool) ->
             if rng.random() < 0.4:
                 lines.append(f"{pad}finally:")
                 lines.append(f"{pad}    {v} = {v} + 1")
+        elif kind == "comp":
+            # A comprehension over three lines; its first and last can raise.
+            k1, k2 = rng.randint(0, 4), rng.randint(0, 4)
+            lines += [f"{pad}{v} = len([int(str(q) if q != {k1} else 'z')",
+                      f"{pad}         for q in range(x % 5)",
+                      f"{pad}         if int(str(q) if q != {k2} else 'z') >= 0])"]
         elif kind == "jump" and in_loop:
             lines.append(f"{pad}if {v} == {rng.randint(0, 5)}: {rng.choice(['break', 'continue'])}")
         else:
@@ -881,6 +887,57 @@ def test_comprehensions_that_raise_report_their_line_again(make_file: Any) -> No
 
     arcs = _same_as_ctrace(path, then, off=())
     assert {(3, 3), (3, -1), (9, 9), (9, -8)} <= arcs
+
+
+def test_comprehensions_over_lines_report_the_line_that_raised(make_file: Any) -> None:
+    """A comprehension spread over lines: its cleanup handler's line event
+    comes from whichever line raised, first one, later another, in one
+    long-running frame and in many short ones."""
+    path = make_file("mod.py", """\
+        def check(q, bad):
+            if q == bad:
+                raise ValueError(q)
+            return q
+
+        def spread(rows, bad_item, bad_cond):
+            total = 0
+            for row in rows:
+                try:
+                    total += len([check(q, bad_item)
+                                  for q in row
+                                  if check(q, bad_cond) >= 0])
+                except ValueError:
+                    total -= 1
+            return total
+
+        def nested(rows, bad):
+            return [[check(q, bad)
+                     for q in row]
+                    for row in rows]
+        """)
+    code_is_modelled = {}
+
+    def then(mod: Any) -> None:
+        sysmon = cores._ctracer.SysMon()
+        code_is_modelled.update({name: sysmon._flow_arcs(getattr(mod, name).__code__) is not None
+                                 for name in ("spread", "nested")})
+        rows = [[1, 2, 3]] * 50
+        mod.spread(rows + [[7]] + rows, 7, -1)        # the element line raises, late in one frame
+        mod.spread(rows + [[8]] + rows, -1, 8)        # then the condition's line
+        for _ in range(20):
+            mod.spread([[1, 2]], -1, -1)
+            mod.nested([[1], [2]], -1)
+        for bad in (2, 1):
+            try:
+                mod.nested([[1], [2]], bad)
+            except ValueError:
+                pass
+
+    arcs = _same_as_ctrace(path, then)
+    # An exception re-raised by the inner cleanup names its first line, not
+    # the inner cleanup's: the outer one is left to the exact path.
+    assert code_is_modelled == {"spread": True, "nested": False}
+    assert {(10, 10), (12, 10), (10, 13)} <= arcs
 
 
 def _random_generator_program(seed: int, functions: int = 5) -> str:
