@@ -18,6 +18,7 @@ enum {
     K_OUTSIDE = 1 << 7,     /* outside the model: the code keeps its events */
     K_YIELD = 1 << 8,       /* suspends the frame; it resumes at the next instruction */
     K_RERAISE = 1 << 9,
+    K_NORAISE = 1 << 10,    /* never raises: moves values between the stack and fast locals */
 };
 
 static unsigned short op_kind[256];
@@ -64,6 +65,12 @@ SysFlow_init_module(void)
     static const char *const extendeds[] = {"EXTENDED_ARG", NULL};
     static const char *const yields[] = {"YIELD_VALUE", NULL};
     static const char *const reraises[] = {"RERAISE", NULL};
+    static const char *const noraises[] = {
+        "NOP", "POP_TOP", "PUSH_NULL", "COPY", "SWAP", "END_FOR", "LOAD_CONST", "LOAD_FAST",
+        "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST", "STORE_FAST", "STORE_FAST_LOAD_FAST",
+        "STORE_FAST_STORE_FAST", "PUSH_EXC_INFO", "POP_EXCEPT", "JUMP_FORWARD",
+        "JUMP_BACKWARD_NO_INTERRUPT", "EXTENDED_ARG", NULL,
+    };
     /* async for belongs to code the model leaves to the exact slow path. */
     static const char *const outside[] = {
         "RETURN_GENERATOR", "END_ASYNC_FOR", "ENTER_EXECUTOR", NULL,
@@ -124,7 +131,8 @@ SysFlow_init_module(void)
     if (mark_ops(opmap, stops, K_STOP) < 0 || mark_ops(opmap, returns, K_RETURN) < 0
         || mark_ops(opmap, for_iters, K_FOR_ITER) < 0 || mark_ops(opmap, resumes, K_RESUME) < 0
         || mark_ops(opmap, extendeds, K_EXTENDED) < 0 || mark_ops(opmap, outside, K_OUTSIDE) < 0
-        || mark_ops(opmap, yields, K_YIELD) < 0 || mark_ops(opmap, reraises, K_RERAISE) < 0) {
+        || mark_ops(opmap, yields, K_YIELD) < 0 || mark_ops(opmap, reraises, K_RERAISE) < 0
+        || mark_ops(opmap, noraises, K_NORAISE) < 0) {
         goto error;
     }
     ret = RET_OK;
@@ -326,15 +334,16 @@ pool_add(Walk *walk, Py_ssize_t *heads, Py_ssize_t unit, int line)
     return 1;
 }
 
-/* Is an exception from `from` to its handler one whose raising line tells
- * the line the frame was last reported on?  Not from an instruction without
- * a line, nor from a re-raise: its traceback names the first raise, while
- * the frame has been reported on the handler's lines since.
+/* Is an exception from `from` to its handler one whose raising line (the
+ * line of the frame's last instruction when the handler is entered) is the
+ * line the frame was last reported on?  Not from an instruction without a
+ * line, nor from a re-raise that puts back the instruction of an earlier
+ * raise.
  */
 static inline int
 raise_tells_line(const CodeFlow *flow, const unsigned char *ops, Py_ssize_t from)
 {
-    return flow->lines[from] >= 0 && !(op_kind[ops[2 * from]] & K_RERAISE);
+    return flow->lines[from] >= 0 && !((op_kind[ops[2 * from]] & K_RERAISE) && ops[2 * from + 1] > 0);
 }
 
 /* The edge `from` -> `to` for a frame reported on `from_line`.  `reports`:
@@ -373,15 +382,20 @@ follow_line(CodeFlow *flow, const unsigned char *ops, Walk *walk, Py_ssize_t fro
         }
     }
     else if (reports || from_line != to_line) {
-        if (add_arc(&walk->arcs, from_line, to_line) < 0) {
-            return RET_ERROR;
-        }
         walk->entered[to] |= from_line == to_line && from != flow->resume_unit ? ENTERED_AGAIN : ENTERED_REPORTING;
-        if (flow->lines[from] >= 0 || from == flow->resume_unit || walk->tainted[from] || exception) {
-            walk->entered[to] |= ENTERED_UNRAISED;
+        if (flow->lines[from] < 0 && from != flow->resume_unit && !walk->tainted[from] && !exception) {
+            /* Through a handler's instructions without a line: its arc is
+             * decided when the walk is over (see raise_locations()).
+             */
+            if (pool_add(walk, walk->raise_head, to, from_line) < 0) {
+                return RET_ERROR;
+            }
         }
-        else if (pool_add(walk, walk->raise_head, to, from_line) < 0) {
-            return RET_ERROR;
+        else {
+            walk->entered[to] |= ENTERED_UNRAISED;
+            if (add_arc(&walk->arcs, from_line, to_line) < 0) {
+                return RET_ERROR;
+            }
         }
     }
     else if (to < from && !exception) {
@@ -656,7 +670,8 @@ choose_writers(CodeFlow *flow, int exit_line)
         memset(out, 0, (size_t)((n + 1) * words) * sizeof(Bits));
         bit_set(&out[n * words], n);
         for (Py_ssize_t l = 0; l < n; l++) {
-            if (flow->line_info[l].writes) {
+            /* A cleanup location writes its line (see raise_locations()). */
+            if (flow->line_info[l].writes || flow->line_info[l].has_cleanup) {
                 bit_set(&out[l * words], l);
             }
         }
@@ -790,19 +805,22 @@ error:
  * event; an arc to -co_firstlineno is an exit.)
  */
 static int
-index_lines(CodeFlow *flow, int exit_line)
+index_lines(CodeFlow *flow, int exit_line, const ArcList *read)
 {
     int lo = INT32_MAX, hi = INT32_MIN;
     Py_ssize_t n_between = 0;
     for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
-        int from = arc_from(flow->arcs[i]), to = arc_to(flow->arcs[i]);
-        if (to != exit_line && to != from) {
+        int to = arc_to(flow->arcs[i]);
+        if (to != exit_line) {
             lo = to < lo ? to : lo;
             hi = to > hi ? to : hi;
-            n_between++;
         }
     }
-    if (n_between == 0) {
+    for (Py_ssize_t i = 0; i < read->n; i++) {
+        int from = arc_from(read->keys[i]), to = arc_to(read->keys[i]);
+        n_between += to != exit_line && to != from;
+    }
+    if (lo > hi) {
         lo = hi = 0;
     }
     flow->min_line = lo;
@@ -813,11 +831,11 @@ index_lines(CodeFlow *flow, int exit_line)
         PyErr_NoMemory();
         return RET_ERROR;
     }
-    for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
-        int from = arc_from(flow->arcs[i]), to = arc_to(flow->arcs[i]);
+    for (Py_ssize_t i = 0; i < read->n; i++) {
+        int from = arc_from(read->keys[i]), to = arc_to(read->keys[i]);
         if (to != exit_line && to != from) {
             flow->line_info[to - lo].in_count++;
-            flow->line_info[to - lo].unique = flow->arcs[i];
+            flow->line_info[to - lo].unique = read->keys[i];
         }
     }
     Py_ssize_t start = 0;
@@ -828,11 +846,11 @@ index_lines(CodeFlow *flow, int exit_line)
         info->reads = info->in_count > 1;
         info->in_count = 0;     /* counted again while filling in_arcs */
     }
-    for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
-        int from = arc_from(flow->arcs[i]), to = arc_to(flow->arcs[i]);
+    for (Py_ssize_t i = 0; i < read->n; i++) {
+        int from = arc_from(read->keys[i]), to = arc_to(read->keys[i]);
         if (to != exit_line && to != from) {
             FlowLine *info = &flow->line_info[to - lo];
-            flow->in_arcs[info->in_start + info->in_count++] = flow->arcs[i];
+            flow->in_arcs[info->in_start + info->in_count++] = read->keys[i];
             flow->has_readers |= info->reads;
         }
     }
@@ -854,6 +872,85 @@ index_lines(CodeFlow *flow, int exit_line)
     return choose_writers(flow, exit_line);
 }
 
+static void
+sort_unique(ArcList *list)
+{
+    if (list->n == 0) {
+        return;
+    }
+    qsort(list->keys, (size_t)list->n, sizeof(uint64_t), compare_keys);
+    Py_ssize_t kept = 1;
+    for (Py_ssize_t i = 1; i < list->n; i++) {
+        if (list->keys[kept - 1] != list->keys[i]) {
+            list->keys[kept++] = list->keys[i];
+        }
+    }
+    list->n = kept;
+}
+
+/* Sort out the locations entered through a handler's instructions without
+ * a line.  Reached only that way, a location is a *cleanup*: it brings
+ * (line, line) when only its own line can raise into it, else the arc from
+ * the line that raised (sysmon.c tells it from the frame when the handler
+ * is entered), and the frame's last written line becomes its line; its
+ * arcs go to `extra`, not to the arcs readers read.  Reached other ways
+ * too, its arcs are ordinary ones, unless one of them is (line, line) and
+ * another is not: a line event that could bring either is outside the
+ * model (1).  RET_OK, 1 or RET_ERROR.
+ */
+static int
+raise_locations(CodeFlow *flow, Walk *walk, ArcList *extra)
+{
+    Py_ssize_t n_raise_lines = 0;
+    for (Py_ssize_t unit = 0; unit < flow->n_units; unit++) {
+        int line = flow->lines[unit];
+        Py_ssize_t head = walk->raise_head[unit];
+        if (line < 0 || head < 0) {
+            continue;
+        }
+        int entered = walk->entered[unit];
+        int again = (entered & ENTERED_AGAIN) != 0, reporting = (entered & ENTERED_REPORTING) != 0;
+        if (entered & ENTERED_UNRAISED) {
+            if (again && reporting) {
+                return 1;
+            }
+            for (Py_ssize_t k = head; k >= 0; k = walk->pool_next[k]) {
+                if (add_arc(&walk->arcs, walk->pool_line[k], line) < 0) {
+                    return RET_ERROR;
+                }
+            }
+            continue;
+        }
+        FlowCleanup *bigger = PyMem_Realloc(flow->cleanups, (size_t)(flow->n_cleanups + 1) * sizeof(FlowCleanup));
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            return RET_ERROR;
+        }
+        flow->cleanups = bigger;
+        FlowCleanup *cleanup = &flow->cleanups[flow->n_cleanups++];
+        cleanup->unit = unit;
+        cleanup->raise_start = n_raise_lines;
+        cleanup->raise_count = 0;
+        for (Py_ssize_t k = head; k >= 0; k = walk->pool_next[k]) {
+            if (add_arc(extra, walk->pool_line[k], line) < 0) {
+                return RET_ERROR;
+            }
+            if (!reporting) {
+                continue;       /* (line, line) only */
+            }
+            int *more = PyMem_Realloc(flow->raise_lines, (size_t)(n_raise_lines + 1) * sizeof(int));
+            if (more == NULL) {
+                PyErr_NoMemory();
+                return RET_ERROR;
+            }
+            flow->raise_lines = more;
+            flow->raise_lines[n_raise_lines++] = walk->pool_line[k];
+            cleanup->raise_count++;
+        }
+    }
+    return RET_OK;
+}
+
 CodeFlow *
 CodeFlow_New(PyCodeObject *code)
 {
@@ -861,7 +958,7 @@ CodeFlow_New(PyCodeObject *code)
     CodeFlow *flow = NULL;      /* owned */
     PyObject *bytes = NULL;     /* owned */
     char *seen = NULL;          /* owned */
-    ArcList arcs = {NULL, 0, 0};    /* owned keys */
+    ArcList extra = {NULL, 0, 0};   /* owned keys: the arcs of cleanup locations, then all */
     Walk walk;                  /* owned: its arrays */
     Handler *handlers = NULL;   /* owned */
     Py_ssize_t n_handlers = 0;
@@ -941,7 +1038,11 @@ CodeFlow_New(PyCodeObject *code)
         more = 0;
         for (Py_ssize_t h = 0; h < n_handlers; h++) {
             for (Py_ssize_t unit = handlers[h].start; unit < handlers[h].end; unit++) {
-                if (seen[unit] && !walk.exc_done[unit] && ops[2 * unit] != op_cache) {
+                /* Instructions without a line that cannot raise have no
+                 * exception edge (only an opcode tracer could raise there).
+                 */
+                int quiet = flow->lines[unit] < 0 && (op_kind[ops[2 * unit]] & K_NORAISE);
+                if (seen[unit] && !walk.exc_done[unit] && ops[2 * unit] != op_cache && !quiet) {
                     walk.exc_done[unit] = 1;
                     rc = follow(flow, code, ops, &walk, unit, handlers[h].target, 1);
                     if (rc != RET_OK) {
@@ -965,54 +1066,24 @@ CodeFlow_New(PyCodeObject *code)
             goto outside;
         }
     }
-    /* Locations whose line event can report their own line again: a
-     * cleanup handler's.  When other lines can raise into it too, the
-     * raising line tells the arc (sysmon.c reads it from the exception), so
-     * it must be reached only through exception handlers.
+    rc = raise_locations(flow, &walk, &extra);
+    if (rc != RET_OK) {
+        goto checked;
+    }
+    /* The arcs between lines: those of ordinary locations, which readers
+     * read, and all of them, which complete the code.
      */
-    Py_ssize_t n_raise_lines = 0;
-    for (Py_ssize_t unit = 0; unit < n_units; unit++) {
-        if (!(walk.entered[unit] & ENTERED_AGAIN)) {
-            continue;
-        }
-        int by_raise = (walk.entered[unit] & ENTERED_REPORTING) != 0;
-        if (by_raise && (walk.entered[unit] & ENTERED_UNRAISED)) {
-            goto outside;   /* its line event could bring either */
-        }
-        FlowCleanup *bigger = PyMem_Realloc(flow->cleanups, (size_t)(flow->n_cleanups + 1) * sizeof(FlowCleanup));
-        if (bigger == NULL) {
-            PyErr_NoMemory();
+    sort_unique(&walk.arcs);
+    for (Py_ssize_t i = 0; i < walk.arcs.n; i++) {
+        if (add_arc(&extra, arc_from(walk.arcs.keys[i]), arc_to(walk.arcs.keys[i])) < 0) {
             goto error;
         }
-        flow->cleanups = bigger;
-        FlowCleanup *cleanup = &flow->cleanups[flow->n_cleanups++];
-        cleanup->unit = unit;
-        cleanup->raise_start = n_raise_lines;
-        cleanup->raise_count = 0;
-        for (Py_ssize_t k = walk.raise_head[unit]; by_raise && k >= 0; k = walk.pool_next[k]) {
-            int *more = PyMem_Realloc(flow->raise_lines, (size_t)(n_raise_lines + 1) * sizeof(int));
-            if (more == NULL) {
-                PyErr_NoMemory();
-                goto error;
-            }
-            flow->raise_lines = more;
-            flow->raise_lines[n_raise_lines++] = walk.pool_line[k];
-            cleanup->raise_count++;
-        }
     }
-    arcs = walk.arcs;
-    walk.arcs.keys = NULL;
-    qsort(arcs.keys, (size_t)arcs.n, sizeof(uint64_t), compare_keys);
-    Py_ssize_t kept = 0;
-    for (Py_ssize_t i = 0; i < arcs.n; i++) {
-        if (kept == 0 || arcs.keys[kept - 1] != arcs.keys[i]) {
-            arcs.keys[kept++] = arcs.keys[i];
-        }
-    }
-    flow->arcs = arcs.keys;
-    flow->n_arcs = kept;
-    arcs.keys = NULL;
-    if (index_lines(flow, -code->co_firstlineno) < 0) {
+    sort_unique(&extra);
+    flow->arcs = extra.keys;
+    flow->n_arcs = extra.n;
+    extra.keys = NULL;
+    if (index_lines(flow, -code->co_firstlineno, &walk.arcs) < 0) {
         goto error;
     }
     result = flow;
@@ -1026,7 +1097,7 @@ checked:
 outside:
     /* Not an error: the code keeps the exact slow path. */
 error:
-    PyMem_Free(arcs.keys);
+    PyMem_Free(extra.keys);
     PyMem_Free(walk.arcs.keys);
     PyMem_Free(walk.queue);
     PyMem_Free(walk.carry_head);

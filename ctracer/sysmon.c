@@ -748,7 +748,7 @@ location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data, cons
         }
         partial = 1;
     }
-    for (Py_ssize_t i = 0; info->writes && i < info->served_count; i++) {
+    for (Py_ssize_t i = 0; (info->writes || cleanup != NULL) && i < info->served_count; i++) {
         const FlowLine *reader = &flow->line_info[flow->served[info->served_start + i]];
         if (!line_complete(flow, reader, file_data)) {
             if (reader_need(record, reader, file_data, &only) == DECODE) {
@@ -1222,8 +1222,8 @@ at_cleanup(const CodeFlow *flow)
  * the code has a cleanup location other lines can raise into.  The
  * handler's first instructions have no line, so the cleanup's line event
  * follows the raising line, and nothing in between tells which one it was
- * (see sysflow.c).  The exception's traceback does: its first entry is
- * this frame's, at the instruction that raised (or called what raised).
+ * (see sysflow.c).  The frame does, now: its last instruction is still the
+ * one that raised (or re-raised, or called what raised).
  */
 static PyObject *
 on_exception_handled(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
@@ -1231,22 +1231,13 @@ on_exception_handled(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     CHECK_ARGS(3);
     PyCodeObject *code = (PyCodeObject *)args[0];
     CodeRecord *record = code_record(self, code);
-    if (record == NULL || record->flow == NULL || record->flow->raise_lines == NULL) {
+    struct _PyInterpreterFrame *iframe = current_iframe();
+    if (record == NULL || record->flow == NULL || record->flow->raise_lines == NULL || iframe == NULL) {
         Py_RETURN_NONE;
     }
-    PyObject *tb = PyException_GetTraceback(args[2]);  /* owned */
-    int line = NO_LINE;
-    if (tb != NULL && PyTraceBack_Check(tb)) {
-        PyTracebackObject *entry = (PyTracebackObject *)tb;
-        PyCodeObject *tb_code = PyFrame_GetCode(entry->tb_frame);     /* owned */
-        if (tb_code == code) {
-            line = PyCode_Addr2Line(code, entry->tb_lasti);
-        }
-        Py_DECREF(tb_code);
-    }
-    Py_XDECREF(tb);
+    int line = PyCode_Addr2Line(code, PyUnstable_InterpreterFrame_GetLasti(iframe));
     int slot = self->raised_next;
-    self->raised[slot].iframe = current_iframe();
+    self->raised[slot].iframe = iframe;
     self->raised[slot].line = line < 0 ? NO_LINE : line;
     self->raised_next = (slot + 1) % SYSMON_RAISED;
     Py_RETURN_NONE;
@@ -1369,6 +1360,14 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
          */
         if (!info->reads) {
             key = info->unique;
+            if (info->in_count == 0) {
+                /* Only cleanup locations come into this line. */
+                if (flow_misfit(self, record) < 0) {
+                    return RET_ERROR;
+                }
+                info = NULL;
+                key = LineSet_ArcKey(top->last_line, line);
+            }
         }
         else if ((need = reader_need(record, info, file_data, &key)) == SATISFIED
                  || (need == DECODE && top->last_line == NO_LINE)) {
@@ -1392,9 +1391,9 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
             }
         }
     }
-    if (info == NULL || info->writes || top->exact) {
+    if (info == NULL || info->writes || top->exact || cleanup != NULL) {
         top->last_line = line;
-        if (top->exact && info != NULL && info->writes) {
+        if (top->exact && info != NULL && (info->writes || cleanup != NULL)) {
             /* Writers that serve readers still missing arcs kept reporting
              * since the frame became exact: the model holds again.
              */

@@ -934,10 +934,56 @@ def test_comprehensions_over_lines_report_the_line_that_raised(make_file: Any) -
                 pass
 
     arcs = _same_as_ctrace(path, then)
-    # An exception re-raised by the inner cleanup names its first line, not
-    # the inner cleanup's: the outer one is left to the exact path.
-    assert code_is_modelled == {"spread": True, "nested": False}
+    assert code_is_modelled == {"spread": True, "nested": True}
     assert {(10, 10), (12, 10), (10, 13)} <= arcs
+
+
+def test_handlers_around_hot_code_tell_their_arc_from_the_raising_line(make_file: Any) -> None:
+    """An except or finally handler is entered from whichever line raised:
+    the frame tells it when the handler runs, so the hot lines of the try
+    body need not keep reporting.  Exceptions come late, from several
+    lines, directly and from callees, in one frame and in many."""
+    path = make_file("mod.py", """\
+        def check(v, bad):
+            if v == bad:
+                raise KeyError(v)
+            return v
+
+        def colour(items, bad, state):
+            state["depth"] += 1
+            try:
+                seen = [check(v, bad)
+                        for v in items]
+                total = sum(seen)
+                if total == bad:
+                    raise KeyError(total)
+                return total
+            finally:
+                state["depth"] -= 1
+
+        def scan(rows, bad):
+            found = 0
+            for row in rows:
+                try:
+                    found += colour(row, bad, {"depth": 0})
+                    found += check(len(row), bad)
+                except KeyError as exc:
+                    found -= 1
+                    if exc.args[0] == 99:
+                        break
+            return found
+        """)
+
+    def then(mod: Any) -> None:
+        rows = [[1, 2], [3]] * 100
+        mod.scan(rows, -1)
+        mod.scan(rows + [[7, 8]] + rows, 8)      # from the comprehension's first line, via colour
+        mod.scan(rows + [[5, 5]] + rows, 10)     # from `raise` in colour's body
+        mod.scan(rows + [[1, 1, 5]], 3)          # from check() in scan's body
+        mod.scan([[99]], 99)
+
+    arcs = _same_as_ctrace(path, then)
+    assert {(9, 16), (13, 16), (23, 24), (22, 24), (26, 27)} <= arcs
 
 
 def _random_generator_program(seed: int, functions: int = 5) -> str:
