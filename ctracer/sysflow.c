@@ -720,7 +720,7 @@ pick_writer(CodeFlow *flow, const FlowLine *reader, Py_ssize_t j, Py_ssize_t k, 
             }
         }
     }
-    /* Order: unwritten first, shallow first, later placed first. */
+    /* Shallow first, then later placed (insertion sort: a dozen at most). */
     for (Py_ssize_t a = 1; a < n_cands; a++) {
         Py_ssize_t c = cands[a], b = a;
         while (b > 0 && (depth[cands[b - 1]] > depth[c] || (depth[cands[b - 1]] == depth[c] && cands[b - 1] < c))) {
