@@ -25,6 +25,7 @@
 #include "codelines.h"
 #include "decide.h"
 #include "sysflow.h"
+#include "sysframes.h"
 
 /* Event numbers of sys.monitoring.events (fixed by PEP 669). */
 enum {
@@ -38,33 +39,6 @@ enum {
     EV_PY_UNWIND = 1 << 12,
     EV_PY_THROW = 1 << 13,
 };
-
-/* Branch mode: where a measured code object stands (see sysflow.h). */
-enum {
-    FLOW_NONE,      /* outside the model, or running at start(): always tracked */
-    FLOW_ON,        /* tracked until every arc of its flow is recorded */
-    FLOW_OFF,       /* every arc recorded: no local events, frames untracked */
-};
-
-/* What covcore remembers on a code object, in its co_extra slot. */
-typedef struct CodeRecord {
-    uint64_t generation;    /* the SysMon run that decided */
-    LineSet *file_data;     /* borrowed, valid while that run's data lives; NULL: not measured */
-    CodeFlow *flow;         /* owned: the code's arcs, NULL when outside the model */
-    int flow_built;         /* `flow` was computed (it depends on the code only) */
-    int state;              /* FLOW_*, for this run */
-    int readers_done;       /* FLOW_ON: every reading line's arcs are recorded,
-                             * so frames need no tracking (see untracked()) */
-    uint64_t readers_version;   /* file_data's version when readers_done was last computed */
-    unsigned char *reached; /* owned, PyMem_Raw: per line of the flow, it has run (this run) */
-    Py_ssize_t satisfied_off;   /* locations turned off with a reader's arcs still missing */
-    Py_ssize_t exact_frames;    /* entries of its frames with `exact` set: while
-                                 * there are any, no location of it turns off */
-    uint64_t seen_version;  /* file_data's version at the last completeness check */
-    Py_ssize_t missing;     /* index of an arc of `flow` found missing then */
-    int line_state;         /* LINES_*, line mode, for this run */
-    int starts;             /* line mode: PY_START events seen while LINES_COUNTING */
-} CodeRecord;
 
 /* Line mode: where a measured code object stands.  A LINE event returns
  * DISABLE, but CPython also instruments jump targets as line starts, and
@@ -252,245 +226,8 @@ decide_code(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord **
 }
 
 /*
- * Thread stacks (branch mode).
- */
-
-static ThreadStack *
-thread_stack(SysMon *self)
-{
-    PyThreadState *tstate = PyThreadState_Get();
-    uint64_t id = PyThreadState_GetID(tstate);
-    if (tstate == self->cur_tstate && self->threads[self->cur_thread].thread_id == id) {
-        return &self->threads[self->cur_thread];
-    }
-    for (Py_ssize_t i = 0; i < self->n_threads; i++) {
-        if (self->threads[i].thread_id == id) {
-            self->cur_tstate = tstate;
-            self->cur_thread = i;
-            return &self->threads[i];
-        }
-    }
-    if (self->n_threads == self->alloc_threads) {
-        Py_ssize_t alloc = self->alloc_threads ? self->alloc_threads * 2 : 8;
-        ThreadStack *bigger = PyMem_Realloc(self->threads, (size_t)alloc * sizeof(ThreadStack));
-        if (bigger == NULL) {
-            PyErr_NoMemory();
-            return NULL;
-        }
-        self->threads = bigger;
-        self->alloc_threads = alloc;
-    }
-    ThreadStack *stack = &self->threads[self->n_threads];
-    stack->thread_id = id;
-    stack->entries = NULL;
-    stack->depth = -1;
-    stack->alloc = 0;
-    self->cur_tstate = tstate;
-    self->cur_thread = self->n_threads++;
-    return stack;
-}
-
-/* The frame running now, in this thread. */
-static inline struct _PyInterpreterFrame *
-current_iframe(void)
-{
-#if PY_VERSION_HEX >= 0x030D0000
-    return PyThreadState_GET()->current_frame;
-#else
-    return PyThreadState_GET()->cframe->current_frame;
-#endif
-}
-
-static int
-push_frame(SysMon *self, PyCodeObject *code, LineSet *file_data, CodeRecord *record, int last_line)
-{
-    ThreadStack *stack = thread_stack(self);
-    if (stack == NULL) {
-        return RET_ERROR;
-    }
-    if (stack->depth + 1 >= stack->alloc) {
-        Py_ssize_t alloc = stack->alloc ? stack->alloc * 2 : 64;
-        SysMonEntry *bigger = PyMem_Realloc(stack->entries, (size_t)alloc * sizeof(SysMonEntry));
-        if (bigger == NULL) {
-            PyErr_NoMemory();
-            return RET_ERROR;
-        }
-        stack->entries = bigger;
-        stack->alloc = alloc;
-        STATS(self->stats.stack_reallocs++);
-    }
-    SysMonEntry *entry = &stack->entries[++stack->depth];
-    entry->code = code;
-    entry->file_data = file_data;
-    entry->record = record;
-    entry->last_line = last_line;
-    entry->iframe = current_iframe();
-    entry->exact = 0;
-    entry->stale = 0;
-    return RET_OK;
-}
-
-/*
- * Suspended generator frames of modelled code keep their entry (their last
- * written line) here between PY_YIELD and PY_RESUME.
- */
-
-#define NO_LINE INT32_MIN   /* last_line of a resumed frame whose entry was lost */
-
-static inline Py_ssize_t
-suspended_slot(const SuspendedTable *table, struct _PyInterpreterFrame *iframe)
-{
-    uintptr_t h = (uintptr_t)iframe >> 4;
-    return (Py_ssize_t)((h * 0x9E3779B97F4A7C15ULL) >> 20) & (table->alloc - 1);
-}
-
-static int
-suspended_put(SuspendedTable *table, const SysMonEntry *entry)
-{
-    if ((table->used + 1) * 2 > table->alloc) {
-        Py_ssize_t alloc = table->alloc ? table->alloc * 2 : 64;
-        SysMonEntry *old = table->slots;
-        Py_ssize_t old_alloc = table->alloc;
-        table->slots = PyMem_Calloc((size_t)alloc, sizeof(SysMonEntry));
-        if (table->slots == NULL) {
-            table->slots = old;
-            PyErr_NoMemory();
-            return RET_ERROR;
-        }
-        table->alloc = alloc;
-        table->used = 0;
-        for (Py_ssize_t i = 0; i < old_alloc; i++) {
-            if (old[i].iframe != NULL) {
-                suspended_put(table, &old[i]);
-            }
-        }
-        PyMem_Free(old);
-    }
-    Py_ssize_t i = suspended_slot(table, entry->iframe);
-    while (table->slots[i].iframe != NULL && table->slots[i].iframe != entry->iframe) {
-        i = (i + 1) & (table->alloc - 1);
-    }
-    table->used += table->slots[i].iframe == NULL;
-    table->slots[i] = *entry;
-    return RET_OK;
-}
-
-/* Remove slot `i`, moving later entries of its run back (no tombstones). */
-static void
-suspended_remove_at(SuspendedTable *table, Py_ssize_t i)
-{
-    Py_ssize_t mask = table->alloc - 1;
-    table->slots[i].iframe = NULL;
-    table->used--;
-    Py_ssize_t j = i;
-    for (;;) {
-        j = (j + 1) & mask;
-        if (table->slots[j].iframe == NULL) {
-            return;
-        }
-        Py_ssize_t home = suspended_slot(table, table->slots[j].iframe);
-        /* Move it back if its home is not cyclically in (i, j]. */
-        if ((i < j) ? (home <= i || home > j) : (home <= i && home > j)) {
-            table->slots[i] = table->slots[j];
-            table->slots[j].iframe = NULL;
-            i = j;
-        }
-    }
-}
-
-/* Take the entry of `iframe` out of the table: 1 when there was one (of `code`). */
-static int
-suspended_take(SuspendedTable *table, struct _PyInterpreterFrame *iframe, PyCodeObject *code,
-               SysMonEntry *out)
-{
-    if (table->used == 0) {
-        return 0;
-    }
-    Py_ssize_t i = suspended_slot(table, iframe);
-    while (table->slots[i].iframe != NULL) {
-        if (table->slots[i].iframe == iframe) {
-            int mine = table->slots[i].code == code;
-            if (mine) {
-                *out = table->slots[i];
-            }
-            suspended_remove_at(table, i);
-            return mine;
-        }
-        i = (i + 1) & (table->alloc - 1);
-    }
-    return 0;
-}
-
-#define MAX_STALE 16     /* how deep top_for() looks for the running frame's entry */
-
-/* The running frame's entry, if it is the innermost of this thread and
- * belongs to `code`, else NULL
- * (frames that were running before start() have no entry).
- */
-static SysMonEntry *
-top_for(SysMon *self, PyCodeObject *code, ThreadStack **pstack)
-{
-    ThreadStack *stack = thread_stack(self);
-    if (stack == NULL) {
-        return NULL;
-    }
-    *pstack = stack;
-    if (stack->depth < 0) {
-        return NULL;
-    }
-    SysMonEntry *top = &stack->entries[stack->depth];
-    struct _PyInterpreterFrame *iframe = current_iframe();
-    if (top->iframe == iframe) {
-        return top->code == code ? top : NULL;
-    }
-    /* Not the running frame's entry: that frame is untracked, or frames it
-     * called ended unseen and their entries are stale: drop those.
-     */
-    for (Py_ssize_t i = stack->depth - 1; i >= 0 && i >= stack->depth - MAX_STALE; i--) {
-        if (stack->entries[i].iframe == iframe) {
-            for (Py_ssize_t j = i + 1; j <= stack->depth; j++) {
-                stack->entries[j].record->exact_frames -= stack->entries[j].exact;
-            }
-            stack->depth = i;
-            return stack->entries[i].code == code ? &stack->entries[i] : NULL;
-        }
-    }
-    return NULL;
-}
-
-/*
  * Switching a code object's events off once its arcs are all recorded.
  */
-
-/* Drop the entries of `code`'s frames from every thread's stack: its frames
- * are untracked from now on.
- */
-static void
-forget_frames(SysMon *self, PyCodeObject *code)
-{
-    for (Py_ssize_t t = 0; t < self->n_threads; t++) {
-        ThreadStack *stack = &self->threads[t];
-        Py_ssize_t kept = 0;
-        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
-            if (stack->entries[i].code != code) {
-                stack->entries[kept++] = stack->entries[i];
-            }
-            else if (stack->entries[i].exact) {
-                stack->entries[i].record->exact_frames--;
-            }
-        }
-        stack->depth = kept - 1;
-    }
-    SuspendedTable *table = &self->suspended;
-    for (Py_ssize_t i = 0; i < table->alloc && table->used > 0;) {
-        if (table->slots[i].iframe != NULL && table->slots[i].code == code) {
-            suspended_remove_at(table, i);     /* slot i may hold a moved entry now */
-        }
-        else {
-            i++;
-        }
-    }
-}
 
 /* Has every arc into the line been recorded?  1 or 0. */
 static int
@@ -551,101 +288,6 @@ reader_need(const CodeRecord *record, const FlowLine *info, LineSet *file_data, 
     return missing == 0 ? SATISFIED : possible == 1 ? ONE : DECODE;
 }
 
-/* Suspended generator frames of `code` (of any code for NULL) may have a
- * stale last written line: they resume exact (see resume_frame()).  Their
- * frames are not looked at: a generator closed without an event (3.13
- * closes one suspended outside any handler silently) leaves its entry
- * behind, and its memory may be gone.  Such an entry is never taken: its
- * frame never resumes, and a new frame at the same place yields first.
- */
-static void
-make_suspended_stale(SysMon *self, PyCodeObject *code)
-{
-    SuspendedTable *table = &self->suspended;
-    for (Py_ssize_t i = 0; i < table->alloc; i++) {
-        SysMonEntry *entry = &table->slots[i];
-        if (entry->iframe != NULL && (code == NULL || entry->code == code)) {
-            entry->stale = 1;
-        }
-    }
-}
-
-/* The frame a running frame was called from (the second field of CPython
- * 3.12's and 3.13's _PyInterpreterFrame, `previous`), for frames known live.
- */
-static inline struct _PyInterpreterFrame *
-previous_iframe(struct _PyInterpreterFrame *iframe)
-{
-    return ((struct _PyInterpreterFrame **)iframe)[1];
-}
-
-static int
-compare_pointers(const void *a, const void *b)
-{
-    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Drop the entries of frames that ended without an event reaching us: an
- * entry is kept only if its frame is on its thread's chain of running
- * frames, so that its frame can be read (line_reached(), data_cleared()).
- */
-static int
-drop_stale_entries(SysMon *self)
-{
-    int ret = RET_ERROR;
-    uintptr_t *live = NULL;     /* owned */
-    Py_ssize_t alloc = 0;
-    PyInterpreterState *interp = PyInterpreterState_Get();
-    for (Py_ssize_t t = 0; t < self->n_threads; t++) {
-        ThreadStack *stack = &self->threads[t];
-        if (stack->depth < 0) {
-            continue;
-        }
-        Py_ssize_t n_live = 0;
-        for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts != NULL; ts = PyThreadState_Next(ts)) {
-            if (PyThreadState_GetID(ts) != stack->thread_id) {
-                continue;
-            }
-#if PY_VERSION_HEX >= 0x030D0000
-            struct _PyInterpreterFrame *iframe = ts->current_frame;
-#else
-            struct _PyInterpreterFrame *iframe = ts->cframe != NULL ? ts->cframe->current_frame : NULL;
-#endif
-            for (; iframe != NULL; iframe = previous_iframe(iframe)) {
-                if (n_live == alloc) {
-                    alloc = alloc ? alloc * 2 : 256;
-                    uintptr_t *bigger = PyMem_Realloc(live, (size_t)alloc * sizeof(uintptr_t));
-                    if (bigger == NULL) {
-                        PyErr_NoMemory();
-                        goto error;
-                    }
-                    live = bigger;
-                }
-                live[n_live++] = (uintptr_t)iframe;
-            }
-        }
-        if (n_live > 0) {
-            qsort(live, (size_t)n_live, sizeof(uintptr_t), compare_pointers);
-        }
-        Py_ssize_t kept = 0;
-        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
-            uintptr_t key = (uintptr_t)stack->entries[i].iframe;
-            if (n_live > 0 && bsearch(&key, live, (size_t)n_live, sizeof(uintptr_t), compare_pointers) != NULL) {
-                stack->entries[kept++] = stack->entries[i];
-            }
-            else if (stack->entries[i].exact) {
-                stack->entries[i].record->exact_frames--;
-            }
-        }
-        stack->depth = kept - 1;
-    }
-    ret = RET_OK;
-error:
-    PyMem_Free(live);
-    return ret;
-}
-
 /* Every tracked frame of modelled `code` (of all modelled code for NULL)
  * becomes exact: its previous line is the line its frame is on now (`line`
  * for `current_frame`, whose line event is being handled), and suspended
@@ -655,7 +297,7 @@ error:
 static int
 make_frames_exact(SysMon *self, PyCodeObject *code, struct _PyInterpreterFrame *current_frame, int line)
 {
-    if (drop_stale_entries(self) < 0) {
+    if (SysFrames_drop_stale(self) < 0) {
         return RET_ERROR;
     }
     for (Py_ssize_t t = 0; t < self->n_threads; t++) {
@@ -673,7 +315,7 @@ make_frames_exact(SysMon *self, PyCodeObject *code, struct _PyInterpreterFrame *
             }
         }
     }
-    make_suspended_stale(self, code);
+    SysFrames_make_suspended_stale(self, code);
     return RET_OK;
 }
 
@@ -816,7 +458,7 @@ flow_switch_off(SysMon *self, PyCodeObject *code, CodeRecord *record)
 {
     record->state = FLOW_OFF;
     STATS(self->stats.complete_skips++);
-    forget_frames(self, code);
+    SysFrames_forget(self, code);
     return set_local_events(self, code, 0);
 }
 
@@ -965,7 +607,7 @@ on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
         record->readers_version = file_data->version;
         int done = readers_complete(record->flow, file_data);
         if (done && !record->readers_done) {
-            forget_frames(self, code);
+            SysFrames_forget(self, code);
         }
         record->readers_done = done;
     }
@@ -973,7 +615,7 @@ on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
         /* Every arc of this code still missing is known from its location alone. */
         return Py_NewRef(self->disable);
     }
-    if (push_frame(self, code, file_data, record, -code->co_firstlineno) < 0) {
+    if (SysFrames_push(self, code, file_data, record, -code->co_firstlineno) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -999,7 +641,7 @@ resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int thrown)
         return NULL;
     }
     if (record->state == FLOW_NONE) {
-        if (push_frame(self, code, record->file_data, record, PyCode_Addr2Line(code, offset)) < 0) {
+        if (SysFrames_push(self, code, record->file_data, record, PyCode_Addr2Line(code, offset)) < 0) {
             return NULL;
         }
         Py_RETURN_NONE;
@@ -1007,17 +649,17 @@ resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int thrown)
     LineSet *file_data = record->file_data;
     if (!untracked(record)) {
         SysMonEntry saved;
-        int found = suspended_take(&self->suspended, current_iframe(), code, &saved);
+        int found = Suspended_take(&self->suspended, current_iframe(), code, &saved);
         int stale = found && saved.stale;
         int last = !found ? NO_LINE : stale ? PyCode_Addr2Line(code, offset) : saved.last_line;
-        if (push_frame(self, code, file_data, record, last) < 0) {
+        if (SysFrames_push(self, code, file_data, record, last) < 0) {
             return NULL;
         }
         if (stale) {
             /* Locations may have turned off since it went stale: turn them
              * all on again, and the frame is exact from the yield's line.
              */
-            ThreadStack *stack = thread_stack(self);
+            ThreadStack *stack = SysFrames_thread(self);
             stack->entries[stack->depth].exact = 1;
             record->exact_frames++;
             if (lines_back_on(self, code) < 0) {
@@ -1118,7 +760,7 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
     PyCodeObject *code = (PyCodeObject *)args[0];
     ThreadStack *stack = NULL;
     STATS(self->stats.returns++);
-    SysMonEntry *top = top_for(self, code, &stack);
+    SysMonEntry *top = SysFrames_top(self, code, &stack);
     if (top == NULL) {
         if (PyErr_Occurred()) {
             return NULL;
@@ -1163,7 +805,7 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
             entry.exact = 0;
             entry.stale = 1;
         }
-        if (suspended_put(&self->suspended, &entry) < 0) {
+        if (Suspended_put(&self->suspended, &entry) < 0) {
             return NULL;
         }
         Py_RETURN_NONE;
@@ -1332,7 +974,7 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
 {
     ThreadStack *stack = NULL;
     *disable = 0;
-    SysMonEntry *top = top_for(self, code, &stack);
+    SysMonEntry *top = SysFrames_top(self, code, &stack);
     if (top == NULL) {
         return PyErr_Occurred() ? RET_ERROR : visit_untracked(self, code, line, same_line, disable);
     }
@@ -1421,10 +1063,10 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
         if (info->reads && file_data->version != version && !record->readers_done
             && readers_complete(record->flow, file_data)) {
             record->readers_done = 1;
-            forget_frames(self, code);
+            SysFrames_forget(self, code);
         }
         else {
-            top = top_for(self, code, &stack);
+            top = SysFrames_top(self, code, &stack);
         }
     }
     if (info == NULL) {

@@ -9,7 +9,35 @@
 #if PY_VERSION_HEX >= 0x030C0000
 #define COVCORE_HAS_SYSMON 1
 
-struct CodeRecord;
+#include "sysflow.h"
+
+/* Branch mode: where a measured code object stands (see sysflow.h). */
+enum {
+    FLOW_NONE,      /* outside the model, or running at start(): always tracked */
+    FLOW_ON,        /* tracked until every arc of its flow is recorded */
+    FLOW_OFF,       /* every arc recorded: no local events, frames untracked */
+};
+
+/* What covcore remembers on a code object, in its co_extra slot. */
+typedef struct CodeRecord {
+    uint64_t generation;    /* the SysMon run that decided */
+    LineSet *file_data;     /* borrowed, valid while that run's data lives; NULL: not measured */
+    CodeFlow *flow;         /* owned: the code's arcs, NULL when outside the model */
+    int flow_built;         /* `flow` was computed (it depends on the code only) */
+    int state;              /* FLOW_*, for this run */
+    int readers_done;       /* FLOW_ON: every reading line's arcs are recorded,
+                             * so frames need no tracking (see untracked()) */
+    uint64_t readers_version;   /* file_data's version when readers_done was last computed */
+    unsigned char *reached; /* owned, PyMem_Raw: per line of the flow, it has run (this run) */
+    Py_ssize_t satisfied_off;   /* locations turned off with a reader's arcs still missing */
+    Py_ssize_t exact_frames;    /* entries of its frames with `exact` set: while
+                                 * there are any, no location of it turns off */
+    uint64_t seen_version;  /* file_data's version at the last completeness check */
+    Py_ssize_t missing;     /* index of an arc of `flow` found missing then */
+    int line_state;         /* LINES_*, line mode, for this run */
+    int starts;             /* line mode: PY_START events seen while LINES_COUNTING */
+} CodeRecord;
+
 
 /* A frame of measured code that started (or resumed) while measuring;
  * branch mode only.
@@ -17,7 +45,7 @@ struct CodeRecord;
 typedef struct SysMonEntry {
     PyCodeObject *code;     /* borrowed: the running frame keeps it alive */
     LineSet *file_data;     /* borrowed: the tracer's data dict keeps it alive */
-    struct CodeRecord *record;  /* borrowed: lives as long as the code */
+    CodeRecord *record;     /* borrowed: lives as long as the code */
     int last_line;
     struct _PyInterpreterFrame *iframe;     /* the frame (live while the entry is) */
     int exact;              /* last_line is the previous line, not the last
