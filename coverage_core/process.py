@@ -39,14 +39,19 @@ from __future__ import annotations
 
 import atexit
 import os
-import signal
 import sys
 import threading
 from types import FrameType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
+    import signal
     from typing import Any, Optional, Sequence
+else:
+    # The C module behind signal: the same functions, with plain numbers for
+    # signals and handlers.  signal itself turns them into enums as it is
+    # imported, which costs every measured process most of a millisecond.
+    import _signal as signal
 
 from covcore import multiproc
 
