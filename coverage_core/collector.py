@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Optional
     from covcore.types import TDisposition, TShouldTrace, Tracer, TTraceData
 
-from covcore import threads
 from covcore.exceptions import ConfigError, CoreUnavailable
 from covcore.tracehooks import TraceHooks
 
@@ -145,6 +144,8 @@ class Collector:
         self.started = True
         hooks = trouble_hooks_wanted()
         if not self.all_threads:
+            from covcore import threads  # the settrace cores' only
+
             self.starter_ident = threading.get_ident()
             if hooks:
                 threads.install(self)
@@ -167,6 +168,8 @@ class Collector:
         if not self.all_threads:
             # New threads get the program's own threading.settrace function, if any.
             threading.settrace(self.hooks.thread_trace)  # type: ignore[arg-type,unused-ignore]
+            from covcore import threads
+
             threads.uninstall(self)
         with self._lock:
             tracers, self.tracers = self.tracers, []

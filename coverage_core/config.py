@@ -216,7 +216,8 @@ _PATCHES = {"subprocess", "_exit", "execv", "fork"}
 _SORT_COLUMNS = ("name", "stmts", "miss", "branch", "brpart", "cover")
 _REPORT_FORMATS = ("text", "markdown", "total")
 
-_VARIABLE = re.compile(
+# Compiled at the first use (re caches it): most runs expand nothing.
+_VARIABLE = (
     r"""\$(?:(?P<dollar>\$)|(?P<word1>\w+)|\{(?P<word2>\w+)(?:(?P<strict>\?)|-(?P<default>[^}]*))?\})"""
 )
 
@@ -240,7 +241,7 @@ def expand_variables(text: str, environ: Optional[Mapping[str, str]] = None) -> 
             raise ValueError(f"environment variable {word} is not set")
         return match["default"] or ""
 
-    return _VARIABLE.sub(replace, text)
+    return re.sub(_VARIABLE, replace, text)
 
 
 def _expand(value: Any) -> Any:

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from typing import IO, Any, Iterable, Optional
 
 from covcore import cores, process
-from covcore.aliases import PathAliases
 from covcore.collector import Collector, concurrency_id_function, trouble_hooks_wanted
 from covcore.config import Config, check_concurrency, read_config
 from covcore.contexts import TestFunctionSwitcher, combined_context
@@ -369,6 +368,8 @@ class Coverage:
         data = CoverageData(self.data_path, warn=warn)
         if append:
             data.read()
+        from covcore.aliases import PathAliases  # not needed to measure: imported here
+
         aliases = PathAliases(self.config.paths, relative=self.config.relative_files)
         combined = combine_parallel_data(
             data, data_paths, keep=keep, map_path=aliases.mapper(), replace=not append,

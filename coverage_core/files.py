@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 
 
 # A path component that marks installed third-party code (another virtualenv
-# inside the project, say).
-_INSTALLED_PART = re.compile(r"[/\\](?:site|dist)-packages[/\\]")
+# inside the project, say).  The regexes of this module are compiled at their
+# first use (re caches them), not by every measured process as it starts.
+_INSTALLED_PART = r"[/\\](?:site|dist)-packages[/\\]"
 
 
 # Directory -> its symlink-free spelling.  A run sees many files in few
@@ -201,7 +202,7 @@ class FileSelector:
                 return None
             if any(_under(path, d) for d in self.excluded_dirs if not _under(self.cwd, d)):
                 return None
-            if _INSTALLED_PART.search(path[len(self.cwd):]):
+            if re.search(_INSTALLED_PART, path[len(self.cwd):]):
                 return None
         if self.omit and self.omit.match(path):
             return None
@@ -269,7 +270,7 @@ def _package_dir(pkg: str) -> Optional[str]:
     return canonical_filename(spec.origin)
 
 
-_PYTHON_FILE = re.compile(r"^[^.#~!$@%^&*()+,]+\.pyw?$")
+_PYTHON_FILE = r"^[^.#~!$@%^&*()+,]+\.pyw?$"
 
 
 def find_python_files(directory: str) -> Iterator[str]:
@@ -300,8 +301,9 @@ def _python_files(directory: str, top: bool) -> Iterator[tuple[str, bool]]:
         (dirs if is_dir else files).append(entry)
     if not top and not any(entry.name == "__init__.py" for entry in files):
         return
+    python_file = re.compile(_PYTHON_FILE)
     for entry in files:
-        if _PYTHON_FILE.match(entry.name):
+        if python_file.match(entry.name):
             yield os.path.join(directory, entry.name), entry.is_symlink()
     for entry in dirs:
         if entry.name.startswith(".") or entry.name == "__pycache__" or entry.is_symlink():
