@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
@@ -218,7 +217,11 @@ def _join_threads() -> None:
     That is threading._shutdown(), which Python calls at exit (a second call
     does nothing): it first runs the threading atexit callbacks, which tell
     executor threads (concurrent.futures) to finish, then joins the threads.
+    Like Python, nothing to do if threading was never imported.
     """
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return
     shutdown = getattr(threading, "_shutdown", None)
     if shutdown is not None:
         shutdown()

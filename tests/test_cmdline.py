@@ -48,6 +48,30 @@ def test_run_sets_argv_path_main_and_file(core: str, tmp_path: Path, make_file: 
     assert _lines(tmp_path, "helper_mod.py") == [1]
 
 
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="the sysmon core needs Python 3.12")
+@pytest.mark.parametrize("branch", [False, True])
+def test_the_program_starts_without_modules_covcore_does_not_need(
+    tmp_path: Path, make_file: Any, branch: bool,
+) -> None:
+    # Each would add start-up time to every measured process; the program
+    # imports them when it needs them, as under plain Python.  (Without
+    # --source, the default file selection asks sysconfig for the standard
+    # library's location, and sysconfig imports threading.)
+    make_file("prog.py", """\
+        import sys
+        names = ["threading", "signal", "opcode", "configparser", "glob", "sqlite3", "datetime", "typing"]
+        print(sorted(name for name in names if name in sys.modules))
+        import threading, signal
+        """)
+    make_file(".covcorerc", "# nothing set\n")
+    mode = ["--branch"] if branch else []
+    result = run_covcore(["run", "--core", "sysmon", *mode, "--source", ".", "prog.py"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # Branch mode's flow model reads its tables from opcode.
+    assert result.stdout == ("['opcode']\n" if branch else "[]\n")
+    assert _lines(tmp_path, "prog.py") == [1, 2, 3, 4]
+
+
 @pytest.mark.parametrize("code, status", [("0", 0), ("3", 3), ("None", 0), ("'bye'", 1)])
 def test_sys_exit_status_is_kept_and_data_saved(
     core: str, tmp_path: Path, make_file: Any, code: str, status: int,
