@@ -35,8 +35,16 @@ def _int32_typecode() -> str:
 
 _INT32 = _int32_typecode()
 _BIG_ENDIAN = sys.byteorder == "big"
-# _BITS[b] is the positions of the bits set in the byte b, lowest first.
-_BITS = [tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256)]
+# _BITS[b] is the positions of the bits set in the byte b, lowest first: made
+# when first read (_bit_table()), not by every measured process as it starts.
+_BITS: list[tuple[int, ...]] = []
+
+
+def _bit_table() -> list[tuple[int, ...]]:
+    global _BITS
+    if not _BITS:
+        _BITS = [tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256)]
+    return _BITS
 
 
 def encode_lines(lines: Iterable[TLineNo]) -> bytes:
@@ -60,10 +68,11 @@ def encode_lines(lines: Iterable[TLineNo]) -> bytes:
 def decode_lines(blob: bytes) -> list[TLineNo]:
     """Unpack a bitmap made by :func:`encode_lines` into sorted line numbers."""
     lines: list[TLineNo] = []
+    bits = _BITS or _bit_table()
     for index, byte in enumerate(blob):
         if byte:
             base = index << 3
-            lines.extend([base + bit for bit in _BITS[byte]])
+            lines.extend([base + bit for bit in bits[byte]])
     return lines
 
 
