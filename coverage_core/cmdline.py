@@ -192,6 +192,58 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: ``covcore run``'s options for _quick_run_args (the parser in _parser() says
+#: what each means): the flags, and the options that take a value.
+_RUN_FLAGS = {
+    "--branch": "branch", "--timid": "timid", "-p": "parallel", "--parallel": "parallel",
+    "-a": "append", "--append": "append", "--subprocess": "subprocess", "-m": "module", "--module": "module",
+}
+_RUN_VALUES = {
+    "--rcfile": "rcfile", "--data-file": "data_file", "--core": "core", "--concurrency": "concurrency",
+    "--source": "source", "--include": "include", "--omit": "omit", "--context": "context",
+}
+_RUN_LISTS = ("source", "include", "omit")
+#: What argparse sets for the options not given.
+_RUN_DEFAULTS: dict[str, Any] = {
+    "rcfile": None, "data_file": None, "branch": None, "core": None, "timid": None, "concurrency": None,
+    "source": None, "include": None, "omit": None, "parallel": None, "append": False, "subprocess": None,
+    "context": None, "module": False, "version": None,
+}
+
+
+def _quick_run_args(words: Sequence[str]) -> Optional[argparse.Namespace]:
+    """The arguments of a ``covcore run`` command line, read as argparse reads them.
+
+    Only the plain forms: options (``--opt value``, ``--opt=value``, flags
+    one by one), then the program and its arguments.  Anything else (help,
+    a mistake, ``--``, ``-pa``, a value that starts with ``-``) is None, and
+    the parser reads it.  Building the parser costs every measured process
+    more than a millisecond; tests/test_cmdline.py checks that both agree.
+    """
+    if not words or words[0] != "run" or "--" in words:
+        return None
+    values = dict(_RUN_DEFAULTS)
+    i = 1
+    while i < len(words) and words[i].startswith("-"):
+        word = words[i]
+        i += 1
+        if word in _RUN_FLAGS:
+            values[_RUN_FLAGS[word]] = True
+            continue
+        option, equals, value = word.partition("=")
+        dest = _RUN_VALUES.get(option)
+        if dest is None:
+            return None
+        if not equals:
+            if i == len(words) or words[i].startswith("-"):
+                return None
+            value = words[i]
+            i += 1
+        values[dest] = _csv(value) if dest in _RUN_LISTS else value
+    values["program"] = list(words[i:])
+    return argparse.Namespace(command="run", **values)
+
+
 def _coverage(args: argparse.Namespace, **kwargs: object) -> Coverage:
     return Coverage(
         data_file=getattr(args, "data_file", None),
@@ -387,11 +439,13 @@ COMMANDS = {
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit status."""
     words = sys.argv[1:] if argv is None else list(argv)
-    parser = _parser(words[0] if words and words[0] in COMMANDS else None)
-    args = parser.parse_args(words)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+    args = _quick_run_args(words)
+    if args is None:
+        parser = _parser(words[0] if words and words[0] in COMMANDS else None)
+        args = parser.parse_args(words)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_OK
     try:
         return COMMANDS[args.command](args)
     except CovcoreError as exc:

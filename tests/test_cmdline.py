@@ -462,3 +462,50 @@ def test_run_never_erases_another_tools_data_file(tmp_path: Path, make_file: Any
     report = subprocess.run([sys.executable, "-m", "coverage", "report", "--format=total"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert (report.returncode, report.stdout) == (0, "100\n")
+
+
+# Command lines read by cmdline's quick reader of `covcore run` (its plain
+# forms), then ones it leaves to argparse; both must give what argparse gives.
+QUICK_RUN_LINES = [
+    ["run", "prog.py"],
+    ["run"],
+    ["run", "--branch", "--source", "src,lib", "--data-file", "d.cov", "prog.py", "a", "-b", "--c"],
+    ["run", "--rcfile=ci.cfg", "--core=sysmon", "--source=", "--omit", "*/t/*", "-p", "-a", "x.py"],
+    ["run", "--timid", "--parallel", "--append", "--subprocess", "--context", "ctx", "--include", "a/*", "p.py"],
+    ["run", "-m", "pkg.mod", "--branch", "-m"],
+    ["run", "--module", "--concurrency", "thread,multiprocessing", "pkg"],
+    ["run", "--source", "a", "--source", "b", "prog.py"],
+    ["run", "", "--branch"],
+    ["run", "--source", "", "prog.py"],
+    ["run", "prog.py", "-h"],
+]
+ARGPARSE_RUN_LINES = [
+    ["run", "--", "prog.py"],
+    ["run", "prog.py", "--", "x"],
+    ["run", "-pa", "prog.py"],
+    ["run", "--context", "-1", "prog.py"],
+    ["run", "-", "prog.py"],
+    ["run", "--branch=yes", "prog.py"],
+]
+
+
+@pytest.mark.parametrize("words", QUICK_RUN_LINES + ARGPARSE_RUN_LINES, ids=" ".join)
+def test_quick_run_command_line_reading_agrees_with_argparse(words: list[str]) -> None:
+    from covcore import cmdline
+
+    quick = cmdline._quick_run_args(words)
+    if words in QUICK_RUN_LINES:
+        assert quick is not None
+        assert vars(quick) == vars(cmdline._parser("run").parse_args(words))
+    else:
+        assert quick is None
+
+
+@pytest.mark.parametrize("words", [["run", "--sorce", "x", "prog.py"], ["run", "--source"], ["run", "-h"]])
+def test_run_command_lines_quick_reading_leaves_to_argparse(tmp_path: Path, words: list[str]) -> None:
+    result = run_covcore(words, cwd=tmp_path)
+    if words[-1] == "-h":
+        assert result.returncode == 0 and result.stdout.startswith("usage: covcore run [-h]")
+    else:
+        assert (result.returncode, result.stdout) == (2, "")
+        assert result.stderr.startswith("usage: covcore") and "error:" in result.stderr
