@@ -7,7 +7,6 @@ signed 32-bit integers.  docs/data-format.md describes both.
 
 from __future__ import annotations
 
-import array
 import itertools
 import sys
 
@@ -27,14 +26,26 @@ class FormatError(Exception):
 
 def _int32_typecode() -> str:
     """The array typecode whose items are 4 bytes on this platform."""
+    import array
+
     for code in ("i", "l"):
         if array.array(code).itemsize == 4:
             return code
     raise ImportError("covcore needs a C integer type of 4 bytes")  # pragma: no cover
 
 
-_INT32 = _int32_typecode()
+# Found (and the array module imported) when arcs are first packed or
+# unpacked, not as every measured process starts: line mode never needs it.
+_INT32 = ""
 _BIG_ENDIAN = sys.byteorder == "big"
+
+
+def _set_int32() -> str:
+    global _INT32
+    _INT32 = _int32_typecode()
+    return _INT32
+
+
 # _BITS[b] is the positions of the bits set in the byte b, lowest first: made
 # when first read (_bit_table()), not by every measured process as it starts.
 _BITS: list[tuple[int, ...]] = []
@@ -91,7 +102,9 @@ def encode_arcs(arcs: Iterable[TArc]) -> bytes:
     """
     unique = arcs if isinstance(arcs, (set, frozenset)) else set(arcs)
     try:
-        packed = array.array(_INT32, itertools.chain.from_iterable(sorted(unique)))
+        import array
+
+        packed = array.array(_INT32 or _set_int32(), itertools.chain.from_iterable(sorted(unique)))
     except OverflowError as exc:
         raise ValueError(f"an arc has a line number out of range ({exc})") from None
     if len(packed) != 2 * len(unique):
@@ -105,7 +118,9 @@ def decode_arcs(blob: bytes) -> list[TArc]:
     """Unpack a blob made by :func:`encode_arcs` into its sorted arcs."""
     if len(blob) % 8:
         raise FormatError(f"an arc record has {len(blob)} bytes, not a multiple of 8")
-    numbers = array.array(_INT32)
+    import array
+
+    numbers = array.array(_INT32 or _set_int32())
     numbers.frombytes(blob)
     if _BIG_ENDIAN:  # pragma: no cover
         numbers.byteswap()
