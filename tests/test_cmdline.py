@@ -59,7 +59,7 @@ def test_the_program_starts_without_modules_covcore_does_not_need(
     # library's location, and sysconfig imports threading.)
     make_file("prog.py", """\
         import sys
-        names = ["threading", "signal", "opcode", "configparser", "glob", "sqlite3", "datetime", "typing"]
+        names = ["threading", "signal", "opcode", "configparser", "glob", "sqlite3", "datetime", "typing", "argparse"]
         print(sorted(name for name in names if name in sys.modules))
         import threading, signal
         """)
