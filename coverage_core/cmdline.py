@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import threading
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
+    import argparse
     from typing import Any, Optional, Sequence
 
 from covcore import cores, process
@@ -31,26 +30,21 @@ def _version_text() -> str:
     return f"covcore {__version__} {ext_text}"
 
 
-class _VersionAction(argparse.Action):
-    """Print the version unwrapped (argparse's own action re-wraps the text)."""
+class Args:
+    """A command line's arguments, as attributes.
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: object, option_string: Optional[str] = None) -> None:
-        print(_version_text())
-        parser.exit()
-
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help formatter, told the terminal width up front.
-
-    Left to itself it imports shutil to ask, whenever a parser or an option
-    is made; that import costs every measured process milliseconds.
+    argparse fills one (the namespace of parse_args()), or _quick_run_args()
+    does, for ``covcore run``, without argparse: importing it costs every
+    measured process about 2 ms.
     """
 
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
-                 width: Optional[int] = None) -> None:
-        super().__init__(prog, indent_increment, max_help_position,
-                         width if width is not None else _terminal_width() - 2)
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
 
 def _terminal_width() -> int:
@@ -78,6 +72,28 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     Building every command's options costs milliseconds that each measured
     process would pay at start-up, for commands it doesn't run.
     """
+    import argparse
+
+    class _VersionAction(argparse.Action):
+        """Print the version unwrapped (argparse's own action re-wraps the text)."""
+
+        def __call__(self, parser: argparse.ArgumentParser, namespace: object,
+                     values: object, option_string: Optional[str] = None) -> None:
+            print(_version_text())
+            parser.exit()
+
+    class _Formatter(argparse.HelpFormatter):
+        """argparse's help formatter, told the terminal width up front.
+
+        Left to itself it imports shutil to ask, whenever a parser or an option
+        is made; that import costs every measured process milliseconds.
+        """
+
+        def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                     width: Optional[int] = None) -> None:
+            super().__init__(prog, indent_increment, max_help_position,
+                             width if width is not None else _terminal_width() - 2)
+
     parser = argparse.ArgumentParser(
         prog="covcore",
         formatter_class=_Formatter,
@@ -193,7 +209,59 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _coverage(args: argparse.Namespace, **kwargs: object) -> Coverage:
+#: ``covcore run``'s options for _quick_run_args (the parser in _parser() says
+#: what each means): the flags, and the options that take a value.
+_RUN_FLAGS = {
+    "--branch": "branch", "--timid": "timid", "-p": "parallel", "--parallel": "parallel",
+    "-a": "append", "--append": "append", "--subprocess": "subprocess", "-m": "module", "--module": "module",
+}
+_RUN_VALUES = {
+    "--rcfile": "rcfile", "--data-file": "data_file", "--core": "core", "--concurrency": "concurrency",
+    "--source": "source", "--include": "include", "--omit": "omit", "--context": "context",
+}
+_RUN_LISTS = ("source", "include", "omit")
+#: What argparse sets for the options not given.
+_RUN_DEFAULTS: dict[str, Any] = {
+    "rcfile": None, "data_file": None, "branch": None, "core": None, "timid": None, "concurrency": None,
+    "source": None, "include": None, "omit": None, "parallel": None, "append": False, "subprocess": None,
+    "context": None, "module": False, "version": None,
+}
+
+
+def _quick_run_args(words: Sequence[str]) -> Optional[Args]:
+    """The arguments of a ``covcore run`` command line, read as argparse reads them.
+
+    Only the plain forms: options (``--opt value``, ``--opt=value``, flags
+    one by one), then the program and its arguments.  Anything else (help,
+    a mistake, ``--``, ``-pa``, a value that starts with ``-``) is None, and
+    the parser reads it.  Building the parser costs every measured process
+    more than a millisecond; tests/test_cmdline.py checks that both agree.
+    """
+    if not words or words[0] != "run" or "--" in words:
+        return None
+    values = dict(_RUN_DEFAULTS)
+    i = 1
+    while i < len(words) and words[i].startswith("-"):
+        word = words[i]
+        i += 1
+        if word in _RUN_FLAGS:
+            values[_RUN_FLAGS[word]] = True
+            continue
+        option, equals, value = word.partition("=")
+        dest = _RUN_VALUES.get(option)
+        if dest is None:
+            return None
+        if not equals:
+            if i == len(words) or words[i].startswith("-"):
+                return None
+            value = words[i]
+            i += 1
+        values[dest] = _csv(value) if dest in _RUN_LISTS else value
+    values["program"] = list(words[i:])
+    return Args(command="run", **values)
+
+
+def _coverage(args: Args, **kwargs: object) -> Coverage:
     return Coverage(
         data_file=getattr(args, "data_file", None),
         config_file=args.rcfile or True,
@@ -201,7 +269,7 @@ def _coverage(args: argparse.Namespace, **kwargs: object) -> Coverage:
     )
 
 
-def _fail_under(cov: Coverage, args: argparse.Namespace, total: float) -> int:
+def _fail_under(cov: Coverage, args: Args, total: float) -> int:
     threshold = args.fail_under if args.fail_under is not None else cov.config.fail_under
     if threshold and total < threshold:
         precision = args.precision if args.precision is not None else cov.config.precision
@@ -218,7 +286,11 @@ def _join_threads() -> None:
     That is threading._shutdown(), which Python calls at exit (a second call
     does nothing): it first runs the threading atexit callbacks, which tell
     executor threads (concurrent.futures) to finish, then joins the threads.
+    Like Python, nothing to do if threading was never imported.
     """
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return
     shutdown = getattr(threading, "_shutdown", None)
     if shutdown is not None:
         shutdown()
@@ -228,7 +300,7 @@ def _join_threads() -> None:
             thread.join()
 
 
-def do_run(args: argparse.Namespace) -> int:
+def do_run(args: Args) -> int:
     cov = _coverage(
         args, branch=args.branch, source=args.source, include=args.include, omit=args.omit,
         core=args.core, timid=args.timid, core_origin="--core", concurrency=args.concurrency,
@@ -266,7 +338,7 @@ def do_run(args: argparse.Namespace) -> int:
     return status
 
 
-def do_report(args: argparse.Namespace) -> int:
+def do_report(args: Args) -> int:
     cov = _report_cov(args)
     if args.diff:
         from covcore.diffcov import changed_lines
@@ -280,7 +352,7 @@ def do_report(args: argparse.Namespace) -> int:
     return _fail_under(cov, args, total)
 
 
-def do_json(args: argparse.Namespace) -> int:
+def do_json(args: Args) -> int:
     cov = _report_cov(args)
     outfile = args.outfile or cov.config.json_output
     total = cov.json_report(
@@ -292,7 +364,7 @@ def do_json(args: argparse.Namespace) -> int:
     return _fail_under(cov, args, total)
 
 
-def _report_cov(args: argparse.Namespace) -> Coverage:
+def _report_cov(args: Args) -> Coverage:
     """The Coverage object of a report command, its data loaded, --precision applied."""
     cov = _coverage(args)
     cov.load()
@@ -303,7 +375,7 @@ def _report_cov(args: argparse.Namespace) -> Coverage:
     return cov
 
 
-def do_html(args: argparse.Namespace) -> int:
+def do_html(args: Args) -> int:
     cov = _report_cov(args)
     total = cov.html_report(
         directory=args.directory, title=args.title, skip_covered=args.skip_covered,
@@ -315,7 +387,7 @@ def do_html(args: argparse.Namespace) -> int:
     return _fail_under(cov, args, total)
 
 
-def do_xml(args: argparse.Namespace) -> int:
+def do_xml(args: Args) -> int:
     cov = _report_cov(args)
     outfile = args.outfile or cov.config.xml_output
     total = cov.xml_report(outfile, include=args.include, omit=args.omit, skip_empty=args.skip_empty)
@@ -324,7 +396,7 @@ def do_xml(args: argparse.Namespace) -> int:
     return _fail_under(cov, args, total)
 
 
-def do_lcov(args: argparse.Namespace) -> int:
+def do_lcov(args: Args) -> int:
     cov = _report_cov(args)
     outfile = args.outfile or cov.config.lcov_output
     total = cov.lcov_report(outfile, include=args.include, omit=args.omit, format=args.lcov_format)
@@ -333,7 +405,7 @@ def do_lcov(args: argparse.Namespace) -> int:
     return _fail_under(cov, args, total)
 
 
-def do_combine(args: argparse.Namespace) -> int:
+def do_combine(args: Args) -> int:
     cov = _coverage(args)
     combined = cov.combine(args.paths or None, keep=args.keep, append=args.append)
     for path in combined:
@@ -343,7 +415,7 @@ def do_combine(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def do_export(args: argparse.Namespace) -> int:
+def do_export(args: Args) -> int:
     cov = _coverage(args)
     cov.load()
     cov.export(args.outfile, format=args.export_format)
@@ -351,12 +423,12 @@ def do_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def do_erase(args: argparse.Namespace) -> int:
+def do_erase(args: Args) -> int:
     _coverage(args).erase()
     return EXIT_OK
 
 
-def do_debug(args: argparse.Namespace) -> int:
+def do_debug(args: Args) -> int:
     cov = _coverage(args)
     if args.topic == "sys":
         rows = cov.sys_info()
@@ -384,11 +456,13 @@ COMMANDS = {
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit status."""
     words = sys.argv[1:] if argv is None else list(argv)
-    parser = _parser(words[0] if words and words[0] in COMMANDS else None)
-    args = parser.parse_args(words)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+    args = _quick_run_args(words)
+    if args is None:
+        parser = _parser(words[0] if words and words[0] in COMMANDS else None)
+        args = parser.parse_args(words, namespace=Args())
+        if args.command is None:
+            parser.print_help()
+            return EXIT_OK
     try:
         return COMMANDS[args.command](args)
     except CovcoreError as exc:

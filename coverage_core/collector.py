@@ -11,9 +11,9 @@ threads already running at start()).
 
 from __future__ import annotations
 
+import _thread
 import os
 import sys
-import threading
 from types import FrameType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Optional
     from covcore.types import TDisposition, TShouldTrace, Tracer, TTraceData
 
-from covcore import threads
 from covcore.exceptions import ConfigError, CoreUnavailable
 from covcore.tracehooks import TraceHooks
 
@@ -80,7 +79,9 @@ class Collector:
         self.data: TTraceData = {}
         self.should_trace_cache: dict[str, TDisposition] = {}
         self.tracers: list[Tracer] = []
-        self._lock = threading.Lock()
+        # _thread's lock is threading.Lock; threading itself is imported only
+        # by the settrace cores (start-up time).
+        self._lock = _thread.allocate_lock()
         self.started = False
         #: The thread that called start(): the others are adopted (covcore.threads).
         self.starter_ident = 0
@@ -145,6 +146,10 @@ class Collector:
         self.started = True
         hooks = trouble_hooks_wanted()
         if not self.all_threads:
+            import threading
+
+            from covcore import threads  # the settrace cores' only
+
             self.starter_ident = threading.get_ident()
             if hooks:
                 threads.install(self)
@@ -165,8 +170,12 @@ class Collector:
         if self.hooks._saved:
             self.hooks.uninstall()
         if not self.all_threads:
+            import threading
+
             # New threads get the program's own threading.settrace function, if any.
             threading.settrace(self.hooks.thread_trace)  # type: ignore[arg-type,unused-ignore]
+            from covcore import threads
+
             threads.uninstall(self)
         with self._lock:
             tracers, self.tracers = self.tracers, []

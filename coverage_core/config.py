@@ -216,7 +216,8 @@ _PATCHES = {"subprocess", "_exit", "execv", "fork"}
 _SORT_COLUMNS = ("name", "stmts", "miss", "branch", "brpart", "cover")
 _REPORT_FORMATS = ("text", "markdown", "total")
 
-_VARIABLE = re.compile(
+# Compiled at the first use (re caches it): most runs expand nothing.
+_VARIABLE = (
     r"""\$(?:(?P<dollar>\$)|(?P<word1>\w+)|\{(?P<word2>\w+)(?:(?P<strict>\?)|-(?P<default>[^}]*))?\})"""
 )
 
@@ -240,7 +241,7 @@ def expand_variables(text: str, environ: Optional[Mapping[str, str]] = None) -> 
             raise ValueError(f"environment variable {word} is not set")
         return match["default"] or ""
 
-    return _VARIABLE.sub(replace, text)
+    return re.sub(_VARIABLE, replace, text)
 
 
 def _expand(value: Any) -> Any:
@@ -424,12 +425,21 @@ def _read_ini(path: str, prefixes: tuple[str, ...], origin: str, strict: bool) -
 
     None if the file has no such section.
     """
-    import configparser  # only when there is an .ini-style file to read
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (UnicodeDecodeError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"Couldn't read config file {path}: {first}") from None
+    if not any(line.strip()[:1] not in ("", "#", ";") for line in text.split("\n")):
+        # Only blank lines and comments, which configparser skips: no
+        # sections, and no configparser import (a millisecond at start-up).
+        return None
+    import configparser
 
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        with open(path, encoding="utf-8") as f:
-            parser.read_file(f)
+        parser.read_string(text, source=path)
     except configparser.DuplicateOptionError as exc:
         raise ConfigError(f"{path}: [{exc.section}] {exc.option}: set twice (line {exc.lineno})") from None
     except configparser.DuplicateSectionError as exc:
@@ -448,7 +458,7 @@ def _read_ini(path: str, prefixes: tuple[str, ...], origin: str, strict: bool) -
             f"Couldn't read config file {path}: line {lineno}: {line.strip()!r} is neither "
             "'option = value' nor a [section]"
         ) from None
-    except (configparser.Error, UnicodeDecodeError, OSError) as exc:
+    except configparser.Error as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"Couldn't read config file {path}: {first}") from None
     settings = _Settings(path, origin, strict, toml=False)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from types import CodeType, FrameType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
@@ -167,6 +166,8 @@ class TestFunctionSwitcher:
         if self._start_monitoring():
             return
         self._profiling = True
+        import threading
+
         threading.setprofile(self._profile)
         sys.setprofile(self._profile)
 
@@ -184,4 +185,6 @@ class TestFunctionSwitcher:
             self._profiling = False
             if sys.getprofile() == self._profile:
                 sys.setprofile(None)
+            import threading
+
             threading.setprofile(None)

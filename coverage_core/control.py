@@ -16,11 +16,11 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up t
 if TYPE_CHECKING:
     from typing import IO, Any, Iterable, Optional
 
+    from covcore.contexts import TestFunctionSwitcher
+
 from covcore import cores, process
-from covcore.aliases import PathAliases
 from covcore.collector import Collector, concurrency_id_function, trouble_hooks_wanted
 from covcore.config import Config, check_concurrency, read_config
-from covcore.contexts import TestFunctionSwitcher, combined_context
 from covcore.data import CoverageData, combine_parallel_data
 from covcore.exceptions import CovcoreError
 from covcore.files import FileSelector
@@ -190,6 +190,8 @@ class Coverage:
                 concurrency_id=None if choice.all_threads else concurrency_id,
             )
         if self.config.dynamic_context == "test_function" and self._switcher is None:
+            from covcore.contexts import TestFunctionSwitcher  # only for dynamic contexts
+
             self._switcher = TestFunctionSwitcher(self.switch_context, self._late_exit)
         if self._switcher is not None:
             self._switcher.start()
@@ -214,7 +216,12 @@ class Coverage:
 
     def current_context(self) -> str:
         """The context lines are recorded in now: static label, ``|``, dynamic part."""
-        return combined_context(self.config.context, self._dynamic_context)
+        static, dynamic = self.config.context, self._dynamic_context
+        if not static and not dynamic:
+            return ""   # the usual case, without covcore.contexts' import
+        from covcore.contexts import combined_context
+
+        return combined_context(static, dynamic)
 
     def switch_context(self, new_context: str) -> None:
         """Record what runs from now on under the dynamic context `new_context`.
@@ -369,6 +376,8 @@ class Coverage:
         data = CoverageData(self.data_path, warn=warn)
         if append:
             data.read()
+        from covcore.aliases import PathAliases  # not needed to measure: imported here
+
         aliases = PathAliases(self.config.paths, relative=self.config.relative_files)
         combined = combine_parallel_data(
             data, data_paths, keep=keep, map_path=aliases.mapper(), replace=not append,

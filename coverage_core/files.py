@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 
 
 # A path component that marks installed third-party code (another virtualenv
-# inside the project, say).
-_INSTALLED_PART = re.compile(r"[/\\](?:site|dist)-packages[/\\]")
+# inside the project, say).  The regexes of this module are compiled at their
+# first use (re caches them), not by every measured process as it starts.
+_INSTALLED_PART = r"[/\\](?:site|dist)-packages[/\\]"
 
 
 # Directory -> its symlink-free spelling.  A run sees many files in few
@@ -201,7 +202,7 @@ class FileSelector:
                 return None
             if any(_under(path, d) for d in self.excluded_dirs if not _under(self.cwd, d)):
                 return None
-            if _INSTALLED_PART.search(path[len(self.cwd):]):
+            if re.search(_INSTALLED_PART, path[len(self.cwd):]):
                 return None
         if self.omit and self.omit.match(path):
             return None
@@ -269,7 +270,18 @@ def _package_dir(pkg: str) -> Optional[str]:
     return canonical_filename(spec.origin)
 
 
-_PYTHON_FILE = re.compile(r"^[^.#~!$@%^&*()+,]+\.pyw?$")
+# Characters a Python file's name never has before its ".py" (as coverage.py decides).
+_NOT_IN_STEM = frozenset(".#~!$@%^&*()+,")
+
+
+def _is_python_file_name(name: str) -> bool:
+    """Is `name` a Python file's name: ``stem.py`` or ``stem.pyw``, the stem
+    without ``.#~!$@%^&*()+,``?  (The regex ``^[^.#~!$@%^&*()+,]+\\.pyw?$``,
+    without compiling it in every measured process.)"""
+    if name.endswith("\n"):
+        name = name[:-1]        # as the regex's $, which matches before a final newline
+    stem, dot, ext = name.rpartition(".")
+    return bool(dot) and ext in ("py", "pyw") and bool(stem) and _NOT_IN_STEM.isdisjoint(stem)
 
 
 def find_python_files(directory: str) -> Iterator[str]:
@@ -301,7 +313,7 @@ def _python_files(directory: str, top: bool) -> Iterator[tuple[str, bool]]:
     if not top and not any(entry.name == "__init__.py" for entry in files):
         return
     for entry in files:
-        if _PYTHON_FILE.match(entry.name):
+        if _is_python_file_name(entry.name):
             yield os.path.join(directory, entry.name), entry.is_symlink()
     for entry in dirs:
         if entry.name.startswith(".") or entry.name == "__pycache__" or entry.is_symlink():

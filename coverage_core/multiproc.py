@@ -23,7 +23,6 @@ names), not before: importing them costs tens of milliseconds.
 
 from __future__ import annotations
 
-import signal
 import sys
 from types import ModuleType
 
@@ -79,6 +78,7 @@ def _terminate(self: Any) -> None:
 def _wait(self: Any, timeout: Optional[float] = None) -> Any:
     """popen_fork.Popen.wait: repeat SIGTERM while a terminated process doesn't end."""
     if timeout is None and self.returncode is None and getattr(self, "_covcore_terminated", False):
+        import signal
         from multiprocessing.connection import wait as ready
 
         while not ready([self.sentinel], RESEND_INTERVAL):

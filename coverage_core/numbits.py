@@ -7,7 +7,6 @@ signed 32-bit integers.  docs/data-format.md describes both.
 
 from __future__ import annotations
 
-import array
 import itertools
 import sys
 
@@ -27,16 +26,36 @@ class FormatError(Exception):
 
 def _int32_typecode() -> str:
     """The array typecode whose items are 4 bytes on this platform."""
+    import array
+
     for code in ("i", "l"):
         if array.array(code).itemsize == 4:
             return code
     raise ImportError("covcore needs a C integer type of 4 bytes")  # pragma: no cover
 
 
-_INT32 = _int32_typecode()
+# Found (and the array module imported) when arcs are first packed or
+# unpacked, not as every measured process starts: line mode never needs it.
+_INT32 = ""
 _BIG_ENDIAN = sys.byteorder == "big"
-# _BITS[b] is the positions of the bits set in the byte b, lowest first.
-_BITS = [tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256)]
+
+
+def _set_int32() -> str:
+    global _INT32
+    _INT32 = _int32_typecode()
+    return _INT32
+
+
+# _BITS[b] is the positions of the bits set in the byte b, lowest first: made
+# when first read (_bit_table()), not by every measured process as it starts.
+_BITS: list[tuple[int, ...]] = []
+
+
+def _bit_table() -> list[tuple[int, ...]]:
+    global _BITS
+    if not _BITS:
+        _BITS = [tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256)]
+    return _BITS
 
 
 def encode_lines(lines: Iterable[TLineNo]) -> bytes:
@@ -60,10 +79,11 @@ def encode_lines(lines: Iterable[TLineNo]) -> bytes:
 def decode_lines(blob: bytes) -> list[TLineNo]:
     """Unpack a bitmap made by :func:`encode_lines` into sorted line numbers."""
     lines: list[TLineNo] = []
+    bits = _BITS or _bit_table()
     for index, byte in enumerate(blob):
         if byte:
             base = index << 3
-            lines.extend([base + bit for bit in _BITS[byte]])
+            lines.extend([base + bit for bit in bits[byte]])
     return lines
 
 
@@ -82,7 +102,9 @@ def encode_arcs(arcs: Iterable[TArc]) -> bytes:
     """
     unique = arcs if isinstance(arcs, (set, frozenset)) else set(arcs)
     try:
-        packed = array.array(_INT32, itertools.chain.from_iterable(sorted(unique)))
+        import array
+
+        packed = array.array(_INT32 or _set_int32(), itertools.chain.from_iterable(sorted(unique)))
     except OverflowError as exc:
         raise ValueError(f"an arc has a line number out of range ({exc})") from None
     if len(packed) != 2 * len(unique):
@@ -96,7 +118,9 @@ def decode_arcs(blob: bytes) -> list[TArc]:
     """Unpack a blob made by :func:`encode_arcs` into its sorted arcs."""
     if len(blob) % 8:
         raise FormatError(f"an arc record has {len(blob)} bytes, not a multiple of 8")
-    numbers = array.array(_INT32)
+    import array
+
+    numbers = array.array(_INT32 or _set_int32())
     numbers.frombytes(blob)
     if _BIG_ENDIAN:  # pragma: no cover
         numbers.byteswap()

@@ -39,14 +39,18 @@ from __future__ import annotations
 
 import atexit
 import os
-import signal
 import sys
-import threading
 from types import FrameType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
+    import signal
     from typing import Any, Optional, Sequence
+else:
+    # The C module behind signal: the same functions, with plain numbers for
+    # signals and handlers.  signal itself turns them into enums as it is
+    # imported, which costs every measured process most of a millisecond.
+    import _signal as signal
 
 from covcore import multiproc
 
@@ -336,7 +340,13 @@ def uninstall(cov: "Coverage") -> None:
 
 
 def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+    """Is this the main thread, the one that may set signal handlers?
+
+    Without threading imported (covcore doesn't import it: it costs start-up
+    time), signal.signal() itself says so, with a ValueError elsewhere.
+    """
+    threading = sys.modules.get("threading")
+    return threading is None or bool(threading.current_thread() is threading.main_thread())
 
 
 # -- fork ------------------------------------------------------------------------
@@ -377,9 +387,12 @@ def _restore_sigterm() -> None:
     handler = _originals.get("sigterm")
     if handler is None or _active is not None or not _in_main_thread():
         return
-    del _originals["sigterm"]
     if signal.getsignal(signal.SIGTERM) is _sigterm:
-        signal.signal(signal.SIGTERM, handler)
+        try:
+            signal.signal(signal.SIGTERM, handler)
+        except ValueError:
+            return      # not the main thread after all: the main thread restores it
+    del _originals["sigterm"]
 
 
 def _sigterm(signum: int, frame: Optional[FrameType]) -> None:

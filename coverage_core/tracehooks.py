@@ -22,7 +22,6 @@ these functions, and its tracer or profiler when it has one, cost anything.
 from __future__ import annotations
 
 import sys
-import threading
 from types import FrameType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
@@ -72,7 +71,10 @@ class TraceHooks:
         self._orig_gettrace = sys.gettrace
         self._orig_setprofile = sys.setprofile
         self._orig_getprofile = sys.getprofile
+        self._orig_setprofile_all: Any = getattr(sys, "_setprofileallthreads", None)
         if self.chain_settrace:
+            import threading  # the settrace cores use it anyway
+
             self._replace(sys, "settrace", self.settrace)
             self._replace(sys, "gettrace", self.gettrace)
             self._replace(threading, "settrace", self.threading_settrace)
@@ -80,7 +82,12 @@ class TraceHooks:
             self._replace(threading, "settrace_all_threads", self.settrace_all_threads)
         self._replace(sys, "setprofile", self.setprofile)
         self._replace(sys, "getprofile", self.getprofile)
-        self._replace(threading, "setprofile_all_threads", self.setprofile_all_threads)
+        # threading.setprofile_all_threads (3.12+) is threading.setprofile()
+        # then sys._setprofileallthreads(), looked up at each call: replacing
+        # the latter reaches it without importing threading, which the
+        # sysmon core never needs (it costs every measured process start-up
+        # time), and whether the program imports it before or after start().
+        self._replace(sys, "_setprofileallthreads", self.setprofile_all_threads)
         # A profiler that was already running gets its code measured from now on.
         current = self._orig_getprofile()
         if current is not None:
@@ -178,7 +185,9 @@ class TraceHooks:
         wrapper = self._profile_wrappers.get(id(function))
         if wrapper is not None and getattr(wrapper, "__wrapped__", None) is function:
             return wrapper
-        busy = threading.local()
+        from threading import local
+
+        busy = local()
         call_traced = self._call_traced
 
         def covcore_profile(frame: FrameType, event: str, arg: Any) -> Any:
@@ -205,7 +214,6 @@ class TraceHooks:
         return getattr(current, "__wrapped__", current)  # type: ignore[no-any-return]
 
     def setprofile_all_threads(self, function: TTraceFunc) -> None:
-        """threading.setprofile_all_threads (3.12+) while measuring."""
-        threading.setprofile(function)
+        """sys._setprofileallthreads (3.12+, threading.setprofile_all_threads' own) while measuring."""
         wrapped = None if function is None else self._wrap_profile(function)
-        sys._setprofileallthreads(wrapped)  # type: ignore[attr-defined]
+        self._orig_setprofile_all(wrapped)

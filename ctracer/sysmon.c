@@ -75,10 +75,26 @@ int
 SysMon_init_module(void)
 {
     code_extra_index = PyUnstable_Eval_RequestCodeExtraIndex(free_code_record);
-    if (code_extra_index < 0) {
-        return RET_ERROR;
+    return code_extra_index < 0 ? RET_ERROR : RET_OK;
+}
+
+/* The flow model (sysflow.c) reads its opcode tables from the opcode module
+ * on first use, not at import: line mode never needs them, and importing
+ * opcode costs every measured process most of a millisecond.  Called where
+ * branch mode begins (start()), outside any sys.monitoring callback, and
+ * before every CodeFlow_New().
+ */
+static int
+ready_flow_model(void)
+{
+    static int ready = 0;
+    if (!ready) {
+        if (SysFlow_init_module() < 0) {
+            return RET_ERROR;
+        }
+        ready = 1;
     }
-    return SysFlow_init_module();
+    return RET_OK;
 }
 
 /*
@@ -135,6 +151,9 @@ decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
     record->seen_version = UINT64_MAX;
     record->missing = 0;
     if (!record->flow_built) {
+        if (ready_flow_model() < 0) {
+            return RET_ERROR;
+        }
         record->flow = CodeFlow_New(code);
         if (record->flow == NULL && PyErr_Occurred()) {
             return RET_ERROR;
@@ -1257,7 +1276,7 @@ SysMon_start(SysMon *self, PyObject *unused)
         PyErr_SetString(PyExc_TypeError, "SysMon needs should_trace, data and should_trace_cache");
         return NULL;
     }
-    if (claim_tool_id(self) < 0) {
+    if ((self->trace_arcs && ready_flow_model() < 0) || claim_tool_id(self) < 0) {
         return NULL;
     }
     Py_XSETREF(self->tool_id_obj, PyLong_FromLong(self->tool_id));
@@ -1517,6 +1536,9 @@ SysMon_flow_arcs(SysMon *self, PyObject *code)
 {
     if (!PyCode_Check(code)) {
         PyErr_SetString(PyExc_TypeError, "_flow_arcs needs a code object");
+        return NULL;
+    }
+    if (ready_flow_model() < 0) {
         return NULL;
     }
     CodeFlow *flow = CodeFlow_New((PyCodeObject *)code);    /* owned */

@@ -48,6 +48,30 @@ def test_run_sets_argv_path_main_and_file(core: str, tmp_path: Path, make_file: 
     assert _lines(tmp_path, "helper_mod.py") == [1]
 
 
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="the sysmon core needs Python 3.12")
+@pytest.mark.parametrize("branch", [False, True])
+def test_the_program_starts_without_modules_covcore_does_not_need(
+    tmp_path: Path, make_file: Any, branch: bool,
+) -> None:
+    # Each would add start-up time to every measured process; the program
+    # imports them when it needs them, as under plain Python.  (Without
+    # --source, the default file selection asks sysconfig for the standard
+    # library's location, and sysconfig imports threading.)
+    make_file("prog.py", """\
+        import sys
+        names = ["threading", "signal", "opcode", "configparser", "glob", "sqlite3", "datetime", "typing", "argparse"]
+        print(sorted(name for name in names if name in sys.modules))
+        import threading, signal
+        """)
+    make_file(".covcorerc", "# nothing set\n")
+    mode = ["--branch"] if branch else []
+    result = run_covcore(["run", "--core", "sysmon", *mode, "--source", ".", "prog.py"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # Branch mode's flow model reads its tables from opcode.
+    assert result.stdout == ("['opcode']\n" if branch else "[]\n")
+    assert _lines(tmp_path, "prog.py") == [1, 2, 3, 4]
+
+
 @pytest.mark.parametrize("code, status", [("0", 0), ("3", 3), ("None", 0), ("'bye'", 1)])
 def test_sys_exit_status_is_kept_and_data_saved(
     core: str, tmp_path: Path, make_file: Any, code: str, status: int,
@@ -438,3 +462,50 @@ def test_run_never_erases_another_tools_data_file(tmp_path: Path, make_file: Any
     report = subprocess.run([sys.executable, "-m", "coverage", "report", "--format=total"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert (report.returncode, report.stdout) == (0, "100\n")
+
+
+# Command lines read by cmdline's quick reader of `covcore run` (its plain
+# forms), then ones it leaves to argparse; both must give what argparse gives.
+QUICK_RUN_LINES = [
+    ["run", "prog.py"],
+    ["run"],
+    ["run", "--branch", "--source", "src,lib", "--data-file", "d.cov", "prog.py", "a", "-b", "--c"],
+    ["run", "--rcfile=ci.cfg", "--core=sysmon", "--source=", "--omit", "*/t/*", "-p", "-a", "x.py"],
+    ["run", "--timid", "--parallel", "--append", "--subprocess", "--context", "ctx", "--include", "a/*", "p.py"],
+    ["run", "-m", "pkg.mod", "--branch", "-m"],
+    ["run", "--module", "--concurrency", "thread,multiprocessing", "pkg"],
+    ["run", "--source", "a", "--source", "b", "prog.py"],
+    ["run", "", "--branch"],
+    ["run", "--source", "", "prog.py"],
+    ["run", "prog.py", "-h"],
+]
+ARGPARSE_RUN_LINES = [
+    ["run", "--", "prog.py"],
+    ["run", "prog.py", "--", "x"],
+    ["run", "-pa", "prog.py"],
+    ["run", "--context", "-1", "prog.py"],
+    ["run", "-", "prog.py"],
+    ["run", "--branch=yes", "prog.py"],
+]
+
+
+@pytest.mark.parametrize("words", QUICK_RUN_LINES + ARGPARSE_RUN_LINES, ids=" ".join)
+def test_quick_run_command_line_reading_agrees_with_argparse(words: list[str]) -> None:
+    from covcore import cmdline
+
+    quick = cmdline._quick_run_args(words)
+    if words in QUICK_RUN_LINES:
+        assert quick is not None
+        assert vars(quick) == vars(cmdline._parser("run").parse_args(words))
+    else:
+        assert quick is None
+
+
+@pytest.mark.parametrize("words", [["run", "--sorce", "x", "prog.py"], ["run", "--source"], ["run", "-h"]])
+def test_run_command_lines_quick_reading_leaves_to_argparse(tmp_path: Path, words: list[str]) -> None:
+    result = run_covcore(words, cwd=tmp_path)
+    if words[-1] == "-h":
+        assert result.returncode == 0 and result.stdout.startswith("usage: covcore run [-h]")
+    else:
+        assert (result.returncode, result.stdout) == (2, "")
+        assert result.stderr.startswith("usage: covcore") and "error:" in result.stderr

@@ -399,6 +399,21 @@ def test_setup_cfg_without_our_sections_is_passed_over(tmp_path: Path) -> None:
     assert (config.config_file, config.branch) == ("pyproject.toml", True)
 
 
+@pytest.mark.parametrize("text", ["", "\n  \n", "# nothing yet\n; nor here\n    # indented\n"])
+def test_config_file_of_blanks_and_comments_gives_the_defaults(tmp_path: Path, text: str) -> None:
+    # Read without configparser (start-up time), with configparser's result.
+    (tmp_path / "ci.cfg").write_text(text)
+    (tmp_path / ".covcorerc").write_text(text)
+    (tmp_path / "setup.cfg").write_text(text)
+    (tmp_path / "pyproject.toml").write_text("[tool.coverage.run]\nbranch = true\n")
+    given = _read(tmp_path, "ci.cfg")
+    assert (given.config_file, given.branch, given.ignored) == ("ci.cfg", False, [])
+    found = _read(tmp_path)
+    assert (found.config_file, found.branch) == (".covcorerc", False)
+    (tmp_path / ".covcorerc").unlink()
+    assert (_read(tmp_path).config_file, _read(tmp_path).branch) == ("pyproject.toml", True)
+
+
 def test_rcfile_option_and_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "ci.cfg").write_text("[run]\nbranch = true\n")
     (tmp_path / "other.toml").write_text("[tool.coverage.report]\nprecision = 2\n")

@@ -91,6 +91,34 @@ sys.setprofile(None)
 print(same, events)
 """
 
+# threading.setprofile_all_threads (3.12+): the running threads and the new ones.
+# covcore doesn't import threading; the program does, after covcore started.
+PROFILER_ALL_THREADS = """\
+import sys, threading
+events = []
+
+def label(frame):
+    return frame.f_code.co_name.upper()
+
+def profiler(frame, event, arg):
+    if frame.f_code.co_name == "work":
+        if threading.current_thread() is threading.main_thread():
+            events.append(("main", event, label(frame)))
+        else:
+            events.append(("other", event, label(frame)))
+
+def work():
+    return sorted([3, 1, 2])
+
+threading.setprofile_all_threads(profiler)
+work()
+t = threading.Thread(target=work)
+t.start()
+t.join()
+threading.setprofile_all_threads(None)
+print(sys.getprofile() is None, sorted(events))
+"""
+
 # The DecoratorTools technique: look at the caller's frame, install a
 # temporary trace function to catch the next event there, then restore
 # whatever was there before.
@@ -199,6 +227,19 @@ def test_profile_function_code_is_measured(core: str, tmp_path: Path, make_file:
     assert out == expected
     # The profiler (lines 8-9) and what it calls (line 5) ran and are measured.
     assert lines == [1, 2, 4, 5, 7, 8, 9, 11, 12, 14, 15, 16, 17, 18]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="threading.setprofile_all_threads is new in 3.12")
+def test_profile_function_of_all_threads_is_measured(core: str, tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", PROFILER_ALL_THREADS)
+    expected = _plain(tmp_path, "prog.py")
+    assert expected.startswith("True [")
+    assert "('main', 'call', 'WORK')" in expected and "('other', 'call', 'WORK')" in expected
+    out, lines = _measured(core, tmp_path, "prog.py")
+    assert out == expected
+    # The profiler ran in the running thread (line 10) and in the new one
+    # (line 12), measured with what it calls (line 5).
+    assert lines == [1, 2, 4, 5, 7, 8, 9, 10, 12, 14, 15, 17, 18, 19, 20, 21, 22, 23]
 
 
 def test_trace_fiddler_without_timid(core: str, tmp_path: Path, make_file: Any) -> None:
