@@ -14,7 +14,7 @@ from setuptools.command.build_py import build_py
 
 C_SOURCES = [
     "ctracer/module.c", "ctracer/tracer.c", "ctracer/sysmon.c", "ctracer/lineset.c", "ctracer/decide.c",
-    "ctracer/codelines.c", "ctracer/sysflow.c", "ctracer/sysframes.c",
+    "ctracer/codelines.c", "ctracer/sysflow.c", "ctracer/sysframes.c", "ctracer/syswriters.c",
 ]
 
 BANNER = """
@@ -80,7 +80,7 @@ if not _flag("COVCORE_NO_EXTENSION"):
             depends=[
                 "ctracer/util.h", "ctracer/tracer.h", "ctracer/sysmon.h", "ctracer/lineset.h",
                 "ctracer/decide.h", "ctracer/stats.h", "ctracer/codelines.h", "ctracer/sysflow.h",
-                "ctracer/sysframes.h",
+                "ctracer/sysframes.h", "ctracer/syswriters.h",
             ],
             extra_compile_args=["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
             + (["-Werror", "-O0", "-g"] if _flag("COVCORE_DEBUG_BUILD") else []),

@@ -1,0 +1,32 @@
+/* SysWriters: the writing lines of a code's flow model (sysflow.h) and the
+ * readers' decoding tables.
+ */
+#ifndef COVCORE_SYSWRITERS_H
+#define COVCORE_SYSWRITERS_H
+
+#include "sysflow.h"
+
+#if PY_VERSION_HEX >= 0x030C0000
+
+/* The lines of an arc key (see LineSet_ArcKey). */
+static inline int
+arc_from(uint64_t key)
+{
+    return (int)(int32_t)(uint32_t)(key >> 32);
+}
+
+static inline int
+arc_to(uint64_t key)
+{
+    return (int)(int32_t)(uint32_t)key;
+}
+
+/* Choose the writers of `flow`, whose lines, readers and in-arcs are
+ * indexed, and fill in its `decode` and `served` tables.  `exit_line` is
+ * the arcs' entry and exit line.  RET_OK or RET_ERROR.
+ */
+int SysFlow_choose_writers(CodeFlow *flow, int exit_line);
+
+#endif
+
+#endif /* COVCORE_SYSWRITERS_H */
