@@ -44,6 +44,16 @@ def _arcs(core: str, path: Path, then: Callable[[Any], None], names: tuple[str, 
     return set(cov.get_data().arcs(str(path)) or []), states
 
 
+def _arcs_by_context(cov: covcore.Coverage, path: Path) -> dict[str, set[tuple[int, int]]]:
+    """The arcs of `path` that `cov` recorded, per context."""
+    data = cov.get_data()
+    out = {}
+    for context in data.measured_contexts():
+        data.set_query_contexts([context])
+        out[context] = set(data.arcs(str(path)) or [])
+    return out
+
+
 def _same_as_ctrace(path: Path, then: Callable[[Any], None] = lambda m: None,
                     off: tuple[str, ...] = (), tracked: tuple[str, ...] = ()) -> set[tuple[int, int]]:
     expected, _ = _arcs("ctrace", path, then)
@@ -692,12 +702,7 @@ def _per_context(core: str, path: Path) -> dict[str, set[tuple[int, int]]]:
         module.long(lambda: cov.switch_context("d"), 15)
     finally:
         cov.stop()
-    data = cov.get_data()
-    out = {}
-    for context in data.measured_contexts():
-        data.set_query_contexts([context])
-        out[context] = set(data.arcs(str(path)) or [])
-    return out
+    return _arcs_by_context(cov, path)
 
 
 def test_data_cleared_while_a_frame_runs(make_file: Any) -> None:
@@ -846,12 +851,7 @@ def test_generators_suspended_while_their_code_changes_state(make_file: Any) -> 
             list(waiting)
         finally:
             cov.stop()
-        data = cov.get_data()
-        out = {}
-        for context in data.measured_contexts():
-            data.set_query_contexts([context])
-            out[context] = set(data.arcs(str(path)) or [])
-        return out
+        return _arcs_by_context(cov, path)
 
     assert contexts("sysmon") == contexts("ctrace")
 
