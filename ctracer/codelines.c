@@ -2,16 +2,6 @@
 
 #include "codelines.h"
 
-#if PY_VERSION_HEX >= 0x030C0000
-#define Cov_RequestCodeExtraIndex   PyUnstable_Eval_RequestCodeExtraIndex
-#define Cov_CodeGetExtra            PyUnstable_Code_GetExtra
-#define Cov_CodeSetExtra            PyUnstable_Code_SetExtra
-#else
-#define Cov_RequestCodeExtraIndex   _PyEval_RequestCodeExtraIndex
-#define Cov_CodeGetExtra            _PyCode_GetExtra
-#define Cov_CodeSetExtra            _PyCode_SetExtra
-#endif
-
 /* Kept on each code object the settrace core has measured. */
 typedef struct CodeLines {
     int *lines;             /* owned: the lines the code can report */

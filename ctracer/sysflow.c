@@ -2,7 +2,7 @@
 
 #include "sysflow.h"
 
-#if PY_VERSION_HEX >= 0x030C0000
+#if COVCORE_HAS_SYSMON
 
 #include "lineset.h"
 #include "syswriters.h"

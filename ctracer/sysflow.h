@@ -20,7 +20,7 @@
 
 #include "util.h"
 
-#if PY_VERSION_HEX >= 0x030C0000
+#if COVCORE_HAS_SYSMON
 
 /* What a line event on one line of the code can bring. */
 typedef struct FlowLine {

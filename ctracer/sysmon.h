@@ -6,8 +6,7 @@
 #include "lineset.h"
 #include "stats.h"
 
-#if PY_VERSION_HEX >= 0x030C0000
-#define COVCORE_HAS_SYSMON 1
+#if COVCORE_HAS_SYSMON
 
 #include "sysflow.h"
 
@@ -121,8 +120,6 @@ extern PyTypeObject SysMonType;
 /* Module init: reserve the code-object extra slot.  RET_OK or RET_ERROR. */
 int SysMon_init_module(void);
 
-#else
-#define COVCORE_HAS_SYSMON 0
-#endif
+#endif /* COVCORE_HAS_SYSMON */
 
 #endif /* COVCORE_SYSMON_H */

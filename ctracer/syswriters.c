@@ -2,7 +2,7 @@
 
 #include "syswriters.h"
 
-#if PY_VERSION_HEX >= 0x030C0000
+#if COVCORE_HAS_SYSMON
 
 /* Which lines write.  A reading line must tell its incoming arcs apart by
  * the frame's last written line, so the sets of lines that can be last

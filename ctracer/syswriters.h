@@ -6,7 +6,7 @@
 
 #include "sysflow.h"
 
-#if PY_VERSION_HEX >= 0x030C0000
+#if COVCORE_HAS_SYSMON
 
 /* The lines of an arc key (see LineSet_ArcKey). */
 static inline int

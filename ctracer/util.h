@@ -15,6 +15,26 @@
 #define RET_OK      0
 #define RET_ERROR   (-1)
 
+/* sys.monitoring (PEP 669), and with it the sysmon core, is new in 3.12. */
+#if PY_VERSION_HEX >= 0x030C0000
+#define COVCORE_HAS_SYSMON 1
+#else
+#define COVCORE_HAS_SYSMON 0
+#endif
+
+/* The per-code-object scratch slots (co_extra): a public, unstable API
+ * from 3.12, private functions before.
+ */
+#if PY_VERSION_HEX >= 0x030C0000
+#define Cov_RequestCodeExtraIndex   PyUnstable_Eval_RequestCodeExtraIndex
+#define Cov_CodeGetExtra            PyUnstable_Code_GetExtra
+#define Cov_CodeSetExtra            PyUnstable_Code_SetExtra
+#else
+#define Cov_RequestCodeExtraIndex   _PyEval_RequestCodeExtraIndex
+#define Cov_CodeGetExtra            _PyCode_GetExtra
+#define Cov_CodeSetExtra            _PyCode_SetExtra
+#endif
+
 /* 3.11 made the frame object opaque; its fields live in an internal header
  * that 3.11 and 3.12 let extensions include.  3.13 refuses it without
  * Py_BUILD_CORE, so there we go through the frame's attributes instead.
