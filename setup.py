@@ -15,6 +15,8 @@ from setuptools.command.build_py import build_py
 C_SOURCES = [
     "ctracer/module.c", "ctracer/tracer.c", "ctracer/sysmon.c", "ctracer/lineset.c", "ctracer/decide.c",
     "ctracer/codelines.c", "ctracer/sysflow.c", "ctracer/sysframes.c", "ctracer/syswriters.c",
+    "ctracer/coderecord.c", "ctracer/syscode.c", "ctracer/syslines.c", "ctracer/sysdone.c",
+    "ctracer/sysevents.c",
 ]
 
 BANNER = """
@@ -80,7 +82,8 @@ if not _flag("COVCORE_NO_EXTENSION"):
             depends=[
                 "ctracer/util.h", "ctracer/tracer.h", "ctracer/sysmon.h", "ctracer/lineset.h",
                 "ctracer/decide.h", "ctracer/stats.h", "ctracer/codelines.h", "ctracer/sysflow.h",
-                "ctracer/sysframes.h", "ctracer/syswriters.h",
+                "ctracer/sysframes.h", "ctracer/syswriters.h", "ctracer/coderecord.h", "ctracer/syscode.h",
+                "ctracer/syslines.h", "ctracer/sysdone.h", "ctracer/sysevents.h",
             ],
             extra_compile_args=["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
             + (["-Werror", "-O0", "-g"] if _flag("COVCORE_DEBUG_BUILD") else []),

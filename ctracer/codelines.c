@@ -1,33 +1,24 @@
 /* Which code objects are fully covered, see codelines.h. */
 
 #include "codelines.h"
+#include "coderecord.h"
 
-/* Kept on each code object the settrace core has measured. */
-typedef struct CodeLines {
+/* Kept in the record of each code object a core has asked about. */
+struct CodeLines {
     int *lines;             /* owned: the lines the code can report */
     Py_ssize_t n_lines;
     uint64_t serial;        /* the LineSet last checked against (0: none) */
     uint64_t version;       /* its version then */
     int complete;           /* every line was in it */
-} CodeLines;
+};
 
-static Py_ssize_t extra_index = -1;
-
-static void
-free_code_lines(void *ptr)
+void
+CodeLines_Free(CodeLines *cl)
 {
-    CodeLines *cl = (CodeLines *)ptr;
     if (cl != NULL) {
         PyMem_RawFree(cl->lines);
         PyMem_RawFree(cl);
     }
-}
-
-int
-CodeLines_init_module(void)
-{
-    extra_index = Cov_RequestCodeExtraIndex(free_code_lines);
-    return extra_index < 0 ? RET_ERROR : RET_OK;
 }
 
 /* Offset just past the first RESUME (0 before 3.11, which has none). */
@@ -117,27 +108,28 @@ build(PyCodeObject *code)
 error:
     Py_XDECREF(item);
     Py_XDECREF(iter);
-    free_code_lines(cl);
+    CodeLines_Free(cl);
     return NULL;
 }
 
 int
 CodeLines_Complete(PyCodeObject *code, LineSet *file_data)
 {
-    void *extra = NULL;
-    if (Cov_CodeGetExtra((PyObject *)code, extra_index, &extra) < 0) {
+    CodeRecord *record = NULL;      /* borrowed: the code owns it */
+    if (CodeRecord_Get(code, &record) < 0) {
         return RET_ERROR;
     }
-    CodeLines *cl = (CodeLines *)extra;
+    CodeLines *cl = record != NULL ? record->code_lines : NULL;    /* borrowed: the record owns it */
     if (cl == NULL) {
+        record = CodeRecord_Make(code);
+        if (record == NULL) {
+            return RET_ERROR;
+        }
         cl = build(code);
         if (cl == NULL) {
             return RET_ERROR;
         }
-        if (Cov_CodeSetExtra((PyObject *)code, extra_index, cl) < 0) {
-            free_code_lines(cl);
-            return RET_ERROR;
-        }
+        record->code_lines = cl;
     }
     if (cl->serial == file_data->serial && cl->version == file_data->version) {
         return cl->complete;

@@ -13,8 +13,11 @@
 #include "util.h"
 #include "lineset.h"
 
-/* Module init: reserve the code-object extra slot.  RET_OK or RET_ERROR. */
-int CodeLines_init_module(void);
+/* The lines a code object can report, kept in its CodeRecord (coderecord.h). */
+typedef struct CodeLines CodeLines;
+
+/* Free a CodeLines (NULL is fine): its record is going with its code. */
+void CodeLines_Free(CodeLines *cl);
 
 /* Is every line of `code` in `file_data`?  1 yes, 0 no, RET_ERROR on error.
  * Cheap when nothing was added to `file_data` since the last question

@@ -4,7 +4,7 @@
 #include "lineset.h"
 #include "tracer.h"
 #include "sysmon.h"
-#include "codelines.h"
+#include "coderecord.h"
 
 /* call_traced(fn, *args): call fn with tracing switched back on.
  *
@@ -53,14 +53,15 @@ PyInit__ctracer(void)
 {
     PyObject *mod = NULL;       /* owned, returned on success */
 
-    if (CTracer_intern_strings() < 0 || CodeLines_init_module() < 0) {
+    /* One co_extra slot holds both cores' per-code records. */
+    if (CTracer_intern_strings() < 0 || CodeRecord_init_module() < 0) {
         return NULL;
     }
     if (PyType_Ready(&LineSetType) < 0 || PyType_Ready(&CTracerType) < 0) {
         return NULL;
     }
 #if COVCORE_HAS_SYSMON
-    if (SysMon_init_module() < 0 || PyType_Ready(&SysMonType) < 0) {
+    if (PyType_Ready(&SysMonType) < 0) {
         return NULL;
     }
 #endif

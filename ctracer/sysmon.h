@@ -5,38 +5,27 @@
 #include "util.h"
 #include "lineset.h"
 #include "stats.h"
+#include "coderecord.h"
 
 #if COVCORE_HAS_SYSMON
 
 #include "sysflow.h"
 
-/* Branch mode: where a measured code object stands (see sysflow.h). */
+/* Event numbers of sys.monitoring.events (fixed by PEP 669). */
 enum {
-    FLOW_NONE,      /* outside the model, or running at start(): always tracked */
-    FLOW_ON,        /* tracked until every arc of its flow is recorded */
-    FLOW_OFF,       /* every arc recorded: no local events, frames untracked */
+    EV_PY_START = 1 << 0,
+    EV_PY_RESUME = 1 << 1,
+    EV_PY_RETURN = 1 << 2,
+    EV_PY_YIELD = 1 << 3,
+    EV_LINE = 1 << 5,
+    EV_JUMP = 1 << 7,
+    EV_EXCEPTION_HANDLED = 1 << 11,
+    EV_PY_UNWIND = 1 << 12,
+    EV_PY_THROW = 1 << 13,
 };
 
-/* What covcore remembers on a code object, in its co_extra slot. */
-typedef struct CodeRecord {
-    uint64_t generation;    /* the SysMon run that decided */
-    LineSet *file_data;     /* borrowed, valid while that run's data lives; NULL: not measured */
-    CodeFlow *flow;         /* owned: the code's arcs, NULL when outside the model */
-    int flow_built;         /* `flow` was computed (it depends on the code only) */
-    int state;              /* FLOW_*, for this run */
-    int readers_done;       /* FLOW_ON: every reading line's arcs are recorded,
-                             * so frames need no tracking (see untracked()) */
-    uint64_t readers_version;   /* file_data's version when readers_done was last computed */
-    unsigned char *reached; /* owned, PyMem_Raw: per line of the flow, it has run (this run) */
-    Py_ssize_t satisfied_off;   /* locations turned off with a reader's arcs still missing */
-    Py_ssize_t exact_frames;    /* entries of its frames with `exact` set: while
-                                 * there are any, no location of it turns off */
-    uint64_t seen_version;  /* file_data's version at the last completeness check */
-    Py_ssize_t missing;     /* index of an arc of `flow` found missing then */
-    int line_state;         /* LINES_*, line mode, for this run */
-    int starts;             /* line mode: PY_START events seen while LINES_COUNTING */
-} CodeRecord;
-
+/* The local events of a measured code object in branch mode. */
+#define BRANCH_EVENTS (EV_LINE | EV_JUMP | EV_PY_RESUME | EV_PY_RETURN | EV_PY_YIELD)
 
 /* A frame of measured code that started (or resumed) while measuring;
  * branch mode only.
@@ -45,11 +34,13 @@ typedef struct SysMonEntry {
     PyCodeObject *code;     /* borrowed: the running frame keeps it alive */
     LineSet *file_data;     /* borrowed: the tracer's data dict keeps it alive */
     CodeRecord *record;     /* borrowed: lives as long as the code */
-    int last_line;
+    int last_line;          /* the frame's previous line; in modelled code
+                             * (FLOW_ON) its last written line (see
+                             * sysflow.c) unless `exact` */
     struct _PyInterpreterFrame *iframe;     /* the frame (live while the entry is) */
     int exact;              /* last_line is the previous line, not the last
                              * written one: every line event reports (see
-                             * line_reached() in sysmon.c) */
+                             * line_reached() in sysdone.h) */
     int stale;              /* suspended: last_line may be stale, the frame
                              * resumes exact (see resume_frame()) */
 } SysMonEntry;
@@ -84,7 +75,7 @@ typedef struct SysMon {
     int trace_arcs;
 
     int started;
-    int activity;
+    int activity;               /* any event since reset_activity() */
     int lines_kept;             /* line mode: restart_events() was called, no code is switched off */
     int tool_id;                /* -1 when not registered */
     uint64_t generation;        /* tags this run's records on code objects */
@@ -99,7 +90,7 @@ typedef struct SysMon {
     ThreadStack *threads;       /* owned: PyMem array, `n_threads` used */
     Py_ssize_t n_threads;
     Py_ssize_t alloc_threads;
-    PyThreadState *cur_tstate;  /* the thread of threads[cur_thread] */
+    PyThreadState *cur_tstate;  /* borrowed, only compared: the thread of threads[cur_thread] */
     Py_ssize_t cur_thread;
 
     Py_ssize_t misfits;         /* branch mode: code objects the flow model did not fit */
@@ -110,15 +101,38 @@ typedef struct SysMon {
         struct _PyInterpreterFrame *iframe;
         int line;
     } raised[SYSMON_RAISED];
-    int raised_next;
+    int raised_next;            /* the slot of `raised` written next */
     SuspendedTable suspended;   /* branch mode: suspended generator frames' entries */
     Stats stats;
 } SysMon;
 
 extern PyTypeObject SysMonType;
 
-/* Module init: reserve the code-object extra slot.  RET_OK or RET_ERROR. */
-int SysMon_init_module(void);
+/* What the sys.monitoring core keeps per process rather than per SysMon:
+ * each of these is process-wide by nature, and this is all of it (sysmon.c
+ * defines the one instance; the co_extra slot is CodeRecord_slot).
+ */
+typedef struct SysMonProcess {
+    /* The started branch-mode SysMon, told when recorded data is cleared
+     * (see SysDone_data_cleared()), or NULL.  Borrowed: start() sets it,
+     * stop() and dealloc unset it.  Process-wide because the hook that
+     * calls it, LineSet_clear_hook, is: any LineSet's clear() calls it,
+     * without an argument.
+     */
+    SysMon *clearing;
+    /* The tag of the next run (SysMon.generation), from 1.  Records live
+     * on code objects and are shared by every SysMon of the process, so a
+     * run's tag must be unique process-wide: a record tagged by another run
+     * (of this or another SysMon) is a stale decision.
+     */
+    uint64_t next_generation;
+    /* SysFlow_init_module() has filled sysflow.c's opcode tables, which
+     * are process-wide (see SysCode_ready_flow_model()).
+     */
+    int flow_ready;
+} SysMonProcess;
+
+extern SysMonProcess SysMon_process;
 
 #endif /* COVCORE_HAS_SYSMON */
 

@@ -1,0 +1,137 @@
+/* SysCode: the decision for a code object, see syscode.h. */
+
+#include "syscode.h"
+
+#if COVCORE_HAS_SYSMON
+
+#include "decide.h"
+
+int
+SysCode_ready_flow_model(void)
+{
+    if (!SysMon_process.flow_ready) {
+        if (SysFlow_init_module() < 0) {
+            return RET_ERROR;
+        }
+        SysMon_process.flow_ready = 1;
+    }
+    return RET_OK;
+}
+
+/* Called directly, not through PyObject_CallMethod: it runs once per
+ * measured code object, so the method lookup and the argument tuple are
+ * worth saving.
+ */
+int
+SysCode_set_events(SysMon *self, PyCodeObject *code, int events)
+{
+    PyObject *events_obj = PyLong_FromLong(events);     /* owned */
+    if (events_obj == NULL) {
+        return RET_ERROR;
+    }
+    PyObject *args[3] = {self->tool_id_obj, (PyObject *)code, events_obj};
+    PyObject *res = PyObject_Vectorcall(self->set_local, args, 3, NULL);
+    Py_DECREF(events_obj);
+    if (res == NULL) {
+        return RET_ERROR;
+    }
+    Py_DECREF(res);
+    return RET_OK;
+}
+
+/* Branch mode: give a measured code object its flow and its state for
+ * this run.  Code running at start() stays tracked: the settrace core
+ * records nothing for those frames, not even an exception leaving them.
+ */
+static int
+decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
+{
+    SysBranchMode *branch = &record->branch;
+    branch->state = FLOW_NONE;
+    branch->readers_done = 0;
+    branch->readers_version = UINT64_MAX;
+    branch->seen_version = UINT64_MAX;
+    branch->missing = 0;
+    if (!branch->flow_built) {
+        if (SysCode_ready_flow_model() < 0) {
+            return RET_ERROR;
+        }
+        branch->flow = CodeFlow_New(code);
+        if (branch->flow == NULL && PyErr_Occurred()) {
+            return RET_ERROR;
+        }
+        branch->flow_built = 1;
+    }
+    branch->satisfied_off = 0;
+    record->exact_frames = 0;
+    if (branch->flow != NULL) {
+        if (branch->reached == NULL) {
+            branch->reached = PyMem_RawCalloc((size_t)branch->flow->n_lines + 1, 1);
+            if (branch->reached == NULL) {
+                PyErr_NoMemory();
+                return RET_ERROR;
+            }
+        }
+        else {
+            memset(branch->reached, 0, (size_t)branch->flow->n_lines + 1);
+        }
+        int pinned = PySet_Contains(self->pinned, (PyObject *)code);
+        if (pinned < 0) {
+            return RET_ERROR;
+        }
+        branch->state = pinned ? FLOW_NONE : FLOW_ON;
+    }
+    return RET_OK;
+}
+
+int
+SysCode_decide(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord **precord)
+{
+    CodeRecord *record = code_record(self, code);   /* borrowed: the code owns it */
+    if (record != NULL) {
+        *file_data = record->file_data;
+        *precord = record;
+        STATS(self->stats.cache_hits++);
+        return RET_OK;
+    }
+    STATS(self->stats.files++);
+    DecideContext ctx = {
+        self->should_trace, self->should_trace_cache, self->data, self->trace_arcs,
+    };
+    int cache_hit = 0;
+    /* The frame (for should_trace's module-name test) is only made on a miss. */
+    PyObject *filename = code->co_filename;
+    PyObject *frame = NULL;
+    if (!PyDict_Contains(self->should_trace_cache, filename)) {
+        frame = (PyObject *)PyEval_GetFrame();     /* borrowed */
+    }
+    if (Decide_FileData(&ctx, filename, frame, file_data, &cache_hit) < 0) {
+        return RET_ERROR;
+    }
+    record = CodeRecord_Make(code);
+    if (record == NULL) {
+        return RET_ERROR;
+    }
+    record->generation = self->generation;
+    record->file_data = *file_data;
+    record->branch.state = FLOW_NONE;
+    record->line_mode.state = (code->co_flags & CO_OPTIMIZED) ? LINES_COUNTING : LINES_ON;
+    record->line_mode.starts = 0;
+    *precord = record;
+    if (*file_data != NULL) {
+        if (self->trace_arcs && decide_flow(self, code, record) < 0) {
+            return RET_ERROR;
+        }
+        int events = self->trace_arcs ? BRANCH_EVENTS : EV_LINE;
+        /* A list, not a set: hashing a code object hashes its constants,
+         * nested code objects included, and a code object comes here once
+         * per run (its record says it was decided).
+         */
+        if (SysCode_set_events(self, code, events) < 0 || PyList_Append(self->instrumented, (PyObject *)code) < 0) {
+            return RET_ERROR;
+        }
+    }
+    return RET_OK;
+}
+
+#endif /* COVCORE_HAS_SYSMON */

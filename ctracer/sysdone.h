@@ -1,0 +1,271 @@
+/* SysDone: branch mode of the sys.monitoring core, when there is nothing
+ * left to record: at one line location (its LINE event returns DISABLE),
+ * or in a whole code object (its local events are switched off).
+ *
+ * For code the flow model of sysflow.c covers (FLOW_ON), a frame's
+ * last_line is its last *written* line: writers always report, and a
+ * reading line decodes its arc from the last writer (reader_need()).  A
+ * location is done once its own arcs are recorded, or it is a reader
+ * whose possible arcs are (it is *satisfied*), and no reader it serves
+ * needs it to write (location_done()).  Done is not forever.  A line that
+ * runs for the first time can make a satisfied reader need its arcs again
+ * (line_reached()), and recorded data can be cleared
+ * (SysDone_data_cleared()): then the code's locations report again, and
+ * its tracked frames become *exact*: each line event reports, with the
+ * previous line as last_line, until a writer makes the model hold again
+ * (visit_line() in sysevents.c).  Code the model turns out not to fit (a
+ * *misfit*) goes back to the exact path for the rest of the run
+ * (SysDone_misfit()).
+ *
+ * The questions asked at every line event are inline here, so that the
+ * LINE callback (sysevents.c) calls nothing more for them than it did when
+ * they were static in one file; what happens only when something changes
+ * is in sysdone.c.
+ */
+#ifndef COVCORE_SYSDONE_H
+#define COVCORE_SYSDONE_H
+
+#include "syscode.h"
+#include "sysframes.h"
+
+#if COVCORE_HAS_SYSMON
+
+/* The part of flow_after_arc() that runs when the data changed since the
+ * last completeness check.  RET_OK or RET_ERROR.
+ */
+int SysDone_new_arc(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data,
+                    uint64_t key, uint64_t version_before);
+
+/* The part of line_reached() that runs when a satisfied reader may need
+ * its arcs again.  RET_OK or RET_ERROR.
+ */
+int SysDone_first_reach(SysMon *self, PyCodeObject *code, CodeRecord *record, int line,
+                        SysMonEntry *current);
+
+/* Is every arc of the code's flow in `file_data`?  1 or 0.  A missing arc
+ * found earlier is looked at first: it is usually still missing.  (The
+ * whole list is read otherwise: the collector may have cleared the data.)
+ */
+int SysDone_flow_complete(CodeRecord *record, LineSet *file_data);
+
+/* The model does not fit this code (an arc outside it, a last written
+ * line no reader expects): it goes back to the exact path for the rest of
+ * the run, and the locations it switched off must report again.  RET_OK or
+ * RET_ERROR.
+ */
+int SysDone_misfit(SysMon *self, CodeRecord *record);
+
+/* Turn every line location of `code` back on (each turns off again at its
+ * next event): local LINE events off, then on.  RET_OK or RET_ERROR.
+ */
+int SysDone_lines_back_on(SysMon *self, PyCodeObject *code);
+
+/* LineSet_clear_hook while a branch-mode SysMon runs (SysMon_process.clearing):
+ * recorded data was cleared (a new context, data saved while running).
+ * RET_OK or RET_ERROR.
+ */
+int SysDone_data_cleared(void);
+
+/* Has every arc into the line been recorded?  1 or 0. */
+static inline int
+line_complete(const CodeFlow *flow, const FlowLine *info, LineSet *file_data)
+{
+    for (Py_ssize_t i = 0; i < info->in_count; i++) {
+        if (!LineSet_HasKey(file_data, flow->in_arcs[info->in_start + i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Are the arcs into every reading line recorded?  Then no line needs to
+ * know where a frame was before: frames need no tracking.  1 or 0.
+ */
+static inline int
+readers_complete(const CodeFlow *flow, LineSet *file_data)
+{
+    for (int l = 0; l < flow->n_lines; l++) {
+        const FlowLine *info = &flow->line_info[l];
+        if (info->reads && !line_complete(flow, info, file_data)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* What a reading line needs now.  Only arcs from lines that have run (or
+ * from the entry) can bring a frame to it:
+ *   SATISFIED: all of those are recorded, so a frame arriving records
+ *              nothing (the line needs no event until another line runs,
+ *              see line_reached());
+ *   ONE:       only one can, not recorded yet (*only): no last written line
+ *              is needed to tell it;
+ *   DECODE:    the frame's last written line tells which.
+ */
+enum { SATISFIED, ONE, DECODE };
+
+static inline int
+reader_need(const CodeRecord *record, const FlowLine *info, LineSet *file_data, uint64_t *only)
+{
+    const CodeFlow *flow = record->branch.flow;
+    const unsigned char *reached = record->branch.reached;
+    int possible = 0, missing = 0;
+    for (Py_ssize_t i = 0; i < info->in_count; i++) {
+        uint64_t key = flow->in_arcs[info->in_start + i];
+        int from = (int)(int32_t)(uint32_t)(key >> 32);
+        int index = from - flow->min_line;
+        if (index >= 0 && index < flow->n_lines && !reached[index]) {
+            continue;
+        }
+        possible++;
+        if (!LineSet_HasKey(file_data, key)) {
+            missing++;
+            *only = key;
+        }
+    }
+    return missing == 0 ? SATISFIED : possible == 1 ? ONE : DECODE;
+}
+
+/* Has a cleanup location brought every arc it can?  (One that brings
+ * (line, line) only has, once it ran: the frame was on its line already.)
+ */
+static inline int
+cleanup_done(const CodeFlow *flow, const FlowCleanup *cleanup, LineSet *file_data, int line)
+{
+    for (Py_ssize_t i = 0; i < cleanup->raise_count; i++) {
+        if (!LineSet_HasKey(file_data, LineSet_ArcKey(flow->raise_lines[cleanup->raise_start + i], line))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Will a line event at this location of modelled code never bring
+ * anything again?  Its own arcs are recorded (or it is a satisfied
+ * reader), and if it writes, no reader it serves (flow->served) needs it
+ * now (see reader_need()).  Never while a frame of the code is exact.
+ * `cleanup`: the location is a cleanup handler's on `line` (or NULL).
+ * 1 or 0; a location turned off with a reader's arcs still missing counts
+ * in satisfied_off.
+ */
+static inline int
+location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data, const FlowCleanup *cleanup, int line)
+{
+    const CodeFlow *flow = record->branch.flow;
+    if (record->exact_frames > 0) {
+        return 0;
+    }
+    int partial = 0;
+    uint64_t only;
+    if (cleanup != NULL) {
+        if (!cleanup_done(flow, cleanup, file_data, line)) {
+            return 0;
+        }
+    }
+    else if (!line_complete(flow, info, file_data)) {
+        if (!info->reads || reader_need(record, info, file_data, &only) != SATISFIED) {
+            return 0;
+        }
+        partial = 1;
+    }
+    for (Py_ssize_t i = 0; (info->writes || cleanup != NULL) && i < info->served_count; i++) {
+        const FlowLine *reader = &flow->line_info[flow->served[info->served_start + i]];
+        if (!line_complete(flow, reader, file_data)) {
+            if (reader_need(record, reader, file_data, &only) == DECODE) {
+                return 0;
+            }
+            partial = 1;
+        }
+    }
+    record->branch.satisfied_off += partial;
+    return 1;
+}
+
+/* Are frames of this code left untracked?  Code that is off, and modelled
+ * code in which no line reads the previous one: every arc it records is
+ * then known from where the event happens (see docs/architecture.md).
+ */
+static inline int
+untracked(const CodeRecord *record)
+{
+    const SysBranchMode *branch = &record->branch;
+    return branch->state == FLOW_OFF
+           || (branch->state == FLOW_ON && (!branch->flow->has_readers || branch->readers_done));
+}
+
+/* A frame of modelled code has arrived at `line` (`info`), whose own arc
+ * is recorded.  The first time, a reader that was satisfied because this
+ * line had never run may not be any more, and locations turned off then
+ * (the reader, writers that served only satisfied readers) must report
+ * again (SysDone_first_reach()).  `current`: the frame's entry, or NULL.
+ * RET_OK or RET_ERROR.
+ */
+static inline int
+line_reached(SysMon *self, PyCodeObject *code, CodeRecord *record, int line, const FlowLine *info,
+             SysMonEntry *current)
+{
+    unsigned char *reached = &record->branch.reached[line - record->branch.flow->min_line];
+    if (*reached) {
+        return RET_OK;
+    }
+    *reached = 1;
+    if (!info->feeds_reader || record->branch.satisfied_off == 0) {
+        return RET_OK;
+    }
+    return SysDone_first_reach(self, code, record, line, current);
+}
+
+/* An arc `key` of a frame of `code` was just added to `file_data`
+ * (`version_before` is the set's version before): switch the code off if
+ * that completed its flow.  An arc outside the flow means the model does
+ * not fit this code: it stays on the exact path for the rest of the run.
+ * RET_OK or RET_ERROR.
+ */
+static inline int
+flow_after_arc(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data,
+               uint64_t key, uint64_t version_before)
+{
+    if (record->branch.state != FLOW_ON || file_data->version == record->branch.seen_version) {
+        return RET_OK;
+    }
+    return SysDone_new_arc(self, code, record, file_data, key, version_before);
+}
+
+/*
+ * Cleanup locations (see FlowCleanup in sysflow.h).
+ */
+
+/* The cleanup location the current frame is at, or NULL. */
+static inline const FlowCleanup *
+at_cleanup(const CodeFlow *flow)
+{
+    struct _PyInterpreterFrame *iframe = current_iframe();
+    return iframe != NULL ? CodeFlow_Cleanup(flow, PyUnstable_InterpreterFrame_GetLasti(iframe) / 2) : NULL;
+}
+
+/* The arc a cleanup location's line event brings into `line`, or 0 when it
+ * is not known (the exception was caught before start(), or too many were
+ * caught since): the raising line comes from SysMon.raised, which
+ * on_exception_handled() (sysevents.c) fills.
+ */
+static inline uint64_t
+cleanup_arc(SysMon *self, const FlowCleanup *cleanup, int line)
+{
+    if (cleanup->raise_count == 0) {
+        return LineSet_ArcKey(line, line);
+    }
+    struct _PyInterpreterFrame *iframe = current_iframe();
+    for (int i = 1; i <= SYSMON_RAISED; i++) {
+        int slot = (self->raised_next - i + SYSMON_RAISED) % SYSMON_RAISED;
+        if (self->raised[slot].iframe == iframe) {
+            self->raised[slot].iframe = NULL;
+            int from = self->raised[slot].line;
+            return from == NO_LINE ? 0 : LineSet_ArcKey(from, line);
+        }
+    }
+    return 0;
+}
+
+#endif /* COVCORE_HAS_SYSMON */
+
+#endif /* COVCORE_SYSDONE_H */

@@ -1,0 +1,544 @@
+/* SysEvents: the sys.monitoring core's event callbacks, see sysevents.h.
+ *
+ * Line mode needs two (PY_START and LINE, both handled inline by
+ * syslines.h).  Branch mode keeps a stack of measured frames per thread
+ * (sysframes.c), driven by PY_START, PY_RESUME, PY_THROW (entries),
+ * PY_RETURN, PY_YIELD, PY_UNWIND (exits) and LINE; JUMP brings the one arc
+ * no LINE event reports, and EXCEPTION_HANDLED the raising line a cleanup
+ * location needs.  When a location or a code object has nothing left to
+ * record is decided by sysdone.h.
+ */
+
+#include "sysevents.h"
+
+#if COVCORE_HAS_SYSMON
+
+#include "decide.h"
+#include "syscode.h"
+#include "sysdone.h"
+#include "sysframes.h"
+#include "syslines.h"
+
+/* Each callback takes the arguments sys.monitoring passes, by vectorcall. */
+#define CHECK_ARGS(n) \
+    if (nargs < (n) || !PyCode_Check(args[0])) { \
+        PyErr_SetString(PyExc_TypeError, "bad sys.monitoring callback arguments"); \
+        return NULL; \
+    }
+
+PyObject *
+SysEvents_on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ARGS(2);
+    PyCodeObject *code = (PyCodeObject *)args[0];     /* borrowed: the event's */
+    LineSet *file_data = NULL;      /* borrowed: self->data keeps it */
+    CodeRecord *record = NULL;      /* borrowed: the code owns it */
+    STATS(self->stats.calls++);
+    self->activity = 1;
+    if (SysCode_decide(self, code, &file_data, &record) < 0) {
+        return NULL;
+    }
+    if (file_data == NULL) {
+        /* Unmeasured code needs no more starts. */
+        return Py_NewRef(self->disable);
+    }
+    if (!self->trace_arcs) {
+        return lines_start(self, code, record, file_data);
+    }
+    if (record->branch.state == FLOW_OFF) {
+        /* Only restart_events() brings this start back: the data may have
+         * been cleared since (a new context), then the code is tracked again.
+         */
+        if (file_data->version == record->branch.seen_version || SysDone_flow_complete(record, file_data)) {
+            return Py_NewRef(self->disable);
+        }
+        record->branch.state = FLOW_ON;
+        if (SysCode_set_events(self, code, BRANCH_EVENTS) < 0) {
+            return NULL;
+        }
+    }
+    if (record->branch.state == FLOW_ON && record->branch.flow->has_readers
+        && file_data->version != record->branch.readers_version) {
+        /* Data was cleared since readers were complete (only restart_events()
+         * brings this start back then), or arcs came in another way.
+         */
+        record->branch.readers_version = file_data->version;
+        int done = readers_complete(record->branch.flow, file_data);
+        if (done && !record->branch.readers_done) {
+            SysFrames_forget(self, code);
+        }
+        record->branch.readers_done = done;
+    }
+    if (untracked(record)) {
+        /* Every arc of this code still missing is known from its location alone. */
+        return Py_NewRef(self->disable);
+    }
+    if (SysFrames_push(self, code, file_data, record, -code->co_firstlineno) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* A measured frame continues: after a yield or an await (PY_RESUME), or
+ * because something was thrown into it (PY_THROW, a global event).  Either
+ * way it goes on from the line it was suspended on.  A frame of modelled
+ * code (a generator) gets its entry back from the suspended table.
+ */
+static PyObject *
+resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int thrown)
+{
+    CHECK_ARGS(2);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    STATS(self->stats.calls++);
+    CodeRecord *record = code_record(self, code);
+    if (record == NULL || record->file_data == NULL || record->branch.state == FLOW_OFF) {
+        Py_RETURN_NONE;
+    }
+    int offset = (int)PyLong_AsLong(args[1]);
+    if (offset == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (record->branch.state == FLOW_NONE) {
+        if (SysFrames_push(self, code, record->file_data, record, PyCode_Addr2Line(code, offset)) < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    LineSet *file_data = record->file_data;
+    if (!untracked(record)) {
+        SysMonEntry saved;
+        int found = Suspended_take(&self->suspended, current_iframe(), code, &saved);
+        int stale = found && saved.stale;
+        int last = !found ? NO_LINE : stale ? PyCode_Addr2Line(code, offset) : saved.last_line;
+        if (SysFrames_push(self, code, file_data, record, last) < 0) {
+            return NULL;
+        }
+        if (stale) {
+            /* Locations may have turned off since it went stale: turn them
+             * all on again, and the frame is exact from the yield's line.
+             */
+            ThreadStack *stack = SysFrames_thread(self);
+            stack->entries[stack->depth].exact = 1;
+            record->exact_frames++;
+            if (SysDone_lines_back_on(self, code) < 0) {
+                return NULL;
+            }
+        }
+        Py_RETURN_NONE;
+    }
+    if (!thrown) {
+        return Py_NewRef(self->disable);    /* untracked: nothing to do at resumptions */
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject *
+SysEvents_on_py_resume(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return resume_frame(self, args, nargs, 0);
+}
+
+PyObject *
+SysEvents_on_py_throw(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return resume_frame(self, args, nargs, 1);
+}
+
+/* Where a frame leaving by an exception (PY_UNWIND) is: its own last
+ * instruction, not the callback's offset.  An exception passing through a
+ * generator's own handler restores it; and when a suspended generator is
+ * closed, 3.12 reports the unwind at that handler while the frame (and
+ * settrace) is still at the yield.
+ */
+static int
+unwind_lasti(PyObject *offset_arg)
+{
+    struct _PyInterpreterFrame *iframe = current_iframe();
+    return iframe != NULL ? PyUnstable_InterpreterFrame_GetLasti(iframe) : (int)PyLong_AsLong(offset_arg);
+}
+
+/* The line a frame of modelled code was last reported on when it leaves
+ * from the instruction at `offset` (the event's): that instruction's line,
+ * or for one without a line (a handler re-raising), what the flow knows
+ * (see CodeFlow.exit_lines): one line, or the line of the frame's last
+ * instruction `lasti`.
+ */
+static int
+exit_line(const CodeFlow *flow, PyCodeObject *code, int offset, int lasti)
+{
+    Py_ssize_t unit = offset / 2;
+    if (unit <= flow->resume_unit || unit >= flow->n_units || flow->lines[unit] >= 0) {
+        return CodeFlow_LineAt(flow, code, offset);
+    }
+    int line = flow->exit_lines[unit];
+    return line != CODEFLOW_LASTI ? line : CodeFlow_LineAt(flow, code, lasti);
+}
+
+/* A frame of modelled code without an entry returns (PY_RETURN, local) or
+ * an exception leaves it (PY_UNWIND): the last line settrace reported is
+ * the line of the instruction it leaves at (see sysflow.h), and a
+ * suspended generator being closed has no exit arc, as for settrace.
+ */
+static PyObject *
+exit_untracked(SysMon *self, PyCodeObject *code, PyObject *offset_arg, int unwind)
+{
+    CodeRecord *record = code_record(self, code);
+    if (record == NULL || record->file_data == NULL || record->branch.state == FLOW_NONE) {
+        Py_RETURN_NONE;
+    }
+    int offset = (int)PyLong_AsLong(offset_arg);
+    if (offset == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    int lasti = unwind ? unwind_lasti(offset_arg) : offset;
+    if (unwind && !Cov_IsRealReturn(code, lasti)) {
+        Py_RETURN_NONE;
+    }
+    int line = exit_line(record->branch.flow, code, offset, lasti);
+    uint64_t key = LineSet_ArcKey(line, -code->co_firstlineno);
+    uint64_t version = record->file_data->version;
+    if (LineSet_AddKey(record->file_data, key) < 0
+        || flow_after_arc(self, code, record, record->file_data, key, version) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* A measured frame ends: with an exit arc when it really returns (or an
+ * exception leaves it), without one when it only suspends at a yield.
+ * `real_return` is 1, 0, or UNWIND to decide from the instruction.  A
+ * suspended generator frame of modelled code keeps its entry aside.
+ */
+#define UNWIND 2
+
+static PyObject *
+leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_return)
+{
+    CHECK_ARGS(2);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    ThreadStack *stack = NULL;
+    STATS(self->stats.returns++);
+    SysMonEntry *top = SysFrames_top(self, code, &stack);
+    if (top == NULL) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        if (real_return == UNWIND) {
+            return exit_untracked(self, code, args[1], 1);
+        }
+        if (real_return) {
+            /* A return location brings one arc: once is enough. */
+            PyObject *res = exit_untracked(self, code, args[1], 0);
+            if (res == NULL) {
+                return NULL;
+            }
+            Py_DECREF(res);
+        }
+        CodeRecord *record = code_record(self, code);
+        if (record != NULL && record->file_data != NULL && record->branch.state != FLOW_NONE && untracked(record)) {
+            return Py_NewRef(self->disable);
+        }
+        Py_RETURN_NONE;
+    }
+    int lasti = -1;
+    if (real_return == UNWIND) {
+        /* An exception leaving the frame: settrace sees a return event at
+         * the same instruction, and takes a suspended generator being
+         * closed for a yield.  Decide the same way.
+         */
+        lasti = unwind_lasti(args[1]);
+        if (lasti == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+        real_return = Cov_IsRealReturn(code, lasti);
+    }
+    SysMonEntry entry = *top;
+    stack->depth--;
+    if (!real_return && lasti < 0 && entry.record->branch.state == FLOW_ON) {
+        /* Suspended at a yield: the entry waits for the frame to resume
+         * (an exact frame resumes exact).
+         */
+        if (entry.exact) {
+            entry.record->exact_frames--;
+            entry.exact = 0;
+            entry.stale = 1;
+        }
+        if (Suspended_put(&self->suspended, &entry) < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    if (entry.exact) {
+        entry.record->exact_frames--;
+    }
+    if (real_return) {
+        /* Modelled code may have line events switched off: its last line
+         * is the line of the instruction it leaves at (see sysflow.h).
+         */
+        if (entry.record->branch.state == FLOW_ON) {
+            int offset = (int)PyLong_AsLong(args[1]);
+            if (offset == -1 && PyErr_Occurred()) {
+                return NULL;
+            }
+            entry.last_line = exit_line(entry.record->branch.flow, code, offset, lasti >= 0 ? lasti : offset);
+        }
+        uint64_t key = LineSet_ArcKey(entry.last_line, -code->co_firstlineno);
+        uint64_t version = entry.file_data->version;
+        if (LineSet_AddKey(entry.file_data, key) < 0
+            || flow_after_arc(self, code, entry.record, entry.file_data, key, version) < 0) {
+            return NULL;
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject *
+SysEvents_on_py_return(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return leave_frame(self, args, nargs, 1);
+}
+
+PyObject *
+SysEvents_on_py_yield(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return leave_frame(self, args, nargs, 0);
+}
+
+PyObject *
+SysEvents_on_py_unwind(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return leave_frame(self, args, nargs, UNWIND);
+}
+
+/* An exception is caught in a frame: remember the line that raised it when
+ * the code has a cleanup location other lines can raise into.  The
+ * handler's first instructions have no line, so the cleanup's line event
+ * follows the raising line, and nothing in between tells which one it was
+ * (see sysflow.c).  The frame does, now: its last instruction is still the
+ * one that raised (or re-raised, or called what raised).
+ */
+PyObject *
+SysEvents_on_exception_handled(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ARGS(3);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    CodeRecord *record = code_record(self, code);
+    struct _PyInterpreterFrame *iframe = current_iframe();
+    if (record == NULL || record->branch.flow == NULL || record->branch.flow->raise_lines == NULL || iframe == NULL) {
+        Py_RETURN_NONE;
+    }
+    int line = PyCode_Addr2Line(code, PyUnstable_InterpreterFrame_GetLasti(iframe));
+    int slot = self->raised_next;
+    self->raised[slot].iframe = iframe;
+    self->raised[slot].line = line < 0 ? NO_LINE : line;
+    self->raised_next = (slot + 1) % SYSMON_RAISED;
+    Py_RETURN_NONE;
+}
+
+/* A line event in a frame of modelled code that has no entry: the line
+ * alone tells its arc, unless the line reads (then its arcs are all
+ * recorded, or the frame ran across a clear of the data: nothing is known).
+ */
+static int
+visit_untracked(SysMon *self, PyCodeObject *code, int line, int same_line, int *disable)
+{
+    CodeRecord *record = code_record(self, code);
+    if (record == NULL || record->file_data == NULL || record->branch.state != FLOW_ON) {
+        return RET_OK;
+    }
+    const FlowLine *info = CodeFlow_Line(record->branch.flow, line);
+    if (info == NULL && !same_line) {
+        return RET_OK;
+    }
+    LineSet *file_data = record->file_data;
+    const FlowCleanup *cleanup = info != NULL && info->has_cleanup ? at_cleanup(record->branch.flow) : NULL;
+    uint64_t key = 0;
+    if (cleanup != NULL) {
+        key = cleanup_arc(self, cleanup, line);
+    }
+    else if (same_line || !info->reads || reader_need(record, info, file_data, &key) == ONE) {
+        key = same_line ? LineSet_ArcKey(line, line) : info->reads ? key : info->unique;
+    }
+    if (key != 0) {
+        uint64_t version = file_data->version;
+        if (LineSet_AddKey(file_data, key) < 0
+            || flow_after_arc(self, code, record, file_data, key, version) < 0) {
+            return RET_ERROR;
+        }
+    }
+    if (record->branch.state != FLOW_ON) {
+        *disable = record->branch.state == FLOW_OFF;
+        return RET_OK;
+    }
+    if (info != NULL && line_reached(self, code, record, line, info, NULL) < 0) {
+        return RET_ERROR;
+    }
+    *disable = same_line || location_done(record, info, file_data, cleanup, line);
+    return RET_OK;
+}
+
+/* Branch mode: the innermost frame of `code` in this thread arrives at
+ * `line`: record the arc from its previous line.  Frames that were running
+ * before start() have no entry and are left alone.  `same_line` is set for
+ * a backward jump within the line.  *disable is set when this location
+ * will never again bring anything (see location_done()).
+ */
+static int
+visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disable)
+{
+    ThreadStack *stack = NULL;
+    *disable = 0;
+    SysMonEntry *top = SysFrames_top(self, code, &stack);
+    if (top == NULL) {
+        return PyErr_Occurred() ? RET_ERROR : visit_untracked(self, code, line, same_line, disable);
+    }
+    CodeRecord *record = top->record;
+    LineSet *file_data = top->file_data;
+    const FlowLine *info = NULL;
+    uint64_t key = LineSet_ArcKey(same_line ? line : top->last_line, line);
+    int have_key = 1;
+    int need;
+    if (record->branch.state == FLOW_ON) {
+        info = CodeFlow_Line(record->branch.flow, line);
+    }
+    const FlowCleanup *cleanup = info != NULL && !same_line && info->has_cleanup ? at_cleanup(record->branch.flow) : NULL;
+    if (cleanup != NULL) {
+        /* A cleanup handler: its arc comes from the line that raised (see
+         * sysflow.c).
+         */
+        key = cleanup_arc(self, cleanup, line);
+        have_key = key != 0;
+    }
+    else if (info != NULL && !same_line && !top->exact) {
+        /* Modelled code: `last_line` is the last *written* line (see
+         * sysflow.c), which tells a reading line its arc when it needs to
+         * (see reader_need()).
+         */
+        if (!info->reads) {
+            key = info->unique;
+            if (info->in_count == 0) {
+                /* Only cleanup locations come into this line. */
+                if (SysDone_misfit(self, record) < 0) {
+                    return RET_ERROR;
+                }
+                info = NULL;
+                key = LineSet_ArcKey(top->last_line, line);
+            }
+        }
+        else if ((need = reader_need(record, info, file_data, &key)) == SATISFIED
+                 || (need == DECODE && top->last_line == NO_LINE)) {
+            have_key = 0;
+        }
+        else if (need == DECODE) {
+            const FlowDecode *decode = &record->branch.flow->decode[info->decode_start];
+            Py_ssize_t i = 0;
+            while (i < info->decode_count && decode[i].written != top->last_line) {
+                i++;
+            }
+            if (i == info->decode_count) {
+                if (SysDone_misfit(self, record) < 0) {
+                    return RET_ERROR;
+                }
+                info = NULL;
+                key = LineSet_ArcKey(top->last_line, line);
+            }
+            else {
+                key = decode[i].key;
+            }
+        }
+    }
+    if (info == NULL || info->writes || top->exact || cleanup != NULL) {
+        top->last_line = line;
+        if (top->exact && info != NULL && (info->writes || cleanup != NULL)) {
+            /* Writers that serve readers still missing arcs kept reporting
+             * since the frame became exact: the model holds again.
+             */
+            top->exact = 0;
+            record->exact_frames--;
+        }
+    }
+    if (have_key) {
+        uint64_t version = file_data->version;
+        if (LineSet_AddKey(file_data, key) < 0) {
+            return RET_ERROR;
+        }
+        /* (This may drop `top` from the stack.) */
+        if (flow_after_arc(self, code, record, file_data, key, version) < 0) {
+            return RET_ERROR;
+        }
+        top = NULL;
+        if (info == NULL || record->branch.state == FLOW_NONE) {
+            return RET_OK;
+        }
+        if (record->branch.state == FLOW_OFF) {
+            *disable = 1;
+            return RET_OK;
+        }
+        if (info->reads && file_data->version != version && !record->branch.readers_done
+            && readers_complete(record->branch.flow, file_data)) {
+            record->branch.readers_done = 1;
+            SysFrames_forget(self, code);
+        }
+        else {
+            top = SysFrames_top(self, code, &stack);
+        }
+    }
+    if (info == NULL) {
+        return RET_OK;
+    }
+    if (line_reached(self, code, record, line, info, top) < 0) {
+        return RET_ERROR;
+    }
+    *disable = location_done(record, info, file_data, cleanup, line);
+    return RET_OK;
+}
+
+PyObject *
+SysEvents_on_line(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ARGS(2);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    int line = (int)PyLong_AsLong(args[1]);
+    if (line == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    STATS(self->stats.lines++);
+    self->activity = 1;
+    if (!self->trace_arcs) {
+        return lines_line(self, code, line);
+    }
+    int disable = 0;
+    if (visit_line(self, code, line, 0, &disable) < 0) {
+        return NULL;
+    }
+    if (disable) {
+        return Py_NewRef(self->disable);
+    }
+    Py_RETURN_NONE;
+}
+
+/* A backward jump that stays on one line (a loop written on one line) is a
+ * new visit of that line for settrace, so it is an arc (line, line) here
+ * too.  Every other jump is seen through the LINE event it leads to.
+ */
+PyObject *
+SysEvents_on_jump(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ARGS(3);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    int from = (int)PyLong_AsLong(args[1]);
+    int to = (int)PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (to < from) {
+        int line = PyCode_Addr2Line(code, to);
+        int disable = 0;
+        if (line == PyCode_Addr2Line(code, from) && visit_line(self, code, line, 1, &disable) < 0) {
+            return NULL;
+        }
+    }
+    return Py_NewRef(self->disable);
+}
+
+#endif /* COVCORE_HAS_SYSMON */
