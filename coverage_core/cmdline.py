@@ -119,6 +119,11 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("--precision", type=int, help="digits after the decimal point in percents")
         p.add_argument("--contexts", type=_csv, metavar="REGEX,...",
                        help="only data measured in contexts these regexes find")
+        keep_combined(p)
+
+    def keep_combined(p: Any) -> None:
+        p.add_argument("--keep-combined", action="store_true",
+                       help="keep the parallel data files combined before reporting (default: delete them)")
 
     # No abbreviations: the program's own options (--c) must never look like ours.
     run = command("run", help="run a Python program and measure it", allow_abbrev=False)
@@ -199,6 +204,7 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     export.add_argument("--format", dest="export_format", default="coverage", choices=["coverage"],
                         help="coverage: a coverage.py 7 data file (default)")
     export.add_argument("-o", dest="outfile", default=".coverage", help="output file (default .coverage)")
+    keep_combined(export)
 
     erase = command("erase", help="delete the data files")
     common(erase)
@@ -367,12 +373,33 @@ def do_json(args: Args) -> int:
 def _report_cov(args: Args) -> Coverage:
     """The Coverage object of a report command, its data loaded, --precision applied."""
     cov = _coverage(args)
+    _combine_first(cov, args)
     cov.load()
     if args.precision is not None:
         cov.config.precision = args.precision
     if args.contexts:
         cov.config.report_contexts = args.contexts
     return cov
+
+
+def _combine_first(cov: Coverage, args: Args) -> None:
+    """Before a report: combine the parallel data files into the data file.
+
+    As coverage.py's reporting commands do, so a ``parallel = true`` run
+    reports without an explicit ``covcore combine``.  What was combined is
+    one line on stderr (not with -q); a file that could not be combined is
+    kept, and named in a warning line of its own.
+    """
+    from covcore.control import warn
+
+    combined, failed = cov.combine_for_report(keep=bool(getattr(args, "keep_combined", False)))
+    for reason in failed.values():
+        warn(f"{reason} (the file was kept, not combined)")
+    if combined and not getattr(args, "quiet", False):
+        sys.stdout.flush()
+        count = f"{len(combined)} parallel data file{'s' if len(combined) > 1 else ''}"
+        sys.stderr.write(f"Combined {count} into {os.path.relpath(cov.data_path)}\n")
+        sys.stderr.flush()
 
 
 def do_html(args: Args) -> int:
@@ -417,6 +444,7 @@ def do_combine(args: Args) -> int:
 
 def do_export(args: Args) -> int:
     cov = _coverage(args)
+    _combine_first(cov, args)
     cov.load()
     cov.export(args.outfile, format=args.export_format)
     print(f"Wrote {args.export_format} data file {args.outfile}")

@@ -385,6 +385,29 @@ class Coverage:
         self._data = data
         return combined
 
+    def combine_for_report(self, keep: bool = False) -> tuple[list[str], dict[str, str]]:
+        """Combine the parallel data files next to the data file into it, as
+        the reporting commands do before they report (coverage.py 7.14+ too).
+
+        The data file's own data is kept (``combine --append``).  Returns the
+        files combined, and each file that could not be combined (unreadable,
+        or lines where the data has arcs) with the reason: those stay on
+        disk, untouched.  `keep` leaves the combined files in place too.
+        """
+        from covcore.data import CombineError, combinable_files
+
+        if not os.path.isdir(os.path.dirname(self.data_path)) or not combinable_files(self.data_path):
+            return [], {}
+        try:
+            combined = self.combine(keep=keep, append=True)
+        except CombineError as exc:
+            combined, failed = exc.combined, exc.failed
+        else:
+            failed = {}
+        # Reports read the data file again (load()), with what was combined.
+        self._data = None
+        return combined, failed
+
     def export(self, outfile: str, format: str = "coverage") -> None:
         """Write the data as another tool's data file: ``coverage`` is coverage.py 7's."""
         from covcore.interop import export_coverage_py
