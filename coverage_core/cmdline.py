@@ -119,6 +119,8 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("--precision", type=int, help="digits after the decimal point in percents")
         p.add_argument("--contexts", type=_csv, metavar="REGEX,...",
                        help="only data measured in contexts these regexes find")
+        p.add_argument("-i", "--ignore-errors", action="store_true",
+                       help="leave out, with a warning, files whose source is missing or not Python")
         keep_combined(p)
 
     def keep_combined(p: Any) -> None:
@@ -379,6 +381,8 @@ def _report_cov(args: Args) -> Coverage:
         cov.config.precision = args.precision
     if args.contexts:
         cov.config.report_contexts = args.contexts
+    if args.ignore_errors:
+        cov.config.ignore_errors = True
     return cov
 
 
