@@ -167,6 +167,7 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     js.add_argument("--pretty-print", action="store_true", default=None)
     js.add_argument("--show-contexts", action="store_true", default=None,
                     help="list the contexts that ran each line")
+    js.add_argument("-q", "--quiet", action="store_true", help="don't print where the report went")
 
     html = command("html", help="write the report as HTML pages (htmlcov/index.html)")
     common(html)
@@ -199,6 +200,7 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     comb.add_argument("--keep", action="store_true", help="keep the combined files")
     comb.add_argument("-a", "--append", action="store_true",
                       help="add to the data file's data (default: the combined files replace it)")
+    comb.add_argument("-q", "--quiet", action="store_true", help="don't list the files combined")
     comb.add_argument("paths", nargs="*", help="data files or directories (default: next to the data file)")
 
     export = command("export", help="write the data as another tool's data file")
@@ -367,7 +369,7 @@ def do_json(args: Args) -> int:
         outfile, pretty_print=args.pretty_print, include=args.include, omit=args.omit,
         show_contexts=args.show_contexts,
     )
-    if outfile != "-":
+    if outfile != "-" and not args.quiet:
         print(f"Wrote JSON report to {outfile}")
     return _fail_under(cov, args, total)
 
@@ -439,7 +441,7 @@ def do_lcov(args: Args) -> int:
 def do_combine(args: Args) -> int:
     cov = _coverage(args)
     combined = cov.combine(args.paths or None, keep=args.keep, append=args.append)
-    for path in combined:
+    for path in combined if not args.quiet else []:
         print(f"Combined data file {os.path.relpath(path)}")
     if not combined:
         raise CovcoreError("No data to combine")

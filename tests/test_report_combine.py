@@ -232,6 +232,15 @@ def test_quiet_and_keep_combined(project: Path) -> None:
     assert result.stdout == result.stderr == ""
     assert len(_parallel_files(project)) == 2
     assert (project / "coverage.xml").exists()
+    result = run_covcore(["json", "-q"], project)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert not _parallel_files(project) and (project / "coverage.json").exists()
+    assert run_covcore(["erase"], project).returncode == 0
+    for path in (project.parent / "saved").iterdir():
+        shutil.copy2(path, project / path.name)
+    result = run_covcore(["combine", "-q"], project)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (project / ".covcore").exists() and not _parallel_files(project)
 
 
 def test_a_corrupt_parallel_file_is_kept_and_named(project: Path) -> None:
