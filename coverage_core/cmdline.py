@@ -119,6 +119,13 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
         p.add_argument("--precision", type=int, help="digits after the decimal point in percents")
         p.add_argument("--contexts", type=_csv, metavar="REGEX,...",
                        help="only data measured in contexts these regexes find")
+        p.add_argument("-i", "--ignore-errors", action="store_true",
+                       help="leave out, with a warning, files whose source is missing or not Python")
+        keep_combined(p)
+
+    def keep_combined(p: Any) -> None:
+        p.add_argument("--keep-combined", action="store_true",
+                       help="keep the parallel data files combined before reporting (default: delete them)")
 
     # No abbreviations: the program's own options (--c) must never look like ours.
     run = command("run", help="run a Python program and measure it", allow_abbrev=False)
@@ -160,6 +167,7 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     js.add_argument("--pretty-print", action="store_true", default=None)
     js.add_argument("--show-contexts", action="store_true", default=None,
                     help="list the contexts that ran each line")
+    js.add_argument("-q", "--quiet", action="store_true", help="don't print where the report went")
 
     html = command("html", help="write the report as HTML pages (htmlcov/index.html)")
     common(html)
@@ -192,6 +200,7 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     comb.add_argument("--keep", action="store_true", help="keep the combined files")
     comb.add_argument("-a", "--append", action="store_true",
                       help="add to the data file's data (default: the combined files replace it)")
+    comb.add_argument("-q", "--quiet", action="store_true", help="don't list the files combined")
     comb.add_argument("paths", nargs="*", help="data files or directories (default: next to the data file)")
 
     export = command("export", help="write the data as another tool's data file")
@@ -199,6 +208,7 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     export.add_argument("--format", dest="export_format", default="coverage", choices=["coverage"],
                         help="coverage: a coverage.py 7 data file (default)")
     export.add_argument("-o", dest="outfile", default=".coverage", help="output file (default .coverage)")
+    keep_combined(export)
 
     erase = command("erase", help="delete the data files")
     common(erase)
@@ -359,7 +369,7 @@ def do_json(args: Args) -> int:
         outfile, pretty_print=args.pretty_print, include=args.include, omit=args.omit,
         show_contexts=args.show_contexts,
     )
-    if outfile != "-":
+    if outfile != "-" and not args.quiet:
         print(f"Wrote JSON report to {outfile}")
     return _fail_under(cov, args, total)
 
@@ -367,12 +377,35 @@ def do_json(args: Args) -> int:
 def _report_cov(args: Args) -> Coverage:
     """The Coverage object of a report command, its data loaded, --precision applied."""
     cov = _coverage(args)
+    _combine_first(cov, args)
     cov.load()
     if args.precision is not None:
         cov.config.precision = args.precision
     if args.contexts:
         cov.config.report_contexts = args.contexts
+    if args.ignore_errors:
+        cov.config.ignore_errors = True
     return cov
+
+
+def _combine_first(cov: Coverage, args: Args) -> None:
+    """Before a report: combine the parallel data files into the data file.
+
+    As coverage.py's reporting commands do, so a ``parallel = true`` run
+    reports without an explicit ``covcore combine``.  What was combined is
+    one line on stderr (not with -q); a file that could not be combined is
+    kept, and named in a warning line of its own.
+    """
+    from covcore.control import warn
+
+    combined, failed = cov.combine_for_report(keep=bool(getattr(args, "keep_combined", False)))
+    for reason in failed.values():
+        warn(f"{reason} (the file was kept, not combined)")
+    if combined and not getattr(args, "quiet", False):
+        sys.stdout.flush()
+        count = f"{len(combined)} parallel data file{'s' if len(combined) > 1 else ''}"
+        sys.stderr.write(f"Combined {count} into {os.path.relpath(cov.data_path)}\n")
+        sys.stderr.flush()
 
 
 def do_html(args: Args) -> int:
@@ -408,7 +441,7 @@ def do_lcov(args: Args) -> int:
 def do_combine(args: Args) -> int:
     cov = _coverage(args)
     combined = cov.combine(args.paths or None, keep=args.keep, append=args.append)
-    for path in combined:
+    for path in combined if not args.quiet else []:
         print(f"Combined data file {os.path.relpath(path)}")
     if not combined:
         raise CovcoreError("No data to combine")
@@ -417,6 +450,7 @@ def do_combine(args: Args) -> int:
 
 def do_export(args: Args) -> int:
     cov = _coverage(args)
+    _combine_first(cov, args)
     cov.load()
     cov.export(args.outfile, format=args.export_format)
     print(f"Wrote {args.export_format} data file {args.outfile}")

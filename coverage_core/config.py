@@ -88,6 +88,8 @@ class Config:
         self.relative_files: bool = False
         #: What `covcore run` runs when given no program.
         self.command_line: Optional[str] = None
+        #: Names of warnings not to show (coverage.py's names, see docs/config.md).
+        self.disable_warnings: list[str] = []
         # [report]
         self.exclude_lines: list[str] = list(DEFAULT_EXCLUDE)
         self.exclude_also: list[str] = []
@@ -105,6 +107,10 @@ class Config:
         self.format: Optional[str] = None
         #: Regexes: report only data measured in contexts matching one of them.
         self.report_contexts: list[str] = []
+        #: Leave out (with a warning) the files whose source is missing or not Python.
+        self.ignore_errors: bool = False
+        #: Unexecuted files are looked for in directories without __init__.py too.
+        self.include_namespace_packages: bool = False
         # [html]
         self.html_dir: str = "htmlcov"
         self.html_title: str = "Coverage report"
@@ -163,6 +169,7 @@ _OPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("run", "dynamic_context"): ("dynamic_context", "str"),
     ("run", "relative_files"): ("relative_files", "bool"),
     ("run", "command_line"): ("command_line", "str"),
+    ("run", "disable_warnings"): ("disable_warnings", "list"),
     ("report", "exclude_lines"): ("exclude_lines", "regexlist"),
     ("report", "exclude_also"): ("exclude_also", "regexlist"),
     ("report", "fail_under"): ("fail_under", "float"),
@@ -178,6 +185,8 @@ _OPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("report", "partial_branches_always"): ("partial_branches_always", "regexlist"),
     ("report", "format"): ("format", "str"),
     ("report", "contexts"): ("report_contexts", "list"),
+    ("report", "ignore_errors"): ("ignore_errors", "bool"),
+    ("report", "include_namespace_packages"): ("include_namespace_packages", "bool"),
     ("html", "directory"): ("html_dir", "str"),
     ("html", "title"): ("html_title", "str"),
     ("html", "skip_covered"): ("html_skip_covered", "bool"),
@@ -200,8 +209,7 @@ SECTIONS = ("run", "report", "html", "xml", "json", "lcov", "paths")
 #: named once in a note ("ignoring ...").
 _IGNORED: set[tuple[str, str]] = {
     ("run", "cover_pylib"), ("run", "debug"), ("run", "debug_file"),
-    ("run", "disable_warnings"), ("run", "plugins"), ("run", "_crash"),
-    ("report", "ignore_errors"), ("report", "include_namespace_packages"),
+    ("run", "plugins"), ("run", "_crash"),
     ("html", "extra_css"),
 }
 #: Options coverage.py has whose effect covcore always has: checked, then unused.

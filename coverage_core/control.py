@@ -27,16 +27,31 @@ from covcore.files import FileSelector
 from covcore.version import __version__
 
 _warned: set[str] = set()
+#: The names of the warnings not to show: ``[run] disable_warnings`` of the
+#: Coverage made last (see set_disabled_warnings).
+_disabled: set[str] = set()
 
 
-def warn(message: str, once_key: Optional[str] = None) -> None:
-    """Print a warning for the user on stderr (once per key, if given)."""
+def warn(message: str, once_key: Optional[str] = None, slug: Optional[str] = None) -> None:
+    """Print a warning for the user on stderr (once per key, if given).
+
+    `slug` names the warning for ``[run] disable_warnings`` (coverage.py's
+    names where it has the same warning; docs/config.md lists them).
+    """
+    if slug is not None and slug in _disabled:
+        return
     if once_key is not None:
         if once_key in _warned:
             return
         _warned.add(once_key)
     sys.stderr.write(f"covcore: warning: {message}\n")
     sys.stderr.flush()
+
+
+def set_disabled_warnings(names: Iterable[str]) -> None:
+    """The warnings `warn` leaves out from now on (``[run] disable_warnings``)."""
+    _disabled.clear()
+    _disabled.update(names)
 
 
 _UNSET: Any = object()
@@ -77,8 +92,9 @@ class Coverage:
         rcfile = config_file if isinstance(config_file, str) else None
         self.config: Config = read_config(rcfile) if config_file else Config()
         c = self.config
+        set_disabled_warnings(c.disable_warnings)
         if c.ignored and warn_ignored:
-            warn(self.ignored_settings_note(), once_key="ignored-settings")
+            warn(self.ignored_settings_note(), once_key="ignored-settings", slug="ignored-settings")
         if context is not None:
             c.context = context
         if concurrency is not None:
@@ -159,7 +175,7 @@ class Coverage:
             c = self.config
             self._core = cores.choose_core(c.core, c.timid, self._core_origin, c.concurrency, c.branch)
             if self._core.warning:
-                warn(self._core.warning, once_key="no-ctracer")
+                warn(self._core.warning, once_key="no-ctracer", slug="no-ctracer")
         return self._core
 
     def _get_data_object(self) -> CoverageData:
@@ -183,7 +199,13 @@ class Coverage:
         if self._collector is None:
             c = self.config
             concurrency_id = concurrency_id_function(c.concurrency)
-            self._selector = FileSelector(c.source, c.include, c.omit, cwd=self.selector_cwd)
+            self._selector = FileSelector(
+                c.source, c.include, c.omit, cwd=self.selector_cwd,
+                include_namespace_packages=c.include_namespace_packages,
+            )
+            for pattern in self._selector.unmatched_patterns:
+                warn(f"Source glob pattern {pattern!r} matched no files or directories.",
+                     once_key=f"source-glob:{pattern}", slug="source-glob-no-match")
             self._collector = Collector(
                 choice.tracer_class(), self._selector.should_trace, c.branch, all_threads=choice.all_threads,
                 # The sysmon core (line mode only, see covcore.cores) keeps no stack to split.
@@ -311,7 +333,7 @@ class Coverage:
         candidates = (self._stored_name(p) for p in self._selector.unexecuted_candidates())
         data.touch_files(p for p in candidates if p not in measured)
         for pkg in self._selector.unimported_sources():
-            warn(f"Module {pkg} was never imported.", once_key=f"never-imported:{pkg}")
+            warn(f"Module {pkg} was never imported.", once_key=f"never-imported:{pkg}", slug="module-not-imported")
 
     def save(self, quiet: bool = False) -> None:
         """Write the measured data to the data file.
@@ -327,7 +349,7 @@ class Coverage:
             if not main:
                 return
             if not quiet:
-                warn("No data was collected.", once_key="no-data")
+                warn("No data was collected.", once_key="no-data", slug="no-data-collected")
         if not self._saved_once and not self.auto_data and not self.data_suffix:
             # A new measurement replaces what an earlier run left in the file.
             CoverageData(self.data_path).erase()
@@ -385,6 +407,29 @@ class Coverage:
         self._data = data
         return combined
 
+    def combine_for_report(self, keep: bool = False) -> tuple[list[str], dict[str, str]]:
+        """Combine the parallel data files next to the data file into it, as
+        the reporting commands do before they report (coverage.py 7.14+ too).
+
+        The data file's own data is kept (``combine --append``).  Returns the
+        files combined, and each file that could not be combined (unreadable,
+        or lines where the data has arcs) with the reason: those stay on
+        disk, untouched.  `keep` leaves the combined files in place too.
+        """
+        from covcore.data import CombineError, combinable_files
+
+        if not os.path.isdir(os.path.dirname(self.data_path)) or not combinable_files(self.data_path):
+            return [], {}
+        try:
+            combined = self.combine(keep=keep, append=True)
+        except CombineError as exc:
+            combined, failed = exc.combined, exc.failed
+        else:
+            failed = {}
+        # Reports read the data file again (load()), with what was combined.
+        self._data = None
+        return combined, failed
+
     def export(self, outfile: str, format: str = "coverage") -> None:
         """Write the data as another tool's data file: ``coverage`` is coverage.py 7's."""
         from covcore.interop import export_coverage_py
@@ -399,9 +444,14 @@ class Coverage:
     #: Reports count only these lines (``report --diff``): real path -> lines; None: all.
     diff_lines: Optional[dict[str, set[int]]] = None
 
-    def _analyses(self, include: Optional[Iterable[str]], omit: Optional[Iterable[str]]) -> list[Any]:
+    def _analyses(
+        self, include: Optional[Iterable[str]], omit: Optional[Iterable[str]], ignore_errors: Optional[bool] = None,
+    ) -> list[Any]:
         data, paths = self._report_paths(include, omit)
-        analyses = [self._analyze(data, path) for path in paths]
+        if _first(ignore_errors, self.config.ignore_errors):
+            analyses = [a for a in (self._analyze_or_skip(data, path) for path in paths) if a is not None]
+        else:
+            analyses = [self._analyze(data, path) for path in paths]
         if self.diff_lines is not None:
             analyses = [a.narrowed([self.diff_lines[os.path.realpath(a.filename)]])[0] for a in analyses]
         return analyses
@@ -432,6 +482,17 @@ class Coverage:
         data = self.get_data() if self._collector is not None else self._loaded_data()
         return self._analyze(data, os.path.realpath(os.path.abspath(filename)))
 
+    def _analyze_or_skip(self, data: CoverageData, path: str) -> Any:
+        """`path`'s analysis; None, with a warning, if its source is missing
+        or is not Python (``[report] ignore_errors``)."""
+        from covcore.exceptions import NoSource, NotPython
+
+        try:
+            return self._analyze(data, path)
+        except (NoSource, NotPython) as exc:
+            _couldnt_parse(path, exc)
+            return None
+
     def _analyze(self, data: CoverageData, path: str) -> Any:
         from covcore.results import analyze
 
@@ -449,16 +510,20 @@ class Coverage:
         skip_empty: Optional[bool] = None,
         sort: Optional[str] = None,
         output_format: Optional[str] = None,
+        ignore_errors: Optional[bool] = None,
     ) -> float:
         """Print the text report (to `file`, default stdout); returns the total percent.
 
         `output_format` is ``text`` (the default), ``markdown`` or ``total``.
+        `ignore_errors` (default ``[report] ignore_errors``) leaves out, with a
+        warning, the files whose source is missing or is not Python (as in
+        every report method); otherwise such a file is an error.
         """
         from covcore.report_text import text_report
 
         c = self.config
         return text_report(
-            self._analyses(include, omit),
+            self._analyses(include, omit, ignore_errors),
             file or sys.stdout,
             show_missing=c.show_missing if show_missing is None else show_missing,
             precision=c.precision if precision is None else precision,
@@ -476,6 +541,7 @@ class Coverage:
         include: Optional[Iterable[str]] = None,
         omit: Optional[Iterable[str]] = None,
         show_contexts: Optional[bool] = None,
+        ignore_errors: Optional[bool] = None,
     ) -> float:
         """Write the JSON report (coverage.py's format 3, default ``coverage.json``);
         returns the total percent.  `show_contexts` lists each line's contexts."""
@@ -485,7 +551,7 @@ class Coverage:
         data = self.get_data() if self._collector is not None else self._loaded_data()
         meta = {"core": data.meta().get("core", ""), "branch_coverage": data.has_arcs()}
         return json_report(
-            self._analyses(include, omit), outfile or c.json_output,
+            self._analyses(include, omit, ignore_errors), outfile or c.json_output,
             pretty=c.json_pretty_print if pretty_print is None else pretty_print,
             show_contexts=c.json_show_contexts if show_contexts is None else show_contexts, meta=meta,
             precision=c.precision,
@@ -497,13 +563,14 @@ class Coverage:
         include: Optional[Iterable[str]] = None,
         omit: Optional[Iterable[str]] = None,
         skip_empty: Optional[bool] = None,
+        ignore_errors: Optional[bool] = None,
     ) -> float:
         """Write the Cobertura XML report (default ``coverage.xml``); returns the total percent."""
         from covcore.report_xml import xml_report
 
         c = self.config
         return xml_report(
-            self._analyses(include, omit), outfile or c.xml_output, source=c.source,
+            self._analyses(include, omit, ignore_errors), outfile or c.xml_output, source=c.source,
             package_depth=c.xml_package_depth, skip_empty=c.skip_empty if skip_empty is None else skip_empty,
         )
 
@@ -513,6 +580,7 @@ class Coverage:
         include: Optional[Iterable[str]] = None,
         omit: Optional[Iterable[str]] = None,
         format: Optional[str] = None,
+        ignore_errors: Optional[bool] = None,
     ) -> float:
         """Write the LCOV report (default ``coverage.lcov``); returns the total percent.
 
@@ -522,7 +590,7 @@ class Coverage:
 
         c = self.config
         return lcov_report(
-            self._analyses(include, omit), outfile or c.lcov_output,
+            self._analyses(include, omit, ignore_errors), outfile or c.lcov_output,
             checksums=c.lcov_line_checksums, skip_empty=c.skip_empty, format=format or c.lcov_format,
         )
 
@@ -536,6 +604,7 @@ class Coverage:
         include: Optional[Iterable[str]] = None,
         omit: Optional[Iterable[str]] = None,
         precision: Optional[int] = None,
+        ignore_errors: Optional[bool] = None,
     ) -> float:
         """Write the HTML report (default ``htmlcov/``); returns the total percent.
 
@@ -556,7 +625,32 @@ class Coverage:
             warn=lambda message: warn(message, once_key=message),
         )
         data, paths = self._report_paths(include, omit)
-        return html_report(data, paths, self._analyze, options)
+        if not _first(ignore_errors, c.ignore_errors):
+            return html_report(data, paths, self._analyze, options)
+        # ignore_errors: a file whose analysis fails is left out, and the
+        # report made again without it (the parses are cached; failures are
+        # rare, and the report's incremental reuse of pages is kept).
+        from covcore.exceptions import NoSource, NotPython
+
+        failed: dict[str, Exception] = {}
+
+        def analyze(data: CoverageData, path: str) -> Any:
+            try:
+                return self._analyze(data, path)
+            except (NoSource, NotPython) as exc:
+                failed[path] = exc
+                raise
+
+        while True:
+            try:
+                return html_report(data, paths, analyze, options)
+            except (NoSource, NotPython):
+                left_out = [path for path in paths if path in failed]
+                if not left_out:
+                    raise
+                for path in left_out:
+                    _couldnt_parse(path, failed[path])
+                paths = [path for path in paths if path not in failed]
 
     def sys_info(self) -> list[tuple[str, str]]:
         """Facts for ``covcore debug sys``."""
@@ -571,3 +665,14 @@ class Coverage:
         rows.append(("config file", self.config.config_file or "none"))
         rows.append(("data file", self.data_path))
         return rows
+
+
+def _couldnt_parse(path: str, exc: Exception) -> None:
+    """Warn that a file is left out of a report (``[report] ignore_errors``)."""
+    from covcore.exceptions import NotPython
+
+    if isinstance(exc, NotPython):
+        message = f"Couldn't parse Python file '{path}'"
+    else:
+        message = f"Couldn't parse '{path}': {exc}"
+    warn(message, once_key=message, slug="couldnt-parse")

@@ -422,7 +422,7 @@ class CoverageData:
         """Unite another data object's files, contexts, lines and arcs into this one.
 
         `map_path` renames other's files (``[paths]`` remapping).  Metadata is
-        not copied.  Line data and arc data can't be mixed: that raises
+        not copied (combining carries it over, see :func:`combine_parallel_data`).  Line data and arc data can't be mixed: that raises
         DataError and leaves this object unchanged.
         """
         if other._measure is not None and self._measure not in (None, other._measure):
@@ -796,7 +796,8 @@ def combine_parallel_data(
 
     The files are found by :func:`combinable_files`; `data`'s own file is
     skipped.  They may be covcore's or coverage.py's data files.  `map_path`
-    renames their measured files (``[paths]``).  When any file was
+    renames their measured files (``[paths]``).  Their metadata (``core``,
+    ``version``, ``run``) is carried over: see :func:`_merge_meta`.  When any file was
     combined, `data` is written (a union with what its file already holds,
     or with `replace` in place of it), and only after that write succeeded
     are the combined files deleted, unless `keep`.  A file that changed while
@@ -822,6 +823,7 @@ def combine_parallel_data(
                     continue
                 part, stamp = read
                 data.update(part, map_path=map_path)
+                _merge_meta(data, part)
             except FileNotFoundError:
                 continue
             except DataError as exc:
@@ -843,6 +845,28 @@ def combine_parallel_data(
     if failed:
         raise CombineError(combined, failed)
     return combined
+
+
+#: Metadata that says which run a data file belongs to: the combined data
+#: keeps its own (or the first combined file's), never a list.
+_META_OWN = ("run",)
+
+
+def _merge_meta(data: CoverageData, part: CoverageData) -> None:
+    """Carry `part`'s metadata into `data`, which is combining it.
+
+    A key `data` lacks is taken as it is.  A key whose values differ (files
+    measured by two cores, or two covcore versions) lists the values, sorted
+    and comma-separated, so the combined data still says what measured it;
+    except ``run``, which stays the data's own.
+    """
+    mine = data._meta
+    for key, value in part._meta.items():
+        have = mine.get(key)
+        if have is None or key in _META_OWN:
+            mine.setdefault(key, value)
+        elif value != have:
+            mine[key] = ", ".join(sorted({*have.split(", "), *value.split(", ")}))
 
 
 def _read_settled(path: str, warn: TWarn | None) -> tuple[CoverageData, tuple[int, int]] | None:

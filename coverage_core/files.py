@@ -7,7 +7,10 @@ Rules, in order:
   * names that are not files (``<string>``, ``<frozen ...>``) are never measured;
   * ``omit`` patterns exclude;
   * with ``source`` (directories, or importable package names), only files
-    inside those directories or packages are measured;
+    inside those directories or packages are measured; a ``source`` entry
+    with ``*``, ``?`` or ``[`` is a glob pattern (``packages/*/src``, ``**``
+    too), standing for the directories and files it matches when measuring
+    starts (coverage.py 7.18);
   * else with ``include`` patterns, only files matching them;
   * else files under the current directory, except the standard library,
     installed packages (site-packages) and covcore itself.
@@ -148,11 +151,16 @@ class FileSelector:
         include: Iterable[str] = (),
         omit: Iterable[str] = (),
         cwd: Optional[str] = None,
+        include_namespace_packages: bool = False,
     ) -> None:
         self.cwd = canonical_filename(cwd or os.getcwd())
         self.source_dirs: list[str] = []
         self.source_pkgs: list[str] = []
-        for item in source:
+        #: The ``source`` glob patterns that matched nothing (the controller warns).
+        self.unmatched_patterns: list[str] = []
+        #: Unexecuted files are looked for in directories without __init__.py too.
+        self.include_namespace_packages = include_namespace_packages
+        for item in self._expand_patterns(source):
             path = os.path.join(self.cwd, item)
             if os.path.isdir(path):
                 self.source_dirs.append(canonical_filename(path))
@@ -164,6 +172,25 @@ class FileSelector:
         self.omit = GlobMatcher(omit)
         self._excluded_dirs: Optional[list[str]] = None
         self.covcore_dir = canonical_filename(os.path.dirname(__file__))
+
+    def _expand_patterns(self, source: Iterable[str]) -> list[str]:
+        """`source` with each glob pattern replaced by what it matches, sorted.
+
+        A pattern is relative to the selector's directory; one that matches
+        nothing is left out and noted in `unmatched_patterns`.
+        """
+        items: list[str] = []
+        for item in source:
+            if not any(char in item for char in "*?["):
+                items.append(item)
+                continue
+            import glob  # only for patterns: its import costs start-up time
+
+            matches = sorted(glob.glob(item, root_dir=self.cwd, recursive=True))
+            if not matches:
+                self.unmatched_patterns.append(item)
+            items.extend(matches)
+        return items
 
     @property
     def excluded_dirs(self) -> list[str]:
@@ -239,7 +266,7 @@ class FileSelector:
             else:
                 # The roots are canonical, so the files found under them are,
                 # but for links (the walk does not go through linked directories).
-                found = _python_files(root, top=True)
+                found = _python_files(root, top=True, namespaces=self.include_namespace_packages)
             for path, is_link in found:
                 if is_link:
                     path = canonical_filename(path)
@@ -284,13 +311,17 @@ def _is_python_file_name(name: str) -> bool:
     return bool(dot) and ext in ("py", "pyw") and bool(stem) and _NOT_IN_STEM.isdisjoint(stem)
 
 
-def find_python_files(directory: str) -> Iterator[str]:
-    """Python files under `directory`: all of its own, and those of sub-packages."""
-    for path, _ in _python_files(directory, top=True):
+def find_python_files(directory: str, include_namespace_packages: bool = False) -> Iterator[str]:
+    """Python files under `directory`: all of its own, and those of sub-packages.
+
+    With `include_namespace_packages`, of every subdirectory, ``__init__.py``
+    or not (implicit namespace packages, PEP 420).
+    """
+    for path, _ in _python_files(directory, top=True, namespaces=include_namespace_packages):
         yield path
 
 
-def _python_files(directory: str, top: bool) -> Iterator[tuple[str, bool]]:
+def _python_files(directory: str, top: bool, namespaces: bool = False) -> Iterator[tuple[str, bool]]:
     """(path, is it a symbolic link) for find_python_files, in its order.
 
     As os.walk would list them (symbolic links to directories are not
@@ -310,7 +341,7 @@ def _python_files(directory: str, top: bool) -> Iterator[tuple[str, bool]]:
         except OSError:
             is_dir = False
         (dirs if is_dir else files).append(entry)
-    if not top and not any(entry.name == "__init__.py" for entry in files):
+    if not top and not namespaces and not any(entry.name == "__init__.py" for entry in files):
         return
     for entry in files:
         if _is_python_file_name(entry.name):
@@ -318,4 +349,4 @@ def _python_files(directory: str, top: bool) -> Iterator[tuple[str, bool]]:
     for entry in dirs:
         if entry.name.startswith(".") or entry.name == "__pycache__" or entry.is_symlink():
             continue
-        yield from _python_files(os.path.join(directory, entry.name), top=False)
+        yield from _python_files(os.path.join(directory, entry.name), top=False, namespaces=namespaces)

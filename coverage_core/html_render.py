@@ -33,6 +33,23 @@ COLUMNS = [
     ("part", "partial", "n_partial_branches"),
 ]
 
+#: With branch data the columns are grouped, as coverage.py's index does:
+#: (group heading, the keys of its columns); a group's percentage column
+#: ("scover", "bcover", "cover") comes last in it.
+GROUPS = [
+    ("Statements", ["stmts", "miss", "excl", "scover"]),
+    ("Branches", ["branch", "part", "bcover"]),
+    ("Total", ["cover"]),
+]
+
+#: Percentage columns: key -> (heading words for screen readers, Numbers
+#: attribute of the percentage, of its text, of the (covered, total) pair).
+PERCENT_COLUMNS = {
+    "scover": ("of statements", "pc_statements", "pc_statements_str"),
+    "bcover": ("of branches", "pc_branches", "pc_branches_str"),
+    "cover": ("in total", "pc_covered", "pc_covered_str"),
+}
+
 #: Line category -> (gutter mark, words for screen readers).
 LINE_MARKS = {
     "run": ("✓", "run"),
@@ -143,18 +160,49 @@ def _footer(timestamp: str) -> str:
     )
 
 
+def column_keys(has_arcs: bool) -> list[str]:
+    """The keys of an index's number columns, in order."""
+    if has_arcs:
+        return [key for _, keys in GROUPS for key in keys]
+    return ["stmts", "miss", "excl", "cover"]
+
+
+def _ratio(nums: Numbers, key: str) -> tuple[int, int]:
+    if key == "scover":
+        return nums.n_executed, nums.n_statements
+    if key == "bcover":
+        return nums.n_executed_branches, nums.n_branches
+    return nums.ratio_covered
+
+
 def _number_cells(nums: Numbers, has_arcs: bool) -> str:
+    attrs = {key: attr for key, _, attr in COLUMNS}
     cells = []
-    for key, _, attr in COLUMNS:
-        if key in ("branch", "part") and not has_arcs:
-            continue
-        value = getattr(nums, attr)
-        cells.append(f"<td class=\"{key}\" data-v=\"{value}\">{value}</td>")
-    covered, total = nums.ratio_covered
-    cells.append(
-        f"<td class=\"cover\" data-v=\"{nums.pc_covered!r}\" data-ratio=\"{covered} {total}\">"
-        f"{nums.pc_covered_str}%</td>"
-    )
+    for key in column_keys(has_arcs):
+        if key in PERCENT_COLUMNS:
+            _, value_attr, text_attr = PERCENT_COLUMNS[key]
+            covered, total = _ratio(nums, key)
+            cells.append(
+                f"<td class=\"{key}\" data-v=\"{getattr(nums, value_attr)!r}\" data-ratio=\"{covered} {total}\">"
+                f"{getattr(nums, text_attr)}%</td>"
+            )
+        else:
+            value = getattr(nums, attrs[key])
+            cells.append(f"<td class=\"{key}\" data-v=\"{value}\">{value}</td>")
+    return "".join(cells)
+
+
+def _column_heads(has_arcs: bool) -> str:
+    """The heading cells of the number columns (buttons that sort)."""
+    headings = {key: heading for key, heading, _ in COLUMNS}
+    cells = []
+    for key in column_keys(has_arcs):
+        if key in PERCENT_COLUMNS:
+            words = PERCENT_COLUMNS[key][0] if has_arcs else ""
+            label = "coverage" + (f"<span class=\"sr\"> {words}</span>" if words else "")
+        else:
+            label = headings[key]
+        cells.append(f"<th scope=\"col\" class=\"{key}\" data-key=\"{key}\"><button type=\"button\">{label}</button></th>")
     return "".join(cells)
 
 
@@ -178,7 +226,7 @@ def render_index(
     region_page = page.noun != "file"
     out = [_head(
         f"{title}: {totals.pc_covered_str}%", asset_version,
-        f"class=\"index-page\" data-page=\"index\" data-noun=\"{page.noun}\" data-first=\"{escape(first_url)}\"",
+        f"class=\"index-page\" data-page=\"index\" data-noun=\"{page.noun}\" data-plural=\"{page.plural}\" data-first=\"{escape(first_url)}\"",
     )]
     out.append(
         f"<header>\n<h1>{escape(title)}: <span class=\"pc-total\">{totals.pc_covered_str}%</span></h1>\n"
@@ -191,7 +239,7 @@ def render_index(
         else:
             out.append(f"<li><a href=\"{other.filename}\">{label}</a></li>")
     out.append("</ul></nav>\n")
-    columns = "stmts, miss, excl, " + ("branch, part, " if has_arcs else "") + "cover"
+    columns = ", ".join(column_keys(has_arcs))
     out.append(
         "<form class=\"filters\" role=\"search\" onsubmit=\"return false\">"
         "<label for=\"filter\">Filter</label> "
@@ -213,8 +261,15 @@ def render_index(
     out.append("</header>\n<main id=\"main\">\n")
     out.append(
         f"<table class=\"index\" id=\"index\" data-precision=\"{precision}\">\n"
-        f"<caption>Coverage by {page.noun}. Select a column heading to sort.</caption>\n<thead><tr>"
-        "<th scope=\"col\" class=\"name\" data-key=\"file\" aria-sort=\"ascending\">"
+        f"<caption>Coverage by {page.noun}. Select a column heading to sort.</caption>\n<thead>"
+    )
+    if has_arcs:
+        out.append(f"<tr class=\"groups\"><td colspan=\"{2 if region_page else 1}\"></td>")
+        for heading, keys in GROUPS:
+            out.append(f"<th scope=\"colgroup\" colspan=\"{len(keys)}\" class=\"group\">{heading}</th>")
+        out.append("</tr>\n")
+    out.append(
+        "<tr class=\"columns\"><th scope=\"col\" class=\"name\" data-key=\"file\" aria-sort=\"ascending\">"
         "<button type=\"button\">File</button></th>"
     )
     if region_page:
@@ -222,11 +277,7 @@ def render_index(
             f"<th scope=\"col\" class=\"name\" data-key=\"{page.noun}\">"
             f"<button type=\"button\">{page.noun.title()}</button></th>"
         )
-    for key, heading, _ in COLUMNS:
-        if key in ("branch", "part") and not has_arcs:
-            continue
-        out.append(f"<th scope=\"col\" class=\"{key}\" data-key=\"{key}\"><button type=\"button\">{heading}</button></th>")
-    out.append("<th scope=\"col\" class=\"cover\" data-key=\"cover\"><button type=\"button\">coverage</button></th>")
+    out.append(_column_heads(has_arcs))
     out.append("</tr></thead>\n<tbody>\n")
     for row in page.rows:
         nums = row.nums.with_precision(precision)
@@ -333,13 +384,16 @@ def render_file(page: FilePage, title: str, precision: int, asset_version: str) 
         "<span class=\"position\" aria-live=\"polite\"></span>"
         "</nav>\n"
     )
+    # The header stays on screen (sticky); the table of contents, which may
+    # be long, scrolls away with the source.
+    out.append("</header>\n<main id=\"main\">\n")
     if page.regions:
         links = "".join(
-            f"<li><a href=\"#t{start}\"><span class=\"kind\">{kind[:5]}</span> {escape(region)}</a></li>"
+            f"<li><a href=\"#t{start}\"><span class=\"kind\">{escape(kind)}</span> {escape(region)}</a></li>"
             for kind, region, start in page.regions
         )
         out.append(f"<details class=\"toc\"><summary>Functions and classes</summary><ul>{links}</ul></details>\n")
-    out.append("</header>\n<main id=\"main\">\n<div id=\"source\" class=\"source show-mis show-par show-exc\">\n")
+    out.append("<div id=\"source\" class=\"source show-mis show-par show-exc\">\n")
     out.extend(_line_html(line) for line in page.lines)
     out.append("</div>\n</main>\n")
     out.append(_help(FILE_KEYS))

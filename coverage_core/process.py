@@ -116,6 +116,7 @@ def settings(cov: "Coverage") -> str:
         "context": c.context,
         "dynamic_context": c.dynamic_context,
         "relative_files": c.relative_files,
+        "disable_warnings": c.disable_warnings,
         "run": cov.run_id,
         "main_pid": cov.main_pid,
     })
@@ -151,6 +152,10 @@ def start_from_settings(text: str, origin: str) -> Optional["Coverage"]:
         cov.config.context = values.get("context")
         cov.config.dynamic_context = values.get("dynamic_context")
         cov.config.relative_files = bool(values.get("relative_files"))
+        cov.config.disable_warnings = list(values.get("disable_warnings", []))
+        from covcore.control import set_disabled_warnings
+
+        set_disabled_warnings(cov.config.disable_warnings)
         cov.run_id = values["run"]
         cov.main_pid = values["main_pid"]
         cov.selector_cwd = values["cwd"]
@@ -234,7 +239,7 @@ def finish(cov: "Coverage", quiet: bool = True) -> None:
         if not quiet and not cov.get_data().measured_files():
             from covcore.control import warn
 
-            warn("No data was collected.", once_key="no-data")
+            warn("No data was collected.", once_key="no-data", slug="no-data-collected")
     finally:
         _finishing = False
         _restore_sigterm()
@@ -435,7 +440,7 @@ def _warn_no_startup_hook(what: str) -> None:
     warn(
         f"{what} can't be measured: covcore.pth is not in this Python's site-packages "
         "(an editable or partial install?); reinstall covcore with pip install",
-        once_key="no-startup-hook",
+        once_key="no-startup-hook", slug="no-startup-hook",
     )
 
 

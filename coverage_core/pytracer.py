@@ -201,7 +201,7 @@ class PyTracer:
                     f"the program's trace function raised {type(exc).__name__}; CPython removes the "
                     "Python tracer (pytrace core) with it, so this thread is not measured from here on "
                     "(the ctrace and sysmon cores go on measuring; see docs/trouble.md)",
-                    once_key="pytrace-raising-tracer",
+                    once_key="pytrace-raising-tracer", slug="trace-changed",
                 )
                 raise
             if result is not None:

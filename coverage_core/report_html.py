@@ -429,6 +429,10 @@ def html_report(
             except OSError:
                 pass
 
+    # A file's regions add up to the file: the function and class indexes
+    # total every file, those skip_covered left out too, as the file index does.
+    for kind, _ in REGION_KINDS:
+        index_pages[kind].totals = index_pages["file"].totals
     first_url = reported[0].page if reported else ""
     pages = list(index_pages.values())
     for index_page in pages:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 def _warn(message: str, once_key: str) -> None:
     from covcore.control import warn
-    warn(message, once_key=once_key)
+    warn(message, once_key=once_key, slug="trace-changed")
 
 
 def _call_traced_fallback(fn: Callable[..., Any], *args: Any) -> Any:

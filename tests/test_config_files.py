@@ -496,8 +496,8 @@ def test_ignored_options_are_named_once(tmp_path: Path, make_file: Callable[[str
         debug = trace
         branch = true
         no_such_thing = 1
-        [report]
-        ignore_errors = true
+        [html]
+        extra_css = extra.css
         [django_coverage_plugin]
         template_extensions = html
     """)
@@ -506,7 +506,7 @@ def test_ignored_options_are_named_once(tmp_path: Path, make_file: Callable[[str
     assert result.returncode == 0
     assert result.stderr.splitlines() == [
         "covcore: warning: ignoring settings covcore doesn't support, in .coveragerc: "
-        "[run] plugins, [run] debug, [run] no_such_thing (unknown), [report] ignore_errors, "
+        "[run] plugins, [run] debug, [run] no_such_thing (unknown), [html] extra_css, "
         "[django_coverage_plugin]"
     ]
 

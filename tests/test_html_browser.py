@@ -8,6 +8,7 @@ why the install did not happen.  Screenshots go to tests/out/.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -98,6 +99,21 @@ def _names(driver: Any) -> list[str]:
     return [row.find_element(By.CSS_SELECTOR, "td.name").text for row in rows if row.is_displayed()]
 
 
+def _column(driver: Any, key: str, shown_only: bool = False) -> list[int]:
+    """The numbers of an index column, row by row."""
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.CSS_SELECTOR, "#index tbody tr")
+    return [int(row.find_element(By.CSS_SELECTOR, f"td.{key}").get_attribute("data-v"))
+            for row in rows if row.is_displayed() or not shown_only]
+
+
+def _total(driver: Any, key: str) -> int:
+    from selenium.webdriver.common.by import By
+
+    return int(driver.find_element(By.CSS_SELECTOR, f"tfoot tr.total td.{key}").text)
+
+
 def _errors(driver: Any) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
@@ -133,16 +149,15 @@ def test_index_sorts_and_filters(browser: Any, report: Path) -> None:
     search.clear()
     search.send_keys("miss>0")
     assert _names(browser) == ["prog.py", "unused.py"]
-    total_stmts = browser.find_element(By.CSS_SELECTOR, "tfoot td.stmts").text
-    prog_and_unused = sum(
-        int(row.find_element(By.CSS_SELECTOR, "td.stmts").text)
-        for row in browser.find_elements(By.CSS_SELECTOR, "#index tbody tr")
-        if row.is_displayed()
-    )
-    assert int(total_stmts) == prog_and_unused
+    # The Total row keeps the report's totals; a labelled row totals the rows shown.
+    assert _total(browser, "stmts") == sum(_column(browser, "stmts"))
+    filtered_stmts = browser.find_element(By.CSS_SELECTOR, "tfoot tr.filtered td.stmts").text
+    assert int(filtered_stmts) == sum(_column(browser, "stmts", shown_only=True))
+    assert browser.find_element(By.CSS_SELECTOR, "tfoot tr.filtered th").text == "Filtered total (2 of 5 files)"
     search.send_keys(" cover<50")
     assert _names(browser) == ["unused.py"]
-    assert browser.find_element(By.CSS_SELECTOR, "tfoot td.cover").text == "0%"
+    assert browser.find_element(By.CSS_SELECTOR, "tfoot tr.filtered td.cover").text == "0%"
+    assert browser.find_element(By.CSS_SELECTOR, "tfoot tr.total td.cover").text != "0%"
     search.clear()
     search.send_keys("nothing-like-this")
     assert _names(browser) == []
@@ -211,4 +226,96 @@ def test_function_index_links_into_the_file(browser: Any, report: Path) -> None:
     browser.find_element(By.LINK_TEXT, "index").click()
     browser.find_element(By.LINK_TEXT, "Classes").click()
     assert "Shape" in [el.text for el in browser.find_elements(By.CSS_SELECTOR, "td.region")]
+    assert _errors(browser) == []
+
+
+@pytest.fixture(scope="module")
+def skipped_report(report: Path) -> tuple[Path, dict[str, Any]]:
+    """The same data as an HTML report with skip_covered, and the JSON report's totals."""
+    folder = report.parent
+    proc = run_covcore(["html", "--skip-covered", "-d", "htmlcov-skip"], folder)
+    assert proc.returncode == 0, proc.stderr
+    assert run_covcore(["json", "-o", "totals.json"], folder).returncode == 0
+    return folder / "htmlcov-skip", json.loads((folder / "totals.json").read_text())["totals"]
+
+
+def test_index_shows_the_true_totals_with_skip_covered(browser: Any, skipped_report: tuple[Path, dict[str, Any]]) -> None:
+    from selenium.webdriver.common.by import By
+
+    html, totals = skipped_report
+    for page in ("index.html", "function_index.html", "class_index.html"):
+        _open(browser, (html / page).as_uri())
+        # Fully covered files are not listed, but they are counted.
+        assert _total(browser, "stmts") == totals["num_statements"] > sum(_column(browser, "stmts"))
+        assert _total(browser, "branch") == totals["num_branches"]
+        assert _total(browser, "miss") == totals["missing_lines"]
+        cover = browser.find_element(By.CSS_SELECTOR, "tfoot tr.total td.cover").text
+        assert cover == f"{totals['percent_covered_display']}%"
+        assert not browser.find_element(By.CSS_SELECTOR, "tfoot tr.filtered").is_displayed()
+    _open(browser, (html / "index.html").as_uri())
+    assert _names(browser) == ["prog.py", "unused.py"]
+    browser.find_element(By.ID, "filter").send_keys("prog")
+    assert _total(browser, "stmts") == totals["num_statements"]
+    filtered = browser.find_element(By.CSS_SELECTOR, "tfoot tr.filtered")
+    assert filtered.find_element(By.CSS_SELECTOR, "th").text == "Filtered total (1 of 2 files)"
+    assert int(filtered.find_element(By.CSS_SELECTOR, "td.stmts").text) == sum(_column(browser, "stmts", True))
+    # A filter saved from an earlier visit comes back, labelled, the total untouched.
+    browser.refresh()
+    assert browser.find_element(By.ID, "filter").get_attribute("value") == "prog"
+    assert browser.find_element(By.CSS_SELECTOR, "tfoot tr.filtered").is_displayed()
+    assert _total(browser, "stmts") == totals["num_statements"]
+    assert _errors(browser) == []
+
+
+def test_index_groups_statements_and_branches(browser: Any, report: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(browser, (report / "index.html").as_uri())
+    groups = browser.find_elements(By.CSS_SELECTOR, "#index thead tr.groups th")
+    assert [(g.text, g.get_attribute("colspan")) for g in groups] == [
+        ("Statements", "4"), ("Branches", "3"), ("Total", "1")]
+    heads = browser.find_elements(By.CSS_SELECTOR, "#index thead tr.columns th")
+    assert [h.get_attribute("textContent") for h in heads] == [
+        "File", "statements", "missing", "excluded", "coverage of statements", "branches", "partial",
+        "coverage of branches", "coverage in total"]
+    # The groups' own percentages sort and filter like the other columns.
+    browser.find_element(By.CSS_SELECTOR, 'th[data-key="bcover"] button').click()
+    assert browser.find_element(By.CSS_SELECTOR, 'th[data-key="bcover"]').get_attribute("aria-sort") == "descending"
+    browser.find_element(By.ID, "filter").send_keys("bcover<100")
+    assert _names(browser) == ["prog.py"]
+    # The head stays on screen when the page scrolls.
+    thead = browser.find_element(By.CSS_SELECTOR, "#index thead")
+    assert thead.value_of_css_property("position") == "sticky"
+    assert _errors(browser) == []
+
+
+def test_file_page_header_stays_and_toggles_look_plain(browser: Any, report: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(browser, (report / page_name("prog.py")).as_uri())
+    run = browser.find_element(By.CSS_SELECTOR, ".toggle.run")
+    assert run.get_attribute("aria-pressed") == "false"
+    # Off is an ordinary button, not struck through; on is pressed in, in the highlight's colour.
+    assert run.value_of_css_property("text-decoration-line") == "none"
+    missing = browser.find_element(By.CSS_SELECTOR, ".toggle.mis")
+    assert missing.get_attribute("aria-pressed") == "true"
+    off_background = run.value_of_css_property("background-color")
+    run.click()
+    assert run.get_attribute("aria-pressed") == "true"
+    assert run.value_of_css_property("text-decoration-line") == "none"
+    assert run.value_of_css_property("background-color") != off_background
+    run.click()
+    # The header stays on screen as the source scrolls.
+    header = browser.find_element(By.TAG_NAME, "header")
+    assert header.value_of_css_property("position") == "sticky"
+    # (A short file: room below it, so that the page can scroll.)
+    browser.execute_script("document.getElementById('main').style.paddingBottom = '3000px';")
+    browser.execute_script("window.scrollTo({top: document.body.scrollHeight, behavior: 'instant'});")
+    assert browser.execute_script("return window.scrollY;") > 0
+    assert browser.execute_script("return arguments[0].getBoundingClientRect().top;", header) == 0
+    assert missing.is_displayed()
+    # The table of contents names each kind in full, and is not part of the sticky header.
+    kinds = {el.get_attribute("textContent") for el in browser.find_elements(By.CSS_SELECTOR, ".toc .kind")}
+    assert kinds == {"function", "class"}
+    assert browser.find_elements(By.CSS_SELECTOR, "header .toc") == []
     assert _errors(browser) == []

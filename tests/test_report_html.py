@@ -332,3 +332,50 @@ def _fstring_pieces() -> list[tuple[str, str]]:
     if sys.version_info >= (3, 12):
         return [("str", 'f"a'), ("op", "{"), ("nam", "b"), ("op", "!"), ("nam", "r"), ("op", "}"), ("str", '"')]
     return [("str", 'f"a{b!r}"')]
+
+
+def _foot(path: Path, key: str) -> str:
+    found = re.search(rf'<tfoot><tr class="total">.*?<td class="{key}" data-v="([^"]*)"', path.read_text(encoding="utf-8"))
+    assert found, path
+    return found.group(1)
+
+
+def test_index_groups_columns_as_statements_and_branches(project: Path, make_file: MakeFile) -> None:
+    assert run_covcore(["html"], project).returncode == 0
+    index = (project / "htmlcov" / "index.html").read_text(encoding="utf-8")
+    groups = re.findall(r'<th scope="colgroup" colspan="(\d)" class="group">(\w+)</th>', index)
+    assert groups == [("4", "Statements"), ("3", "Branches"), ("1", "Total")]
+    assert re.findall(r'data-key="(\w+)"', index) == [
+        "file", "stmts", "miss", "excl", "scover", "branch", "part", "bcover", "cover"]
+    functions = (project / "htmlcov" / "function_index.html").read_text(encoding="utf-8")
+    assert '<tr class="groups"><td colspan="2"></td>' in functions
+    # Line data: no branch columns, nothing to group.
+    assert run_covcore(["run", "main.py"], project).returncode == 0
+    assert run_covcore(["html", "-d", "lines"], project).returncode == 0
+    index = (project / "lines" / "index.html").read_text(encoding="utf-8")
+    assert 'class="groups"' not in index
+    assert re.findall(r'data-key="(\w+)"', index) == ["file", "stmts", "miss", "excl", "cover"]
+
+
+def test_every_index_totals_every_file_with_skip_covered(project: Path) -> None:
+    assert run_covcore(["html", "--skip-covered"], project).returncode == 0
+    assert run_covcore(["json", "-o", "cov.json"], project).returncode == 0
+    totals = json.loads((project / "cov.json").read_text())["totals"]
+    html = project / "htmlcov"
+    for page in ("index.html", "function_index.html", "class_index.html"):
+        assert int(_foot(html / page, "stmts")) == totals["num_statements"], page
+        assert int(_foot(html / page, "branch")) == totals["num_branches"], page
+        assert float(_foot(html / page, "cover")) == pytest.approx(totals["percent_covered"]), page
+        assert float(_foot(html / page, "scover")) == pytest.approx(totals["percent_statements_covered"]), page
+        assert float(_foot(html / page, "bcover")) == pytest.approx(totals["percent_branches_covered"]), page
+    listed = sum(int(row["stmts"]) for row in _index_rows(html / "function_index.html"))
+    assert listed < totals["num_statements"]
+
+
+def test_table_of_contents_names_kinds_in_full(project: Path) -> None:
+    assert run_covcore(["html"], project).returncode == 0
+    page = (project / "htmlcov" / page_name("prog.py")).read_text(encoding="utf-8")
+    kinds = re.findall(r'<span class="kind">([^<]*)</span>', page)
+    assert set(kinds) == {"function", "class"}
+    # Outside the header, which stays on screen: the list may be long.
+    assert page.index('class="toc"') > page.index("</header>")

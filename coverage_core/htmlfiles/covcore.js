@@ -84,9 +84,20 @@
         var noun = document.body.getAttribute("data-noun");
         var tbody = table.tBodies[0];
         var rows = Array.prototype.slice.call(tbody.rows);
-        var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+        // The last head row names the columns (a first one may group them).
+        var headRows = table.tHead.rows;
+        var heads = Array.prototype.slice.call(headRows[headRows.length - 1].cells);
         var keys = heads.map(function (th) { return th.getAttribute("data-key"); });
-        var totalCells = table.tFoot.rows[0].cells;
+        // The Total row is the report's own and never changes: it counts
+        // every file, those the report skipped too.  While a filter is on, a
+        // second row, labelled, totals the rows shown.
+        var totalRow = table.tFoot.rows[0];
+        var filteredRow = totalRow.cloneNode(true);
+        filteredRow.className = "filtered";
+        filteredRow.hidden = true;
+        var filteredLabel = filteredRow.cells[0];
+        table.tFoot.appendChild(filteredRow);
+        var filteredCells = filteredRow.cells;
         var precision = parseInt(table.getAttribute("data-precision"), 10) || 0;
         var nameColumns = keys.filter(function (key) { return key === "file" || key === noun; });
         var filter = document.getElementById("filter");
@@ -144,6 +155,12 @@
             });
         });
 
+        // Percentage columns carry their counts: data-ratio="covered total".
+        function isPercent(key) {
+            var cell = totalRow.cells[keys.indexOf(key)];
+            return !!(cell && cell.hasAttribute("data-ratio"));
+        }
+
         function applyFilter() {
             var parsed = parseFilter(filter.value, keys);
             var hide = hideCovered.checked;
@@ -155,8 +172,8 @@
                 ok = ok && parsed.words.every(function (word) { return names.indexOf(word) >= 0; });
                 ok = ok && parsed.conditions.every(function (c) {
                     var value = row._values[keys.indexOf(c.key)];
-                    if (c.key === "cover") {
-                        value = parseFloat(row.cells[keys.indexOf("cover")].textContent);
+                    if (isPercent(c.key)) {
+                        value = parseFloat(row.cells[keys.indexOf(c.key)].textContent);
                     }
                     return c.test(value, c.value);
                 });
@@ -165,25 +182,32 @@
                     shown += 1;
                     keys.forEach(function (key, i) {
                         if (nameColumns.indexOf(key) >= 0) { return; }
-                        if (key === "cover") {
-                            var ratio = row.cells[i].getAttribute("data-ratio").split(" ");
-                            sums.covered = (sums.covered || 0) + parseInt(ratio[0], 10);
-                            sums.total = (sums.total || 0) + parseInt(ratio[1], 10);
+                        var ratio = row.cells[i].getAttribute("data-ratio");
+                        if (ratio !== null) {
+                            var parts = ratio.split(" ");
+                            sums[key + ":covered"] = (sums[key + ":covered"] || 0) + parseInt(parts[0], 10);
+                            sums[key + ":total"] = (sums[key + ":total"] || 0) + parseInt(parts[1], 10);
                         } else {
                             sums[key] = (sums[key] || 0) + row._values[i];
                         }
                     });
                 }
             });
-            keys.forEach(function (key, i) {
-                if (nameColumns.indexOf(key) >= 0) { return; }
-                var cell = totalCells[i];
-                if (key === "cover") {
-                    cell.textContent = displayPercent(sums.covered || 0, sums.total || 0, precision) + "%";
-                } else {
-                    cell.textContent = String(sums[key] || 0);
-                }
-            });
+            var filtering = filter.value.trim() !== "" || hide;
+            filteredRow.hidden = !filtering;
+            if (filtering) {
+                filteredLabel.textContent = "Filtered total (" + shown + " of " + rows.length + " " +
+                    (rows.length === 1 ? noun : document.body.getAttribute("data-plural") || noun + "s") + ")";
+                keys.forEach(function (key, i) {
+                    if (nameColumns.indexOf(key) >= 0) { return; }
+                    var cell = filteredCells[i];
+                    if (isPercent(key)) {
+                        cell.textContent = displayPercent(sums[key + ":covered"] || 0, sums[key + ":total"] || 0, precision) + "%";
+                    } else {
+                        cell.textContent = String(sums[key] || 0);
+                    }
+                });
+            }
             noRows.hidden = shown > 0;
             if (hint) {
                 hint.innerHTML = parsed.bad.length
