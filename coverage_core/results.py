@@ -17,7 +17,7 @@ import functools
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 from covcore.exceptions import ConfigError
@@ -384,6 +384,31 @@ class Analysis:
                 )
             )
         return results
+
+
+    def by_region(self, kind: str) -> list[RegionPart]:
+        """This file split by its regions of `kind` (``"function"`` or ``"class"``).
+
+        One part per region, in :attr:`regions` order, then one for the
+        lines in none of them (named ``""``, starting at its lowest line, 1
+        if it has none): the breakdown of coverage.py's JSON and HTML reports.
+        """
+        chosen = [region for region in self.regions if region.kind == kind]
+        claimed = set[TLineNo]().union(*(region.lines for region in chosen))
+        rest = set(range(1, self.num_lines + 1)).difference(claimed)
+        analyses = self.narrowed([region.lines for region in chosen] + [rest])
+        heads = [(region.name, region.start) for region in chosen] + [("", min(rest, default=1))]
+        return [RegionPart(name, start, part) for (name, start), part in zip(heads, analyses)]
+
+
+class RegionPart(NamedTuple):
+    """The results of one function or class, or of the lines outside them all."""
+
+    #: Dotted name; ``""`` for the lines outside every region of the kind.
+    name: str
+    #: The ``def`` or ``class`` line; for the outside lines, the first of them.
+    start: TLineNo
+    analysis: Analysis
 
 
 def executed_arcs(
