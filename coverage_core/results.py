@@ -51,14 +51,18 @@ def display_covered(percent: float, precision: int) -> str:
     """
     if precision < 0:
         raise ConfigError(f"precision={precision} is invalid. Must not be negative.")
-    smallest = 1.0 / 10**precision
-    if 0 < percent < smallest:
-        percent = smallest
-    elif 100.0 - smallest < percent < 100:
-        percent = 100.0 - smallest
-    else:
-        percent = round(percent, precision)
-    return f"{percent:.{precision}f}"
+    # Work in units of the last shown digit: "12.34" is 1234 units.
+    units = int(f"{percent:.{precision}f}".replace(".", ""))
+    everything = 100 * 10**precision
+    # coverage.py's rule: "0" only when nothing is covered, "100" only when all is.
+    if units == 0 and percent > 0:
+        units = 1
+    elif units == everything and percent < 100:
+        units = everything - 1
+    if precision == 0:
+        return str(units)
+    whole, fraction = divmod(units, 10**precision)
+    return f"{whole}.{fraction:0{precision}d}"
 
 
 def _percent(numerator: int, denominator: int) -> float:
