@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import cast
 
 #: The fields of AST nodes that hold statements (directly, or through
@@ -63,70 +64,90 @@ class CodeRegion:
     lines: set[int] = field(default_factory=set)
 
 
-class _RegionFinder:
-    """Walks a module's statements and collects its regions in source order."""
+@dataclass
+class _Found:
+    """A ``def`` or ``class`` met by the walk, with what its lines depend on."""
 
-    def __init__(self) -> None:
-        self.regions: list[CodeRegion] = []
-        # The regions enclosing the node being visited, innermost last.
-        self.stack: list[CodeRegion] = []
-
-    def visit(self, node: ast.AST) -> None:
-        """Visit one node and the statements under it."""
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self.visit_function(node)
-        elif isinstance(node, ast.ClassDef):
-            self.visit_class(node)
-        else:
-            self.visit_children(node)
-
-    def visit_children(self, node: ast.AST) -> None:
-        """Visit the statements in `node`'s statement lists."""
-        for name in STATEMENT_FIELDS:
-            for child in getattr(node, name, ()):
-                self.visit(child)
-
-    def _enter(self, kind: str, node: ast.AST, start: int, lines: set[int]) -> CodeRegion:
-        """Start a region named after `node` inside the current stack."""
-        name = _name(node)
-        if self.stack:
-            name = f"{self.stack[-1].name}.{name}"
-        region = CodeRegion(kind=kind, name=name, start=start, lines=lines)
-        self.regions.append(region)
-        return region
-
-    def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        """A ``def``: its body lines, taken from the nearest enclosing function."""
-        lines = set(range(node.body[0].lineno, cast(int, node.body[-1].end_lineno) + 1))
-        if self.stack and self.stack[-1].kind == "class":
-            self.stack[-1].lines |= lines
-        for outer in reversed(self.stack):
-            if outer.kind == "function":
-                outer.lines -= lines
-                break
-        region = self._enter("function", node, node.lineno, lines)
-        self.stack.append(region)
-        self.visit_children(node)
-        self.stack.pop()
-
-    def visit_class(self, node: ast.ClassDef) -> None:
-        """A ``class``: the lines of its methods, taken from enclosing classes."""
-        region = self._enter("class", node, node.lineno, set())
-        self.stack.append(region)
-        self.visit_children(node)
-        self.stack.pop()
-        for outer in reversed(self.stack):
-            if outer.kind == "class":
-                outer.lines -= region.lines
+    region: CodeRegion
+    #: How many definitions enclose this one (0 at module level).
+    depth: int
+    #: For a function whose nearest enclosing definition is a class (a
+    #: method, or a function in an ``if`` of a class body): that class.
+    method_of: CodeRegion | None
+    #: First and last line of a function's body (0, 0 for a class).
+    body_first: int = 0
+    body_last: int = 0
 
 
-def _name(node: ast.AST) -> str:
-    """The name a ``def`` or ``class`` binds."""
-    return cast(str, getattr(node, "name"))
+#: The nodes that are regions, and their kind.
+_KIND_OF: dict[type[ast.AST], str] = {
+    ast.FunctionDef: "function",
+    ast.AsyncFunctionDef: "function",
+    ast.ClassDef: "class",
+}
+
+#: The statement fields, pushed last first so that they are visited in order.
+_FIELDS_LAST_FIRST = STATEMENT_FIELDS[::-1]
+
+
+def _definitions(root: ast.AST) -> list[_Found]:
+    """Every ``def`` and ``class`` under `root`, each after those around it.
+
+    The order is a depth-first walk of each node's statement fields in
+    :data:`STATEMENT_FIELDS` order (so a ``finally`` before the ``except``
+    clauses): the order of coverage.py's region list.
+    """
+    found: list[_Found] = []
+    # Nodes to visit, the next last, each with its context: the dotted
+    # prefix of names under it, its depth and its nearest definition.
+    top: tuple[str, int, _Found | None] = ("", 0, None)
+    todo: list[tuple[ast.AST, tuple[str, int, _Found | None]]] = [(root, top)]
+    while todo:
+        node, context = todo.pop()
+        kind = _KIND_OF.get(type(node))
+        if kind is not None:
+            definition = cast("ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef", node)
+            prefix, depth, around = context
+            inside = _Found(CodeRegion(kind, prefix + definition.name, definition.lineno), depth, None)
+            if kind == "function":
+                inside.body_first = definition.body[0].lineno
+                inside.body_last = cast(int, definition.body[-1].end_lineno)
+                if around is not None and around.region.kind == "class":
+                    inside.method_of = around.region
+            found.append(inside)
+            context = (f"{inside.region.name}.", depth + 1, inside)
+        for name in _FIELDS_LAST_FIRST:
+            children = getattr(node, name, None)
+            if children:
+                todo.extend(zip(reversed(children), repeat(context)))
+    return found
 
 
 def code_regions(root: ast.AST) -> list[CodeRegion]:
-    """The function and class regions of a parsed module, in source order."""
-    finder = _RegionFinder()
-    finder.visit(root)
-    return finder.regions
+    """The function and class regions of a parsed module, in walk order.
+
+    Each line of a function body goes to the innermost function whose body
+    holds it.  A class gets the lines of its methods' bodies, except those
+    inside the body of a method of a class nested in it: each line goes to
+    the class of the innermost method whose body holds it.  So a class's
+    own statements are not among its lines, and a class without methods
+    has none.
+    """
+    found = _definitions(root)
+    functions = [item for item in found if item.region.kind == "function"]
+    size = max((item.body_last + 1 for item in functions), default=0)
+    # Line number -> the region it goes to, painted outer definitions first,
+    # so that an inner body paints over the lines it shares with the bodies
+    # around it (even all of them: `def f():\n    def g(): pass`).
+    function_of: list[CodeRegion | None] = [None] * size
+    class_of: list[CodeRegion | None] = [None] * size
+    for item in sorted(functions, key=lambda item: item.depth):
+        span = slice(item.body_first, item.body_last + 1)
+        function_of[span] = [item.region] * (span.stop - span.start)
+        if item.method_of is not None:
+            class_of[span] = [item.method_of] * (span.stop - span.start)
+    for owners in (function_of, class_of):
+        for line, region in enumerate(owners):
+            if region is not None:
+                region.lines.add(line)
+    return [item.region for item in found]

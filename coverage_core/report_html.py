@@ -175,17 +175,12 @@ def _values(nums: Numbers) -> list[int]:
 def region_numbers(analysis: Analysis) -> list[_Region]:
     """The numbers of each function and class, and of the lines outside any
     function (any class): every file has those, as in coverage.py."""
-    result: list[_Region] = []
-    for kind, _ in REGION_KINDS:
-        regions = [region for region in analysis.regions if region.kind == kind]
-        outside = set(range(1, analysis.num_lines + 1))
-        for region in regions:
-            outside -= region.lines
-        parts = analysis.narrowed([region.lines for region in regions] + [outside])
-        for region, part in zip(regions, parts):
-            result.append(_Region(kind, region.name, region.start, part.numbers))
-        result.append(_Region(kind, "", 0, parts[-1].numbers))
-    return result
+    return [
+        # The outside lines have no anchor on the page: start 0.
+        _Region(kind, part.name, part.start if part.name else 0, part.analysis.numbers)
+        for kind, _ in REGION_KINDS
+        for part in analysis.by_region(kind)
+    ]
 
 
 # -- The incremental status --

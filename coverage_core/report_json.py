@@ -109,17 +109,10 @@ def _file_report(
     contexts = _contexts(analysis) if show_contexts else None
     report = _entry(analysis, precision, branches, contexts)
     for kind, plural in REGION_KINDS:
-        regions = [region for region in analysis.regions if region.kind == kind]
-        outside = set(range(1, analysis.num_lines + 1))
-        for region in regions:
-            outside -= region.lines
-        parts = analysis.narrowed([region.lines for region in regions] + [outside])
-        names = [region.name for region in regions] + [""]
-        starts = [region.start for region in regions] + [min(outside, default=1)]
         by_name: JsonObj = {}
-        for name, start, part in zip(names, starts, parts):
+        for part in analysis.by_region(kind):
             # A repeated name (a property's getter and setter) keeps the last.
-            by_name[name] = _entry(part, precision, branches, contexts, start)
+            by_name[part.name] = _entry(part.analysis, precision, branches, contexts, part.start)
         report[plural] = by_name
     return report
 

@@ -17,7 +17,7 @@ import functools
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 from covcore.exceptions import ConfigError
@@ -51,14 +51,18 @@ def display_covered(percent: float, precision: int) -> str:
     """
     if precision < 0:
         raise ConfigError(f"precision={precision} is invalid. Must not be negative.")
-    smallest = 1.0 / 10**precision
-    if 0 < percent < smallest:
-        percent = smallest
-    elif 100.0 - smallest < percent < 100:
-        percent = 100.0 - smallest
-    else:
-        percent = round(percent, precision)
-    return f"{percent:.{precision}f}"
+    # Work in units of the last shown digit: "12.34" is 1234 units.
+    units = int(f"{percent:.{precision}f}".replace(".", ""))
+    everything = 100 * 10**precision
+    # coverage.py's rule: "0" only when nothing is covered, "100" only when all is.
+    if units == 0 and percent > 0:
+        units = 1
+    elif units == everything and percent < 100:
+        units = everything - 1
+    if precision == 0:
+        return str(units)
+    whole, fraction = divmod(units, 10**precision)
+    return f"{whole}.{fraction:0{precision}d}"
 
 
 def _percent(numerator: int, denominator: int) -> float:
@@ -384,6 +388,31 @@ class Analysis:
                 )
             )
         return results
+
+
+    def by_region(self, kind: str) -> list[RegionPart]:
+        """This file split by its regions of `kind` (``"function"`` or ``"class"``).
+
+        One part per region, in :attr:`regions` order, then one for the
+        lines in none of them (named ``""``, starting at its lowest line, 1
+        if it has none): the breakdown of coverage.py's JSON and HTML reports.
+        """
+        chosen = [region for region in self.regions if region.kind == kind]
+        claimed = set[TLineNo]().union(*(region.lines for region in chosen))
+        rest = set(range(1, self.num_lines + 1)).difference(claimed)
+        analyses = self.narrowed([region.lines for region in chosen] + [rest])
+        heads = [(region.name, region.start) for region in chosen] + [("", min(rest, default=1))]
+        return [RegionPart(name, start, part) for (name, start), part in zip(heads, analyses)]
+
+
+class RegionPart(NamedTuple):
+    """The results of one function or class, or of the lines outside them all."""
+
+    #: Dotted name; ``""`` for the lines outside every region of the kind.
+    name: str
+    #: The ``def`` or ``class`` line; for the outside lines, the first of them.
+    start: TLineNo
+    analysis: Analysis
 
 
 def executed_arcs(

@@ -220,6 +220,60 @@ def test_regions_same_as_coverage() -> None:
         assert ours == theirs
 
 
+#: Definitions sharing lines: a body that is one nested ``def``, classes in
+#: methods in classes, class-level statements of a class inside a method.
+NESTED_DEFS = textwrap.dedent(
+    """\
+    def only_inner():
+        def inner(): return 1
+
+    class Outer:
+        x = 1
+        def method(self):
+            class InMethod:
+                y = 2
+                def deep(self):
+                    def deepest(): pass
+                    return 3
+            z = 4
+        if x:
+            def conditional(self): pass
+        class Bare:
+            w = 5
+    """
+)
+
+
+def test_region_lines_of_nested_definitions() -> None:
+    import ast
+
+    regions = {(r.kind, r.name): sorted(r.lines) for r in code_regions(ast.parse(NESTED_DEFS))}
+    assert regions == {
+        ("function", "only_inner"): [],
+        ("function", "only_inner.inner"): [2],
+        ("class", "Outer"): [7, 8, 9, 12, 14],
+        ("function", "Outer.method"): [7, 8, 9, 12],
+        ("class", "Outer.method.InMethod"): [10, 11],
+        ("function", "Outer.method.InMethod.deep"): [11],
+        ("function", "Outer.method.InMethod.deep.deepest"): [10],
+        ("function", "Outer.conditional"): [14],
+        ("class", "Outer.Bare"): [],
+    }
+
+
+@pytest.mark.skipif(OLD_COVERAGE, reason="coverage.py 7.16 finds regions in bodies only")
+def test_nested_regions_same_as_coverage() -> None:
+    import ast
+
+    import coverage.regions
+
+    ours = [(r.kind, r.name, r.start, sorted(r.lines)) for r in code_regions(ast.parse(NESTED_DEFS))]
+    theirs = [
+        (r.kind, r.name, r.start, sorted(r.lines)) for r in coverage.regions.code_regions(NESTED_DEFS)
+    ]
+    assert ours == theirs
+
+
 def test_file_entry_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     _, ours, _, _, _, _ = _both(tmp_path, PROJECT)

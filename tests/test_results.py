@@ -51,6 +51,31 @@ def test_display_covered_never_rounds_to_the_ends() -> None:
     assert display_covered(0.0, 2) == "0.00"
 
 
+@pytest.mark.parametrize(
+    "percent, precision, shown",
+    [
+        (99.99, 0, "99"),
+        (99.5, 0, "99"),
+        (0.01, 0, "1"),
+        (0.5, 0, "1"),
+        (0.01, 2, "0.01"),
+        (0.004, 2, "0.01"),
+        (99.996, 2, "99.99"),
+        (99.994, 2, "99.99"),
+        (12.345, 2, "12.35"),
+        (50.0, 2, "50.00"),
+        (100.0, 0, "100"),
+        (100.0, 2, "100.00"),
+        (0.0, 0, "0"),
+        (0.0, 2, "0.00"),
+        (5e-324, 3, "0.001"),
+        (99.99999999999999, 6, "99.999999"),
+    ],
+)
+def test_display_covered_edges(percent: float, precision: int, shown: str) -> None:
+    assert display_covered(percent, precision) == shown
+
+
 def test_negative_precision_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"^precision=-1 is invalid\. Must not be negative\.$"):
         display_covered(50.0, -1)
