@@ -650,7 +650,7 @@ sort_unique(ArcList *list)
 /* Sort out the locations entered through a handler's instructions without
  * a line.  Reached only that way, a location is a *cleanup*: it brings
  * (line, line) when only its own line can raise into it, else the arc from
- * the line that raised (sysmon.c tells it from the frame when the handler
+ * the line that raised (sysevents.c tells it from the frame when the handler
  * is entered), and the frame's last written line becomes its line; its
  * arcs go to `extra`, not to the arcs readers read.  Reached other ways
  * too, its arcs are ordinary ones, unless one of them is (line, line) and

@@ -235,7 +235,8 @@ compare_pointers(const void *a, const void *b)
 
 /* Drop the entries of frames that ended without an event reaching us: an
  * entry is kept only if its frame is on its thread's chain of running
- * frames, so that its frame can be read (line_reached(), data_cleared()).
+ * frames, so that its frame can be read (line_reached() in sysdone.h,
+ * SysDone_data_cleared() in sysdone.c).
  */
 int
 SysFrames_drop_stale(SysMon *self)

@@ -1,4 +1,4 @@
-/* SysFrames: the sys.monitoring core's frames in branch mode (sysmon.c):
+/* SysFrames: the sys.monitoring core's frames in branch mode (its callbacks are in sysevents.c):
  * a stack of entries per thread, and the entries of suspended generators.
  */
 #ifndef COVCORE_SYSFRAMES_H
