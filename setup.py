@@ -5,6 +5,7 @@ Environment switches:
   COVCORE_REQUIRE_EXTENSION=1  a failed compile is fatal (default: fall back with a banner)
 """
 
+import glob
 import os
 import sys
 
@@ -12,12 +13,10 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
-C_SOURCES = [
-    "ctracer/module.c", "ctracer/tracer.c", "ctracer/sysmon.c", "ctracer/lineset.c", "ctracer/decide.c",
-    "ctracer/codelines.c", "ctracer/sysflow.c", "ctracer/sysframes.c", "ctracer/syswriters.c",
-    "ctracer/coderecord.c", "ctracer/syscode.c", "ctracer/syslines.c", "ctracer/sysdone.c",
-    "ctracer/sysevents.c",
-]
+# Every .c in ctracer/ is one unit of the extension; the headers are its
+# dependencies (docs/architecture.md maps the files).
+C_SOURCES = sorted(glob.glob("ctracer/*.c", root_dir=os.path.dirname(os.path.abspath(__file__))))
+C_HEADERS = sorted(glob.glob("ctracer/*.h", root_dir=os.path.dirname(os.path.abspath(__file__))))
 
 BANNER = """
 **********************************************************************
@@ -79,12 +78,7 @@ if not _flag("COVCORE_NO_EXTENSION"):
         Extension(
             "covcore._ctracer",
             sources=C_SOURCES,
-            depends=[
-                "ctracer/util.h", "ctracer/tracer.h", "ctracer/sysmon.h", "ctracer/lineset.h",
-                "ctracer/decide.h", "ctracer/stats.h", "ctracer/codelines.h", "ctracer/sysflow.h",
-                "ctracer/sysframes.h", "ctracer/syswriters.h", "ctracer/coderecord.h", "ctracer/syscode.h",
-                "ctracer/syslines.h", "ctracer/sysdone.h", "ctracer/sysevents.h",
-            ],
+            depends=C_HEADERS,
             extra_compile_args=["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
             + (["-Werror", "-O0", "-g"] if _flag("COVCORE_DEBUG_BUILD") else []),
             define_macros=[("COVCORE_STATS", "1")] if _flag("COVCORE_STATS") else [],

@@ -21,39 +21,13 @@ CodeLines_Free(CodeLines *cl)
     }
 }
 
-/* Offset just past the first RESUME (0 before 3.11, which has none). */
-static Py_ssize_t
-body_start(PyCodeObject *code)
-{
-#if PY_VERSION_HEX >= 0x030B0000
-    Py_ssize_t start = 0;
-    PyObject *bytes = Cov_CodeBytes(code);     /* owned */
-    if (bytes == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
-    const unsigned char *ops = (const unsigned char *)PyBytes_AS_STRING(bytes);
-    for (Py_ssize_t i = 0; i + 1 < PyBytes_GET_SIZE(bytes); i += 2) {
-        if (ops[i] == RESUME) {
-            start = i + 2;
-            break;
-        }
-    }
-    Cov_CodeBytesDone(bytes);
-    return start;
-#else
-    (void)code;
-    return 0;
-#endif
-}
-
 static CodeLines *
 build(PyCodeObject *code)
 {
     CodeLines *cl = NULL;
     PyObject *iter = NULL;          /* owned */
     PyObject *item = NULL;          /* owned */
-    Py_ssize_t start = body_start(code);
+    Py_ssize_t start = Cov_BodyStart(code);
 
     cl = PyMem_RawCalloc(1, sizeof(CodeLines));
     if (cl == NULL) {
@@ -86,14 +60,8 @@ build(PyCodeObject *code)
                 seen = cl->lines[i] == lineno;
             }
             if (!seen) {
-                if (cl->n_lines == alloc) {
-                    alloc = alloc ? alloc * 2 : 16;
-                    int *bigger = PyMem_RawRealloc(cl->lines, (size_t)alloc * sizeof(int));
-                    if (bigger == NULL) {
-                        PyErr_NoMemory();
-                        goto error;
-                    }
-                    cl->lines = bigger;
+                if (COV_RESERVE_RAW(cl->lines, cl->n_lines, alloc, 16) < 0) {
+                    goto error;
                 }
                 cl->lines[cl->n_lines++] = lineno;
             }

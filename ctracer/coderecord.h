@@ -61,6 +61,10 @@ typedef struct SysBranchMode {
                                  * still missing (see location_done()) */
     uint64_t seen_version;  /* file_data's version at the last completeness check */
     Py_ssize_t missing;     /* index of an arc of `flow` found missing then */
+    Py_ssize_t exact_frames;    /* entries of the code's frames with `exact` set
+                                 * (see SysMonEntry): while there are any, no
+                                 * location of it turns off; the frame stacks
+                                 * (sysframes.c) count it down as entries go */
 } SysBranchMode;
 
 #endif /* COVCORE_HAS_SYSMON */
@@ -76,12 +80,6 @@ typedef struct CodeRecord {
                                  * NULL: not measured */
     SysLineMode line_mode;      /* line mode, for that run */
     SysBranchMode branch;       /* branch mode */
-    /* Branch mode: entries of the code's frames with `exact` set (see
-     * SysMonEntry): while there are any, no location of it turns off.
-     * The frame stacks (sysframes.c) count it down as entries go, and read
-     * it here, next to the record's parts rather than inside `branch`.
-     */
-    Py_ssize_t exact_frames;
 #endif
 } CodeRecord;
 

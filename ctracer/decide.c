@@ -69,30 +69,17 @@ Cov_IsRealReturn(PyCodeObject *code, int lasti)
     if (!(code->co_flags & COV_RESUMABLE_FLAGS)) {
         return 1;
     }
-    int real = 1;
-    PyObject *bytes = Cov_CodeBytes(code);     /* owned (borrowed on 3.10) */
-    if (bytes == NULL) {
-        PyErr_Clear();
+    if (lasti < 0) {
         return 1;
     }
-    const unsigned char *ops = (const unsigned char *)PyBytes_AS_STRING(bytes);
-    Py_ssize_t size = PyBytes_GET_SIZE(bytes);
-#if PY_VERSION_HEX >= 0x030B0000
+    int op, arg;
+#if COVCORE_HAS_RESUME
     /* A suspended frame resumes at the RESUME that follows its yield. */
-    int at = COV_LASTI_AT_RESUME ? lasti : lasti + 2;
-    if (lasti >= 0 && at < size) {
-        real = ops[at] != RESUME;
-    }
+    return !(Cov_InstrAt(code, COV_LASTI_AT_RESUME ? lasti : lasti + 2, &op, &arg) && op == RESUME);
 #else
-    if (lasti >= 0 && lasti < size) {
-        if (ops[lasti] == YIELD_VALUE) {
-            real = 0;
-        }
-        else if (lasti + 2 < size && ops[lasti + 2] == YIELD_FROM) {
-            real = 0;
-        }
+    if (Cov_InstrAt(code, lasti, &op, &arg) && op == YIELD_VALUE) {
+        return 0;
     }
+    return !(Cov_InstrAt(code, lasti + 2, &op, &arg) && op == YIELD_FROM);
 #endif
-    Cov_CodeBytesDone(bytes);
-    return real;
 }

@@ -37,6 +37,19 @@ LineSet_ArcKey(int from, int to)
     return ((uint64_t)(uint32_t)from << 32) | (uint64_t)(uint32_t)to;
 }
 
+/* The lines of an arc key. */
+static inline int
+arc_from(uint64_t key)
+{
+    return (int)(int32_t)(uint32_t)(key >> 32);
+}
+
+static inline int
+arc_to(uint64_t key)
+{
+    return (int)(int32_t)(uint32_t)key;
+}
+
 /* A new, empty LineSet (new reference), or NULL with an exception set. */
 LineSet *LineSet_New(int is_arcs);
 

@@ -5,6 +5,7 @@
 #include "tracer.h"
 #include "sysmon.h"
 #include "coderecord.h"
+#include "flowops.h"
 
 /* call_traced(fn, *args): call fn with tracing switched back on.
  *
@@ -37,6 +38,10 @@ call_traced(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyMethodDef module_methods[] = {
     {"call_traced", (PyCFunction)(void (*)(void))call_traced, METH_FASTCALL,
      "call_traced(fn, *args): call fn with tracing on, from inside a trace or profile function."},
+#if COVCORE_HAS_SYSMON
+    {"_flow_table", FlowOps_describe, METH_NOARGS,
+     "_flow_table(): the branch model's opcode table for this Python (for tests)."},
+#endif
     {NULL}
 };
 

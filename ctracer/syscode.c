@@ -6,18 +6,6 @@
 
 #include "decide.h"
 
-int
-SysCode_ready_flow_model(void)
-{
-    if (!SysMon_process.flow_ready) {
-        if (SysFlow_init_module() < 0) {
-            return RET_ERROR;
-        }
-        SysMon_process.flow_ready = 1;
-    }
-    return RET_OK;
-}
-
 /* Called directly, not through PyObject_CallMethod: it runs once per
  * measured code object, so the method lookup and the argument tuple are
  * worth saving.
@@ -53,17 +41,13 @@ decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
     branch->seen_version = UINT64_MAX;
     branch->missing = 0;
     if (!branch->flow_built) {
-        if (SysCode_ready_flow_model() < 0) {
-            return RET_ERROR;
-        }
-        branch->flow = CodeFlow_New(code);
-        if (branch->flow == NULL && PyErr_Occurred()) {
+        if (CodeFlow_Build(code, &branch->flow) == MODEL_FAILED) {
             return RET_ERROR;
         }
         branch->flow_built = 1;
     }
     branch->satisfied_off = 0;
-    record->exact_frames = 0;
+    record->branch.exact_frames = 0;
     if (branch->flow != NULL) {
         if (branch->reached == NULL) {
             branch->reached = PyMem_RawCalloc((size_t)branch->flow->n_lines + 1, 1);

@@ -30,15 +30,6 @@ code_record(SysMon *self, PyCodeObject *code)
     return NULL;
 }
 
-/* Make sure the flow model's opcode tables are read (see SysMonProcess).
- * The flow model (sysflow.c) reads them from the opcode module on first
- * use, not at import: line mode never needs them, and importing opcode
- * costs every measured process most of a millisecond.  Called where branch
- * mode begins (start()), outside any sys.monitoring callback, and before
- * every CodeFlow_New().  RET_OK or RET_ERROR.
- */
-int SysCode_ready_flow_model(void);
-
 /* sys.monitoring.set_local_events(tool_id, code, events).  RET_OK or RET_ERROR. */
 int SysCode_set_events(SysMon *self, PyCodeObject *code, int events);
 

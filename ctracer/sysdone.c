@@ -31,7 +31,7 @@ make_frames_exact(SysMon *self, PyCodeObject *code, struct _PyInterpreterFrame *
                                : PyUnstable_InterpreterFrame_GetLine(entry->iframe);
             if (!entry->exact) {
                 entry->exact = 1;
-                entry->record->exact_frames++;
+                entry->record->branch.exact_frames++;
             }
         }
     }

@@ -152,7 +152,7 @@ static inline int
 location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data, const FlowCleanup *cleanup, int line)
 {
     const CodeFlow *flow = record->branch.flow;
-    if (record->exact_frames > 0) {
+    if (record->branch.exact_frames > 0) {
         return 0;
     }
     int partial = 0;

@@ -119,7 +119,7 @@ resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int thrown)
              */
             ThreadStack *stack = SysFrames_thread(self);
             stack->entries[stack->depth].exact = 1;
-            record->exact_frames++;
+            record->branch.exact_frames++;
             if (SysDone_lines_back_on(self, code) < 0) {
                 return NULL;
             }
@@ -259,7 +259,7 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
          * (an exact frame resumes exact).
          */
         if (entry.exact) {
-            entry.record->exact_frames--;
+            entry.record->branch.exact_frames--;
             entry.exact = 0;
             entry.stale = 1;
         }
@@ -269,7 +269,7 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
         Py_RETURN_NONE;
     }
     if (entry.exact) {
-        entry.record->exact_frames--;
+        entry.record->branch.exact_frames--;
     }
     if (real_return) {
         /* Modelled code may have line events switched off: its last line
@@ -454,7 +454,7 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
              * since the frame became exact: the model holds again.
              */
             top->exact = 0;
-            record->exact_frames--;
+            record->branch.exact_frames--;
         }
     }
     if (have_key) {

@@ -14,6 +14,11 @@
  * frame is not an edge; it is recorded from the line of the frame's last
  * instruction.  Once all of these arcs are recorded, the code needs no
  * more local events.
+ *
+ * The model is built in four rooms: flowops.c (what each opcode does, per
+ * bytecode family), exctable.c (the exception table), flowwalk.c (the walk
+ * over the flow graph, which finds the arcs) and flowindex.c (the arcs by
+ * line, for the line events).  This file holds the result and its queries.
  */
 #ifndef COVCORE_SYSFLOW_H
 #define COVCORE_SYSFLOW_H
@@ -85,14 +90,19 @@ typedef struct CodeFlow {
 
 #define CODEFLOW_LASTI INT32_MIN
 
-/* Module init: read the jump opcodes from the opcode module.  RET_OK or RET_ERROR. */
-int SysFlow_init_module(void);
+/* What building a code object's model, or a step of it, comes to. */
+typedef enum ModelResult {
+    MODEL_FAILED = -1,      /* an error: an exception is set */
+    MODEL_OK = 0,           /* built (a step: in the model so far) */
+    MODEL_OUTSIDE = 1,      /* not an error: the code is outside the model and
+                             * keeps exact events (async generators, async
+                             * for, a line event that could bring two
+                             * different arcs from one location, a Python
+                             * without a flow table, ...) */
+} ModelResult;
 
-/* The arcs `code` can record, or NULL: with an exception set on failure,
- * without one when the code is outside the model (async generators, async
- * for, a line event that could bring two different arcs from one location, ...).
- */
-CodeFlow *CodeFlow_New(PyCodeObject *code);
+/* Build the model of `code` into *out (NULL unless MODEL_OK). */
+ModelResult CodeFlow_Build(PyCodeObject *code, CodeFlow **out);
 
 void CodeFlow_Free(CodeFlow *flow);
 

@@ -23,15 +23,8 @@ SysFrames_thread(SysMon *self)
             return &self->threads[i];
         }
     }
-    if (self->n_threads == self->alloc_threads) {
-        Py_ssize_t alloc = self->alloc_threads ? self->alloc_threads * 2 : 8;
-        ThreadStack *bigger = PyMem_Realloc(self->threads, (size_t)alloc * sizeof(ThreadStack));
-        if (bigger == NULL) {
-            PyErr_NoMemory();
-            return NULL;
-        }
-        self->threads = bigger;
-        self->alloc_threads = alloc;
+    if (COV_RESERVE(self->threads, self->n_threads, self->alloc_threads, 8) < 0) {
+        return NULL;
     }
     ThreadStack *stack = &self->threads[self->n_threads];
     stack->thread_id = id;
@@ -51,14 +44,9 @@ SysFrames_push(SysMon *self, PyCodeObject *code, LineSet *file_data, CodeRecord 
         return RET_ERROR;
     }
     if (stack->depth + 1 >= stack->alloc) {
-        Py_ssize_t alloc = stack->alloc ? stack->alloc * 2 : 64;
-        SysMonEntry *bigger = PyMem_Realloc(stack->entries, (size_t)alloc * sizeof(SysMonEntry));
-        if (bigger == NULL) {
-            PyErr_NoMemory();
+        if (COV_RESERVE(stack->entries, stack->depth + 1, stack->alloc, 64) < 0) {
             return RET_ERROR;
         }
-        stack->entries = bigger;
-        stack->alloc = alloc;
         STATS(self->stats.stack_reallocs++);
     }
     SysMonEntry *entry = &stack->entries[++stack->depth];
@@ -189,7 +177,7 @@ SysFrames_top(SysMon *self, PyCodeObject *code, ThreadStack **pstack)
     for (Py_ssize_t i = stack->depth - 1; i >= 0 && i >= stack->depth - MAX_STALE; i--) {
         if (stack->entries[i].iframe == iframe) {
             for (Py_ssize_t j = i + 1; j <= stack->depth; j++) {
-                stack->entries[j].record->exact_frames -= stack->entries[j].exact;
+                stack->entries[j].record->branch.exact_frames -= stack->entries[j].exact;
             }
             stack->depth = i;
             return stack->entries[i].code == code ? &stack->entries[i] : NULL;
@@ -255,20 +243,10 @@ SysFrames_drop_stale(SysMon *self)
             if (PyThreadState_GetID(ts) != stack->thread_id) {
                 continue;
             }
-#if PY_VERSION_HEX >= 0x030D0000
-            struct _PyInterpreterFrame *iframe = ts->current_frame;
-#else
-            struct _PyInterpreterFrame *iframe = ts->cframe != NULL ? ts->cframe->current_frame : NULL;
-#endif
-            for (; iframe != NULL; iframe = previous_iframe(iframe)) {
-                if (n_live == alloc) {
-                    alloc = alloc ? alloc * 2 : 256;
-                    uintptr_t *bigger = PyMem_Realloc(live, (size_t)alloc * sizeof(uintptr_t));
-                    if (bigger == NULL) {
-                        PyErr_NoMemory();
-                        goto error;
-                    }
-                    live = bigger;
+            for (struct _PyInterpreterFrame *iframe = Cov_ThreadFrame(ts); iframe != NULL;
+                 iframe = previous_iframe(iframe)) {
+                if (COV_RESERVE(live, n_live, alloc, 256) < 0) {
+                    goto error;
                 }
                 live[n_live++] = (uintptr_t)iframe;
             }
@@ -283,7 +261,7 @@ SysFrames_drop_stale(SysMon *self)
                 stack->entries[kept++] = stack->entries[i];
             }
             else if (stack->entries[i].exact) {
-                stack->entries[i].record->exact_frames--;
+                stack->entries[i].record->branch.exact_frames--;
             }
         }
         stack->depth = kept - 1;
@@ -306,7 +284,7 @@ SysFrames_forget(SysMon *self, PyCodeObject *code)
                 stack->entries[kept++] = stack->entries[i];
             }
             else if (stack->entries[i].exact) {
-                stack->entries[i].record->exact_frames--;
+                stack->entries[i].record->branch.exact_frames--;
             }
         }
         stack->depth = kept - 1;

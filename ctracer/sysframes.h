@@ -14,11 +14,7 @@
 static inline struct _PyInterpreterFrame *
 current_iframe(void)
 {
-#if PY_VERSION_HEX >= 0x030D0000
-    return PyThreadState_GET()->current_frame;
-#else
-    return PyThreadState_GET()->cframe->current_frame;
-#endif
+    return Cov_ThreadFrame(PyThreadState_GET());
 }
 
 /* This thread's stack, created on first use; NULL with an exception set. */

@@ -29,7 +29,6 @@
 SysMonProcess SysMon_process = {
     .clearing = NULL,
     .next_generation = 1,
-    .flow_ready = 0,
 };
 
 /*
@@ -144,7 +143,7 @@ SysMon_start(SysMon *self, PyObject *unused)
         PyErr_SetString(PyExc_TypeError, "SysMon needs should_trace, data and should_trace_cache");
         return NULL;
     }
-    if ((self->trace_arcs && SysCode_ready_flow_model() < 0) || claim_tool_id(self) < 0) {
+    if (claim_tool_id(self) < 0) {
         return NULL;
     }
     Py_XSETREF(self->tool_id_obj, PyLong_FromLong(self->tool_id));
@@ -396,20 +395,18 @@ SysMon_flow_arcs(SysMon *self, PyObject *code)
         PyErr_SetString(PyExc_TypeError, "_flow_arcs needs a code object");
         return NULL;
     }
-    if (SysCode_ready_flow_model() < 0) {
+    CodeFlow *flow;     /* owned */
+    switch (CodeFlow_Build((PyCodeObject *)code, &flow)) {
+    case MODEL_FAILED:
         return NULL;
-    }
-    CodeFlow *flow = CodeFlow_New((PyCodeObject *)code);    /* owned */
-    if (flow == NULL) {
-        if (PyErr_Occurred()) {
-            return NULL;
-        }
+    case MODEL_OUTSIDE:
         Py_RETURN_NONE;
+    case MODEL_OK:
+        break;
     }
     PyObject *arcs = PySet_New(NULL);   /* owned */
     for (Py_ssize_t i = 0; arcs != NULL && i < flow->n_arcs; i++) {
-        PyObject *arc = Py_BuildValue("(ii)", (int)(int32_t)(uint32_t)(flow->arcs[i] >> 32),
-                                      (int)(int32_t)(uint32_t)flow->arcs[i]);
+        PyObject *arc = Py_BuildValue("(ii)", arc_from(flow->arcs[i]), arc_to(flow->arcs[i]));
         if (arc == NULL || PySet_Add(arcs, arc) < 0) {
             Py_CLEAR(arcs);
         }

@@ -126,10 +126,6 @@ typedef struct SysMonProcess {
      * (of this or another SysMon) is a stale decision.
      */
     uint64_t next_generation;
-    /* SysFlow_init_module() has filled sysflow.c's opcode tables, which
-     * are process-wide (see SysCode_ready_flow_model()).
-     */
-    int flow_ready;
 } SysMonProcess;
 
 extern SysMonProcess SysMon_process;

@@ -2,6 +2,8 @@
 
 #include "syswriters.h"
 
+#include "lineset.h"
+
 #if COVCORE_HAS_SYSMON
 
 /* Which lines write.  A reading line must tell its incoming arcs apart by
@@ -189,26 +191,23 @@ pick_writer(CodeFlow *flow, const FlowLine *reader, Py_ssize_t j, Py_ssize_t k, 
 }
 
 /* A growable list of (writer, reader) pairs: the readers each writer serves. */
+typedef struct Pair {
+    int writer, reader;
+} Pair;
+
 typedef struct Pairs {
-    int *items;     /* owned: 2 ints a pair */
+    Pair *items;    /* owned */
     Py_ssize_t n, alloc;
 } Pairs;
 
 static int
 pairs_add(Pairs *pairs, int writer, int reader)
 {
-    if (pairs->n == pairs->alloc) {
-        Py_ssize_t alloc = pairs->alloc ? pairs->alloc * 2 : 32;
-        int *bigger = PyMem_Realloc(pairs->items, (size_t)alloc * 2 * sizeof(int));
-        if (bigger == NULL) {
-            PyErr_NoMemory();
-            return RET_ERROR;
-        }
-        pairs->items = bigger;
-        pairs->alloc = alloc;
+    if (COV_RESERVE(pairs->items, pairs->n, pairs->alloc, 32) < 0) {
+        return RET_ERROR;
     }
-    pairs->items[2 * pairs->n] = writer;
-    pairs->items[2 * pairs->n + 1] = reader;
+    pairs->items[pairs->n].writer = writer;
+    pairs->items[pairs->n].reader = reader;
     pairs->n++;
     return RET_OK;
 }
@@ -228,7 +227,7 @@ serve_readers(CodeFlow *flow, const Pairs *pairs)
         flow->line_info[l].served_count = 0;
     }
     for (Py_ssize_t i = 0; i < pairs->n; i++) {
-        flow->line_info[pairs->items[2 * i]].served_count++;
+        flow->line_info[pairs->items[i].writer].served_count++;
     }
     Py_ssize_t start = 0;
     for (int l = 0; l < flow->n_lines; l++) {
@@ -237,8 +236,8 @@ serve_readers(CodeFlow *flow, const Pairs *pairs)
         flow->line_info[l].served_count = 0;
     }
     for (Py_ssize_t i = 0; i < pairs->n; i++) {
-        FlowLine *writer = &flow->line_info[pairs->items[2 * i]];
-        flow->served[writer->served_start + writer->served_count++] = pairs->items[2 * i + 1];
+        FlowLine *writer = &flow->line_info[pairs->items[i].writer];
+        flow->served[writer->served_start + writer->served_count++] = pairs->items[i].reader;
     }
     return RET_OK;
 }
@@ -314,14 +313,8 @@ decode_tables(CodeFlow *flow, int exit_line, int simple, const Bits *out, Bits *
                 if (!(simple ? v == p : bit_has(&sets[p * words], v))) {
                     continue;
                 }
-                if (n_decode == decode_alloc) {
-                    decode_alloc = decode_alloc ? decode_alloc * 2 : 32;
-                    FlowDecode *bigger = PyMem_Realloc(flow->decode, (size_t)decode_alloc * sizeof(FlowDecode));
-                    if (bigger == NULL) {
-                        PyErr_NoMemory();
-                        goto error;
-                    }
-                    flow->decode = bigger;
+                if (COV_RESERVE(flow->decode, n_decode, decode_alloc, 32) < 0) {
+                    goto error;
                 }
                 flow->decode[n_decode].written = v == n ? exit_line : flow->min_line + (int)v;
                 flow->decode[n_decode].key = flow->in_arcs[info->in_start + k];

@@ -8,19 +8,6 @@
 
 #if COVCORE_HAS_SYSMON
 
-/* The lines of an arc key (see LineSet_ArcKey). */
-static inline int
-arc_from(uint64_t key)
-{
-    return (int)(int32_t)(uint32_t)(key >> 32);
-}
-
-static inline int
-arc_to(uint64_t key)
-{
-    return (int)(int32_t)(uint32_t)key;
-}
-
 /* Choose the writers of `flow`, whose lines, readers and in-arcs are
  * indexed, and fill in its `decode` and `served` tables.  `exit_line` is
  * the arcs' entry and exit line.  RET_OK or RET_ERROR.

@@ -10,6 +10,7 @@
 #include "tracer.h"
 #include "decide.h"
 #include "codelines.h"
+#include "tracectx.h"
 #include <structmember.h>
 
 static PyObject *str_f_trace;           /* "f_trace" */
@@ -78,7 +79,7 @@ is_real_call(PyFrameObject *frame, PyCodeObject *code)
     if (!(code->co_flags & COV_RESUMABLE_FLAGS)) {
         return 1;
     }
-#if PY_VERSION_HEX >= 0x030B0000
+#if COVCORE_HAS_RESUME
     /* A frame that starts or continues normally is at a RESUME whose
      * argument says why: 0 for the start of the code, non-zero after a
      * yield or an await.  A frame resumed by throw() is not at a RESUME at
@@ -87,19 +88,11 @@ is_real_call(PyFrameObject *frame, PyCodeObject *code)
      * (coverage.py tests only the argument byte, and on 3.11 and 3.12 takes
      * some throw() resumptions for calls; see docs/differences.md.)
      */
-    int real = 1;
-    PyObject *bytes = Cov_CodeBytes(code);     /* owned */
-    if (bytes == NULL) {
-        PyErr_Clear();
+    int op, arg;
+    if (!Cov_InstrAt(code, Cov_FrameLasti(frame), &op, &arg)) {
         return 1;
     }
-    const unsigned char *ops = (const unsigned char *)PyBytes_AS_STRING(bytes);
-    int lasti = Cov_FrameLasti(frame);
-    if (lasti >= 0 && lasti + 1 < PyBytes_GET_SIZE(bytes)) {
-        real = ops[lasti] == RESUME && ops[lasti + 1] == 0;
-    }
-    Cov_CodeBytesDone(bytes);
-    return real;
+    return op == RESUME && arg == 0;
 #else
     /* A fresh frame has not run any instruction yet. */
     return Cov_FrameLasti(frame) < 0;
@@ -114,14 +107,9 @@ static int
 push_entry(CTracer *self, PyFrameObject *frame)
 {
     if (self->depth + 1 >= self->alloc) {
-        Py_ssize_t new_alloc = self->alloc ? self->alloc * 2 : 64;
-        FrameEntry *bigger = PyMem_Realloc(self->stack, (size_t)new_alloc * sizeof(FrameEntry));
-        if (bigger == NULL) {
-            PyErr_NoMemory();
+        if (COV_RESERVE(self->stack, self->depth + 1, self->alloc, 64) < 0) {
             return RET_ERROR;
         }
-        self->stack = bigger;
-        self->alloc = new_alloc;
         STATS(self->stats.stack_reallocs++);
     }
     self->depth++;
@@ -137,219 +125,6 @@ clear_stack(CTracer *self)
     for (; self->depth >= 0; self->depth--) {
         Py_CLEAR(self->stack[self->depth].file_data);
     }
-}
-
-/*
- * Greenlets (concurrency mode).
- *
- * Greenlets switch stacks inside one thread: greenlet.switch() returns in
- * another greenlet's frame, with no call or return event to say so.  So
- * each greenlet gets a data stack of its own, and before every event the
- * active stack is made the running greenlet's:
- *
- * - a line, return or exception event comes from the innermost frame of
- *   the running greenlet.  If that frame is the top entry's of the active
- *   stack, the running greenlet is the active stack's (a frame runs in one
- *   greenlet only), and nothing more is done: this is the common case, one
- *   pointer comparison.  Otherwise a switch may have happened since the
- *   last event (or the frame has no entry: it started before measuring),
- *   and concurrency_id() says which greenlet runs.
- * - a call event starts a frame that has no entry yet: concurrency_id() is
- *   asked every time.  (A generator resumed in another greenlet than the
- *   one that started it gets its entry on that greenlet's stack.)
- *
- * A greenlet is known by its address, without a reference: a reference
- * would keep alive a greenlet the program dropped, which greenlet would
- * otherwise end by raising GreenletExit in it.  When a greenlet's stack
- * becomes empty (its outermost measured frame returned, as when it ends),
- * its slot is freed, so an address that a dead greenlet leaves to a new
- * one finds no stale entries.
- */
-
-/* Copy the active stack into its slot; the active fields are left as they are. */
-static void
-save_active(CTracer *self)
-{
-    ContextStack *slot = &self->contexts[self->cur_index];
-    slot->stack = self->stack;
-    slot->depth = self->depth;
-    slot->alloc = self->alloc;
-}
-
-/* A slot for a greenlet seen for the first time: a free one, or a new one.
- * Its index, or -1 with an exception set.
- */
-static Py_ssize_t
-new_context_slot(CTracer *self, void *context)
-{
-    Py_ssize_t index = self->free_context;
-    if (index >= 0) {
-        self->free_context = self->contexts[index].next_free;
-    }
-    else {
-        if (self->n_contexts == self->alloc_contexts) {
-            Py_ssize_t alloc = self->alloc_contexts ? self->alloc_contexts * 2 : 16;
-            ContextStack *bigger = PyMem_Realloc(self->contexts, (size_t)alloc * sizeof(ContextStack));
-            if (bigger == NULL) {
-                PyErr_NoMemory();
-                return -1;
-            }
-            self->contexts = bigger;
-            self->alloc_contexts = alloc;
-        }
-        index = self->n_contexts++;
-        self->contexts[index].stack = NULL;
-        self->contexts[index].alloc = 0;
-    }
-    ContextStack *slot = &self->contexts[index];
-    slot->context = context;
-    slot->depth = -1;
-    slot->next_free = -1;
-    return index;
-}
-
-/* Make `context`'s stack the active one. */
-static int
-switch_context(CTracer *self, void *context)
-{
-    int ret = RET_ERROR;
-    PyObject *key = NULL;       /* owned */
-    PyObject *value = NULL;     /* owned */
-    PyObject *found;            /* borrowed from context_index */
-    Py_ssize_t index;
-
-    if (self->cur_context != NULL) {
-        save_active(self);
-    }
-    else {
-        /* The active stack belongs to no greenlet (after start(), a release
-         * or an error): it is empty, and the slot's buffer replaces it.
-         */
-        PyMem_Free(self->stack);
-        self->stack = NULL;
-        self->alloc = 0;
-        self->depth = -1;
-    }
-    STATS(self->stats.context_switches++);
-    key = PyLong_FromVoidPtr(context);
-    if (key == NULL) {
-        goto error;
-    }
-    found = PyDict_GetItemWithError(self->context_index, key);
-    if (found != NULL) {
-        index = PyLong_AsSsize_t(found);
-        if (index == -1 && PyErr_Occurred()) {
-            goto error;
-        }
-    }
-    else {
-        if (PyErr_Occurred()) {
-            goto error;
-        }
-        index = new_context_slot(self, context);
-        if (index < 0) {
-            goto error;
-        }
-        value = PyLong_FromSsize_t(index);
-        if (value == NULL || PyDict_SetItem(self->context_index, key, value) < 0) {
-            /* The slot stays free for later. */
-            self->contexts[index].context = NULL;
-            self->contexts[index].next_free = self->free_context;
-            self->free_context = index;
-            goto error;
-        }
-    }
-    ContextStack *slot = &self->contexts[index];
-    self->stack = slot->stack;
-    self->depth = slot->depth;
-    self->alloc = slot->alloc;
-    self->cur_context = context;
-    self->cur_index = index;
-    ret = RET_OK;
-error:
-    if (ret != RET_OK) {
-        /* The saved stack stays in its slot; the active one is no greenlet's. */
-        self->stack = NULL;
-        self->alloc = 0;
-        self->depth = -1;
-        self->cur_context = NULL;
-    }
-    Py_XDECREF(key);
-    Py_XDECREF(value);
-    return ret;
-}
-
-/* The active stack is empty: free its greenlet's slot (keeping the buffer
- * for the next greenlet), and leave no greenlet active.
- */
-static int
-release_context(CTracer *self)
-{
-    PyObject *key = PyLong_FromVoidPtr(self->cur_context);     /* owned */
-    if (key == NULL) {
-        return RET_ERROR;
-    }
-    int rc = PyDict_DelItem(self->context_index, key);
-    Py_DECREF(key);
-    save_active(self);
-    ContextStack *slot = &self->contexts[self->cur_index];
-    slot->context = NULL;
-    slot->next_free = self->free_context;
-    self->free_context = self->cur_index;
-    self->stack = NULL;
-    self->alloc = 0;
-    self->depth = -1;
-    self->cur_context = NULL;
-    return rc;
-}
-
-/* Drop every greenlet's stack (at stop()); the active stack ends empty. */
-static void
-forget_contexts(CTracer *self)
-{
-    if (self->cur_context != NULL) {
-        save_active(self);
-        self->stack = NULL;
-        self->alloc = 0;
-        self->depth = -1;
-        self->cur_context = NULL;
-    }
-    for (Py_ssize_t i = 0; i < self->n_contexts; i++) {
-        ContextStack *slot = &self->contexts[i];
-        if (slot->context != NULL) {
-            for (; slot->depth >= 0; slot->depth--) {
-                Py_CLEAR(slot->stack[slot->depth].file_data);
-                Py_CLEAR(slot->stack[slot->depth].frame);
-            }
-        }
-        PyMem_Free(slot->stack);
-    }
-    self->n_contexts = 0;
-    self->free_context = -1;
-    if (self->context_index != NULL) {
-        PyDict_Clear(self->context_index);
-    }
-}
-
-/* Make the active stack the running greenlet's (see above). */
-static int
-follow_context(CTracer *self, PyFrameObject *frame, int what)
-{
-    if (what != PyTrace_CALL && self->depth >= 0 && self->stack[self->depth].frame == frame) {
-        return RET_OK;
-    }
-    STATS(self->stats.context_checks++);
-    PyObject *current = PyObject_CallNoArgs(self->concurrency_id);  /* owned */
-    if (current == NULL) {
-        return RET_ERROR;
-    }
-    /* Only the identity is kept; the running greenlet is alive anyway. */
-    void *context = (void *)current;
-    Py_DECREF(current);
-    if (context == self->cur_context) {
-        return RET_OK;
-    }
-    return switch_context(self, context);
 }
 
 /*
@@ -549,7 +324,7 @@ CTracer_trace(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
 static int
 CTracer_trace_contexts(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
 {
-    if (self->started && follow_context(self, frame, what) < 0) {
+    if (self->started && TracerCtx_follow(self, frame, what) < 0) {
         return RET_ERROR;
     }
     Py_ssize_t depth = self->depth;
@@ -563,7 +338,7 @@ CTracer_trace_contexts(CTracer *self, PyFrameObject *frame, int what, PyObject *
         Py_DECREF(top);     /* the frame is still running its return event */
     }
     if (rc == RET_OK && what == PyTrace_RETURN && self->depth < 0 && self->cur_context != NULL) {
-        rc = release_context(self);
+        rc = TracerCtx_release(self);
     }
     return rc;
 }
@@ -612,7 +387,7 @@ CTracer_dealloc(CTracer *self)
     if (self->started) {
         PyEval_SetTrace(NULL, NULL);
     }
-    forget_contexts(self);
+    TracerCtx_forget(self);
     clear_stack(self);
     PyMem_Free(self->stack);
     PyMem_Free(self->contexts);
@@ -730,7 +505,7 @@ CTracer_stop(CTracer *self, PyObject *unused)
             PyEval_SetTrace(NULL, NULL);
         }
     }
-    forget_contexts(self);
+    TracerCtx_forget(self);
     clear_stack(self);
     Py_RETURN_NONE;
 }

@@ -1,7 +1,8 @@
 /* Compatibility macros and small helpers shared by the C sources.
  *
  * Every difference between CPython versions that the tracer cares about is
- * named here, so that the tracer code itself reads the same on 3.10-3.13.
+ * named here, so that the tracer code itself reads the same on 3.10-3.13:
+ * the other files test these feature macros, never PY_VERSION_HEX.
  */
 #ifndef COVCORE_UTIL_H
 #define COVCORE_UTIL_H
@@ -90,6 +91,27 @@ Cov_FrameCode(PyFrameObject *frame)
  */
 #define COV_LASTI_AT_RESUME     ((PY_VERSION_HEX & 0xFFFF0000) == 0x030D0000)
 
+/* 3.11 starts every code object with a RESUME, whose argument says why the
+ * frame runs (0: its start; else after a yield or an await).  3.10 has
+ * none; a suspended frame is at its YIELD_VALUE, or before its YIELD_FROM.
+ */
+#if PY_VERSION_HEX >= 0x030B0000
+#define COVCORE_HAS_RESUME 1
+#else
+#define COVCORE_HAS_RESUME 0
+#endif
+
+/* The bytecode family whose flow table (flowops.c) the sysmon core's
+ * branch mode reads: 312 for 3.12, 313 for 3.13, 0 where there is none.
+ */
+#if (PY_VERSION_HEX & 0xFFFF0000) == 0x030C0000
+#define COVCORE_BYTECODE_FAMILY 312
+#elif (PY_VERSION_HEX & 0xFFFF0000) == 0x030D0000
+#define COVCORE_BYTECODE_FAMILY 313
+#else
+#define COVCORE_BYTECODE_FAMILY 0
+#endif
+
 /* Code flags of code objects whose frames can be suspended and resumed. */
 #define COV_RESUMABLE_FLAGS \
     (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE)
@@ -114,5 +136,45 @@ Cov_EnterTracing(PyThreadState *ts)
     ts->cframe->use_tracing = 0;
 }
 #endif
+
+#if COVCORE_HAS_SYSMON
+/* The innermost interpreter frame of a thread (the running one for the
+ * current thread): 3.13 moved it from the thread's C frame to the thread.
+ */
+static inline struct _PyInterpreterFrame *
+Cov_ThreadFrame(PyThreadState *ts)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return ts->current_frame;
+#else
+    return ts->cframe != NULL ? ts->cframe->current_frame : NULL;
+#endif
+}
+#endif
+
+/* The instruction at byte offset `offset` of the code's bytecode: its
+ * opcode and its argument byte.  1 when there is one, 0 when the offset is
+ * outside the bytecode (or the bytecode can't be read: no exception left).
+ */
+int Cov_InstrAt(PyCodeObject *code, int offset, int *op, int *arg);
+
+/* The byte offset just past the code's first RESUME: where its body starts
+ * (0 without RESUME, before 3.11).
+ */
+Py_ssize_t Cov_BodyStart(PyCodeObject *code);
+
+/* Room for one more item in a growable array `*items` of `item_size`-byte
+ * items of which `used` are taken and `*alloc` allocated: when it is full,
+ * the array doubles (to `first` items the first time; PyMem, or PyMem_Raw
+ * when `raw`).  RET_OK, or RET_ERROR with MemoryError and the array as it
+ * was.  `items` is the address of the array's pointer, of any type: use
+ * COV_RESERVE.
+ */
+int Cov_Reserve(void *items, Py_ssize_t used, Py_ssize_t *alloc, size_t item_size, Py_ssize_t first, int raw);
+
+#define COV_RESERVE(array, used, alloc, first) \
+    ((used) < (alloc) ? RET_OK : Cov_Reserve(&(array), (used), &(alloc), sizeof *(array), (first), 0))
+#define COV_RESERVE_RAW(array, used, alloc, first) \
+    ((used) < (alloc) ? RET_OK : Cov_Reserve(&(array), (used), &(alloc), sizeof *(array), (first), 1))
 
 #endif /* COVCORE_UTIL_H */

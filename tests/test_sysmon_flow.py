@@ -520,6 +520,30 @@ def test_the_model_covers_what_settrace_records(make_file: Any) -> None:
         assert sysmon._flow_arcs(function.__code__) is None, function
 
 
+def test_opcode_table_agrees_with_the_interpreter() -> None:
+    """The branch model's opcode table (ctracer/flowops.c) is compiled from
+    CPython's headers for one bytecode family: its jumps, returns and
+    instructions are those the running interpreter's opcode module names.
+    """
+    import opcode
+
+    table = cores._ctracer._flow_table()
+    assert table["family"] == sys.version_info[0] * 100 + sys.version_info[1]
+    assert table["cache"] == opcode.opmap["CACHE"]
+    kinds = {opcode.opname[op]: set(bits) for op, bits in table["kinds"].items()}
+    assert all(not name.startswith("<") for name in kinds), kinds
+    jumps = {opcode.opname[op] for op in opcode.hasjrel if op < 256}
+    assert {name for name, bits in kinds.items() if "JUMP" in bits} == jumps
+    assert {name for name, bits in kinds.items() if "BACKWARD" in bits} == {n for n in jumps if "BACKWARD" in n}
+    returns = {"RETURN_VALUE", "RETURN_CONST"} & set(opcode.opmap)
+    assert {name for name, bits in kinds.items() if "RETURN" in bits} == returns
+    assert all("STOP" in kinds[name] for name in returns | {"RAISE_VARARGS", "RERAISE", "JUMP_FORWARD"})
+    assert kinds["FOR_ITER"] == {"JUMP", "FOR_ITER"}
+    assert kinds["RESUME"] == {"RESUME"} and kinds["YIELD_VALUE"] == {"YIELD"}
+    assert {"RETURN_GENERATOR", "END_ASYNC_FOR"} <= {name for name, bits in kinds.items() if "OUTSIDE" in bits}
+    assert table["for_iter_exits"] == (2 if sys.version_info < (3, 13) else 3)
+
+
 def _random_block(rng: random.Random, depth: int, indent: int, in_loop: bool) -> list[str]:
     """Statements with random control flow over the locals a, b, c and the argument x."""
     lines: list[str] = []

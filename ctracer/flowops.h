@@ -1,0 +1,70 @@
+/* FlowOps: what each opcode does to the flow of its code, one table per
+ * bytecode family (util.h's COVCORE_BYTECODE_FAMILY), for the walk of
+ * sysflow's model.
+ *
+ * The walk reads bytecode as PyCode_GetCode() gives it: base instructions
+ * only, without specializations or instrumentation, so a table names the
+ * base opcodes whose flow is not "falls through, may raise".
+ *
+ * Adding a Python version is adding a table to flowops.c (and a family to
+ * util.h); the walk itself does not know version numbers.
+ */
+#ifndef COVCORE_FLOWOPS_H
+#define COVCORE_FLOWOPS_H
+
+#include "util.h"
+
+#if COVCORE_HAS_SYSMON
+
+/* The running Python has a table: without one, every code object is
+ * outside the model and keeps exact events.
+ */
+#define COVCORE_HAS_FLOW_TABLE (COVCORE_BYTECODE_FAMILY != 0)
+
+enum {
+    K_JUMP = 1 << 0,        /* has a jump target (relative) */
+    K_BACKWARD = 1 << 1,    /* ... behind it */
+    K_STOP = 1 << 2,        /* never falls through to the next instruction */
+    K_RETURN = 1 << 3,      /* returns from the frame: an exit arc */
+    K_FOR_ITER = 1 << 4,    /* leaves its loop past the END_FOR at its target */
+    K_RESUME = 1 << 5,
+    K_EXTENDED = 1 << 6,    /* EXTENDED_ARG: a prefix of the next instruction */
+    K_OUTSIDE = 1 << 7,     /* outside the model: the code keeps its events */
+    K_YIELD = 1 << 8,       /* suspends the frame; it resumes at the next instruction */
+    K_RERAISE = 1 << 9,
+    K_NORAISE = 1 << 10,    /* never raises: moves values between the stack and fast locals */
+};
+
+typedef struct FlowOps {
+    unsigned short kind[256];   /* K_* bits, by opcode */
+    unsigned char cache;        /* CACHE: an inline cache entry, not an instruction */
+    /* The instructions FOR_ITER can land on when its iterator is exhausted,
+     * counted from its target (its END_FOR and what follows it).
+     */
+    int for_iter_exits;
+    /* The handler of an exception thrown into a frame at a yield is
+     * reported on its own line sometimes (after the RESUME) and sometimes
+     * not (closing): such code keeps exact events.
+     */
+    int thrown_at_yield_outside;
+} FlowOps;
+
+/* The table of the running Python. */
+extern const FlowOps Flow_ops;
+
+static inline int
+Flow_kind(unsigned char op)
+{
+    return Flow_ops.kind[op];
+}
+
+/* The table as Python sees it, for tests: {"family": 312,
+ * "for_iter_exits": 2, ..., "kinds": {opcode: ("JUMP", "STOP"), ...}} for
+ * the opcodes below MIN_INSTRUMENTED_OPCODE with a kind.  New reference,
+ * or NULL with an exception set.
+ */
+PyObject *FlowOps_describe(PyObject *module, PyObject *unused);
+
+#endif
+
+#endif /* COVCORE_FLOWOPS_H */
