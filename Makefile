@@ -19,6 +19,14 @@ find_python = $(shell p=$$(pyenv prefix $(1) 2>/dev/null)/bin/python; [ -x "$$p"
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
+# Python 3.14 and 3.15 come from Debian sid's packages and run in a sid chroot
+# (tests/sid_chroot.sh makes it when missing; root): `make test PYTHON=3.14`.
+SID_PYTHON := $(filter 3.14 3.15,$(PYTHON))
+
+ifneq ($(SID_PYTHON),)
+demo test lint:
+	bash tests/sid_chroot.sh $(SID_PYTHON) $@ PYTEST_ARGS='$(PYTEST_ARGS)'
+else
 $(VENV)/.installed-demo: pyproject.toml setup.py $(wildcard ctracer/*.c ctracer/*.h coverage_core/*.py)
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
@@ -38,6 +46,12 @@ $(VENV)/.installed-test: pyproject.toml setup.py $(wildcard ctracer/*.c ctracer/
 test: $(VENV)/.installed-test system-tools  ## Install with test extras (C extension required) and run the whole test suite.
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
+lint: $(VENV)/.installed-test  ## Type-check the package and build the C extension with -Werror.
+	# The package is checked as installed (covcore), from outside the tree.
+	cd /tmp && $(abspath $(VPY)) -m mypy --strict -p covcore
+	rm -rf build/lint && COVCORE_DEBUG_BUILD=1 COVCORE_REQUIRE_EXTENSION=1 $(VPY) setup.py -q build_ext --build-temp build/lint/tmp --build-lib build/lint/lib
+endif
+
 test-all:  ## Run the test suite on every supported Python ($(PYTHONS)).
 	@set -e; for v in $(PYTHONS); do \
 		echo "=== Python $$v"; \
@@ -46,11 +60,6 @@ test-all:  ## Run the test suite on every supported Python ($(PYTHONS)).
 
 system-tools:  ## Install what the report tests drive when missing: Chromium, chromedriver, xmllint, genhtml, git (apt-get).
 	@bash tests/install_system_tools.sh
-
-lint: $(VENV)/.installed-test  ## Type-check the package and build the C extension with -Werror.
-	# The package is checked as installed (covcore), from outside the tree.
-	cd /tmp && $(abspath $(VPY)) -m mypy --strict -p covcore
-	rm -rf build/lint && COVCORE_DEBUG_BUILD=1 COVCORE_REQUIRE_EXTENSION=1 $(VPY) setup.py -q build_ext --build-temp build/lint/tmp --build-lib build/lint/lib
 
 bench:  ## Benchmark every core against coverage.py and SlipCover (BENCH_ARGS="--quick" for ~2 minutes).
 	$(PYTHON) -m benchmarks $(BENCH_ARGS)
