@@ -8,6 +8,7 @@ Environment switches:
 import glob
 import os
 import sys
+import sysconfig
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -72,8 +73,17 @@ class BuildPyWithPth(build_py):
         return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, PTH_FILE)]
 
 
+# A free-threaded Python (no GIL) gets no extension: the C cores share their
+# state between threads without locks (ctracer/util.h).
+FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+if FREE_THREADED:
+    message = "covcore: this Python is free-threaded; the C cores need the GIL, so only the Python core is installed"
+    if _flag("COVCORE_REQUIRE_EXTENSION"):
+        sys.exit(message)
+    sys.stderr.write(message + "\n")
+
 ext_modules = []
-if not _flag("COVCORE_NO_EXTENSION"):
+if not _flag("COVCORE_NO_EXTENSION") and not FREE_THREADED:
     ext_modules.append(
         Extension(
             "covcore._ctracer",

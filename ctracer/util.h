@@ -16,6 +16,15 @@
 #define RET_OK      0
 #define RET_ERROR   (-1)
 
+/* The C cores rely on the GIL: their per-process and per-code state (the
+ * data's LineSets, code records, sysmon's frame stacks) is shared by all
+ * threads without locks.  A free-threaded build gets the Python core
+ * instead (setup.py does not build the extension there; cores.py says why).
+ */
+#ifdef Py_GIL_DISABLED
+#error "covcore's C cores need the GIL, and this Python is free-threaded: covcore measures with its Python core there"
+#endif
+
 /* sys.monitoring (PEP 669), and with it the sysmon core, is new in 3.12. */
 #if PY_VERSION_HEX >= 0x030C0000
 #define COVCORE_HAS_SYSMON 1
