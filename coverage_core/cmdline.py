@@ -362,16 +362,40 @@ def do_report(args: Args) -> int:
     return _fail_under(cov, args, total)
 
 
-def do_json(args: Args) -> int:
+def _file_report(args: Args, fmt: str) -> int:
+    """Write the one-file report `fmt` (``json``, ``xml`` or ``lcov``), then check fail-under.
+
+    The file is -o's, else the one the configuration names; ``-`` is stdout.
+    Where it went is said unless it went to stdout or -q was given.
+    """
     cov = _report_cov(args)
-    outfile = args.outfile or cov.config.json_output
-    total = cov.json_report(
-        outfile, pretty_print=args.pretty_print, include=args.include, omit=args.omit,
-        show_contexts=args.show_contexts,
-    )
+    config = cov.config
+    default = {"json": config.json_output, "xml": config.xml_output, "lcov": config.lcov_output}[fmt]
+    outfile = args.outfile or default
+    if fmt == "json":
+        total = cov.json_report(
+            outfile, pretty_print=args.pretty_print, include=args.include, omit=args.omit,
+            show_contexts=args.show_contexts,
+        )
+    elif fmt == "xml":
+        total = cov.xml_report(outfile, include=args.include, omit=args.omit, skip_empty=args.skip_empty)
+    else:
+        total = cov.lcov_report(outfile, include=args.include, omit=args.omit, format=args.lcov_format)
     if outfile != "-" and not args.quiet:
-        print(f"Wrote JSON report to {outfile}")
+        print(f"Wrote {fmt.upper()} report to {outfile}")
     return _fail_under(cov, args, total)
+
+
+def do_json(args: Args) -> int:
+    return _file_report(args, "json")
+
+
+def do_xml(args: Args) -> int:
+    return _file_report(args, "xml")
+
+
+def do_lcov(args: Args) -> int:
+    return _file_report(args, "lcov")
 
 
 def _report_cov(args: Args) -> Coverage:
@@ -417,24 +441,6 @@ def do_html(args: Args) -> int:
     if not args.quiet:
         index = os.path.join(args.directory or cov.config.html_dir, "index.html")
         print(f"Wrote HTML report to {index}")
-    return _fail_under(cov, args, total)
-
-
-def do_xml(args: Args) -> int:
-    cov = _report_cov(args)
-    outfile = args.outfile or cov.config.xml_output
-    total = cov.xml_report(outfile, include=args.include, omit=args.omit, skip_empty=args.skip_empty)
-    if outfile != "-" and not args.quiet:
-        print(f"Wrote XML report to {outfile}")
-    return _fail_under(cov, args, total)
-
-
-def do_lcov(args: Args) -> int:
-    cov = _report_cov(args)
-    outfile = args.outfile or cov.config.lcov_output
-    total = cov.lcov_report(outfile, include=args.include, omit=args.omit, format=args.lcov_format)
-    if outfile != "-" and not args.quiet:
-        print(f"Wrote LCOV report to {outfile}")
     return _fail_under(cov, args, total)
 
 

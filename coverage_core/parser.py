@@ -35,7 +35,9 @@ from collections.abc import Iterable, Iterator
 from types import CodeType
 from typing import cast
 
-from covcore.arcs import ArcFinder, TFragments, WithJumps, describe_action, describe_missing_arc
+from covcore.arcs import (
+    ArcFinder, TFragments, WithJumps, describe_action, describe_missing_arc, is_irrefutable,
+)
 from covcore.config import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE  # re-exported: the default line exclusions
 from covcore.exceptions import NoSource, NotPython
 from covcore.regions import walk_statements
@@ -149,18 +151,6 @@ def _docstring_node(node: ast.AST) -> ast.Expr | None:
     ):
         return first
     return None
-
-
-def _always_matches(case: ast.match_case) -> bool:
-    """Is this ``case`` irrefutable (``case _:``, ``case name:``), like an ``else``?"""
-    if case.guard is not None:
-        return False
-    pattern = case.pattern
-    while isinstance(pattern, ast.MatchOr):
-        pattern = pattern.patterns[-1]
-    while isinstance(pattern, ast.MatchAs) and pattern.pattern is not None:
-        pattern = pattern.pattern
-    return isinstance(pattern, ast.MatchAs) and pattern.pattern is None
 
 
 class PythonParser:
@@ -288,7 +278,7 @@ class PythonParser:
                 start = min((deco.lineno for deco in node.decorator_list), default=node.lineno)
                 if not excluded.isdisjoint(range(start, node.lineno + 1)):
                     excluded.update(range(start, cast(int, node.end_lineno) + 1))
-            elif isinstance(node, ast.match_case) and _always_matches(node):
+            elif isinstance(node, ast.match_case) and is_irrefutable(node):
                 # `case _:` whose body is all excluded goes too, like `else:`.
                 body = range(node.body[0].lineno, cast(int, node.body[-1].end_lineno) + 1)
                 in_body = self.raw_statements.intersection(body)

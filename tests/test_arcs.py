@@ -17,7 +17,7 @@ import warnings
 import coverage.parser
 import pytest
 
-from covcore.arcs import ArcFinder, constant_truth, describe_missing_arc
+from covcore.arcs import ArcFinder, constant_truth, describe_missing_arc, is_irrefutable
 from covcore.parser import PythonParser
 
 SNIPPETS: dict[str, str] = {
@@ -438,3 +438,60 @@ def test_constant_truth(source: str, truth: bool | None) -> None:
 def test_arcs_need_parsed_source() -> None:
     with pytest.raises(ValueError, match="parse_source"):
         PythonParser(text="x = 1\n").arcs()
+
+
+def _case(source: str) -> ast.match_case:
+    """The first ``case`` of a one-case match statement around `source`."""
+    match = ast.parse(f"match subject:\n    {source}:\n        pass\n").body[0]
+    assert isinstance(match, ast.Match)
+    return match.cases[0]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "case _", "case rest", "case _ as whole", "case (rest as inner) as outer",
+        "case 1 | _", "case 1 | 2 | rest", "case 1 | (2 | _)", "case (1 | _) as whole",
+        "case ((1 as one) | (_ as one)) as whole", "case (1 | (2 | rest) as inner) as whole",
+    ],
+)  # fmt: skip
+def test_irrefutable_cases(case: str) -> None:
+    """A bare capture or `_`, under `as` layers, or as any alternative of an or-pattern."""
+    assert is_irrefutable(_case(case))
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        # Guards can fail, whatever the pattern.
+        "case _ if ready", "case rest if rest", "case (1 | _) as whole if whole",
+        # Values, constants, classes, sequences and mappings can all fail to match.
+        "case 1", "case None", "case Color.RED", "case 1 | 2", "case 1 as one",
+        "case object()", "case Point(x=_)", "case str(_) | int(_)", "case [*rest]",
+        "case (first, *rest)", "case {**rest}", "case (_ as whole) if whole",
+    ],
+)  # fmt: skip
+def test_refutable_cases(case: str) -> None:
+    assert not is_irrefutable(_case(case))
+
+
+def test_irrefutable_last_case_has_no_way_out() -> None:
+    """After a last case that always matches, the match never falls through.
+
+    coverage.py 7.17 sees through an or-pattern only at the top, so for
+    ``case (1 | _) as x:`` it counts an exit that can never be taken; covcore
+    follows Python's rule and does not.
+    """
+    source = textwrap.dedent("""\
+        match v:
+            case 0:
+                a = 1
+            case (1 | _) as x:
+                a = 2
+        b = 3
+        """)
+    _, ours = _parsers(source)
+    assert (4, 6) not in ours.arcs()
+    assert ours.exit_counts()[4] == 1
+    _, ours = _parsers(source.replace("(1 | _) as x", "(1 | 2) as x"))
+    assert (4, 6) in ours.arcs()

@@ -13,28 +13,23 @@ and total summary, and the text table.  The possible arcs of each measured
 file, and the sentence for each missed branch, are compared with
 coverage.py's parser too.
 
-A program in tests/branch_programs may come with a ``.rc`` file of the same
-name: it is copied next to it as both ``.coveragerc`` and ``.covcorerc``.
-Headers ``# requires: 3.11`` and ``# uses: pkg_x`` work as in
-test_differential.py.  Runs are started ahead of time in a thread pool (one
-worker per CPU, or ``COVCORE_DIFF_JOBS``).
+Headers (``# requires: 3.11``, ``# uses: pkg_x``) and ``.rc`` files are read
+as programs_support.py describes.  Runs are started ahead of time in a
+thread pool (one worker per CPU, or ``COVCORE_DIFF_JOBS``).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import dataclasses
 import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -47,11 +42,10 @@ import covcore.cmdline
 from covcore.cores import available_cores
 from covcore.parser import PythonParser
 from covcore.results import clear_parse_cache
+from programs_support import (
+    BRANCH_DIR, PROGRAMS_DIR, RUN_TIMEOUT, AheadRunner, Program, copy_program, programs_in, run_env, serve,
+)
 
-TESTS_DIR = Path(__file__).parent
-SHARED_DIR = TESTS_DIR / "programs"
-BRANCH_DIR = TESTS_DIR / "branch_programs"
-RUN_TIMEOUT = 60
 TEST_NAME = "test_branch_reports_same_as_coverage"
 CORES = list(available_cores())
 
@@ -63,77 +57,16 @@ OLD_COVERAGE = coverage.version_info[:3] < (7, 17, 0)
 REGIONS_DIFFER_ON_OLD_COVERAGE = {"p135_conditional_definitions"}
 
 
-@dataclasses.dataclass(frozen=True)
-class Program:
-    """One measured program and what its headers ask for."""
-
-    path: Path
-    requires: tuple[int, int] = (3, 10)
-    uses: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return self.path.stem
-
-    @property
-    def rcfile(self) -> Optional[Path]:
-        rc = self.path.with_suffix(".rc")
-        return rc if rc.exists() else None
-
-    def skip_reason(self) -> Optional[str]:
-        if sys.version_info[:2] < self.requires:
-            return "requires Python {}.{}".format(*self.requires)
-        return None
-
-
-_HEADER_RE = re.compile(r"^#\s*(requires|uses):\s*(.+?)\s*$")
-
-
-def _program(path: Path) -> Program:
-    requires, uses = (3, 10), ()
-    for line in path.read_text(encoding="utf-8").splitlines()[:10]:
-        match = _HEADER_RE.match(line)
-        if match and match[1] == "requires":
-            major, minor = match[2].split(".")
-            requires = (int(major), int(minor))
-        elif match:
-            uses = tuple(match[2].replace(",", " ").split())
-    return Program(path, requires, uses)
-
-
-PROGRAMS = [_program(p) for p in sorted(SHARED_DIR.glob("p[0-9]*.py"))] + [
-    _program(p) for p in sorted(BRANCH_DIR.glob("b[0-9]*.py"))
-]
+PROGRAMS = programs_in(PROGRAMS_DIR, "p") + programs_in(BRANCH_DIR, "b")
 
 
 # ---------------------------------------------------------------------------
 # Running
 
 
-def _env(oracle: bool) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COVCORE_"))}
-    env["PYTHONHASHSEED"] = "0"
-    if oracle:
-        env["COVERAGE_CORE"] = "ctrace"
-    return env
-
-
-def _prepare(prog: Program, workdir: Path) -> Path:
-    workdir.mkdir(parents=True)
-    shutil.copy2(prog.path, workdir / prog.path.name)
-    for pkg in prog.uses:
-        shutil.copytree(
-            prog.path.parent / pkg, workdir / pkg, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    if prog.rcfile is not None:
-        shutil.copy2(prog.rcfile, workdir / ".coveragerc")
-        shutil.copy2(prog.rcfile, workdir / ".covcorerc")
-    return Path(os.path.realpath(workdir))
-
-
 def _run(prog: Program, core: Optional[str], workdir: Path) -> tuple[Path, str]:
     """Measure `prog` with coverage.py (core None) or covcore; returns (folder, stderr)."""
-    workdir = _prepare(prog, workdir)
+    workdir = copy_program(prog, workdir)
     if core is None:
         cmd = [sys.executable, "-m", "coverage", "run", "--branch",
                "--data-file=.coverage", f"--source={workdir}", prog.path.name]  # fmt: skip
@@ -142,7 +75,7 @@ def _run(prog: Program, core: Optional[str], workdir: Path) -> tuple[Path, str]:
                "--data-file=.covcore", f"--source={workdir}", prog.path.name]  # fmt: skip
     try:
         proc = subprocess.run(
-            cmd, cwd=workdir, env=_env(core is None), stdin=subprocess.DEVNULL,
+            cmd, cwd=workdir, env=run_env(core is None), stdin=subprocess.DEVNULL,
             capture_output=True, text=True, timeout=RUN_TIMEOUT,
         )  # fmt: skip
         return workdir, proc.stderr
@@ -193,24 +126,18 @@ def _reports(workdir: Path, oracle: bool, stderr: str) -> Reports:
     return Reports(loaded, text)
 
 
-class BranchRunner:
+class BranchRunner(AheadRunner):
     """Runs the programs ahead of time; builds each run's reports once."""
 
-    def __init__(self, base: Path, jobs: int) -> None:
-        self.base = base
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
-        self.lock = threading.Lock()
-        self.futures: dict[tuple[str, Optional[str]], concurrent.futures.Future[Any]] = {}
+    def __init__(self, base: Path) -> None:
+        super().__init__(base)
         self.reports: dict[tuple[str, Optional[str]], Reports] = {}
 
     def submit(self, prog: Program, core: Optional[str]) -> None:
-        key = (prog.name, core)
-        with self.lock:
-            if key not in self.futures:
-                workdir = self.base / f"{prog.name}-{core or 'oracle'}"
-                self.futures[key] = self.pool.submit(_run, prog, core, workdir)
+        workdir = self.base / f"{prog.name}-{core or 'oracle'}"
+        self.start((prog.name, core), _run, prog, core, workdir)
 
-    def plan(self, items: list[pytest.Item]) -> None:
+    def plan(self, items: Sequence[pytest.Item]) -> None:
         for item in items:
             callspec = getattr(item, "callspec", None)
             if getattr(item, "originalname", None) != TEST_NAME or callspec is None:
@@ -229,21 +156,12 @@ class BranchRunner:
             self.reports[key] = _reports(workdir, core is None, stderr)
         return workdir, self.reports[key]
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
 
 @pytest.fixture(scope="session")
 def branch_runner(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BranchRunner]:
-    jobs = int(os.environ.get("COVCORE_DIFF_JOBS", "0")) or os.cpu_count() or 2
-    runner = BranchRunner(tmp_path_factory.mktemp("branch-differential"), jobs)
-    runner.plan(request.session.items)
-    try:
-        yield runner
-    finally:
-        runner.close()
+    yield from serve(BranchRunner(tmp_path_factory.mktemp("branch-differential")), request)
 
 
 # ---------------------------------------------------------------------------

@@ -6,12 +6,8 @@ covcore core available on this Python, in line mode and in branch mode.  The
 measured files must be the same, and for each file the executed lines and, in
 branch mode, the arcs.
 
-A program may start with header comments:
-
-* ``# requires: 3.11`` -- the program needs at least that Python; it is
-  skipped on older ones.
-* ``# uses: pkg_shapes pkg_other`` -- helper folders in tests/programs that are
-  copied next to the program, for multi-file measurement.
+A program's header comments (``# requires:``, ``# uses:``) are read as
+programs_support.py describes.
 
 Each run happens in its own temporary copy of the program, so data files never
 land in the tree.  The oracle runs once per (program, mode) and is shared by the
@@ -30,14 +26,11 @@ deterministically.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Optional
@@ -45,14 +38,15 @@ from typing import Any, Optional
 import coverage
 import pytest
 
-PROGRAMS_DIR = Path(__file__).parent / "programs"
+from programs_support import (
+    PROGRAMS_DIR, RUN_TIMEOUT, AheadRunner, Program, copy_program, programs_in, run_env, serve,
+)
+
 MODES = ("lines", "branch")
 _SELFTEST_ENV = os.environ.get("COVCORE_DIFF_SELFTEST", "")
 SELFTEST = _SELFTEST_ENV not in ("", "0")
 #: The coverage.py core that stands in for covcore in a self-test.
 SELFTEST_CORE = "ctrace" if _SELFTEST_ENV == "ctrace" else "pytrace"
-#: Seconds one measured program may take before the run counts as hung.
-RUN_TIMEOUT = 60
 #: The name of this module's differential test function, for the prefetcher.
 TEST_NAME = "test_same_as_coverage"
 
@@ -63,50 +57,7 @@ TArc = tuple[int, int]
 # The programs
 
 
-@dataclasses.dataclass(frozen=True)
-class Program:
-    """One program of tests/programs and what its header comments ask for."""
-
-    path: Path
-    requires: tuple[int, int] = (3, 10)
-    uses: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return self.path.stem
-
-    def skip_reason(self) -> Optional[str]:
-        """Why this program can't run on this Python, or None."""
-        if sys.version_info[:2] < self.requires:
-            return "requires Python {}.{}".format(*self.requires)
-        return None
-
-
-_HEADER_RE = re.compile(r"^#\s*(requires|uses):\s*(.+?)\s*$")
-
-
-def parse_program(path: Path) -> Program:
-    """Read the ``# requires:`` and ``# uses:`` headers of a program."""
-    requires = (3, 10)
-    uses: tuple[str, ...] = ()
-    for line in path.read_text(encoding="utf-8").splitlines()[:10]:
-        m = _HEADER_RE.match(line)
-        if not m:
-            continue
-        if m[1] == "requires":
-            major, minor = m[2].split(".")
-            requires = (int(major), int(minor))
-        else:
-            uses = tuple(m[2].replace(",", " ").split())
-    return Program(path, requires, uses)
-
-
-def all_programs() -> list[Program]:
-    """Every program, sorted by name."""
-    return [parse_program(p) for p in sorted(PROGRAMS_DIR.glob("p[0-9]*.py"))]
-
-
-PROGRAMS = all_programs()
+PROGRAMS = programs_in(PROGRAMS_DIR, "p")
 
 
 # ---------------------------------------------------------------------------
@@ -200,35 +151,14 @@ class Measured:
 
 
 def subprocess_env(oracle: bool, core: str) -> dict[str, str]:
-    """The environment for one measured run: no stray COVERAGE_/COVCORE_ settings."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("COVERAGE_", "COVCORE_"))
-    }
-    env["PYTHONHASHSEED"] = "0"
-    if oracle:
-        # On 3.12+ coverage.py may choose sys.monitoring; we compare with its C tracer.
-        env["COVERAGE_CORE"] = "ctrace"
-    elif SELFTEST:
+    """The environment for one measured run (see programs_support.run_env)."""
+    env = run_env(oracle)
+    if not oracle and SELFTEST:
         env["COVERAGE_CORE"] = core
         if core == "ctrace":
             # The determinism check: programs must not depend on hash order either.
             env["PYTHONHASHSEED"] = "12345"
     return env
-
-
-def prepare_workdir(prog: Program, workdir: Path) -> Path:
-    """Copy the program (and the helper folders it uses) into an empty folder."""
-    workdir.mkdir(parents=True)
-    shutil.copy2(prog.path, workdir / prog.path.name)
-    for pkg in prog.uses:
-        shutil.copytree(
-            PROGRAMS_DIR / pkg,
-            workdir / pkg,
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
-    return Path(os.path.realpath(workdir))
 
 
 def command(prog: Program, mode: str, core: Optional[str], workdir: Path) -> list[str]:
@@ -252,7 +182,7 @@ def run_measured(
     prog: Program, mode: str, core: Optional[str], workdir: Path
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """Run one program under coverage.py (core None) or covcore, in a fresh copy."""
-    workdir = prepare_workdir(prog, workdir)
+    workdir = copy_program(prog, workdir)
     cmd = command(prog, mode, core, workdir)
     try:
         proc = subprocess.run(
@@ -314,29 +244,21 @@ def read_measured(
     return result
 
 
-class DiffRunner:
+class DiffRunner(AheadRunner):
     """Runs the oracle and the candidates, ahead of time, in a thread pool.
 
     Subprocesses run in worker threads; data files are read in the test's
     thread.  Oracle results are parsed once and shared by all the cores.
     """
 
-    def __init__(self, base: Path, jobs: int) -> None:
-        self.base = base
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
-        self.lock = threading.Lock()
-        self.futures: dict[tuple[str, str, Optional[str]], concurrent.futures.Future[Any]] = {}
-        self.programs: dict[tuple[str, str, Optional[str]], Program] = {}
+    def __init__(self, base: Path) -> None:
+        super().__init__(base)
         self.parsed: dict[tuple[str, str], Measured] = {}
 
     def submit(self, prog: Program, mode: str, core: Optional[str]) -> None:
         """Start one run unless it has been started already."""
-        key = (prog.name, mode, core)
-        with self.lock:
-            if key in self.futures:
-                return
-            workdir = self.base / f"{prog.name}-{mode}-{core or 'oracle'}"
-            self.futures[key] = self.pool.submit(run_measured, prog, mode, core, workdir)
+        workdir = self.base / f"{prog.name}-{mode}-{core or 'oracle'}"
+        self.start((prog.name, mode, core), run_measured, prog, mode, core, workdir)
 
     def plan(self, items: Sequence[pytest.Item]) -> None:
         """Start every run that the selected tests will need, in their order."""
@@ -372,21 +294,12 @@ class DiffRunner:
         """A covcore core's result for (program, mode)."""
         return self._result(prog, mode, core)
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
 
 @pytest.fixture(scope="session")
 def diff_runner(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DiffRunner]:
-    jobs = int(os.environ.get("COVCORE_DIFF_JOBS", "0")) or os.cpu_count() or 2
-    runner = DiffRunner(tmp_path_factory.mktemp("differential"), jobs)
-    runner.plan(request.session.items)
-    try:
-        yield runner
-    finally:
-        runner.close()
+    yield from serve(DiffRunner(tmp_path_factory.mktemp("differential")), request)
 
 
 # ---------------------------------------------------------------------------

@@ -576,6 +576,21 @@ def test_excluded_def_excludes_every_line_of_it() -> None:
     assert parser.excluded == {1, 2, 3, 4}
 
 
+def test_excluded_body_of_an_always_matching_case_excludes_the_case() -> None:
+    """Like ``else:``: a case that always matches goes with its excluded body, others stay."""
+    text = textwrap.dedent("""\
+        match v:
+            case 1:
+                a = 1  # pragma: no cover
+            case 2 | (3 | _) as x:
+                a = 2  # pragma: no cover
+        """)
+    parser = covcore_parser(text)
+    assert parser.excluded == {3, 4, 5}
+    parser = covcore_parser(text.replace("(3 | _) as x", "(3 | 4) as x"))
+    assert parser.excluded == {3, 5}
+
+
 def test_no_exclusion_without_regex() -> None:
     parser = PythonParser(text="x = 1  # pragma: no cover\n")
     parser.parse_source()

@@ -14,9 +14,7 @@ render our LCOV without a warning, with the same totals as for coverage.py's;
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
-import dataclasses
 import io
 import json
 import os
@@ -25,7 +23,7 @@ import shutil
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -37,59 +35,24 @@ import covcore.cmdline
 from covcore.report_xml import rate
 from covcore.results import clear_parse_cache
 from conftest import run_covcore
+from programs_support import (
+    BRANCH_DIR, PROGRAMS_DIR, RUN_TIMEOUT, AheadRunner, Program, copy_program, programs_in, run_env, serve,
+)
 
-TESTS_DIR = Path(__file__).parent
-RUN_TIMEOUT = 60
 OLD_COVERAGE = coverage.version_info[:3] < (7, 17, 0)
 #: coverage.py 7.16 misses functions defined in else/except/finally blocks
 #: (see test_branch_differential.py): its FN records differ for these.
 FUNCTIONS_DIFFER_ON_OLD_COVERAGE = {"p135_conditional_definitions"}
-_HEADER_RE = re.compile(r"^#\s*(requires|uses):\s*(.+?)\s*$")
 
 
-@dataclasses.dataclass(frozen=True)
-class Program:
-    path: Path
-    requires: tuple[int, int] = (3, 10)
-    uses: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return self.path.stem
-
-
-def _program(path: Path) -> Program:
-    requires, uses = (3, 10), ()
-    for line in path.read_text(encoding="utf-8").splitlines()[:10]:
-        match = _HEADER_RE.match(line)
-        if match and match[1] == "requires":
-            major, minor = match[2].split(".")
-            requires = (int(major), int(minor))
-        elif match:
-            uses = tuple(match[2].replace(",", " ").split())
-    return Program(path, requires, uses)
-
-
-PROGRAMS = [_program(p) for p in sorted((TESTS_DIR / "programs").glob("p[0-9]*.py"))] + [
-    _program(p) for p in sorted((TESTS_DIR / "branch_programs").glob("b[0-9]*.py"))
-]
+PROGRAMS = programs_in(PROGRAMS_DIR, "p") + programs_in(BRANCH_DIR, "b")
 
 
 def _measure(prog: Program, workdir: Path, oracle: bool) -> Path:
     """Run `prog` in `workdir` under coverage.py (oracle) or covcore, branch mode."""
-    workdir.mkdir(parents=True)
-    shutil.copy2(prog.path, workdir / prog.path.name)
-    for pkg in prog.uses:
-        shutil.copytree(prog.path.parent / pkg, workdir / pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    rc = prog.path.with_suffix(".rc")
-    if rc.exists():
-        shutil.copy2(rc, workdir / ".coveragerc")
-        shutil.copy2(rc, workdir / ".covcorerc")
-    workdir = Path(os.path.realpath(workdir))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COVCORE_"))}
-    env["PYTHONHASHSEED"] = "0"
+    workdir = copy_program(prog, workdir)
+    env = run_env(oracle)
     if oracle:
-        env["COVERAGE_CORE"] = "ctrace"
         cmd = [sys.executable, "-m", "coverage", "run", "--branch", f"--source={workdir}", prog.path.name]
     else:
         cmd = [sys.executable, "-m", "covcore", "run", "--branch", f"--source={workdir}", prog.path.name]
@@ -98,38 +61,30 @@ def _measure(prog: Program, workdir: Path, oracle: bool) -> Path:
     return workdir
 
 
-class Runs:
-    """Both tools' runs of every program, started at once in a thread pool."""
+class Runs(AheadRunner):
+    """Both tools' runs of every program the session tests, started at once in a thread pool."""
 
-    def __init__(self, base: Path) -> None:
-        self.base = base
-        jobs = int(os.environ.get("COVCORE_DIFF_JOBS", "0")) or os.cpu_count() or 2
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
-        self.futures: dict[tuple[str, bool], concurrent.futures.Future[Path]] = {}
-
-    def start(self, programs: list[Program]) -> None:
-        for prog in programs:
+    def plan(self, items: Sequence[pytest.Item]) -> None:
+        wanted = {
+            item.callspec.params["program"].name
+            for item in items
+            if getattr(item, "originalname", "") == "test_xml_and_lcov_same_as_coverage" and hasattr(item, "callspec")
+        }
+        for prog in PROGRAMS:
+            if prog.name not in wanted or prog.skip_reason():
+                continue
             for oracle in (True, False):
                 workdir = self.base / f"{prog.name}-{'coverage' if oracle else 'covcore'}"
-                self.futures[(prog.name, oracle)] = self.pool.submit(_measure, prog, workdir, oracle)
+                self.start((prog.name, oracle), _measure, prog, workdir, oracle)
 
     def folder(self, prog: Program, oracle: bool) -> Path:
-        return self.futures[(prog.name, oracle)].result()
+        result: Path = self.futures[(prog.name, oracle)].result()
+        return result
 
 
 @pytest.fixture(scope="session")
 def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
-    runner = Runs(tmp_path_factory.mktemp("xml-lcov"))
-    wanted = {
-        item.callspec.params["program"].name
-        for item in request.session.items
-        if getattr(item, "originalname", "") == "test_xml_and_lcov_same_as_coverage" and hasattr(item, "callspec")
-    }
-    runner.start([p for p in PROGRAMS if p.name in wanted and sys.version_info[:2] >= p.requires])
-    try:
-        yield runner
-    finally:
-        runner.pool.shutdown(wait=True, cancel_futures=True)
+    yield from serve(Runs(tmp_path_factory.mktemp("xml-lcov")), request)
 
 
 def _cli(main: Callable[[list[str]], int], folder: Path, argv: list[str]) -> int:
