@@ -21,6 +21,32 @@ CodeLines_Free(CodeLines *cl)
     }
 }
 
+static int
+compare_ints(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sort the lines and keep each once: O(n log n), so that a module of a
+ * million lines is read in moments, not hours.
+ */
+static void
+drop_repeats(CodeLines *cl)
+{
+    if (cl->n_lines < 2) {
+        return;
+    }
+    qsort(cl->lines, (size_t)cl->n_lines, sizeof(int), compare_ints);
+    Py_ssize_t kept = 1;
+    for (Py_ssize_t i = 1; i < cl->n_lines; i++) {
+        if (cl->lines[i] != cl->lines[kept - 1]) {
+            cl->lines[kept++] = cl->lines[i];
+        }
+    }
+    cl->n_lines = kept;
+}
+
 static CodeLines *
 build(PyCodeObject *code)
 {
@@ -55,11 +81,10 @@ build(PyCodeObject *code)
             if (lineno == -1 && PyErr_Occurred()) {
                 goto error;
             }
-            int seen = 0;
-            for (Py_ssize_t i = 0; i < cl->n_lines && !seen; i++) {
-                seen = cl->lines[i] == lineno;
-            }
-            if (!seen) {
+            /* Repeats are dropped at the end (sorted), the common one,
+             * the same line again at once, already here.
+             */
+            if (cl->n_lines == 0 || cl->lines[cl->n_lines - 1] != lineno) {
                 if (COV_RESERVE_RAW(cl->lines, cl->n_lines, alloc, 16) < 0) {
                     goto error;
                 }
@@ -72,6 +97,7 @@ build(PyCodeObject *code)
         goto error;
     }
     Py_DECREF(iter);
+    drop_repeats(cl);
     return cl;
 error:
     Py_XDECREF(item);

@@ -309,8 +309,12 @@ decode_tables(CodeFlow *flow, int exit_line, int simple, const Bits *out, Bits *
         }
         for (Py_ssize_t k = 0; k < info->in_count; k++) {
             Py_ssize_t p = source_node(flow, info, k, exit_line);
-            for (Py_ssize_t v = 0; v <= n; v++) {
-                if (!(simple ? v == p : bit_has(&sets[p * words], v))) {
+            /* The simple rule: the only line that can be written before
+             * the arc from p is p itself (no scan, whatever the code's length).
+             */
+            Py_ssize_t first = simple ? p : 0, last = simple ? p : n;
+            for (Py_ssize_t v = first; v <= last; v++) {
+                if (!simple && !bit_has(&sets[p * words], v)) {
                     continue;
                 }
                 if (COV_RESERVE(flow->decode, n_decode, decode_alloc, 32) < 0) {
@@ -354,16 +358,10 @@ SysFlow_choose_writers(CodeFlow *flow, int exit_line)
     Bits *scratch = NULL;               /* owned: the same, for trying a writer */
     int *depth = NULL;                  /* owned: per line */
 
-    out = PyMem_Calloc((size_t)((n + 1) * words), sizeof(Bits));
-    scratch = PyMem_Calloc((size_t)((n + 1) * words), sizeof(Bits));
-    depth = PyMem_Calloc((size_t)n + 1, sizeof(int));
-    if (out == NULL || scratch == NULL || depth == NULL) {
-        PyErr_NoMemory();
-        goto error;
-    }
     /* An arc from a line outside the table, or code so long that the data
      * flow would cost more than it saves: every predecessor of a reader
-     * writes (the simple rule).
+     * writes (the simple rule).  Decided before anything is allocated: the
+     * data flow's bit sets take (n + 1)^2 bits, too many for long code.
      */
     int simple = n > MAX_CHOSEN_LINES;
     for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
@@ -373,6 +371,13 @@ SysFlow_choose_writers(CodeFlow *flow, int exit_line)
         }
     }
     if (!simple) {
+        out = PyMem_Calloc((size_t)((n + 1) * words), sizeof(Bits));
+        scratch = PyMem_Calloc((size_t)((n + 1) * words), sizeof(Bits));
+        depth = PyMem_Calloc((size_t)n + 1, sizeof(int));
+        if (out == NULL || scratch == NULL || depth == NULL) {
+            PyErr_NoMemory();
+            goto error;
+        }
         loop_depths(flow, exit_line, depth);
     }
     for (int round = 0; !simple; round++) {

@@ -1152,3 +1152,33 @@ def test_yield_from_and_await_with_throw_and_close(make_file: Any) -> None:
     modelled = (module.inner,) if sys.version_info >= (3, 13) else (module.inner, module.outer, module.fib, module.failing)
     for function in modelled:
         assert cores._ctracer.SysMon()._flow_arcs(function.__code__) is not None, function
+
+
+def test_a_function_spanning_450000_lines_is_measured_without_a_big_allocation(tmp_path: Path) -> None:
+    # The writer choice's bit sets take (lines + 1)^2 bits; code that long
+    # takes the simple rule, decided before anything is allocated.  Under a
+    # 2 GiB address-space limit, so that a regression is a quick MemoryError.
+    import resource
+    import subprocess
+
+    blank = "\n" * 450_000
+    prog = tmp_path / "wide.py"
+    prog.write_text(
+        f'def f(a):\n    if a:\n        a += 1\n    s = """{blank}"""\n    return a\n\nprint(f(1), f(0))\n'
+    )
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "covcore", "run", "--core", "sysmon", "--branch", str(prog)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, preexec_fn=limit,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "2 0\n"
+    data = covcore.CoverageData(str(tmp_path / ".covcore"))
+    data.read()
+    ret, call = 450_005, 450_007
+    assert set(data.arcs(str(prog)) or []) == {
+        (-1, 1), (1, call), (call, -1), (-1, 2), (2, 3), (3, 4), (2, 4), (4, ret), (ret, -1),
+    }
