@@ -104,15 +104,25 @@ def _file_report(
 ) -> JsonObj:
     """The ``files`` entry of one file, with its functions and classes.
 
-    Regions show the contexts of the whole file, as coverage.py's do.
+    Regions are listed by their ``def``/``class`` line, the lines outside
+    them last.  A repeated name (a property's getter and setter) stays with
+    the first region of that name that has statements; each other one gets
+    ``@<def line>``.  Each region shows the contexts of its own lines.
+    (coverage.py 7.18's rules.)
     """
     contexts = _contexts(analysis) if show_contexts else None
     report = _entry(analysis, precision, branches, contexts)
     for kind, plural in REGION_KINDS:
+        *regions, outside = analysis.by_region(kind)
+        regions.sort(key=lambda part: part.start)
+        kept = {part.name for part in regions if part.analysis.numbers.n_statements}
         by_name: JsonObj = {}
-        for part in analysis.by_region(kind):
-            # A repeated name (a property's getter and setter) keeps the last.
-            by_name[part.name] = _entry(part.analysis, precision, branches, contexts, part.start)
+        for part in [*regions, outside]:
+            name = part.name
+            if part is not outside and (name in by_name or (name in kept and not part.analysis.numbers.n_statements)):
+                name += f"@{part.start}"
+            own = None if contexts is None else {line: names for line, names in contexts.items() if line in part.lines}
+            by_name[name] = _entry(part.analysis, precision, branches, own, part.start)
         report[plural] = by_name
     return report
 

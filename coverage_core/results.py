@@ -401,8 +401,8 @@ class Analysis:
         claimed = set[TLineNo]().union(*(region.lines for region in chosen))
         rest = set(range(1, self.num_lines + 1)).difference(claimed)
         analyses = self.narrowed([region.lines for region in chosen] + [rest])
-        heads = [(region.name, region.start) for region in chosen] + [("", min(rest, default=1))]
-        return [RegionPart(name, start, part) for (name, start), part in zip(heads, analyses)]
+        heads = [(region.name, region.start, region.lines) for region in chosen] + [("", min(rest, default=1), rest)]
+        return [RegionPart(name, start, part, lines) for (name, start, lines), part in zip(heads, analyses)]
 
 
 class RegionPart(NamedTuple):
@@ -413,6 +413,8 @@ class RegionPart(NamedTuple):
     #: The ``def`` or ``class`` line; for the outside lines, the first of them.
     start: TLineNo
     analysis: Analysis
+    #: Every line the part accounts for (blank lines included).
+    lines: set[TLineNo]
 
 
 def executed_arcs(
