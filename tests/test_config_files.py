@@ -111,12 +111,12 @@ CONFIG_KINDS = {
 }
 
 
-def _write_sample(root: Path, config_name: str, config_text: str) -> None:
+def _write_sample(root: Path, config_name: str, config_text: str, bom: bool = False) -> None:
     for name, text in SAMPLE_FILES.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
-    (root / config_name).write_text(textwrap.dedent(config_text))
+    (root / config_name).write_text(textwrap.dedent(config_text), encoding="utf-8-sig" if bom else "utf-8")
 
 
 def _coverage_py(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -125,9 +125,11 @@ def _coverage_py(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.parametrize("bom", [False, True], ids=["plain", "bom"])
 @pytest.mark.parametrize("config_name", sorted(CONFIG_KINDS))
-def test_coverage_py_config_gives_coverage_py_report(tmp_path: Path, config_name: str) -> None:
-    _write_sample(tmp_path, config_name, CONFIG_KINDS[config_name])
+def test_coverage_py_config_gives_coverage_py_report(tmp_path: Path, config_name: str, bom: bool) -> None:
+    # A file saved with a byte order mark reads as without (coverage.py 7.18).
+    _write_sample(tmp_path, config_name, CONFIG_KINDS[config_name], bom)
     ours = run_covcore(["run", "prog.py"], tmp_path)
     assert ours.returncode == 0, ours.stderr
     assert ours.stderr == ""
