@@ -287,6 +287,16 @@ def test_source_glob_patterns(tmp_path: Path, kind: str) -> None:
     assert run_covcore(["report"], tmp_path).stdout == GLOB_REPORT
 
 
+def test_source_file_system_root_is_an_error(tmp_path: Path) -> None:
+    """As coverage.py 7.18: measuring a whole file system is a mistake."""
+    (tmp_path / "prog.py").write_text("x = 1\n")
+    theirs = subprocess.run([sys.executable, "-m", "coverage", "run", "--source=/", "prog.py"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    ours = run_covcore(["run", "--source=/", "prog.py"], tmp_path)
+    assert (theirs.returncode, theirs.stdout) == (1, "Source dir can't be a file system root: '/'\n")
+    assert (ours.returncode, ours.stderr) == (1, "covcore: Source dir can't be a file system root: '/'\n")
+
+
 def test_source_glob_on_the_command_line(tmp_path: Path) -> None:
     _monorepo(tmp_path)
     result = run_covcore(["run", "--source", "packages/**/src", "main.py"], tmp_path)
