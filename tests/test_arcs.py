@@ -2,7 +2,7 @@
 
 Snippets of every statement kind: the possible arcs, the exit counts, the
 rewriting of measured arcs (``with`` exits, lines of multi-line statements)
-and the sentences describing missed arcs must be those of coverage.py 7.17
+and the sentences describing missed arcs must be those of coverage.py 7.18
 (7.16.2 on Python 3.10, where the rewriting of ``with`` exits differs).
 """
 
