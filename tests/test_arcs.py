@@ -14,6 +14,7 @@ import sys
 import textwrap
 import warnings
 
+import coverage
 import coverage.parser
 import pytest
 
@@ -383,6 +384,8 @@ def test_possible_arcs_same_as_coverage(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_missing_arc_descriptions_same_as_coverage(name: str) -> None:
+    if name == "finally_ends_with_condition" and coverage.version_info[:3] < (7, 17, 0):
+        pytest.skip("coverage.py 7.16 gives the reason of a finally clause's last condition")
     theirs, ours = _parsers(SNIPPETS[name])
     for start, end in sorted(theirs.arcs()):
         want = _sentences(theirs.missing_arc_description(start, end))

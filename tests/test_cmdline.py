@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import coverage
 import pytest
 
 import covcore
@@ -325,6 +326,10 @@ def test_report_shows_missing_ranges_and_total(core: str, tmp_path: Path, make_f
     assert run_covcore(["report", "--fail-under", "50"], cwd=tmp_path).returncode == 0
 
 
+#: coverage.py 7.16 is the oracle on Python 3.10.
+OLD_COVERAGE = coverage.version_info[:3] < (7, 17, 0)
+
+
 def _program_with(statements: int, missed: int) -> str:
     """A program of `statements` statements of which `missed` never run."""
     lines = ["x = 0"] + ["if x:\n    y = 1"] * missed + ["z = 1"] * (statements - 1 - 2 * missed)
@@ -346,6 +351,8 @@ def test_fail_under_same_as_coverage(
     tmp_path: Path, statements: int, missed: int, fail_under: str, precision: int
 ) -> None:
     """--fail-under's verdict and message are coverage.py's (7.18: the threshold's decimals count)."""
+    if "." in fail_under and OLD_COVERAGE:
+        pytest.skip("coverage.py 7.16 counts only --precision decimals")
     (tmp_path / "prog.py").write_text(_program_with(statements, missed))
     subprocess.run([sys.executable, "-m", "coverage", "run", "prog.py"], cwd=tmp_path, check=True)
     assert run_covcore(["run", "prog.py"], cwd=tmp_path).returncode == 0

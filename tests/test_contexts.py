@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+import coverage
 import pytest
 
 from covcore import Coverage
@@ -24,6 +25,9 @@ from covcore.data import APPLICATION_ID, CoverageData
 from covcore.numbits import encode_lines
 
 from conftest import run_covcore
+
+#: coverage.py 7.16 (the oracle on Python 3.10) does not filter XML and LCOV by contexts.
+OLD_COVERAGE = coverage.version_info[:3] < (7, 17, 0)
 
 MODULE = """\
 def double(x):
@@ -199,6 +203,8 @@ def test_contexts_report_filter_and_json(tmp_path: Path, make_file: Callable[[st
         assert run_covcore(["report", "-m", f"--contexts={regex}"], tmp_path).stdout == theirs_report.stdout
         # XML and LCOV too (coverage.py filters them since 7.18; its xml and
         # lcov commands take the regexes from [report] contexts only).
+        if OLD_COVERAGE:
+            continue
         (tmp_path / "only.rc").write_text(f"[report]\ncontexts = {regex}\n")
         for command, out in (("xml", "report.xml"), ("lcov", "report.lcov")):
             subprocess.run([sys.executable, "-m", "coverage", command, "-q", "--rcfile=only.rc", "-o", out],

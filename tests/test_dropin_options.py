@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+import coverage
 import pytest
 
 from covcore import control
@@ -293,7 +294,8 @@ def test_source_file_system_root_is_an_error(tmp_path: Path) -> None:
     theirs = subprocess.run([sys.executable, "-m", "coverage", "run", "--source=/", "prog.py"],
                             cwd=tmp_path, capture_output=True, text=True)
     ours = run_covcore(["run", "--source=/", "prog.py"], tmp_path)
-    assert (theirs.returncode, theirs.stdout) == (1, "Source dir can't be a file system root: '/'\n")
+    if coverage.version_info[:3] >= (7, 17, 0):  # 7.16 (the oracle on 3.10) measures it
+        assert (theirs.returncode, theirs.stdout) == (1, "Source dir can't be a file system root: '/'\n")
     assert (ours.returncode, ours.stderr) == (1, "covcore: Source dir can't be a file system root: '/'\n")
 
 

@@ -347,6 +347,8 @@ def _both(tmp_path: Path, run_args: list[str], report: list[str], out: str) -> t
 
 def test_xml_same_named_files_in_two_source_roots(tmp_path: Path, make_file: Callable[[str, str], Path]) -> None:
     """Two source directories with a file of the same name: two classes, as coverage.py 7.18 writes."""
+    if OLD_COVERAGE:
+        pytest.skip("coverage.py 7.16 writes one of the two")
     make_file("zeta/util.py", "def f():\n    return 1\n")
     make_file("alpha/util.py", "X = 1\nif X:\n    Y = 2\n")
     make_file("zeta/extra.py", "Z = 3\n")
