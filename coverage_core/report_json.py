@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from covcore.regions import REGION_KINDS
-from covcore.reporting import by_filename, check_has_data, relative_filename
+from covcore.reporting import by_filename, check_has_data, ensure_dir, relative_filename
 from covcore.results import Analysis, Numbers
 from covcore.types import TLineNo
 from covcore.version import __version__
@@ -175,9 +175,7 @@ def _dump(document: JsonObj, outfile: str, pretty: bool) -> None:
     if outfile == "-":
         json.dump(document, sys.stdout, indent=indent)
         return
-    directory = os.path.dirname(outfile)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
+    ensure_dir(os.path.dirname(outfile), f"JSON report {os.path.abspath(outfile)!r}")
     with open(outfile, "w", encoding="utf-8") as out:
         json.dump(document, out, indent=indent)
 

@@ -145,5 +145,5 @@ def lcov_report(
         if analysis.has_arcs:
             _branches(analysis, out, lcov1)
         out.append("end_of_record\n")
-    write_report_file(outfile, "".join(out))
+    write_report_file(outfile, "".join(out), "LCOV report")
     return float(total.pc_covered) if total.n_statements else 0.0

@@ -218,5 +218,5 @@ def xml_report(
             continue
         builder.add_file(analysis, has_arcs)
     text, percent = builder.document(has_arcs)
-    write_report_file(outfile, text)
+    write_report_file(outfile, text, "XML report")
     return percent

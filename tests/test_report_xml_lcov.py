@@ -317,6 +317,25 @@ def test_reports_without_data_fail_cleanly(tmp_path: Path) -> None:
         assert proc.stderr.strip() == "covcore: No data to report."
 
 
+@pytest.mark.parametrize("command, where", [
+    ("xml", ["-o", "afile/sub/c.xml"]), ("lcov", ["-o", "afile/c.lcov"]),
+    ("json", ["-o", "afile/sub/c.json"]), ("html", ["-d", "afile/h"]),
+])
+def test_report_directory_that_cannot_be_made_is_one_line(tmp_path: Path, command: str, where: list[str]) -> None:
+    """coverage.py 7.18's sentence: which directory, for what, and why."""
+    (tmp_path / "prog.py").write_text("x = 1\n")
+    (tmp_path / "afile").write_text("")
+    assert run_covcore(["run", "prog.py"], tmp_path).returncode == 0
+    proc = run_covcore([command, *where], tmp_path)
+    assert proc.returncode == 1
+    assert re.fullmatch(r"covcore: Couldn't create directory '[^']*' for [^\n]*: \[Errno \d+\] [^\n]*\n", proc.stderr)
+    if coverage.version_info[:3] >= (7, 17, 0):  # 7.16, the oracle on 3.10, shows a traceback
+        subprocess.run([sys.executable, "-m", "coverage", "run", "prog.py"], cwd=tmp_path, check=True)
+        theirs = subprocess.run([sys.executable, "-m", "coverage", command, *where], cwd=tmp_path,
+                                capture_output=True, text=True)
+        assert proc.stderr == f"covcore: {theirs.stdout}"
+
+
 def test_lcov_line_checksums(tmp_path: Path, make_file: Callable[[str, str], Path]) -> None:
     """[lcov] line_checksums adds the MD5 of each line, as coverage.py's does."""
     _project(make_file)
