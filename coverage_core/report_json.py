@@ -119,9 +119,12 @@ def _file_report(
         by_name: JsonObj = {}
         for part in [*regions, outside]:
             name = part.name
-            if part is not outside and (name in by_name or (name in kept and not part.analysis.numbers.n_statements)):
+            empty = not part.analysis.numbers.n_statements
+            if part is not outside and (name in by_name or (name in kept and empty)):
                 name += f"@{part.start}"
-            own = None if contexts is None else {line: names for line, names in contexts.items() if line in part.lines}
+            own = None
+            if contexts is not None:
+                own = {line: names for line, names in contexts.items() if line in part.lines}
             by_name[name] = _entry(part.analysis, precision, branches, own, part.start)
         report[plural] = by_name
     return report
