@@ -346,7 +346,12 @@ def test_lcov_line_checksums(tmp_path: Path, make_file: Callable[[str, str], Pat
     subprocess.run([sys.executable, "-m", "coverage", "run", "--branch", "main.py"], cwd=tmp_path, check=True)
     subprocess.run([sys.executable, "-m", "coverage", "lcov", "-q"], cwd=tmp_path, check=True)
     ours = (tmp_path / "out/cov.info").read_text()
-    assert ours == (tmp_path / "out/theirs.info").read_text()
+    theirs = (tmp_path / "out/theirs.info").read_text()
+    if OLD_COVERAGE:
+        # 7.16 starts a function's FN record at its def line, 7.18 (and covcore) at its body.
+        assert re.sub(r"^FN:\d+,\d+,", "FN:", ours, flags=re.M) == re.sub(r"^FN:\d+,\d+,", "FN:", theirs, flags=re.M)
+    else:
+        assert ours == theirs
     assert re.search(r"^DA:2,1,[A-Za-z0-9+/]{22}$", ours, flags=re.M)
 
 
