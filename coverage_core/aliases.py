@@ -29,6 +29,7 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up t
 if TYPE_CHECKING:
     from typing import Callable, Mapping, Optional, Sequence
 
+from covcore.exceptions import ConfigError
 from covcore.files import glob_to_regex
 
 
@@ -54,6 +55,10 @@ class PathAliases:
             if not items:
                 continue
             result = items[0]
+            # The result names a real directory: a pattern there could never
+            # match an existing file.
+            if "*" in result or "?" in result:
+                raise ConfigError(f"Result path must not contain wildcards: {result!r}")
             for pattern in items[1:]:
                 self._add(pattern, result)
 

@@ -414,8 +414,11 @@ class ArcFinder:
             self._stack.pop()
             finally_exits = self._body(node.finalbody, exits)
             # A `finally` only leads on if something could reach it normally.
+            # Its exits carry no reason: an exception or `return` pending in
+            # it can stop it leading on whatever its last condition did
+            # (coverage.py 7.18).
             if exits:
-                exits = finally_exits
+                exits = {(line, "") for line, _ in finally_exits}
         return exits
 
     def _with(self, node: ast.With | ast.AsyncWith) -> set[TExit]:

@@ -280,12 +280,12 @@ def _coverage(args: Args, **kwargs: object) -> Coverage:
 
 
 def _fail_under(cov: Coverage, args: Args, total: float) -> int:
+    from covcore.results import fail_under_message, should_fail_under
+
     threshold = args.fail_under if args.fail_under is not None else cov.config.fail_under
-    if threshold and total < threshold:
-        precision = args.precision if args.precision is not None else cov.config.precision
-        print(
-            f"Coverage failure: total of {total:.{precision}f} is less than fail-under={threshold:.{precision}f}",
-        )
+    precision = args.precision if args.precision is not None else cov.config.precision
+    if threshold is not None and should_fail_under(total, threshold, precision):
+        print("Coverage failure:", fail_under_message(total, threshold, precision))
         return EXIT_FAIL_UNDER
     return EXIT_OK
 

@@ -434,7 +434,8 @@ def _read_ini(path: str, prefixes: tuple[str, ...], origin: str, strict: bool) -
     None if the file has no such section.
     """
     try:
-        with open(path, encoding="utf-8") as f:
+        # utf-8-sig: a file saved with a byte order mark reads too (as in coverage.py 7.18).
+        with open(path, encoding="utf-8-sig") as f:
             text = f.read()
     except (UnicodeDecodeError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -492,8 +493,8 @@ def _load_toml(path: str) -> dict[str, Any]:
     else:
         import tomli as tomllib
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
+        with open(path, encoding="utf-8-sig") as f:
+            return tomllib.loads(f.read())
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"Couldn't read config file {path}: {exc}") from None
 

@@ -25,6 +25,8 @@ import site
 import sys
 from types import FrameType
 
+from covcore.exceptions import ConfigError
+
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Iterable, Iterator, Optional
@@ -163,6 +165,8 @@ class FileSelector:
         for item in self._expand_patterns(source):
             path = os.path.join(self.cwd, item)
             if os.path.isdir(path):
+                if os.path.dirname(os.path.abspath(path)) == os.path.abspath(path):
+                    raise ConfigError(f"Source dir can't be a file system root: {item!r}")
                 self.source_dirs.append(canonical_filename(path))
             elif os.path.isfile(path) and item.endswith(".py"):
                 self.source_dirs.append(canonical_filename(path))

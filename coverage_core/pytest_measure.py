@@ -284,9 +284,11 @@ class CovcorePlugin:
         if threshold is None:
             threshold = cov.config.fail_under
         if threshold:
+            from covcore.results import should_fail_under
+
             precision = cov.config.precision
             shown = f"{total:.{precision}f}"
-            if total < threshold:
+            if should_fail_under(total, threshold, precision):
                 self.failed_message = (
                     f"FAIL Required test coverage of {threshold:g}% not reached. Total coverage: {shown}%"
                 )

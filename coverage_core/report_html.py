@@ -42,7 +42,7 @@ from covcore.html_render import (
 from covcore.html_source import token_lines
 from covcore.parser import read_source, source_file_for
 from covcore.regions import REGION_KINDS
-from covcore.reporting import NoDataError, branch_stats, human_key, relative_filename
+from covcore.reporting import NoDataError, branch_stats, ensure_dir, human_key, relative_filename
 from covcore.results import Analysis, CoverageDataLike, Numbers
 from covcore.types import TLineNo
 from covcore.version import __version__
@@ -345,7 +345,7 @@ def html_report(
     if not paths:
         raise NoDataError("No data to report.")
     directory = options.directory
-    os.makedirs(directory, exist_ok=True)
+    ensure_dir(directory, "HTML report")
     if not os.listdir(directory):
         _write_text(os.path.join(directory, ".gitignore"), "# Created by covcore\n*\n")
     has_arcs = data.has_arcs()

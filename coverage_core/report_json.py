@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from covcore.regions import REGION_KINDS
-from covcore.reporting import by_filename, check_has_data, relative_filename
+from covcore.reporting import by_filename, check_has_data, ensure_dir, relative_filename
 from covcore.results import Analysis, Numbers
 from covcore.types import TLineNo
 from covcore.version import __version__
@@ -104,15 +104,28 @@ def _file_report(
 ) -> JsonObj:
     """The ``files`` entry of one file, with its functions and classes.
 
-    Regions show the contexts of the whole file, as coverage.py's do.
+    Regions are listed by their ``def``/``class`` line, the lines outside
+    them last.  A repeated name (a property's getter and setter) stays with
+    the first region of that name that has statements; each other one gets
+    ``@<def line>``.  Each region shows the contexts of its own lines.
+    (coverage.py 7.18's rules.)
     """
     contexts = _contexts(analysis) if show_contexts else None
     report = _entry(analysis, precision, branches, contexts)
     for kind, plural in REGION_KINDS:
+        *regions, outside = analysis.by_region(kind)
+        regions.sort(key=lambda part: part.start)
+        kept = {part.name for part in regions if part.analysis.numbers.n_statements}
         by_name: JsonObj = {}
-        for part in analysis.by_region(kind):
-            # A repeated name (a property's getter and setter) keeps the last.
-            by_name[part.name] = _entry(part.analysis, precision, branches, contexts, part.start)
+        for part in [*regions, outside]:
+            name = part.name
+            empty = not part.analysis.numbers.n_statements
+            if part is not outside and (name in by_name or (name in kept and empty)):
+                name += f"@{part.start}"
+            own = None
+            if contexts is not None:
+                own = {line: names for line, names in contexts.items() if line in part.lines}
+            by_name[name] = _entry(part.analysis, precision, branches, own, part.start)
         report[plural] = by_name
     return report
 
@@ -165,9 +178,7 @@ def _dump(document: JsonObj, outfile: str, pretty: bool) -> None:
     if outfile == "-":
         json.dump(document, sys.stdout, indent=indent)
         return
-    directory = os.path.dirname(outfile)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
+    ensure_dir(os.path.dirname(outfile), f"JSON report {os.path.abspath(outfile)!r}")
     with open(outfile, "w", encoding="utf-8") as out:
         json.dump(document, out, indent=indent)
 

@@ -6,6 +6,7 @@ One record per file, sorted by the name reports show::
     DA:<line>,<0|1>[,<md5 of the line>]     every statement
     LF:<statements>  LH:<executed>
     FN:<first>,<last>,<name>  FNDA:<0|1>,<name>   every function with statements
+                                 (its body's lines; a repeated name gets @<def line>)
     FNF:<functions>  FNH:<functions run>
     BRDA:<line>,0,<what the branch does>,<1|0|->   every exit of a branch line
     BRF:<branches>  BRH:<branches taken>
@@ -57,10 +58,10 @@ def _functions(analysis: Analysis, out: list[str], lcov1: bool) -> None:
     if not regions:
         return
     narrowed = analysis.narrowed([region.lines for region in regions])
-    functions = sorted(
-        (min(region.start, min(region.lines)), max(region.start, max(region.lines)), index)
-        for index, region in enumerate(regions)
-    )
+    # A function spans its body's lines, not its ``def`` line: lcov 2.4 calls
+    # a file inconsistent when a line it is told ran (the ``def``, run at
+    # import) lies in a function it is told never ran.  (coverage.py 7.18.)
+    functions = sorted((min(region.lines), max(region.lines), index) for index, region in enumerate(regions))
     found = hit_count = 0
     seen: set[str] = set()
     for first, last, index in functions:
@@ -72,7 +73,7 @@ def _functions(analysis: Analysis, out: list[str], lcov1: bool) -> None:
         hit_count += hit
         name = printable(regions[index].name)
         if name in seen:
-            name += f"@{first}"
+            name += f"@{regions[index].start}"
         else:
             seen.add(name)
         where = f"{first}" if lcov1 else f"{first},{last}"
@@ -144,5 +145,5 @@ def lcov_report(
         if analysis.has_arcs:
             _branches(analysis, out, lcov1)
         out.append("end_of_record\n")
-    write_report_file(outfile, "".join(out))
+    write_report_file(outfile, "".join(out), "LCOV report")
     return float(total.pc_covered) if total.n_statements else 0.0

@@ -63,7 +63,12 @@ def _attrs(pairs: Iterable[tuple[str, object]]) -> str:
 
 @dataclass
 class _Package:
-    """One directory's classes (file name -> XML lines) and counts."""
+    """One directory's classes (measured file name -> XML lines) and counts.
+
+    Classes are keyed and ordered by the measured file's full name, not by
+    the name the report shows: two files of the same relative name under two
+    source directories are two classes (coverage.py 7.18 does the same).
+    """
 
     classes: dict[str, list[str]] = field(default_factory=dict)
     hits: int = 0
@@ -124,7 +129,7 @@ class _XmlBuilder:
         ])
         head = f"\t\t\t\t<class{class_attrs}>\n\t\t\t\t\t<methods/>\n"
         body = f"\t\t\t\t\t<lines>\n{''.join(out)}\t\t\t\t\t</lines>\n" if out else "\t\t\t\t\t<lines/>\n"
-        package.classes[rel_name] = [head, body, "\t\t\t\t</class>\n"]
+        package.classes[analysis.filename.replace("\\", "/")] = [head, body, "\t\t\t\t</class>\n"]
         package.hits += hits
         package.lines += lines
         package.br_hits += br_hits
@@ -213,5 +218,5 @@ def xml_report(
             continue
         builder.add_file(analysis, has_arcs)
     text, percent = builder.document(has_arcs)
-    write_report_file(outfile, text)
+    write_report_file(outfile, text, "XML report")
     return percent

@@ -90,17 +90,30 @@ def branch_stats(analysis: Analysis) -> dict[TLineNo, tuple[int, int]]:
     return stats
 
 
-def write_report_file(outfile: str, text: str) -> None:
+def ensure_dir(directory: str, purpose: str) -> None:
+    """Create `directory` (and its parents) if needed.
+
+    If it can't be, a :class:`CovcoreError` says which directory, what it
+    was for (`purpose`, e.g. ``HTML report``) and why.
+    """
+    if not directory:
+        return
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise CovcoreError(f"Couldn't create directory {os.path.abspath(directory)!r} for {purpose}: {exc}") from None
+
+
+def write_report_file(outfile: str, text: str, kind: str) -> None:
     """Write a report's text to the file `outfile` (``-``: standard output).
 
-    The file's directory is created if needed.
+    The file's directory is created if needed; `kind` (``XML report``)
+    names the report if it can't be.
     """
     if outfile == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    directory = os.path.dirname(outfile)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
+    ensure_dir(os.path.dirname(outfile), f"{kind} {os.path.abspath(outfile)!r}")
     with open(outfile, "w", encoding="utf-8") as out:
         out.write(text)

@@ -13,6 +13,7 @@ Numbers, percentages and the "missing" text equal coverage.py 7.17's.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import functools
 import os
 from collections import defaultdict
@@ -63,6 +64,39 @@ def display_covered(percent: float, precision: int) -> str:
         return str(units)
     whole, fraction = divmod(units, 10**precision)
     return f"{whole}.{fraction:0{precision}d}"
+
+
+def fail_under_precision(fail_under: float, precision: int) -> int:
+    """The decimals a fail-under check counts: `precision`, or more if the
+    threshold has more (``89.55`` counts two)."""
+    if fail_under == int(fail_under):
+        return precision
+    exponent = decimal.Decimal(str(fail_under)).as_tuple().exponent
+    return max(precision, -int(exponent))
+
+
+def should_fail_under(total: float, fail_under: float, precision: int) -> bool:
+    """Is the total percent `total` under the `fail_under` threshold?
+
+    The total is rounded to the decimals the check counts, so 89.5 passes a
+    threshold of 90 at precision 0; a threshold of 100 needs everything
+    covered.  A threshold outside 0-100 is a :class:`ConfigError`.  (coverage.py's rules.)
+    """
+    if not 0 <= fail_under <= 100.0:
+        raise ConfigError(f"fail_under={fail_under} is invalid. Must be between 0 and 100.")
+    if fail_under == 100.0 and total != 100.0:
+        return True
+    return round(total, fail_under_precision(fail_under, precision)) < fail_under
+
+
+def fail_under_message(total: float, fail_under: float, precision: int) -> str:
+    """"total of 89.5 is less than fail-under=89.6": both numbers as the check counted them."""
+    precision = fail_under_precision(fail_under, precision)
+    if fail_under == 100.0 and total != 100.0:
+        shown = display_covered(total, precision)  # never "100" when something is missing
+    else:
+        shown = f"{round(total, precision):.{precision}f}"
+    return f"total of {shown} is less than fail-under={fail_under:.{precision}f}"
 
 
 def _percent(numerator: int, denominator: int) -> float:
@@ -401,8 +435,8 @@ class Analysis:
         claimed = set[TLineNo]().union(*(region.lines for region in chosen))
         rest = set(range(1, self.num_lines + 1)).difference(claimed)
         analyses = self.narrowed([region.lines for region in chosen] + [rest])
-        heads = [(region.name, region.start) for region in chosen] + [("", min(rest, default=1))]
-        return [RegionPart(name, start, part) for (name, start), part in zip(heads, analyses)]
+        heads = [(region.name, region.start, region.lines) for region in chosen] + [("", min(rest, default=1), rest)]
+        return [RegionPart(name, start, part, lines) for (name, start, lines), part in zip(heads, analyses)]
 
 
 class RegionPart(NamedTuple):
@@ -413,6 +447,8 @@ class RegionPart(NamedTuple):
     #: The ``def`` or ``class`` line; for the outside lines, the first of them.
     start: TLineNo
     analysis: Analysis
+    #: Every line the part accounts for (blank lines included).
+    lines: set[TLineNo]
 
 
 def executed_arcs(

@@ -1,6 +1,6 @@
 """Run coverage.py and covcore on the same source files and executed lines.
 
-Used by the parser, results and report tests: coverage.py (7.17, or 7.16.2 on
+Used by the parser, results and report tests: coverage.py (7.18, or 7.16.2 on
 Python 3.10) is the oracle.  Files are written to a directory, both tools get
 the same executed lines for them, and the tests compare what each reports.
 """

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import coverage
 import pytest
 
 import covcore
@@ -323,6 +324,42 @@ def test_report_shows_missing_ranges_and_total(core: str, tmp_path: Path, make_f
     assert result.returncode == 2
     assert "Coverage failure: total of 56 is less than fail-under=60" in result.stdout
     assert run_covcore(["report", "--fail-under", "50"], cwd=tmp_path).returncode == 0
+
+
+#: coverage.py 7.16 is the oracle on Python 3.10.
+OLD_COVERAGE = coverage.version_info[:3] < (7, 17, 0)
+
+
+def _program_with(statements: int, missed: int) -> str:
+    """A program of `statements` statements of which `missed` never run."""
+    lines = ["x = 0"] + ["if x:\n    y = 1"] * missed + ["z = 1"] * (statements - 1 - 2 * missed)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    "statements, missed, fail_under, precision",
+    [
+        (200, 21, "90", 0),       # 89.5 rounds to 90: passes
+        (200, 1, "100", 0),       # 99.5: 100 needs everything, shown as 99
+        (2000, 209, "89.6", 0),   # the threshold's decimal counts: 89.5 < 89.6
+        (2000, 209, "89.55", 1),  # 89.55 is counted to two decimals
+        (400, 41, "89.8", 0),     # 89.75 rounds to 89.8: passes
+        (400, 42, "90", 1),
+    ],
+)
+def test_fail_under_same_as_coverage(
+    tmp_path: Path, statements: int, missed: int, fail_under: str, precision: int
+) -> None:
+    """--fail-under's verdict and message are coverage.py's (7.18: the threshold's decimals count)."""
+    if "." in fail_under and OLD_COVERAGE:
+        pytest.skip("coverage.py 7.16 counts only --precision decimals")
+    (tmp_path / "prog.py").write_text(_program_with(statements, missed))
+    subprocess.run([sys.executable, "-m", "coverage", "run", "prog.py"], cwd=tmp_path, check=True)
+    assert run_covcore(["run", "prog.py"], cwd=tmp_path).returncode == 0
+    args = ["report", f"--fail-under={fail_under}", f"--precision={precision}"]
+    theirs = subprocess.run([sys.executable, "-m", "coverage", *args], cwd=tmp_path, capture_output=True, text=True)
+    ours = run_covcore(args, cwd=tmp_path)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
 
 
 def test_json_report(core: str, tmp_path: Path, make_file: Any) -> None:

@@ -23,6 +23,7 @@ import pytest
 
 from covcore.aliases import PathAliases
 from covcore.data import CoverageData, combine_parallel_data
+from covcore.exceptions import ConfigError
 from covcore.interop import export_coverage_py, is_coverage_py_file, read_coverage_py
 
 from conftest import run_covcore
@@ -89,6 +90,13 @@ def test_path_aliases_need_the_file_to_exist(tmp_path: Path) -> None:
     assert aliases.map("/ci/x/src/here.py") == os.path.realpath(tmp_path / "src" / "here.py")
     assert aliases.map("/ci/x/src/gone.py") == "/ci/x/src/gone.py"
     assert aliases.map("/CI/X/SRC/here.py") == os.path.realpath(tmp_path / "src" / "here.py")
+
+
+@pytest.mark.parametrize("result", ["src/*", "/ci/?/src"])
+def test_path_alias_result_with_a_wildcard_is_an_error(result: str) -> None:
+    """The result names a real directory (coverage.py 7.18 refuses a pattern there too)."""
+    with pytest.raises(ConfigError, match=re.escape(f"Result path must not contain wildcards: {result!r}")):
+        PathAliases({"source": [result, "/ci/*/src"]})
 
 
 def test_path_aliases_relative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+import coverage
 import pytest
 
 from covcore import control
@@ -285,6 +286,17 @@ def test_source_glob_patterns(tmp_path: Path, kind: str) -> None:
     assert result.returncode == 0
     assert result.stderr == "covcore: warning: Source glob pattern 'nothing/*/here' matched no files or directories.\n"
     assert run_covcore(["report"], tmp_path).stdout == GLOB_REPORT
+
+
+def test_source_file_system_root_is_an_error(tmp_path: Path) -> None:
+    """As coverage.py 7.18: measuring a whole file system is a mistake."""
+    (tmp_path / "prog.py").write_text("x = 1\n")
+    theirs = subprocess.run([sys.executable, "-m", "coverage", "run", "--source=/", "prog.py"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    ours = run_covcore(["run", "--source=/", "prog.py"], tmp_path)
+    if coverage.version_info[:3] >= (7, 17, 0):  # 7.16 (the oracle on 3.10) measures it
+        assert (theirs.returncode, theirs.stdout) == (1, "Source dir can't be a file system root: '/'\n")
+    assert (ours.returncode, ours.stderr) == (1, "covcore: Source dir can't be a file system root: '/'\n")
 
 
 def test_source_glob_on_the_command_line(tmp_path: Path) -> None:

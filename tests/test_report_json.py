@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import textwrap
@@ -129,6 +130,29 @@ def _normalize_meta(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def _comparable(theirs: dict[str, Any], ours: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both documents; on Python 3.10, without what coverage.py 7.16 does otherwise.
+
+    7.16 keeps the last region of a repeated name (7.18 and covcore the
+    first with statements, the others named @<def line>) and shows the whole
+    file's contexts in each region (7.18 the region's own): there, repeated
+    names and the regions' contexts are left out.
+    """
+    if not OLD_COVERAGE:
+        return theirs, ours
+    theirs, ours = copy.deepcopy(theirs), copy.deepcopy(ours)
+    for name, entry in ours["files"].items():
+        for plural in ("functions", "classes"):
+            repeated = {region.partition("@")[0] for region in entry[plural] if "@" in region}
+            for regions in (entry[plural], theirs["files"].get(name, {}).get(plural, {})):
+                for region in list(regions):
+                    if region.partition("@")[0] in repeated:
+                        del regions[region]
+                    else:
+                        regions[region].pop("contexts", None)
+    return theirs, ours
+
+
 def _both(
     tmp_path: Path, sources: dict[str, tuple[str, list[int]]], **options: Any
 ) -> tuple[dict[str, Any], dict[str, Any], str, str, float, float]:
@@ -163,10 +187,12 @@ def test_same_document_as_coverage(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     theirs, ours, _, _, theirs_total, ours_total = _both(tmp_path, PROJECT, precision=precision)
+    theirs, ours = _comparable(theirs, ours)
     assert ours == theirs
     assert ours_total == theirs_total
 
 
+@pytest.mark.skipif(OLD_COVERAGE, reason="coverage.py 7.16 orders and names regions as 7.18 doesn't")
 def test_same_text_as_coverage_when_pretty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     _, _, theirs, ours, _, _ = _both(tmp_path, PROJECT, pretty=True)
@@ -179,6 +205,7 @@ def test_same_text_as_coverage_when_pretty(tmp_path: Path, monkeypatch: pytest.M
     assert ours.startswith('{\n    "meta": {\n        "format": 3,')
 
 
+@pytest.mark.skipif(OLD_COVERAGE, reason="coverage.py 7.16 orders and names regions as 7.18 doesn't")
 def test_same_text_as_coverage_when_compact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     _, _, theirs, ours, _, _ = _both(tmp_path, PROJECT)
@@ -189,6 +216,7 @@ def test_same_text_as_coverage_when_compact(tmp_path: Path, monkeypatch: pytest.
 def test_contexts_same_as_coverage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     theirs, ours, _, _, _, _ = _both(tmp_path, PROJECT, show_contexts=True)
+    theirs, ours = _comparable(theirs, ours)
     assert ours == theirs
     assert ours["files"]["pkg/simple.py"]["contexts"] == {"1": [""], "4": [""]}
 
@@ -201,8 +229,9 @@ def test_definitions_in_branches_same_as_coverage(
     sources = {"branched.py": (BRANCHED_DEFS, [1, 3, 4, 10, 11, 16, 19])}
     theirs, ours, _, _, _, _ = _both(tmp_path, sources)
     assert ours == theirs
+    # Listed by def line (coverage.py 7.18; 7.17 listed them in walk order).
     assert list(ours["files"]["branched.py"]["functions"]) == [
-        "new", "old", "ok", "cleanup", "fallback", ""
+        "new", "old", "fallback", "ok", "cleanup", ""
     ]
 
 
@@ -293,7 +322,9 @@ def test_file_entry_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     ]
     functions = entry["functions"]
     assert "outer.inner" in functions and "Shape.Nested.deep.deeper" in functions
-    assert functions["Shape.area"]["start_line"] == 31  # the setter: the last of the name
+    # The getter keeps the name; the setter is named by its def line too.
+    assert functions["Shape.area"]["start_line"] == 27
+    assert functions["Shape.area@31"]["start_line"] == 31
     assert list(entry["classes"]) == ["outer.Local", "Shape", "Shape.Nested", "Empty", ""]
     assert entry["classes"][""]["start_line"] == 1
     assert ours["meta"] == {"format": 3, "branch_coverage": False, "show_contexts": False}

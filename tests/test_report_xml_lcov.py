@@ -178,8 +178,11 @@ def test_xml_and_lcov_same_as_coverage(runs: Runs, program: Program) -> None:
         ours_lcov = re.sub(r"^(FN|FNDA|FNF|FNH):.*\n", "", ours_lcov, flags=re.M)
     if OLD_COVERAGE:
         # 7.16 wrote a repeated function name (a property's getter and setter)
-        # as it is; 7.17 adds "@<first line>" to the second, as covcore does.
+        # as it is; 7.17 adds "@<def line>" to the second, as covcore does.
         ours_lcov = re.sub(r"^((?:FN|FNDA):[^\n]*)@\d+$", r"\1", ours_lcov, flags=re.M)
+        # 7.16 starts a function at its def line, 7.18 (and covcore) at its body.
+        theirs_lcov = re.sub(r"^FN:\d+,\d+,", "FN:", theirs_lcov, flags=re.M)
+        ours_lcov = re.sub(r"^FN:\d+,\d+,", "FN:", ours_lcov, flags=re.M)
     assert ours_lcov == theirs_lcov
 
     if shutil.which("xmllint"):
@@ -269,6 +272,25 @@ def test_reports_without_data_fail_cleanly(tmp_path: Path) -> None:
         assert proc.stderr.strip() == "covcore: No data to report."
 
 
+@pytest.mark.parametrize("command, where", [
+    ("xml", ["-o", "afile/sub/c.xml"]), ("lcov", ["-o", "afile/c.lcov"]),
+    ("json", ["-o", "afile/sub/c.json"]), ("html", ["-d", "afile/h"]),
+])
+def test_report_directory_that_cannot_be_made_is_one_line(tmp_path: Path, command: str, where: list[str]) -> None:
+    """coverage.py 7.18's sentence: which directory, for what, and why."""
+    (tmp_path / "prog.py").write_text("x = 1\n")
+    (tmp_path / "afile").write_text("")
+    assert run_covcore(["run", "prog.py"], tmp_path).returncode == 0
+    proc = run_covcore([command, *where], tmp_path)
+    assert proc.returncode == 1
+    assert re.fullmatch(r"covcore: Couldn't create directory '[^']*' for [^\n]*: \[Errno \d+\] [^\n]*\n", proc.stderr)
+    if coverage.version_info[:3] >= (7, 17, 0):  # 7.16, the oracle on 3.10, shows a traceback
+        subprocess.run([sys.executable, "-m", "coverage", "run", "prog.py"], cwd=tmp_path, check=True)
+        theirs = subprocess.run([sys.executable, "-m", "coverage", command, *where], cwd=tmp_path,
+                                capture_output=True, text=True)
+        assert proc.stderr == f"covcore: {theirs.stdout}"
+
+
 def test_lcov_line_checksums(tmp_path: Path, make_file: Callable[[str, str], Path]) -> None:
     """[lcov] line_checksums adds the MD5 of each line, as coverage.py's does."""
     _project(make_file)
@@ -279,8 +301,117 @@ def test_lcov_line_checksums(tmp_path: Path, make_file: Callable[[str, str], Pat
     subprocess.run([sys.executable, "-m", "coverage", "run", "--branch", "main.py"], cwd=tmp_path, check=True)
     subprocess.run([sys.executable, "-m", "coverage", "lcov", "-q"], cwd=tmp_path, check=True)
     ours = (tmp_path / "out/cov.info").read_text()
-    assert ours == (tmp_path / "out/theirs.info").read_text()
+    theirs = (tmp_path / "out/theirs.info").read_text()
+    if OLD_COVERAGE:
+        # 7.16 starts a function's FN record at its def line, 7.18 (and covcore) at its body.
+        assert re.sub(r"^FN:\d+,\d+,", "FN:", ours, flags=re.M) == re.sub(r"^FN:\d+,\d+,", "FN:", theirs, flags=re.M)
+    else:
+        assert ours == theirs
     assert re.search(r"^DA:2,1,[A-Za-z0-9+/]{22}$", ours, flags=re.M)
+
+
+def _both(tmp_path: Path, run_args: list[str], report: list[str], out: str) -> tuple[str, str]:
+    """(covcore's, coverage.py's) report `out` of the same run, the generator and time left out."""
+    texts = []
+    for tool in ("covcore", "coverage"):
+        for stale in (".covcore", ".coverage", out):
+            (tmp_path / stale).unlink(missing_ok=True)
+        subprocess.run([sys.executable, "-m", tool, "run", *run_args], cwd=tmp_path, check=True, capture_output=True)
+        quiet = ["-q"] if tool == "coverage" else []
+        subprocess.run([sys.executable, "-m", tool, *report, *quiet, "-o", out], cwd=tmp_path, check=True,
+                       capture_output=True)
+        texts.append(_normal_xml((tmp_path / out).read_text(encoding="utf-8")))
+    return texts[0], texts[1]
+
+
+def test_xml_same_named_files_in_two_source_roots(tmp_path: Path, make_file: Callable[[str, str], Path]) -> None:
+    """Two source directories with a file of the same name: two classes, as coverage.py 7.18 writes."""
+    if OLD_COVERAGE:
+        pytest.skip("coverage.py 7.16 writes one of the two")
+    make_file("zeta/util.py", "def f():\n    return 1\n")
+    make_file("alpha/util.py", "X = 1\nif X:\n    Y = 2\n")
+    make_file("zeta/extra.py", "Z = 3\n")
+    make_file("main.py", """\
+        import runpy
+        runpy.run_path("zeta/util.py")
+        runpy.run_path("alpha/util.py")
+        """)
+    # The report names files relative to the [run] source directories it reads.
+    (tmp_path / ".coveragerc").write_text(f"[run]\nbranch = true\nsource =\n    {tmp_path / 'zeta'}\n"
+                                          f"    {tmp_path / 'alpha'}\n")
+    ours, theirs = _both(tmp_path, ["main.py"], ["xml"], "out.xml")
+    assert ours == theirs
+    # Ordered by the measured file's full name: alpha/util.py, zeta/extra.py, zeta/util.py.
+    assert re.findall(r'filename="([^"]*)"', ours) == ["util.py", "extra.py", "util.py"]
+    # Both count in the package's and the document's numbers.
+    assert 'lines-valid="6"' in ours
+
+
+FUNCTIONS = """\
+    import functools
+
+
+    def plain(x):
+        return x
+
+
+    @functools.lru_cache
+    @staticmethod
+    def decorated(
+        x,
+        y,
+    ):
+        "Its docstring."
+
+        return x + y
+
+
+    def outer():
+        def inner():
+            return 1
+        return inner
+
+
+    def ends_with_a_def():
+        y = 1
+        def nested():
+            return y
+        return nested
+
+
+    class C:
+        @property
+        def value(self):
+            return 1
+
+        @value.setter
+        def value(self, new):
+            pass
+
+
+    def never():
+        pass
+
+
+    plain(1)
+    outer()()
+    C().value
+    """
+
+
+@pytest.mark.parametrize("branch", [False, True], ids=["lines", "arcs"])
+def test_lcov_function_records_same_as_coverage(
+    tmp_path: Path, make_file: Callable[[str, str], Path], branch: bool,
+) -> None:
+    """FN spans a function's body (not its def or decorators); a repeated name gets @<def line>."""
+    if OLD_COVERAGE:
+        pytest.skip("coverage.py 7.16 starts a function at its def line (docs/differences.md)")
+    make_file("funcs.py", FUNCTIONS)
+    args = ["--branch"] if branch else []
+    ours, theirs = _both(tmp_path, [*args, "funcs.py"], ["lcov"], "out.lcov")
+    assert ours == theirs
+    assert "FN:14,16,decorated\n" in ours
+    assert "FN:39,39,C.value@38\n" in ours
 
 
 # ---------------------------------------------------------------------------
