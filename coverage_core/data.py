@@ -610,7 +610,13 @@ class CoverageData:
             rows = self._encoded()
         except ValueError as exc:
             raise DataError(f"Couldn't write data to '{path}': {exc}") from None
+        self._refuse_special_file(path)
         try:
+            # A data file in a directory that isn't there yet: made, as
+            # coverage.py does, rather than losing the run's data.
+            parent = os.path.dirname(path)
+            if parent and not os.path.exists(parent):
+                os.makedirs(parent, exist_ok=True)
             with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
                 # No fsync: the write stays one transaction, safe against other
                 # processes and against this one dying; only a crash of the
@@ -677,8 +683,15 @@ class CoverageData:
         (and another tool's file is never touched).
         """
         path = self.data_filename()
+        self._refuse_special_file(path)
         if os.path.isfile(path) and not _looks_like_data_file(path):
             raise DataError(f"Couldn't write data to '{path}': it isn't a covcore data file")
+
+    @staticmethod
+    def _refuse_special_file(path: str) -> None:
+        """Raise DataError if `path` is a device, a FIFO or a socket: SQLite would replace it."""
+        if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+            raise DataError(f"Couldn't write data to '{path}': it isn't a regular file")
 
     def erase(self, parallel: bool = False) -> None:
         """Forget all data and delete the data file.
@@ -693,7 +706,8 @@ class CoverageData:
         if parallel:
             doomed += sorted(_named_after(self._basename))
         for name in doomed:
-            if os.path.isfile(name) and not _looks_like_data_file(name):
+            special = os.path.exists(name) and not os.path.isfile(name)
+            if special or (os.path.isfile(name) and not _looks_like_data_file(name)):
                 if self._warn:
                     self._warn(f"Not erasing '{name}': it isn't a covcore data file")
                 continue

@@ -1,0 +1,47 @@
+"""Where the data file goes: a directory that isn't there yet is made, and a
+device, FIFO or socket given as the data file is never replaced or deleted.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from conftest import run_covcore
+
+
+def test_a_data_file_in_a_missing_directory_is_saved_there(tmp_path: Path, make_file: Any, core: str) -> None:
+    make_file("prog.py", "a = 1\nprint(a)\n")
+    result = run_covcore(["run", "--core", core, "--data-file", "nodir/deeper/x", "prog.py"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "1\n"
+    assert (tmp_path / "nodir" / "deeper" / "x").is_file()
+    report = run_covcore(["report", "--data-file", "nodir/deeper/x"], cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    assert "prog.py" in report.stdout and "100%" in report.stdout
+
+
+def test_a_fifo_as_the_data_file_is_refused_before_the_run_and_kept(tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", "print('ran')\n")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = run_covcore(["run", "--data-file", str(fifo), "prog.py"], cwd=tmp_path)
+    assert result.returncode != 0
+    assert result.stdout == ""      # not measured for nothing
+    assert result.stderr.strip().splitlines() == [f"covcore: Couldn't write data to '{fifo}': it isn't a regular file"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+    erase = run_covcore(["erase", "--data-file", str(fifo)], cwd=tmp_path)
+    assert erase.returncode == 0, erase.stderr
+    assert f"Not erasing '{fifo}'" in erase.stderr
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_device_as_the_data_file_is_refused(tmp_path: Path, make_file: Any) -> None:
+    make_file("prog.py", "print('ran')\n")
+    result = run_covcore(["run", "--data-file", "/dev/null", "prog.py"], cwd=tmp_path)
+    assert result.returncode != 0
+    assert "Couldn't write data to '/dev/null': it isn't a regular file" in result.stderr
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
