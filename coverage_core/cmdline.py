@@ -115,7 +115,7 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     def report_opts(p: Any) -> None:
         p.add_argument("--include", type=_csv, help="only files matching these patterns (comma-separated)")
         p.add_argument("--omit", type=_csv, help="leave out files matching these patterns")
-        p.add_argument("--fail-under", type=float, help="exit with status 2 if the total is under this")
+        p.add_argument("--fail-under", type=_percentage, help="exit with status 2 if the total is under this")
         p.add_argument("--precision", type=int, help="digits after the decimal point in percents")
         p.add_argument("--contexts", type=_csv, metavar="REGEX,...",
                        help="only data measured in contexts these regexes find")
@@ -277,6 +277,18 @@ def _coverage(args: Args, **kwargs: object) -> Coverage:
         config_file=args.rcfile or True,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+def _percentage(text: str) -> float:
+    """argparse's type for --fail-under."""
+    import argparse
+
+    from covcore.results import percentage
+
+    try:
+        return percentage(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc) if "percentage" in str(exc) else f"{text!r} is not a number") from None
 
 
 def _fail_under(cov: Coverage, args: Args, total: float) -> int:

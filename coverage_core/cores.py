@@ -27,18 +27,16 @@ CORE_NAMES = ("sysmon", "ctrace", "pytrace")
 #: A free-threaded interpreter (3.13t and later): its ABI flags say so.
 FREE_THREADED = "t" in getattr(sys, "abiflags", "")
 
-if FREE_THREADED:
-    # The C cores share their state between threads without locks: they are
-    # not built for such a Python (setup.py) and never loaded on one.
+try:
+    if FREE_THREADED:
+        # The C cores share their state between threads without locks: they
+        # are not built for such a Python (setup.py) and never loaded on one.
+        raise ImportError("this Python is free-threaded, and covcore's C cores need the GIL")
+    from covcore import _ctracer
+    CTRACER_ERROR: Optional[str] = None
+except ImportError as _exc:   # the extension was not built, or does not load
     _ctracer = None  # type: ignore[assignment]
-    CTRACER_ERROR: Optional[str] = "this Python is free-threaded, and covcore's C cores need the GIL"
-else:
-    try:
-        from covcore import _ctracer
-        CTRACER_ERROR = None
-    except ImportError as _exc:   # the extension was not built, or does not load
-        _ctracer = None  # type: ignore[assignment]
-        CTRACER_ERROR = f"{type(_exc).__name__}: {_exc}"
+    CTRACER_ERROR = str(_exc) if FREE_THREADED else f"{type(_exc).__name__}: {_exc}"
 
 
 def ctracer_path() -> Optional[str]:

@@ -60,7 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="report type: term (default), term-missing, html[:DIR], xml[:FILE], json[:FILE], lcov[:FILE]; "
              "term types take :skip-covered; repeatable; empty for no report",
     )
-    group.addoption("--covcore-fail-under", type=float, default=None, metavar="N",
+    group.addoption("--covcore-fail-under", type=_percentage, default=None, metavar="N",
                     help="fail when the total coverage is under N percent")
     group.addoption("--covcore-context", choices=["test"], default=None,
                     help="record contexts: 'test' records each test's setup, run and teardown")
@@ -68,6 +68,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--covcore-append", action="store_true", default=False,
                     help="add to the existing data instead of replacing it")
     group.addoption("--no-covcore", action="store_true", default=False, help="turn covcore measurement off")
+
+
+def _percentage(text: str) -> float:
+    """pytest's type for --covcore-fail-under: 0 to 100, as for `covcore report`."""
+    import argparse
+
+    from covcore.results import percentage
+
+    try:
+        return percentage(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parse_reports(values: list[str]) -> list[tuple[str, Optional[str], bool]]:

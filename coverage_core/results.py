@@ -66,6 +66,17 @@ def display_covered(percent: float, precision: int) -> str:
     return f"{whole}.{fraction:0{precision}d}"
 
 
+def percentage(text: str) -> float:
+    """A fail-under threshold given as text: a number from 0 to 100 (not nan or inf).
+
+    Raises ValueError with the reason, as coverage.py refuses the same values.
+    """
+    value = float(text)
+    if not 0 <= value <= 100:       # nan fails this too
+        raise ValueError(f"{text} is not a percentage between 0 and 100")
+    return value
+
+
 def fail_under_precision(fail_under: float, precision: int) -> int:
     """The decimals a fail-under check counts: `precision`, or more if the
     threshold has more (``89.55`` counts two)."""

@@ -444,12 +444,13 @@ def test_unknown_core(tmp_path: Path, make_file: Any) -> None:
 
 def test_unwritable_data_file(tmp_path: Path, make_file: Any) -> None:
     make_file("prog.py", "print('ran')\n")
-    result = run_covcore(["run", "--data-file", "no/such/dir/.covcore", "prog.py"], cwd=tmp_path)
+    make_file("plain", "a file, not a directory\n")
+    result = run_covcore(["run", "--data-file", "plain/.covcore", "prog.py"], cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stdout == "ran\n"
     assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("covcore: Couldn't write data to ")
+    assert result.stderr.strip().splitlines() == [
+        f"covcore: Couldn't erase data file '{tmp_path}/plain/.covcore': Not a directory"
+    ]
 
 
 def test_corrupt_data_file_at_report_time(tmp_path: Path) -> None:

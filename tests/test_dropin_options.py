@@ -333,3 +333,18 @@ def test_source_glob_through_the_api(tmp_path: Path, monkeypatch: pytest.MonkeyP
     data.read()
     assert sorted(Path(p).name for p in data.measured_files()) == ["__init__.py", "__init__.py", "unused.py"]
     assert data.lines(str(tmp_path / "packages/beta/src/beta/__init__.py")) == [1]
+
+
+@pytest.mark.parametrize("value", ["nan", "-5", "101", "inf", "-inf"])
+def test_fail_under_outside_0_to_100_is_refused(tmp_path: Path, make_file: Callable[[str, str], Path], value: str) -> None:
+    # coverage.py refuses them too ("Must be between 0 and 100").
+    make_file("prog.py", "a = 1\n")
+    assert run_covcore(["run", "prog.py"], cwd=tmp_path).returncode == 0
+    result = run_covcore(["report", f"--fail-under={value}"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"argument --fail-under: {value} is not a percentage between 0 and 100" in result.stderr
+    make_file(".covcorerc", f"[report]\nfail_under = {value}\n")
+    result = run_covcore(["report"], cwd=tmp_path)
+    assert result.returncode != 0
+    assert "not a percentage between 0 and 100" in result.stderr
