@@ -521,6 +521,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sys.stdout.flush()
         sys.stderr.write(f"covcore: {exc}\n")
         return EXIT_ERROR
+    except OSError as exc:
+        # A report's output that can't be written (a directory where the
+        # file goes, a path under /proc, a full disk): one line, no traceback.
+        sys.stdout.flush()
+        where = f" '{exc.filename}'" if exc.filename is not None else ""
+        sys.stderr.write(f"covcore: Couldn't write{where}: {exc.strerror or exc}\n")
+        return EXIT_ERROR
 
 
 def entry_point() -> None:
