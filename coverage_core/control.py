@@ -134,6 +134,8 @@ class Coverage:
         self._started = False
         self._saved_once = False
         self._atexit_registered = False
+        #: Measured since the last save() (tried or done): what _atexit saves.
+        self._save_pending = False
         #: The measured run this process belongs to, and the pid of the run's
         #: main process: set at the first start(), or by covcore.process in
         #: the other processes of a run.
@@ -219,6 +221,7 @@ class Coverage:
             self._switcher.start()
         self._collector.start()
         self._started = True
+        self._save_pending = True
         if trouble_hooks_wanted():
             process.install(self)
         if self.auto_data and not self._atexit_registered:
@@ -288,7 +291,13 @@ class Coverage:
 
     def _atexit(self) -> None:
         self.stop()
-        self.save()
+        if not self._save_pending:
+            return      # saved (or the save failed and was reported) since the last start()
+        try:
+            self.save()
+        except CovcoreError as exc:
+            sys.stdout.flush()
+            sys.stderr.write(f"covcore: {exc}\n")
 
     def __enter__(self) -> "Coverage":
         self.start()
@@ -341,6 +350,7 @@ class Coverage:
         `quiet`: no warning if nothing was collected.  A process other than
         the run's main one (covcore.process) writes only what it measured.
         """
+        self._save_pending = False
         data = self.get_data()
         main = self.main_pid in (0, os.getpid())
         if main:

@@ -45,3 +45,15 @@ def test_a_device_as_the_data_file_is_refused(tmp_path: Path, make_file: Any) ->
     assert result.returncode != 0
     assert "Couldn't write data to '/dev/null': it isn't a regular file" in result.stderr
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_failed_save_is_said_once_without_a_traceback(tmp_path: Path, make_file: Any) -> None:
+    # Appending lines to data of arcs fails; the atexit save must not try again.
+    make_file("prog.py", "a = 1\nif a:\n    b = 2\n")
+    assert run_covcore(["run", "--branch", "prog.py"], cwd=tmp_path).returncode == 0
+    result = run_covcore(["run", "-a", "prog.py"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("covcore: Can't add lines to data that has arcs")
+
