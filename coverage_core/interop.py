@@ -23,7 +23,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from covcore.data import CoverageData
+from covcore.data import CoverageData, has_data_file_header
 
 if TYPE_CHECKING:
     from covcore.data import TWarn
@@ -156,6 +156,15 @@ def export_coverage_py(data: CoverageData, outfile: str) -> None:
     directory = os.path.dirname(outfile)
     if os.path.isdir(outfile):
         raise DataError(f"Couldn't write data to '{outfile}': it is a directory")
+    # Only a coverage.py data file is replaced: never covcore's own data
+    # (which would become unreadable to covcore), a source file, or a device.
+    if os.path.exists(outfile):
+        if has_data_file_header(outfile):
+            raise DataError(f"Couldn't write data to '{outfile}': it is covcore's data file, not coverage.py's")
+        if not os.path.isfile(outfile) or (os.path.getsize(outfile) > 0 and not is_coverage_py_file(outfile)):
+            raise DataError(f"Couldn't write data to '{outfile}': it exists and isn't a coverage.py data file")
+    if not data.measured_files():
+        raise DataError("No data to export.")
     if not os.path.isdir(directory):
         raise DataError(f"Couldn't write data to '{outfile}': the directory '{directory}' doesn't exist")
     try:

@@ -293,7 +293,47 @@ def test_exported_data_reads_the_same_in_coverage_py(
 def test_export_of_no_data_and_bad_places(tmp_path: Path) -> None:
     result = run_covcore(["export", "-o", "nowhere/x/.coverage"], tmp_path)
     assert result.returncode == 1
+    assert result.stderr == "covcore: No data to export.\n"
+    (tmp_path / "prog.py").write_text("a = 1\n")
+    assert run_covcore(["run", "prog.py"], tmp_path).returncode == 0
+    result = run_covcore(["export", "-o", "nowhere/x/.coverage"], tmp_path)
+    assert result.returncode == 1
     assert result.stderr.startswith("covcore: Couldn't write data to ") and "doesn't exist" in result.stderr
+
+
+def test_export_never_destroys_a_file_it_should_not_replace(
+    tmp_path: Path, make_file: Callable[[str, str], Path],
+) -> None:
+    import coverage
+
+    # coverage.py's own data, and no covcore data: nothing to export, theirs kept.
+    make_file("prog.py", PROGRAM)
+    assert _coverage_py(["run", "prog.py", "1"], tmp_path).returncode == 0
+    before = (tmp_path / ".coverage").read_bytes()
+    result = run_covcore(["export"], tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == ["covcore: No data to export."]
+    assert (tmp_path / ".coverage").read_bytes() == before
+
+    assert run_covcore(["run", "prog.py", "2"], tmp_path).returncode == 0
+    ours = (tmp_path / ".covcore").read_bytes()
+    for target, reason in ((".covcore", "it is covcore's data file, not coverage.py's"),
+                           ("prog.py", "it exists and isn't a coverage.py data file")):
+        kept = (tmp_path / target).read_bytes()
+        result = run_covcore(["export", "-o", target], tmp_path)
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines() == [
+            f"covcore: Couldn't write data to '{tmp_path / target}': {reason}"
+        ]
+        assert (tmp_path / target).read_bytes() == kept
+    assert (tmp_path / ".covcore").read_bytes() == ours
+
+    # Replacing coverage.py's file with the export is what export is for.
+    result = run_covcore(["export"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    theirs = coverage.CoverageData(str(tmp_path / ".coverage"))
+    theirs.read()
+    assert theirs.measured_files()
 
 
 def test_combine_accepts_coverage_py_data_files(tmp_path: Path, make_file: Callable[[str, str], Path]) -> None:
