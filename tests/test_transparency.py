@@ -352,8 +352,6 @@ print("not reached")
 
 def test_uncaught_keyboard_interrupt_dies_by_sigint(core: str, request: pytest.FixtureRequest,
                                                    tmp_path: Path) -> None:
-    xfail_on(request, core, (SYSMON,) + SETTRACE_CORES,
-             "covcore run exits with status 130; plain Python dies by SIGINT (-2)")
     write(tmp_path, "prog.py", KEYBOARD_INTERRUPT)
     plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 5])
     assert plain.returncode == -2
@@ -382,9 +380,6 @@ print("main done")
 
 def test_atexit_handlers_and_finalizers_are_measured(core: str, request: pytest.FixtureRequest,
                                                     tmp_path: Path) -> None:
-    xfail_on(request, core, (SYSMON,) + SETTRACE_CORES,
-             "covcore saves the data before Python runs the atexit handlers and weakref "
-             "finalizers, so their lines are not measured")
     write(tmp_path, "prog.py", AT_EXIT)
     plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 4, 5, 7, 8, 10, 11, 13, 14, 15, 16])
     assert plain.stdout == "main done\nat exit\nfinalized thing\n"
