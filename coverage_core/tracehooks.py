@@ -21,8 +21,10 @@ these functions, and its tracer or profiler when it has one, cost anything.
 
 from __future__ import annotations
 
+import os
 import sys
-from types import FrameType
+from _thread import _local as local
+from types import CodeType, FrameType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
     from covcore.types import Tracer
 
     TTraceFunc = Optional[Callable[..., Any]]
+
+
+_COVCORE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _warn(message: str, once_key: str) -> None:
@@ -52,6 +57,12 @@ class TraceHooks:
         self._saved: list[tuple[Any, str, Any]] = []
         self._profile_wrappers: dict[int, Callable[..., Any]] = {}
         self._foreign_to_restore: TTraceFunc = None
+        #: The code of each replacement -> the function it replaces (see _profile_view).
+        self._stands_for: dict[CodeType, Any] = {}
+        #: Code objects -> is it covcore's own code (hidden from the program's profiler)?
+        self._covcore_code: dict[CodeType, bool] = {}
+        #: Per thread: the replacement frames whose c_call the profiler was given.
+        self._pending = local()
         try:
             from covcore._ctracer import call_traced
             self._call_traced: Callable[..., Any] = call_traced
@@ -62,8 +73,11 @@ class TraceHooks:
 
     def _replace(self, owner: Any, name: str, new: Any) -> None:
         if hasattr(owner, name):
-            self._saved.append((owner, name, getattr(owner, name)))
+            original = getattr(owner, name)
+            self._saved.append((owner, name, original))
             setattr(owner, name, new)
+            # The program calls this Python function where it called `original`.
+            self._stands_for[getattr(new, "__func__", new).__code__] = original
 
     def install(self) -> None:
         """Put the replacements in place (at the collector's start)."""
@@ -181,22 +195,55 @@ class TraceHooks:
 
     # -- setprofile --
 
+    def _is_covcore_code(self, code: CodeType) -> bool:
+        ours = self._covcore_code.get(code)
+        if ours is None:
+            ours = self._covcore_code[code] = code.co_filename.startswith(_COVCORE_DIR)
+        return ours
+
+    def _profile_view(self, frame: FrameType, event: str, arg: Any) -> Optional[tuple[FrameType, str, Any]]:
+        """The event the program's profiler would get without covcore, or None.
+
+        The program calls covcore's replacements (``sys.setprofile``,
+        ``sys.getprofile``, ...) where it called C functions: their frames are
+        the program's ``c_call``/``c_return`` of the function they replace,
+        given only if the profiler got the call (as CPython does when a call
+        installs or removes the profiler).  covcore's other code is hidden.
+        """
+        code = frame.f_code
+        if not self._is_covcore_code(code):
+            return frame, event, arg
+        original = self._stands_for.get(code)
+        caller = frame.f_back
+        if original is None or caller is None or self._is_covcore_code(caller.f_code):
+            return None
+        pending: list[FrameType] = self._pending.__dict__.setdefault("frames", [])
+        if event == "call":
+            pending.append(frame)
+            return caller, "c_call", original
+        if event == "return" and pending and pending[-1] is frame:
+            pending.pop()
+            return caller, "c_return", original
+        return None
+
     def _wrap_profile(self, function: Callable[..., Any]) -> Callable[..., Any]:
         wrapper = self._profile_wrappers.get(id(function))
         if wrapper is not None and getattr(wrapper, "__wrapped__", None) is function:
             return wrapper
-        from threading import local
-
         busy = local()
         call_traced = self._call_traced
+        view = self._profile_view
 
         def covcore_profile(frame: FrameType, event: str, arg: Any) -> Any:
             # Events from the profiler's own code (now traced) are not its to see.
             if getattr(busy, "on", False):
                 return None
+            seen = view(frame, event, arg)
+            if seen is None:
+                return None
             busy.on = True
             try:
-                return call_traced(function, frame, event, arg)
+                return call_traced(function, *seen)
             finally:
                 busy.on = False
 
@@ -207,6 +254,9 @@ class TraceHooks:
     def setprofile(self, function: TTraceFunc) -> None:
         """sys.setprofile while measuring: the profiler's code is measured too."""
         self._orig_setprofile(None if function is None else self._wrap_profile(function))
+        if function is None:
+            # No c_return for this call: CPython gives none once the profiler is gone.
+            self._pending.__dict__.pop("frames", None)
 
     def getprofile(self) -> TTraceFunc:
         """sys.getprofile while measuring: what the program set."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import pstats
+import re
 import subprocess
 import sys
 import textwrap
@@ -104,39 +105,61 @@ WORK_LINES = [1, 2, 4, 5, 6, 7, 8]
 def _profile_summary(stats: dict[Any, Any]) -> list[tuple[str, str, int]]:
     """Each profiled function's file (base name), name and call count: no timings."""
     return sorted(
-        (os.path.basename(file), name if isinstance(name, str) else repr(name).split(" at ")[0], value[1])
+        (os.path.basename(file), re.sub(" at 0x[0-9a-f]+", "", str(name)), value[1])
         for (file, _line, name), value in stats.items()
     )
 
 
 PROFILE_RUNCALL = WORK + """
-import os
+import os, re
 import {module}
 
 p = {module}.Profile()
 result = p.runcall(work)
 p.create_stats()
-print(result, sorted((os.path.basename(f), name, v[1]) for (f, _, name), v in p.stats.items()))
+print(result, sorted((os.path.basename(f), re.sub(" at 0x[0-9a-f]+", "", str(name)), v[1])
+                     for (f, _, name), v in p.stats.items()))
 """
 
 
-PROFILE_REASON = (
-    "AssertionError 'Bad return' in profile.py: the profile function receives the events of "
-    "covcore's own sys.setprofile/sys.getprofile replacements (return setprofile, call getprofile)"
-)
-
-
-def test_stdlib_profile_runcall(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    xfail_on(request, core, (SYSMON,) + SETTRACE_CORES, PROFILE_REASON)
+def test_stdlib_profile_runcall(core: str, tmp_path: Path) -> None:
     write(tmp_path, "prog.py", PROFILE_RUNCALL.format(module="profile"))
     plain = transparent(core, tmp_path, ["prog.py"], WORK_LINES + [10, 11, 13, 14, 15, 16])
-    assert plain.stdout.startswith("6 [('prog.py', 'leaf', 3), ('prog.py', 'work', 1)")
+    # The profiler saw sys.setprofile(None) as a C call, like every other call of the program.
+    assert plain.stdout.startswith("6 [('', 'setprofile', 1), ")
+    assert "('prog.py', 'leaf', 3), ('prog.py', 'work', 1)" in plain.stdout
 
 
 def test_cprofile_runcall(core: str, tmp_path: Path) -> None:
     write(tmp_path, "prog.py", PROFILE_RUNCALL.format(module="cProfile"))
     plain = transparent(core, tmp_path, ["prog.py"], WORK_LINES + [10, 11, 13, 14, 15, 16])
     assert "('prog.py', 'leaf', 3)" in plain.stdout
+
+
+EVERY_PROFILE_EVENT = """\
+import sys
+events = []
+
+def profiler(frame, event, arg):
+    name = arg.__name__ if event.startswith("c_") else frame.f_code.co_name
+    events.append((event, name, frame.f_code.co_name))
+
+def work():
+    return len([1])
+
+sys.setprofile(profiler)
+work()
+same = sys.getprofile() is profiler
+sys.setprofile(None)
+print(same, events)
+"""
+
+
+def test_a_profile_function_gets_exactly_the_events_it_would(core: str, tmp_path: Path) -> None:
+    write(tmp_path, "prog.py", EVERY_PROFILE_EVENT)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 4, 5, 6, 8, 9, 11, 12, 13, 14, 15])
+    assert "('c_call', 'getprofile', '<module>')" in plain.stdout
+    assert "('c_call', 'setprofile', '<module>')" in plain.stdout
 
 
 def _stats_file(tmp_path: Path) -> list[tuple[str, str, int]]:
@@ -147,10 +170,7 @@ def _stats_file(tmp_path: Path) -> list[tuple[str, str, int]]:
 
 
 @pytest.mark.parametrize("module", ["profile", "cProfile"])
-def test_python_dash_m_profile(core: str, module: str, request: pytest.FixtureRequest,
-                               tmp_path: Path) -> None:
-    if module == "profile":
-        xfail_on(request, core, (SYSMON,) + SETTRACE_CORES, PROFILE_REASON)
+def test_python_dash_m_profile(core: str, module: str, tmp_path: Path) -> None:
     write(tmp_path, "prog.py", WORK + "\nprint(work())\n")
     plain = transparent(
         core, tmp_path, ["-m", module, "-o", "out.prof", "prog.py"], WORK_LINES + [10],
