@@ -7,7 +7,9 @@ from covcore.types import TDisposition, TShouldTrace, TTraceData
 
 STATS: int
 
+def untraced(fn: Callable[..., Any], name: str) -> Callable[..., Any]: ...
 def call_traced(fn: Callable[..., Any], *args: Any) -> Any:
+def call_traced_alone(fn: Callable[..., Any], *args: Any) -> Any:
     """Call fn with tracing on, from inside a trace or profile function."""
 
 class LineSet:

@@ -15,6 +15,14 @@ tracing switched back on (``_ctracer.call_traced``) and keeps the profile
 events of that function's own code away from it, so the profiler sees the
 same events as without covcore and never recurses.
 
+The replacements are installed as built-in functions that run with tracing
+off (``_ctracer.untraced``): the program's tracer and profiler see no frame
+of covcore's, and the profiler gets the ``c_call``/``c_return`` events of the
+C functions replaced, exactly when CPython would give them.  While the
+program's profile function runs (traced, for covcore), the program's own
+trace function is held back: CPython would never show it that code, and a
+tracer and a profiler sharing a lock would deadlock.
+
 None of this adds work to the per-line path: only the program's calls to
 these functions, and its tracer or profiler when it has one, cost anything.
 """
@@ -63,9 +71,13 @@ class TraceHooks:
         self._covcore_code: dict[CodeType, bool] = {}
         #: Per thread: the replacement frames whose c_call the profiler was given.
         self._pending = local()
+        self._untraced: Callable[[Any, str], Any] = lambda fn, name: fn
         try:
-            from covcore._ctracer import call_traced
-            self._call_traced: Callable[..., Any] = call_traced
+            from covcore._ctracer import call_traced, call_traced_alone, untraced
+            self._untraced = untraced
+            # The settrace cores hold back the program's tracer themselves
+            # (_wrap_profile); under the sysmon core it is CPython's own.
+            self._call_traced: Callable[..., Any] = call_traced if chain_settrace else call_traced_alone
         except ImportError:   # a pure-Python install: profile code stays unmeasured
             self._call_traced = _call_traced_fallback
 
@@ -75,8 +87,11 @@ class TraceHooks:
         if hasattr(owner, name):
             original = getattr(owner, name)
             self._saved.append((owner, name, original))
-            setattr(owner, name, new)
-            # The program calls this Python function where it called `original`.
+            # A built-in that runs `new` untraced (see _ctracer.untraced), so
+            # that the program's tracer and profiler see what they would see
+            # of `original`.
+            setattr(owner, name, self._untraced(new, name))
+            # Without the C extension, its frames stand for `original` (_profile_view).
             self._stands_for[getattr(new, "__func__", new).__code__] = original
 
     def install(self) -> None:
@@ -147,6 +162,10 @@ class TraceHooks:
         if tracer is None:
             self._orig_settrace(function)
         else:
+            if function is not None and self._ours(function) is not None:
+                # Restoring a trace function it read from a frame's f_trace:
+                # without covcore that was None.
+                function = None
             if getattr(tracer, "events_through_frame_trace", False):
                 self._check_frame_traces()
             tracer.foreign = function
@@ -233,6 +252,9 @@ class TraceHooks:
         busy = local()
         call_traced = self._call_traced
         view = self._profile_view
+        chain = self.chain_settrace
+        gettrace = self._orig_gettrace
+        ours = self._ours
 
         def covcore_profile(frame: FrameType, event: str, arg: Any) -> Any:
             # Events from the profiler's own code (now traced) are not its to see.
@@ -241,11 +263,26 @@ class TraceHooks:
             seen = view(frame, event, arg)
             if seen is None:
                 return None
+            # Nor is that code the program's tracer's to see (CPython runs
+            # profile functions untraced): the tracer of ours that chains it
+            # holds it back meanwhile.
+            tracer = foreign = None
+            if chain:
+                trace_obj = gettrace()
+                if getattr(busy, "trace_obj", None) is not trace_obj:
+                    busy.trace_obj, busy.tracer = trace_obj, ours(trace_obj)
+                tracer = busy.tracer
+                if tracer is not None:
+                    foreign = tracer.foreign
+                    if foreign is not None:
+                        tracer.foreign = None
             busy.on = True
             try:
                 return call_traced(function, *seen)
             finally:
                 busy.on = False
+                if foreign is not None and tracer.foreign is None:
+                    tracer.foreign = foreign
 
         covcore_profile.__wrapped__ = function  # type: ignore[attr-defined]
         self._profile_wrappers[id(function)] = covcore_profile

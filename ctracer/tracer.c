@@ -261,7 +261,10 @@ dispatch_foreign(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
     }
     Py_INCREF(callback);    /* it may replace itself while it runs */
     PyObject *args[3] = {(PyObject *)frame, str_event_names[index], arg ? arg : Py_None};
+    int was_in_foreign = self->in_foreign;
+    self->in_foreign = 1;
     result = PyObject_Vectorcall(callback, args, 3, NULL);
+    self->in_foreign = was_in_foreign;
     if (result == NULL) {
         Py_CLEAR(self->foreign);
         PyObject *type, *value, *tb;
@@ -372,6 +375,7 @@ CTracer_init(CTracer *self, PyObject *args, PyObject *kwds)
     self->trace_arcs = 0;
     self->started = 0;
     self->activity = 0;
+    self->in_foreign = 0;
     self->depth = -1;
     Py_CLEAR(self->concurrency_id);
     self->free_context = -1;
@@ -437,6 +441,15 @@ CTracer_call(CTracer *self, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!UO|i:CTracer", kwlist,
                                      &PyFrame_Type, &frame, &event, &arg, &lineno)) {
         return NULL;
+    }
+    if (self->in_foreign) {
+        /* The program's tracer calls the trace function it found in
+         * frame.f_trace (this object) from inside its own, to chain to it
+         * (the DecoratorTools technique).  This event was recorded already,
+         * and going on would hand it back to the program's tracer again,
+         * without end.  Without covcore it would have found nothing to call.
+         */
+        return Py_NewRef((PyObject *)self);
     }
     int what = -1;
     /* CPython passes interned event names: try identity first. */

@@ -43,6 +43,10 @@ typedef struct CTracer {
      * function at call events, each frame's f_trace for its other events.
      */
     PyObject *foreign;              /* owned, or NULL */
+    /* Set while the program's tracer runs (dispatch_foreign): a call of this
+     * object then comes from it, chaining to what it read in f_trace.
+     */
+    int in_foreign;
 
     /* Tracing state. */
     int started;
