@@ -7,10 +7,12 @@ from covcore.types import TDisposition, TShouldTrace, TTraceData
 
 STATS: int
 
-def untraced(fn: Callable[..., Any], name: str) -> Callable[..., Any]: ...
+def untraced(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """A built-in function `name` that calls fn with tracing off."""
 def call_traced(fn: Callable[..., Any], *args: Any) -> Any:
-def call_traced_alone(fn: Callable[..., Any], *args: Any) -> Any:
     """Call fn with tracing on, from inside a trace or profile function."""
+def call_traced_alone(fn: Callable[..., Any], *args: Any) -> Any:
+    """call_traced, with the thread's settrace function off meanwhile."""
 
 class LineSet:
     """The executed lines, or arcs, of one file."""

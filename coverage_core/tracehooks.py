@@ -266,7 +266,8 @@ class TraceHooks:
             # Nor is that code the program's tracer's to see (CPython runs
             # profile functions untraced): the tracer of ours that chains it
             # holds it back meanwhile.
-            tracer = foreign = None
+            tracer: Any = None
+            foreign: Any = None
             if chain:
                 trace_obj = gettrace()
                 if getattr(busy, "trace_obj", None) is not trace_obj:
