@@ -67,8 +67,8 @@ class TraceHooks:
         self._foreign_to_restore: TTraceFunc = None
         #: The code of each replacement -> the function it replaces (see _profile_view).
         self._stands_for: dict[CodeType, Any] = {}
-        #: Code objects -> is it covcore's own code (hidden from the program's profiler)?
-        self._covcore_code: dict[CodeType, bool] = {}
+        #: File names -> is it covcore's own code (hidden from the program's profiler)?
+        self._covcore_files: dict[str, bool] = {}
         #: Per thread: the replacement frames whose c_call the profiler was given.
         self._pending = local()
         self._untraced: Callable[[Any, str], Any] = lambda fn, name: fn
@@ -215,9 +215,10 @@ class TraceHooks:
     # -- setprofile --
 
     def _is_covcore_code(self, code: CodeType) -> bool:
-        ours = self._covcore_code.get(code)
+        filename = code.co_filename
+        ours = self._covcore_files.get(filename)
         if ours is None:
-            ours = self._covcore_code[code] = code.co_filename.startswith(_COVCORE_DIR)
+            ours = self._covcore_files[filename] = filename.startswith(_COVCORE_DIR)
         return ours
 
     def _profile_view(self, frame: FrameType, event: str, arg: Any) -> Optional[tuple[FrameType, str, Any]]:
