@@ -58,6 +58,18 @@ set_frame_trace(PyFrameObject *frame, PyObject *trace)
 #endif
 }
 
+/* Take the frame's f_trace away (CPython does, when a trace function raised). */
+static int
+clear_frame_trace(PyFrameObject *frame)
+{
+#if COVCORE_FRAME_FIELDS
+    Py_CLEAR(frame->f_trace);
+    return RET_OK;
+#else
+    return PyObject_SetAttr((PyObject *)frame, str_f_trace, Py_None);
+#endif
+}
+
 /* Stop line events for a frame whose file is not measured. */
 static int
 suppress_line_events(PyFrameObject *frame)
@@ -173,7 +185,7 @@ handle_call(CTracer *self, PyFrameObject *frame)
         /* (With a program tracer active, its functions may want the lines.) */
         return RET_ERROR;
     }
-    return set_frame_trace(frame, (PyObject *)self);
+    return self->marks_frames ? set_frame_trace(frame, (PyObject *)self) : RET_OK;
 }
 
 static inline int
@@ -269,7 +281,10 @@ dispatch_foreign(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
         Py_CLEAR(self->foreign);
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
-        if (set_frame_trace(frame, (PyObject *)self) < 0) {
+        int rc = self->marks_frames
+            ? set_frame_trace(frame, (PyObject *)self)
+            : clear_frame_trace(frame);
+        if (rc < 0) {
             PyErr_Clear();
         }
         PyErr_Restore(type, value, tb);
@@ -376,6 +391,7 @@ CTracer_init(CTracer *self, PyObject *args, PyObject *kwds)
     self->started = 0;
     self->activity = 0;
     self->in_foreign = 0;
+    self->marks_frames = 1;
     self->depth = -1;
     Py_CLEAR(self->concurrency_id);
     self->free_context = -1;
@@ -481,7 +497,10 @@ CTracer_call(CTracer *self, PyObject *args, PyObject *kwds)
      * frame's f_trace: keep what the events above put there.
      */
     PyObject *local = frame_trace(frame);
-    return Py_NewRef(local != NULL ? local : (PyObject *)self);
+    if (local == NULL) {
+        local = self->marks_frames ? (PyObject *)self : Py_None;
+    }
+    return Py_NewRef(local);
 }
 
 static PyObject *
@@ -640,6 +659,8 @@ static PyMemberDef CTracer_members[] = {
      "dict: measured file name -> LineSet"},
     {"trace_arcs", T_BOOL, offsetof(CTracer, trace_arcs), 0,
      "record arcs rather than lines"},
+    {"marks_frames", T_BOOL, offsetof(CTracer, marks_frames), 0,
+     "point each traced frame's f_trace at this tracer (off: f_trace is the program's)"},
     {NULL}
 };
 
