@@ -100,7 +100,7 @@ class Collector:
         if hasattr(tracer, "marks_frames") and trouble_hooks_wanted():
             # The hooks keep sys.settrace(sys.gettrace()) from reaching the
             # tracer through frames' f_trace: leave f_trace to the program.
-            tracer.marks_frames = False  # type: ignore[attr-defined]
+            tracer.marks_frames = False
         with self._lock:
             self.tracers.append(tracer)
         return tracer
