@@ -41,6 +41,9 @@ $(VENV)/.installed-test: pyproject.toml setup.py $(wildcard ctracer/*.c ctracer/
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	COVCORE_REQUIRE_EXTENSION=1 $(VPY) -m pip install -q ".[test]"
+	# hunter for tests/test_transparency.py, outside site-packages: there its
+	# .pth would import hunter (and threading) into every Python started.
+	$(VPY) -m pip install -q --upgrade --target $(VENV)/isolated-tools "hunter>=3.9"
 	touch $@
 
 test: $(VENV)/.installed-test system-tools  ## Install with test extras (C extension required) and run the whole test suite.

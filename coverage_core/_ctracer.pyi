@@ -7,8 +7,12 @@ from covcore.types import TDisposition, TShouldTrace, TTraceData
 
 STATS: int
 
+def untraced(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """A built-in function `name` that calls fn with tracing off."""
 def call_traced(fn: Callable[..., Any], *args: Any) -> Any:
     """Call fn with tracing on, from inside a trace or profile function."""
+def call_traced_alone(fn: Callable[..., Any], *args: Any) -> Any:
+    """call_traced, with the thread's settrace function off meanwhile."""
 
 class LineSet:
     """The executed lines, or arcs, of one file."""
@@ -30,10 +34,12 @@ class CTracer:
     concurrency_id: Optional[Callable[[], object]]
     data: TTraceData
     trace_arcs: bool
+    #: Point each traced frame's f_trace at this tracer (off while the trouble hooks are in).
+    marks_frames: bool
     should_trace: TShouldTrace
     should_trace_cache: dict[str, TDisposition]
     def __init__(self) -> None: ...
-    def __call__(self, frame: FrameType, event: str, arg: Any, lineno: int = ...) -> "CTracer": ...
+    def __call__(self, frame: FrameType, event: str, arg: Any, lineno: int = ...) -> Any: ...
     def start(self) -> "CTracer": ...
     def stop(self) -> None: ...
     def activity(self) -> bool: ...

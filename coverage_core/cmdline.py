@@ -346,18 +346,44 @@ def do_run(args: Args) -> int:
     cov.core   # noqa: B018 - choose the core now, so a bad one stops before the program runs
     if args.subprocess:
         cov.config.subprocess = True
+    global _exit_signal
     status = EXIT_OK
+    _exit_signal = 0
     cov.start()
     try:
-        runner.run()
+        try:
+            runner.run()
+        except ExitProgram as exc:
+            status = exc.code
+            _exit_signal = exc.signum
+        # What Python does once the program's main module is done, in the
+        # same order, while still measuring.
         _join_threads()
-    except ExitProgram as exc:
-        status = exc.code
+        _run_atexit_handlers(cov)
     finally:
         # Stop, save, and combine the data files of the run's other processes
         # (forked, spawned, exec'd...).
         process.finish(cov, quiet=False)
     return status
+
+
+#: The signal `covcore run` must die of at the end, as the program would have (0: none).
+_exit_signal = 0
+
+
+def _run_atexit_handlers(cov: Coverage) -> None:
+    """Run the program's atexit handlers now, measured, as Python would at exit.
+
+    That includes weakref.finalize callbacks of live objects (they run from
+    an atexit handler).  atexit runs them last-registered first, reports
+    their exceptions as Python does, and forgets them, so none runs twice.
+    covcore's own save-at-exit handlers are left out: finish() saves next.
+    """
+    import atexit
+
+    atexit.unregister(cov._atexit)
+    atexit.unregister(process._save_at_exit)
+    atexit._run_exitfuncs()
 
 
 def do_report(args: Args) -> int:
@@ -531,5 +557,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def entry_point() -> None:
-    """The console script: exit with main()'s status."""
-    sys.exit(main())
+    """The console script: exit with main()'s status (or die of the program's signal)."""
+    status = main()
+    if _exit_signal:
+        _die_of(_exit_signal)
+    sys.exit(status)
+
+
+def _die_of(signum: int) -> None:
+    """Kill this process with `signum` and its default action, as Python does after KeyboardInterrupt."""
+    import signal
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    try:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    except (OSError, ValueError):
+        return      # then exit with the status main() gave

@@ -97,6 +97,10 @@ class Collector:
         tracer.should_trace_cache = self.should_trace_cache
         if self.concurrency_id is not None:
             tracer.concurrency_id = self.concurrency_id  # type: ignore[attr-defined]
+        if hasattr(tracer, "marks_frames") and trouble_hooks_wanted():
+            # The hooks keep sys.settrace(sys.gettrace()) from reaching the
+            # tracer through frames' f_trace: leave f_trace to the program.
+            tracer.marks_frames = False
         with self._lock:
             self.tracers.append(tracer)
         return tracer

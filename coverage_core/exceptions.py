@@ -30,6 +30,9 @@ class CoreUnavailable(CovcoreError):
 class ExitProgram(Exception):
     """The measured program ended with ``sys.exit`` or an uncaught exception."""
 
-    def __init__(self, code: int) -> None:
+    def __init__(self, code: int, signum: int = 0) -> None:
         super().__init__(code)
         self.code = code
+        #: The signal the process must die of once covcore is done (an
+        #: uncaught KeyboardInterrupt: SIGINT, as Python does), or 0.
+        self.signum = signum

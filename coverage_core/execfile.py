@@ -2,7 +2,8 @@
 
 The measured program gets a fresh ``__main__`` module, its own ``sys.argv``
 and ``sys.path[0]``; ``sys.exit(N)`` gives exit code N, and an uncaught
-exception prints the usual traceback (without covcore's frames) and gives 1.
+exception prints the usual traceback (without covcore's frames) and gives 1
+(an uncaught KeyboardInterrupt: death by SIGINT, see ``ExitProgram.signum``).
 """
 
 from __future__ import annotations
@@ -138,8 +139,13 @@ class ProgramRunner:
             if status:
                 raise ExitProgram(status) from None
         except KeyboardInterrupt as exc:
+            # Python prints it, finishes (threads, atexit), then kills itself
+            # with SIGINT, so that a parent sees the signal (status 130 when
+            # it can't).
             print_exception(exc)
-            raise ExitProgram(130) from None
+            import signal
+
+            raise ExitProgram(130, signal.SIGINT) from None
         except BaseException as exc:
             print_exception(exc)
             raise ExitProgram(1) from None

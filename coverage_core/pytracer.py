@@ -79,6 +79,8 @@ class PyTracer:
         self.should_trace: TShouldTrace = lambda filename, frame: None
         self.should_trace_cache: dict[str, TDisposition] = {}
         self._started = False
+        self._stopped = False
+        self._in_foreign = False
         self._activity = False
         # One (file data, last line) per frame seen starting; frames that were
         # running before start() have none, and their events are ignored.
@@ -122,6 +124,14 @@ class PyTracer:
     def _trace(self, frame: FrameType, event: str, arg: Any) -> Optional[TTraceFn]:
         """The trace function given to sys.settrace."""
         if not self._started:
+            if self._in_foreign:
+                # The program's tracer calls the trace function it read in
+                # frame.f_trace (this one) from inside its own, to chain to it
+                # (the DecoratorTools technique): this event was recorded
+                # already, and going on would hand it back to the program's
+                # tracer, without end.  (_started is off meanwhile so that
+                # this costs the per-line path nothing.)
+                return self._trace_fn
             # stop() was called from another thread: stop here too.
             _settrace(None)
             return None
@@ -191,6 +201,8 @@ class PyTracer:
         else:
             fn = self._foreign_locals.get(frame)
         if fn is not None:
+            self._in_foreign = True
+            self._started = False
             try:
                 result = fn(frame, event, arg)
             except BaseException as exc:
@@ -204,7 +216,10 @@ class PyTracer:
                     once_key="pytrace-raising-tracer", slug="trace-changed",
                 )
                 raise
-            if result is not None:
+            finally:
+                self._in_foreign = False
+                self._started = not self._stopped
+            if result is not None and getattr(result, "__self__", None) is not self:
                 self._foreign_locals[frame] = result
         if event == "return":
             self._foreign_locals.pop(frame, None)
@@ -216,12 +231,14 @@ class PyTracer:
         """Start tracing the current thread."""
         self._trace_fn = self._trace if self.concurrency_id is None else self._trace_contexts
         self._started = True
+        self._stopped = False
         _settrace(self._trace_fn)
         return self._trace_fn
 
     def stop(self) -> None:
         """Stop tracing; other threads stop at their next event."""
         self._started = False
+        self._stopped = True
         if _gettrace() == self._trace_fn:
             _settrace(None)
         self._stack = []

@@ -15,14 +15,24 @@ tracing switched back on (``_ctracer.call_traced``) and keeps the profile
 events of that function's own code away from it, so the profiler sees the
 same events as without covcore and never recurses.
 
+The replacements are installed as built-in functions that run with tracing
+off (``_ctracer.untraced``): the program's tracer and profiler see no frame
+of covcore's, and the profiler gets the ``c_call``/``c_return`` events of the
+C functions replaced, exactly when CPython would give them.  While the
+program's profile function runs (traced, for covcore), the program's own
+trace function is held back: CPython would never show it that code, and a
+tracer and a profiler sharing a lock would deadlock.
+
 None of this adds work to the per-line path: only the program's calls to
 these functions, and its tracer or profiler when it has one, cost anything.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from types import FrameType
+from _thread import _local as local
+from types import CodeType, FrameType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
@@ -30,6 +40,9 @@ if TYPE_CHECKING:
     from covcore.types import Tracer
 
     TTraceFunc = Optional[Callable[..., Any]]
+
+
+_COVCORE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _warn(message: str, once_key: str) -> None:
@@ -52,9 +65,19 @@ class TraceHooks:
         self._saved: list[tuple[Any, str, Any]] = []
         self._profile_wrappers: dict[int, Callable[..., Any]] = {}
         self._foreign_to_restore: TTraceFunc = None
+        #: The code of each replacement -> the function it replaces (see _profile_view).
+        self._stands_for: dict[CodeType, Any] = {}
+        #: File names -> is it covcore's own code (hidden from the program's profiler)?
+        self._covcore_files: dict[str, bool] = {}
+        #: Per thread: the replacement frames whose c_call the profiler was given.
+        self._pending = local()
+        self._untraced: Callable[[Any, str], Any] = lambda fn, name: fn
         try:
-            from covcore._ctracer import call_traced
-            self._call_traced: Callable[..., Any] = call_traced
+            from covcore._ctracer import call_traced, call_traced_alone, untraced
+            self._untraced = untraced
+            # The settrace cores hold back the program's tracer themselves
+            # (_wrap_profile); under the sysmon core it is CPython's own.
+            self._call_traced: Callable[..., Any] = call_traced if chain_settrace else call_traced_alone
         except ImportError:   # a pure-Python install: profile code stays unmeasured
             self._call_traced = _call_traced_fallback
 
@@ -62,8 +85,14 @@ class TraceHooks:
 
     def _replace(self, owner: Any, name: str, new: Any) -> None:
         if hasattr(owner, name):
-            self._saved.append((owner, name, getattr(owner, name)))
-            setattr(owner, name, new)
+            original = getattr(owner, name)
+            self._saved.append((owner, name, original))
+            # A built-in that runs `new` untraced (see _ctracer.untraced), so
+            # that the program's tracer and profiler see what they would see
+            # of `original`.
+            setattr(owner, name, self._untraced(new, name))
+            # Without the C extension, its frames stand for `original` (_profile_view).
+            self._stands_for[getattr(new, "__func__", new).__code__] = original
 
     def install(self) -> None:
         """Put the replacements in place (at the collector's start)."""
@@ -133,6 +162,10 @@ class TraceHooks:
         if tracer is None:
             self._orig_settrace(function)
         else:
+            if function is not None and self._ours(function) is not None:
+                # Restoring a trace function it read from a frame's f_trace:
+                # without covcore that was None.
+                function = None
             if getattr(tracer, "events_through_frame_trace", False):
                 self._check_frame_traces()
             tracer.foreign = function
@@ -181,24 +214,77 @@ class TraceHooks:
 
     # -- setprofile --
 
+    def _is_covcore_code(self, code: CodeType) -> bool:
+        filename = code.co_filename
+        ours = self._covcore_files.get(filename)
+        if ours is None:
+            ours = self._covcore_files[filename] = filename.startswith(_COVCORE_DIR)
+        return ours
+
+    def _profile_view(self, frame: FrameType, event: str, arg: Any) -> Optional[tuple[FrameType, str, Any]]:
+        """The event the program's profiler would get without covcore, or None.
+
+        The program calls covcore's replacements (``sys.setprofile``,
+        ``sys.getprofile``, ...) where it called C functions: their frames are
+        the program's ``c_call``/``c_return`` of the function they replace,
+        given only if the profiler got the call (as CPython does when a call
+        installs or removes the profiler).  covcore's other code is hidden.
+        """
+        code = frame.f_code
+        if not self._is_covcore_code(code):
+            return frame, event, arg
+        original = self._stands_for.get(code)
+        caller = frame.f_back
+        if original is None or caller is None or self._is_covcore_code(caller.f_code):
+            return None
+        pending: list[FrameType] = self._pending.__dict__.setdefault("frames", [])
+        if event == "call":
+            pending.append(frame)
+            return caller, "c_call", original
+        if event == "return" and pending and pending[-1] is frame:
+            pending.pop()
+            return caller, "c_return", original
+        return None
+
     def _wrap_profile(self, function: Callable[..., Any]) -> Callable[..., Any]:
         wrapper = self._profile_wrappers.get(id(function))
         if wrapper is not None and getattr(wrapper, "__wrapped__", None) is function:
             return wrapper
-        from threading import local
-
         busy = local()
         call_traced = self._call_traced
+        view = self._profile_view
+        chain = self.chain_settrace
+        gettrace = self._orig_gettrace
+        ours = self._ours
 
         def covcore_profile(frame: FrameType, event: str, arg: Any) -> Any:
             # Events from the profiler's own code (now traced) are not its to see.
             if getattr(busy, "on", False):
                 return None
+            seen = view(frame, event, arg)
+            if seen is None:
+                return None
+            # Nor is that code the program's tracer's to see (CPython runs
+            # profile functions untraced): the tracer of ours that chains it
+            # holds it back meanwhile.
+            tracer: Any = None
+            foreign: Any = None
+            if chain:
+                trace_obj = gettrace()
+                if getattr(busy, "trace_obj", None) is not trace_obj:
+                    busy.trace_obj, busy.tracer = trace_obj, ours(trace_obj)
+                tracer = busy.tracer
+                if tracer is not None:
+                    foreign = tracer.foreign
+                    if foreign is not None:
+                        tracer.foreign = None
             busy.on = True
             try:
-                return call_traced(function, frame, event, arg)
+                return call_traced(function, *seen)
             finally:
                 busy.on = False
+                if foreign is not None and tracer.foreign is None:
+                    tracer.foreign = foreign
 
         covcore_profile.__wrapped__ = function  # type: ignore[attr-defined]
         self._profile_wrappers[id(function)] = covcore_profile
@@ -207,6 +293,9 @@ class TraceHooks:
     def setprofile(self, function: TTraceFunc) -> None:
         """sys.setprofile while measuring: the profiler's code is measured too."""
         self._orig_setprofile(None if function is None else self._wrap_profile(function))
+        if function is None:
+            # No c_return for this call: CPython gives none once the profiler is gone.
+            self._pending.__dict__.pop("frames", None)
 
     def getprofile(self) -> TTraceFunc:
         """sys.getprofile while measuring: what the program set."""

@@ -4,6 +4,8 @@
 #include "lineset.h"
 #include "tracer.h"
 #include "sysmon.h"
+#include <string.h>
+
 #include "coderecord.h"
 #include "flowops.h"
 
@@ -35,9 +37,115 @@ call_traced(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* call_traced_alone(fn, *args): call_traced, with the thread's settrace
+ * function switched off for the call.
+ *
+ * Under the sysmon core, the thread's settrace function is the program's
+ * own.  CPython would never let it see the code of the program's profile
+ * function (which runs with tracing off), so it mustn't see it now that
+ * covcore traces that code: a tracer and a profiler that share a lock would
+ * deadlock.  The thread's reference to the trace object moves to this call
+ * and back.  (The settrace cores keep their own tracer on, and hold back
+ * only the program's function they chain: see covcore.tracehooks.)
+ */
+static PyObject *
+call_traced_alone(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1) {
+        PyErr_SetString(PyExc_TypeError, "call_traced_alone needs a function to call");
+        return NULL;
+    }
+    PyThreadState *tstate = PyThreadState_Get();
+    int inside = tstate->tracing > 0;
+    Py_tracefunc trace = tstate->c_tracefunc;
+    PyObject *trace_obj = tstate->c_traceobj;   /* owned: taken from the thread */
+    tstate->c_tracefunc = NULL;
+    tstate->c_traceobj = NULL;
+    if (inside) {
+        Cov_LeaveTracing(tstate);
+    }
+    PyObject *result = PyObject_Vectorcall(args[0], args + 1, (size_t)(nargs - 1), NULL);
+    if (inside) {
+        Cov_EnterTracing(tstate);
+    }
+    if (tstate->c_tracefunc == NULL && tstate->c_traceobj == NULL) {
+        tstate->c_tracefunc = trace;
+        tstate->c_traceobj = trace_obj;
+    }
+    else {
+        /* The profile function set a trace function of its own: it stays. */
+        Py_XDECREF(trace_obj);
+    }
+    return result;
+}
+
+/* untraced(fn, name): a built-in function called `name` that calls fn with
+ * tracing switched off, as CPython runs its own C functions.
+ *
+ * covcore's replacements of sys.settrace, sys.setprofile, ... are Python
+ * functions; as built-ins the program's tracer and profiler see them as
+ * they see the functions they replace: no frames or lines of covcore's, and
+ * the profiler's c_call/c_return (which CPython gives only for built-in
+ * functions) exactly when it would get them.  Each name's PyMethodDef lives
+ * as long as the process (a few names, each made once).
+ */
+static PyObject *
+untraced_call(PyObject *fn, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyThreadState *tstate = PyThreadState_Get();
+    Cov_EnterTracing(tstate);
+    PyObject *result = PyObject_Vectorcall(fn, args, (size_t)nargs, kwnames);
+    Cov_LeaveTracing(tstate);
+    return result;
+}
+
+#define UNTRACED_MAX_NAMES 32
+static PyMethodDef untraced_defs[UNTRACED_MAX_NAMES];
+static int untraced_count = 0;
+
+static PyObject *
+untraced(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyCallable_Check(args[0]) || !PyUnicode_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "untraced(fn, name) needs a callable and a name");
+        return NULL;
+    }
+    const char *name = PyUnicode_AsUTF8(args[1]);
+    if (name == NULL) {
+        return NULL;
+    }
+    PyMethodDef *def = NULL;        /* static storage */
+    for (int i = 0; i < untraced_count && def == NULL; i++) {
+        if (strcmp(untraced_defs[i].ml_name, name) == 0) {
+            def = &untraced_defs[i];
+        }
+    }
+    if (def == NULL) {
+        if (untraced_count == UNTRACED_MAX_NAMES) {
+            PyErr_SetString(PyExc_RuntimeError, "untraced: too many names");
+            return NULL;
+        }
+        char *copy = PyMem_RawMalloc(strlen(name) + 1);
+        if (copy == NULL) {
+            return PyErr_NoMemory();
+        }
+        strcpy(copy, name);
+        def = &untraced_defs[untraced_count++];
+        def->ml_name = copy;
+        def->ml_meth = (PyCFunction)(void (*)(void))untraced_call;
+        def->ml_flags = METH_FASTCALL | METH_KEYWORDS;
+        def->ml_doc = NULL;
+    }
+    return PyCFunction_NewEx(def, args[0], NULL);
+}
+
 static PyMethodDef module_methods[] = {
+    {"untraced", (PyCFunction)(void (*)(void))untraced, METH_FASTCALL,
+     "untraced(fn, name): a built-in function `name` that calls fn with tracing off."},
     {"call_traced", (PyCFunction)(void (*)(void))call_traced, METH_FASTCALL,
      "call_traced(fn, *args): call fn with tracing on, from inside a trace or profile function."},
+    {"call_traced_alone", (PyCFunction)(void (*)(void))call_traced_alone, METH_FASTCALL,
+     "call_traced_alone(fn, *args): call_traced, with the thread's settrace function off meanwhile."},
 #if COVCORE_HAS_SYSMON
     {"_flow_table", FlowOps_describe, METH_NOARGS,
      "_flow_table(): the branch model's opcode table for this Python (for tests)."},

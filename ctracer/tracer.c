@@ -58,6 +58,18 @@ set_frame_trace(PyFrameObject *frame, PyObject *trace)
 #endif
 }
 
+/* Take the frame's f_trace away (CPython does, when a trace function raised). */
+static int
+clear_frame_trace(PyFrameObject *frame)
+{
+#if COVCORE_FRAME_FIELDS
+    Py_CLEAR(frame->f_trace);
+    return RET_OK;
+#else
+    return PyObject_SetAttr((PyObject *)frame, str_f_trace, Py_None);
+#endif
+}
+
 /* Stop line events for a frame whose file is not measured. */
 static int
 suppress_line_events(PyFrameObject *frame)
@@ -173,7 +185,7 @@ handle_call(CTracer *self, PyFrameObject *frame)
         /* (With a program tracer active, its functions may want the lines.) */
         return RET_ERROR;
     }
-    return set_frame_trace(frame, (PyObject *)self);
+    return self->marks_frames ? set_frame_trace(frame, (PyObject *)self) : RET_OK;
 }
 
 static inline int
@@ -261,12 +273,18 @@ dispatch_foreign(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
     }
     Py_INCREF(callback);    /* it may replace itself while it runs */
     PyObject *args[3] = {(PyObject *)frame, str_event_names[index], arg ? arg : Py_None};
+    int was_in_foreign = self->in_foreign;
+    self->in_foreign = 1;
     result = PyObject_Vectorcall(callback, args, 3, NULL);
+    self->in_foreign = was_in_foreign;
     if (result == NULL) {
         Py_CLEAR(self->foreign);
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
-        if (set_frame_trace(frame, (PyObject *)self) < 0) {
+        int rc = self->marks_frames
+            ? set_frame_trace(frame, (PyObject *)self)
+            : clear_frame_trace(frame);
+        if (rc < 0) {
             PyErr_Clear();
         }
         PyErr_Restore(type, value, tb);
@@ -372,6 +390,8 @@ CTracer_init(CTracer *self, PyObject *args, PyObject *kwds)
     self->trace_arcs = 0;
     self->started = 0;
     self->activity = 0;
+    self->in_foreign = 0;
+    self->marks_frames = 1;
     self->depth = -1;
     Py_CLEAR(self->concurrency_id);
     self->free_context = -1;
@@ -438,6 +458,15 @@ CTracer_call(CTracer *self, PyObject *args, PyObject *kwds)
                                      &PyFrame_Type, &frame, &event, &arg, &lineno)) {
         return NULL;
     }
+    if (self->in_foreign) {
+        /* The program's tracer calls the trace function it found in
+         * frame.f_trace (this object) from inside its own, to chain to it
+         * (the DecoratorTools technique).  This event was recorded already,
+         * and going on would hand it back to the program's tracer again,
+         * without end.  Without covcore it would have found nothing to call.
+         */
+        return Py_NewRef((PyObject *)self);
+    }
     int what = -1;
     /* CPython passes interned event names: try identity first. */
     for (int i = 0; i < 5 && what < 0; i++) {
@@ -468,7 +497,10 @@ CTracer_call(CTracer *self, PyObject *args, PyObject *kwds)
      * frame's f_trace: keep what the events above put there.
      */
     PyObject *local = frame_trace(frame);
-    return Py_NewRef(local != NULL ? local : (PyObject *)self);
+    if (local == NULL) {
+        local = self->marks_frames ? (PyObject *)self : Py_None;
+    }
+    return Py_NewRef(local);
 }
 
 static PyObject *
@@ -627,6 +659,8 @@ static PyMemberDef CTracer_members[] = {
      "dict: measured file name -> LineSet"},
     {"trace_arcs", T_BOOL, offsetof(CTracer, trace_arcs), 0,
      "record arcs rather than lines"},
+    {"marks_frames", T_BOOL, offsetof(CTracer, marks_frames), 0,
+     "point each traced frame's f_trace at this tracer (off: f_trace is the program's)"},
     {NULL}
 };
 

@@ -43,6 +43,16 @@ typedef struct CTracer {
      * function at call events, each frame's f_trace for its other events.
      */
     PyObject *foreign;              /* owned, or NULL */
+    /* Set while the program's tracer runs (dispatch_foreign): a call of this
+     * object then comes from it, chaining to what it read in f_trace.
+     */
+    int in_foreign;
+    /* Point each traced frame's f_trace at this tracer (for a program that
+     * does sys.settrace(sys.gettrace()) with no trouble hooks).  Off while
+     * the hooks replace sys.settrace: frame.f_trace then reads what the
+     * program's tracer put there, or None, as without covcore.
+     */
+    int marks_frames;
 
     /* Tracing state. */
     int started;
