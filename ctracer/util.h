@@ -112,6 +112,23 @@ Cov_FrameCode(PyFrameObject *frame)
 #define COVCORE_BYTECODE_FAMILY 0
 #endif
 
+/* The numbers of sys.monitoring's events: public from 3.13 (Python.h
+ * includes cpython/monitoring.h), where 3.14 inserted BRANCH_LEFT and
+ * BRANCH_RIGHT before STOP_ITERATION and so renumbered the events after
+ * them; 3.12's own numbering otherwise.
+ */
+#if COVCORE_HAS_SYSMON && PY_VERSION_HEX < 0x030D0000
+#define PY_MONITORING_EVENT_PY_START 0
+#define PY_MONITORING_EVENT_PY_RESUME 1
+#define PY_MONITORING_EVENT_PY_RETURN 2
+#define PY_MONITORING_EVENT_PY_YIELD 3
+#define PY_MONITORING_EVENT_LINE 5
+#define PY_MONITORING_EVENT_JUMP 7
+#define PY_MONITORING_EVENT_EXCEPTION_HANDLED 11
+#define PY_MONITORING_EVENT_PY_UNWIND 12
+#define PY_MONITORING_EVENT_PY_THROW 13
+#endif
+
 /* Code flags of code objects whose frames can be suspended and resumed. */
 #define COV_RESUMABLE_FLAGS \
     (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE)

@@ -58,7 +58,7 @@ def _same_as_ctrace(path: Path, then: Callable[[Any], None] = lambda m: None,
                     off: tuple[str, ...] = (), tracked: tuple[str, ...] = ()) -> set[tuple[int, int]]:
     expected, _ = _arcs("ctrace", path, then)
     got, states = _arcs("sysmon", path, then, off + tracked)
-    assert sorted(got) == sorted(expected)
+    assert (sorted(got - expected), sorted(expected - got)) == ([], []), "(extra, missing)"
     for name in off:
         assert states[name] == OFF, name
     for name in tracked:
@@ -532,7 +532,9 @@ def test_opcode_table_agrees_with_the_interpreter() -> None:
     assert table["cache"] == opcode.opmap["CACHE"]
     kinds = {opcode.opname[op]: set(bits) for op, bits in table["kinds"].items()}
     assert all(not name.startswith("<") for name in kinds), kinds
-    jumps = {opcode.opname[op] for op in opcode.hasjrel if op < 256}
+    # Instrumented opcodes (3.14 lists some among the jumps) are outside the model.
+    first_instrumented = min(op for name, op in opcode.opmap.items() if name.startswith("INSTRUMENTED_"))
+    jumps = {opcode.opname[op] for op in opcode.hasjrel if op < first_instrumented}
     assert {name for name, bits in kinds.items() if "JUMP" in bits} == jumps
     assert {name for name, bits in kinds.items() if "BACKWARD" in bits} == {n for n in jumps if "BACKWARD" in n}
     returns = {"RETURN_VALUE", "RETURN_CONST"} & set(opcode.opmap)
