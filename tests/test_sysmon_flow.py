@@ -544,6 +544,8 @@ def test_opcode_table_agrees_with_the_interpreter() -> None:
     assert kinds["RESUME"] == {"RESUME"} and kinds["YIELD_VALUE"] == {"YIELD"}
     assert {"RETURN_GENERATOR", "END_ASYNC_FOR"} <= {name for name, bits in kinds.items() if "OUTSIDE" in bits}
     assert table["for_iter_exits"] == (2 if sys.version_info < (3, 13) else 3)
+    # 3.14 marks line starts in the bytecode: code after a loop can run silently.
+    assert table["line_starts"] == (sys.version_info >= (3, 14))
 
 
 def _random_block(rng: random.Random, depth: int, indent: int, in_loop: bool) -> list[str]:
@@ -1092,7 +1094,10 @@ def test_try_except_finally_and_with_in_long_frames(make_file: Any) -> None:
             pass
 
     arcs = _same_as_ctrace(path, then)
-    assert {(15, 18), (16, 18), (18, 20), (26, 24), (24, -11)} <= arcs
+    # 3.14: the with's exit handler puts back the instruction that raised,
+    # and settrace sees its line at the return event, as coverage.py records.
+    leaving = {(24, -11)} if sys.version_info < (3, 14) else {(24, 26), (26, -11)}
+    assert {(15, 18), (16, 18), (18, 20), (26, 24)} | leaving <= arcs
     assert cores._ctracer.SysMon()._flow_arcs(_import(path).work.__code__) is not None
 
 
