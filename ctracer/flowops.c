@@ -45,7 +45,7 @@ const FlowOps Flow_ops = {
         [SEND] = K_JUMP,
         [FOR_ITER] = K_JUMP | K_FOR_ITER,
         /* Async generators and async for are left to exact events. */
-        [RETURN_GENERATOR] = K_OUTSIDE,
+        [RETURN_GENERATOR] = K_OUTSIDE | K_GENERATOR,
         [END_ASYNC_FOR] = K_OUTSIDE,
     },
     .cache = CACHE,
@@ -92,7 +92,7 @@ const FlowOps Flow_ops = {
         [POP_JUMP_IF_NOT_NONE] = K_JUMP,
         [SEND] = K_JUMP,
         [FOR_ITER] = K_JUMP | K_FOR_ITER,
-        [RETURN_GENERATOR] = K_OUTSIDE,
+        [RETURN_GENERATOR] = K_OUTSIDE | K_GENERATOR,
         [END_ASYNC_FOR] = K_OUTSIDE,
         /* A trace's entry point: PyCode_GetCode() puts back the original
          * instruction, so the walk should never meet one.
@@ -151,13 +151,11 @@ const FlowOps Flow_ops = {
         [POP_JUMP_IF_NOT_NONE] = K_JUMP,
         [SEND] = K_JUMP,
         [FOR_ITER] = K_JUMP | K_FOR_ITER,
-        [RETURN_GENERATOR] = K_OUTSIDE,
+        [RETURN_GENERATOR] = K_OUTSIDE | K_GENERATOR,
         [END_ASYNC_FOR] = K_JUMP | K_OUTSIDE,
-        [ENTER_EXECUTOR] = K_OUTSIDE,
-#ifdef TRACE_RECORD
-        /* 3.15's trace recorder: like ENTER_EXECUTOR, never in PyCode_GetCode(). */
-        [TRACE_RECORD] = K_OUTSIDE,
-#endif
+        /* ENTER_EXECUTOR (and 3.15's TRACE_RECORD) are numbered among the
+         * instrumented opcodes: outside, and never in PyCode_GetCode().
+         */
     },
     .start = {
         [RESUME] = S_NEVER,
@@ -171,7 +169,8 @@ const FlowOps Flow_ops = {
     .line_starts = 1,
     .cache = CACHE,
     .for_iter_exits = 3,            /* END_FOR, POP_ITER, then past them */
-    .thrown_at_yield_outside = 1,
+    .thrown_at_yield_outside = 0,
+    .thrown_at_yield_reports = 1,
 };
 
 #else
@@ -191,7 +190,7 @@ FlowOps_describe(PyObject *module, PyObject *unused)
 {
     static const char *const names[] = {
         "JUMP", "BACKWARD", "STOP", "RETURN", "FOR_ITER", "RESUME", "EXTENDED", "OUTSIDE", "YIELD",
-        "RERAISE", "NORAISE",
+        "RERAISE", "NORAISE", "GENERATOR",
     };
     PyObject *kinds = PyDict_New();     /* owned */
 #if COVCORE_HAS_FLOW_TABLE

@@ -33,6 +33,8 @@ enum {
     K_YIELD = 1 << 8,       /* suspends the frame; it resumes at the next instruction */
     K_RERAISE = 1 << 9,
     K_NORAISE = 1 << 10,    /* never raises: moves values between the stack and fast locals */
+    K_GENERATOR = 1 << 11,  /* makes the generator: its body starts at the next RESUME
+                             * (3.15 runs a generator expression's GET_ITER before it) */
 };
 
 /* Where line events can fire (3.14, see `line_starts`). */
@@ -65,6 +67,11 @@ typedef struct FlowOps {
      * not (closing): such code keeps exact events.
      */
     int thrown_at_yield_outside;
+    /* 3.14: a thrown exception (throw(), and close() too) resumes the frame
+     * at the RESUME after its yield, and a line event after a RESUME fires
+     * even on the same line: a handler with a line is always reported.
+     */
+    int thrown_at_yield_reports;
 } FlowOps;
 
 /* The table of the running Python. */

@@ -170,7 +170,12 @@ follow_line(CodeFlow *flow, const unsigned char *ops, Walk *walk, Py_ssize_t fro
 {
     int to_line = flow->lines[to];
     if (to_line < 0) {
-        if (exception ? (flow->lines[from] >= 0 && (Flow_kind(ops[2 * from]) & K_RERAISE) && ops[2 * from + 1] > 0)
+        /* 3.14+ sees the put-back instruction's line at the return event:
+         * a re-raise without a line passes it on (a generator's own handler).
+         */
+        int restores = (Flow_kind(ops[2 * from]) & K_RERAISE) && ops[2 * from + 1] > 0;
+        int passes_on = COVCORE_RETURN_LINE_UNREPORTED && walk->restored[from];
+        if (exception ? restores && (flow->lines[from] >= 0 || passes_on)
                       : (flow->lines[from] < 0 && walk->restored[from])) {
             walk->restored[to] = 1;
         }
@@ -241,24 +246,38 @@ follow(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, Walk *walk,
             && flow->lines[to] >= 0) {
             return MODEL_OUTSIDE;
         }
-        rc = follow_line(flow, ops, walk, from, to, from_line, from == flow->resume_unit, exception);
-        if (rc != MODEL_OK) {
-            return rc;
+        if (exception && Flow_ops.thrown_at_yield_reports && (Flow_kind(ops[2 * from]) & K_YIELD)
+            && flow->lines[to] >= 0) {
+            /* Thrown in at a yield, into a handler with a line: its line
+             * event fires even on the yield's line (after the RESUME), so it
+             * is a cleanup location (see raise_locations()).
+             */
+            walk->entered[to] |= from_line == flow->lines[to] ? ENTERED_AGAIN : ENTERED_REPORTING;
+            if (pool_add(walk, walk->raise_head, to, from_line) < 0) {
+                return MODEL_FAILED;
+            }
+        }
+        else {
+            rc = follow_line(flow, ops, walk, from, to, from_line, from == flow->resume_unit, exception);
+            if (rc != MODEL_OK) {
+                return rc;
+            }
         }
     }
     else {
         if (walk->carry_head[from] < 0) {
             return MODEL_OUTSIDE;
         }
-        if (walk->static_lines[from] >= 0 && walk->static_lines[from] == flow->lines[to]) {
-            /* From a silent instruction to a line start on its line: no
-             * line event there (the line did not change), and the frame
-             * still reported on an earlier line.
-             */
-            return MODEL_OUTSIDE;
-        }
+        /* From a silent instruction forward to a line start on its own
+         * line, no line event fires (the line did not change): fine when
+         * the frame was reported on that line anyway.
+         */
+        int quiet = walk->static_lines[from] >= 0 && walk->static_lines[from] == flow->lines[to] && to > from;
         for (Py_ssize_t k = walk->carry_head[from]; k >= 0; k = walk->pool_next[k]) {
-            rc = follow_line(flow, ops, walk, from, to, walk->pool_line[k], 1, exception);
+            if (quiet && walk->pool_line[k] != flow->lines[to]) {
+                return MODEL_OUTSIDE;
+            }
+            rc = follow_line(flow, ops, walk, from, to, walk->pool_line[k], !quiet, exception);
             if (rc != MODEL_OK) {
                 return rc;
             }
@@ -484,9 +503,9 @@ find_exit_lines(CodeFlow *flow, const unsigned char *ops, const Walk *walk)
  * instruction that starts no line (see FlowOps.start), in the run after a
  * loop's END_FOR and POP_ITER up to the next line start, is *silent*: the
  * frame is still reported on the loop's line there.  The walk reads
- * `walk_lines`, the lines with the silent instructions' taken out, so it
- * carries the reported line through them as through instructions without
- * a line.  RET_OK, or RET_ERROR with an exception set.
+ * `walk_lines`: co_lines()' lines without those of silent instructions, so
+ * it carries the reported line through them as through instructions
+ * without a line.  RET_OK, or RET_ERROR with an exception set.
  */
 static int
 find_silent(const CodeFlow *flow, const unsigned char *ops, const ExcTable *table, int *walk_lines)
@@ -546,7 +565,7 @@ FlowWalk_Run(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcLi
     if (rc == MODEL_OK) {
         rc = ExcTable_Read(code, flow->n_units, &table);
     }
-    /* The walk reads its own lines (see find_silent()), the model keeps co_lines()'. */
+    /* The walk reads its own lines (see find_silent()); the model keeps co_lines()' afterwards. */
     int *static_lines = flow->lines;
     int *walk_lines = NULL;     /* owned */
     walk.static_lines = static_lines;
