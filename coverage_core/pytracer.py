@@ -33,6 +33,10 @@ _YIELD_FROM = dis.opmap.get("YIELD_FROM")
 # Where f_lasti points while a generator is suspended: at the RESUME on 3.13,
 # at the YIELD_VALUE before it on 3.11 and 3.12.
 _LASTI_AT_RESUME = sys.version_info[:2] == (3, 13)
+# 3.14 runs code after a loop on the line its body ended on without a line
+# event: the return event is the first to see that line (ctracer/util.h,
+# COVCORE_RETURN_LINE_UNREPORTED).
+_RETURN_LINE_UNREPORTED = sys.version_info >= (3, 14)
 
 
 def _is_real_call(frame: FrameType, code: CodeType) -> bool:
@@ -161,6 +165,10 @@ class PyTracer:
                 if self.trace_arcs and self._cur_data is not None:
                     code = frame.f_code
                     if _is_real_return(frame, code):
+                        line = frame.f_lineno
+                        if _RETURN_LINE_UNREPORTED and line is not None and line != self._last_line:
+                            self._cur_data.add((self._last_line, line))
+                            self._last_line = line
                         arc: TArc = (self._last_line, -code.co_firstlineno)
                         self._cur_data.add(arc)
                 self._cur_data, self._last_line = self._stack.pop()

@@ -45,7 +45,7 @@ const FlowOps Flow_ops = {
         [SEND] = K_JUMP,
         [FOR_ITER] = K_JUMP | K_FOR_ITER,
         /* Async generators and async for are left to exact events. */
-        [RETURN_GENERATOR] = K_OUTSIDE,
+        [RETURN_GENERATOR] = K_OUTSIDE | K_GENERATOR,
         [END_ASYNC_FOR] = K_OUTSIDE,
     },
     .cache = CACHE,
@@ -92,7 +92,7 @@ const FlowOps Flow_ops = {
         [POP_JUMP_IF_NOT_NONE] = K_JUMP,
         [SEND] = K_JUMP,
         [FOR_ITER] = K_JUMP | K_FOR_ITER,
-        [RETURN_GENERATOR] = K_OUTSIDE,
+        [RETURN_GENERATOR] = K_OUTSIDE | K_GENERATOR,
         [END_ASYNC_FOR] = K_OUTSIDE,
         /* A trace's entry point: PyCode_GetCode() puts back the original
          * instruction, so the walk should never meet one.
@@ -102,6 +102,75 @@ const FlowOps Flow_ops = {
     .cache = CACHE,
     .for_iter_exits = 3,            /* END_FOR, POP_TOP, then past them */
     .thrown_at_yield_outside = 1,
+};
+
+#elif COVCORE_BYTECODE_FAMILY == 314 || COVCORE_BYTECODE_FAMILY == 315
+
+/* 3.14 and 3.15 (one table: they differ in opcode numbers, which the
+ * headers give, not in flow): RETURN_CONST is gone; NOT_TAKEN (a no-op
+ * that carries BRANCH_LEFT), POP_ITER (an END_FOR's iterator dropped),
+ * LOAD_SMALL_INT and the borrowing fast-local loads never raise; FOR_ITER
+ * ends at its END_FOR and POP_ITER; END_ASYNC_FOR has a jump argument
+ * (it names its loop's SEND for BRANCH events) but falls through.
+ */
+const FlowOps Flow_ops = {
+    .kind = {
+        [MIN_INSTRUMENTED_OPCODE ... 255] = K_OUTSIDE,
+        [NOP] = K_NORAISE,
+        [NOT_TAKEN] = K_NORAISE,
+        [POP_TOP] = K_NORAISE,
+        [POP_ITER] = K_NORAISE,
+        [PUSH_NULL] = K_NORAISE,
+        [COPY] = K_NORAISE,
+        [SWAP] = K_NORAISE,
+        [END_FOR] = K_NORAISE,
+        [LOAD_CONST] = K_NORAISE,
+        [LOAD_SMALL_INT] = K_NORAISE,
+        [LOAD_FAST] = K_NORAISE,
+        [LOAD_FAST_BORROW] = K_NORAISE,
+        [LOAD_FAST_AND_CLEAR] = K_NORAISE,
+        [LOAD_FAST_LOAD_FAST] = K_NORAISE,
+        [LOAD_FAST_BORROW_LOAD_FAST_BORROW] = K_NORAISE,
+        [STORE_FAST] = K_NORAISE,
+        [STORE_FAST_LOAD_FAST] = K_NORAISE,
+        [STORE_FAST_STORE_FAST] = K_NORAISE,
+        [PUSH_EXC_INFO] = K_NORAISE,
+        [POP_EXCEPT] = K_NORAISE,
+        [EXTENDED_ARG] = K_EXTENDED | K_NORAISE,
+        [RESUME] = K_RESUME,
+        [YIELD_VALUE] = K_YIELD,
+        [RETURN_VALUE] = K_STOP | K_RETURN,
+        [RAISE_VARARGS] = K_STOP,
+        [RERAISE] = K_STOP | K_RERAISE,
+        [JUMP_FORWARD] = K_JUMP | K_STOP | K_NORAISE,
+        [JUMP_BACKWARD] = K_JUMP | K_BACKWARD | K_STOP,
+        [JUMP_BACKWARD_NO_INTERRUPT] = K_JUMP | K_BACKWARD | K_STOP | K_NORAISE,
+        [POP_JUMP_IF_FALSE] = K_JUMP,
+        [POP_JUMP_IF_TRUE] = K_JUMP,
+        [POP_JUMP_IF_NONE] = K_JUMP,
+        [POP_JUMP_IF_NOT_NONE] = K_JUMP,
+        [SEND] = K_JUMP,
+        [FOR_ITER] = K_JUMP | K_FOR_ITER,
+        [RETURN_GENERATOR] = K_OUTSIDE | K_GENERATOR,
+        [END_ASYNC_FOR] = K_JUMP | K_OUTSIDE,
+        /* ENTER_EXECUTOR (and 3.15's TRACE_RECORD) are numbered among the
+         * instrumented opcodes: outside, and never in PyCode_GetCode().
+         */
+    },
+    .start = {
+        [RESUME] = S_NEVER,
+        [END_FOR] = S_NEVER | S_LOOP_END,
+        [POP_ITER] = S_NEVER | S_LOOP_END | S_NOT_TARGET,
+        [END_SEND] = S_NEVER | S_LOOP_END,
+        [END_ASYNC_FOR] = S_NEVER | S_LOOP_END | S_NOT_HANDLER,
+        [FOR_ITER] = S_TARGET_PAST,
+        [SEND] = S_TARGET_PAST,
+    },
+    .line_starts = 1,
+    .cache = CACHE,
+    .for_iter_exits = 3,            /* END_FOR, POP_ITER, then past them */
+    .thrown_at_yield_outside = 0,
+    .thrown_at_yield_reports = 1,
 };
 
 #else
@@ -121,7 +190,7 @@ FlowOps_describe(PyObject *module, PyObject *unused)
 {
     static const char *const names[] = {
         "JUMP", "BACKWARD", "STOP", "RETURN", "FOR_ITER", "RESUME", "EXTENDED", "OUTSIDE", "YIELD",
-        "RERAISE", "NORAISE",
+        "RERAISE", "NORAISE", "GENERATOR",
     };
     PyObject *kinds = PyDict_New();     /* owned */
 #if COVCORE_HAS_FLOW_TABLE
@@ -155,9 +224,9 @@ FlowOps_describe(PyObject *module, PyObject *unused)
     if (kinds == NULL) {
         return NULL;
     }
-    return Py_BuildValue("{s:i,s:i,s:i,s:i,s:N}", "family", COVCORE_BYTECODE_FAMILY, "cache", Flow_ops.cache,
+    return Py_BuildValue("{s:i,s:i,s:i,s:i,s:i,s:N}", "family", COVCORE_BYTECODE_FAMILY, "cache", Flow_ops.cache,
                          "for_iter_exits", Flow_ops.for_iter_exits, "thrown_at_yield_outside",
-                         Flow_ops.thrown_at_yield_outside, "kinds", kinds);
+                         Flow_ops.thrown_at_yield_outside, "line_starts", Flow_ops.line_starts, "kinds", kinds);
 }
 
 #endif

@@ -33,10 +33,30 @@ enum {
     K_YIELD = 1 << 8,       /* suspends the frame; it resumes at the next instruction */
     K_RERAISE = 1 << 9,
     K_NORAISE = 1 << 10,    /* never raises: moves values between the stack and fast locals */
+    K_GENERATOR = 1 << 11,  /* makes the generator: its body starts at the next RESUME
+                             * (3.15 runs a generator expression's GET_ITER before it) */
+};
+
+/* Where line events can fire (3.14, see `line_starts`). */
+enum {
+    S_NEVER = 1 << 0,       /* never starts a line, nor changes the line the
+                             * next instruction is compared with */
+    S_LOOP_END = 1 << 1,    /* ends a loop (END_FOR, POP_ITER, END_SEND) */
+    S_TARGET_PAST = 1 << 2, /* its jump starts a line one past its target */
+    S_NOT_TARGET = 1 << 3,  /* a jump to it does not start a line */
+    S_NOT_HANDLER = 1 << 4, /* as a handler, it does not start a line */
 };
 
 typedef struct FlowOps {
     unsigned short kind[256];   /* K_* bits, by opcode */
+    /* S_* bits, by opcode, read when `line_starts` is set: 3.14 fires a
+     * line event only at an instruction marked as a line start (its line
+     * differs from the one before it in the bytecode, or a jump or a
+     * handler lands on it), so code after a loop's END_FOR and POP_ITER on
+     * the line the loop's body ended on runs silently.
+     */
+    unsigned char start[256];
+    int line_starts;
     unsigned char cache;        /* CACHE: an inline cache entry, not an instruction */
     /* The instructions FOR_ITER can land on when its iterator is exhausted,
      * counted from its target (its END_FOR and what follows it).
@@ -47,6 +67,11 @@ typedef struct FlowOps {
      * not (closing): such code keeps exact events.
      */
     int thrown_at_yield_outside;
+    /* 3.14: a thrown exception (throw(), and close() too) resumes the frame
+     * at the RESUME after its yield, and a line event after a RESUME fires
+     * even on the same line: a handler with a line is always reported.
+     */
+    int thrown_at_yield_reports;
 } FlowOps;
 
 /* The table of the running Python. */
@@ -59,7 +84,7 @@ Flow_kind(unsigned char op)
 }
 
 /* The table as Python sees it, for tests: {"family": 312,
- * "for_iter_exits": 2, ..., "kinds": {opcode: ("JUMP", "STOP"), ...}} for
+ * "for_iter_exits": 2, "line_starts": 0, ..., "kinds": {opcode: ("JUMP", "STOP"), ...}} for
  * the opcodes below MIN_INSTRUMENTED_OPCODE with a kind.  New reference,
  * or NULL with an exception set.
  */

@@ -63,6 +63,21 @@ next_instr(const unsigned char *ops, Py_ssize_t n_units, Py_ssize_t unit)
     return unit;
 }
 
+/* The target of the jump at `unit` (of kind `kind`; `next` is the
+ * instruction after it), its argument extended by EXTENDED_ARG prefixes.
+ */
+static Py_ssize_t
+jump_target(const unsigned char *ops, Py_ssize_t unit, Py_ssize_t next, int kind)
+{
+    long arg = ops[2 * unit + 1];
+    int shift = 8;
+    for (Py_ssize_t prefix = unit - 1; prefix >= 0 && (Flow_kind(ops[2 * prefix]) & K_EXTENDED) && shift < 32;
+         prefix--, shift += 8) {
+        arg |= (long)ops[2 * prefix + 1] << shift;
+    }
+    return (kind & K_BACKWARD) ? next - arg : next + arg;
+}
+
 /* The walk over the reachable instructions. */
 typedef struct Walk {
     char *seen;             /* per code unit: queued (again when its carries grow) */
@@ -87,6 +102,9 @@ typedef struct Walk {
                              * re-raised from a line with the frame's last
                              * instruction put back to an earlier one (a with's exit) */
     ArcList arcs;           /* the arcs of ordinary locations */
+    const int *static_lines;    /* per code unit, its line from co_lines(); the walk
+                                 * reads flow->lines, where a *silent* unit (see
+                                 * find_silent()) has none */
 } Walk;
 
 enum {
@@ -152,7 +170,12 @@ follow_line(CodeFlow *flow, const unsigned char *ops, Walk *walk, Py_ssize_t fro
 {
     int to_line = flow->lines[to];
     if (to_line < 0) {
-        if (exception ? (flow->lines[from] >= 0 && (Flow_kind(ops[2 * from]) & K_RERAISE) && ops[2 * from + 1] > 0)
+        /* 3.14+ sees the put-back instruction's line at the return event:
+         * a re-raise without a line passes it on (a generator's own handler).
+         */
+        int restores = (Flow_kind(ops[2 * from]) & K_RERAISE) && ops[2 * from + 1] > 0;
+        int passes_on = COVCORE_RETURN_LINE_UNREPORTED && walk->restored[from];
+        if (exception ? restores && (flow->lines[from] >= 0 || passes_on)
                       : (flow->lines[from] < 0 && walk->restored[from])) {
             walk->restored[to] = 1;
         }
@@ -223,17 +246,38 @@ follow(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, Walk *walk,
             && flow->lines[to] >= 0) {
             return MODEL_OUTSIDE;
         }
-        rc = follow_line(flow, ops, walk, from, to, from_line, from == flow->resume_unit, exception);
-        if (rc != MODEL_OK) {
-            return rc;
+        if (exception && Flow_ops.thrown_at_yield_reports && (Flow_kind(ops[2 * from]) & K_YIELD)
+            && flow->lines[to] >= 0) {
+            /* Thrown in at a yield, into a handler with a line: its line
+             * event fires even on the yield's line (after the RESUME), so it
+             * is a cleanup location (see raise_locations()).
+             */
+            walk->entered[to] |= from_line == flow->lines[to] ? ENTERED_AGAIN : ENTERED_REPORTING;
+            if (pool_add(walk, walk->raise_head, to, from_line) < 0) {
+                return MODEL_FAILED;
+            }
+        }
+        else {
+            rc = follow_line(flow, ops, walk, from, to, from_line, from == flow->resume_unit, exception);
+            if (rc != MODEL_OK) {
+                return rc;
+            }
         }
     }
     else {
         if (walk->carry_head[from] < 0) {
             return MODEL_OUTSIDE;
         }
+        /* From a silent instruction forward to a line start on its own
+         * line, no line event fires (the line did not change): fine when
+         * the frame was reported on that line anyway.
+         */
+        int quiet = walk->static_lines[from] >= 0 && walk->static_lines[from] == flow->lines[to] && to > from;
         for (Py_ssize_t k = walk->carry_head[from]; k >= 0; k = walk->pool_next[k]) {
-            rc = follow_line(flow, ops, walk, from, to, walk->pool_line[k], 1, exception);
+            if (quiet && walk->pool_line[k] != flow->lines[to]) {
+                return MODEL_OUTSIDE;
+            }
+            rc = follow_line(flow, ops, walk, from, to, walk->pool_line[k], !quiet, exception);
             if (rc != MODEL_OK) {
                 return rc;
             }
@@ -255,8 +299,23 @@ drain(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, Walk *walk, 
         if ((kind & K_OUTSIDE) || ((kind & K_RESUME) && unit != flow->resume_unit && !resumable)) {
             return MODEL_OUTSIDE;
         }
-        if (flow->lines[unit] < 0 && ((kind & K_RETURN) || ((kind & K_RERAISE) && ops[2 * unit + 1] == 0))) {
+        int silent = flow->lines[unit] < 0 && walk->static_lines[unit] >= 0;
+        int exit_line = silent ? walk->static_lines[unit] : flow->lines[unit];
+        if (!silent && flow->lines[unit] < 0
+            && ((kind & K_RETURN) || ((kind & K_RERAISE) && ops[2 * unit + 1] == 0))) {
             return MODEL_OUTSIDE;   /* it would leave the frame from no line */
+        }
+        if (silent && (kind & K_RETURN)) {
+            /* Returning from a silent instruction: settrace sees its line at
+             * the return event, after the line the frame was reported on
+             * (see sysevents.c; an exception leaving from one brings the
+             * same arcs, but they are not edges).
+             */
+            for (Py_ssize_t k = walk->carry_head[unit]; k >= 0; k = walk->pool_next[k]) {
+                if (walk->pool_line[k] != exit_line && ArcList_add(&walk->arcs, walk->pool_line[k], exit_line) < 0) {
+                    return MODEL_FAILED;
+                }
+            }
         }
         Py_ssize_t next = next_instr(ops, n_units, unit);
         if (!(kind & K_STOP)) {
@@ -268,18 +327,11 @@ drain(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, Walk *walk, 
                 return rc;
             }
         }
-        if (kind & K_RETURN && ArcList_add(&walk->arcs, flow->lines[unit], -code->co_firstlineno) < 0) {
+        if (kind & K_RETURN && ArcList_add(&walk->arcs, exit_line, -code->co_firstlineno) < 0) {
             return MODEL_FAILED;
         }
         if (kind & K_JUMP) {
-            long arg = ops[2 * unit + 1];
-            int shift = 8;
-            for (Py_ssize_t prefix = unit - 1;
-                 prefix >= 0 && (Flow_kind(ops[2 * prefix]) & K_EXTENDED) && shift < 32;
-                 prefix--, shift += 8) {
-                arg |= (long)ops[2 * prefix + 1] << shift;
-            }
-            Py_ssize_t target = (kind & K_BACKWARD) ? next - arg : next + arg;
+            Py_ssize_t target = jump_target(ops, unit, next, kind);
             int exits = (kind & K_FOR_ITER) ? Flow_ops.for_iter_exits : 1;
             for (int i = 0; i < exits; i++) {
                 rc = follow(flow, code, ops, walk, unit, target, 0);
@@ -425,7 +477,7 @@ follow_handlers(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, Wa
  * earlier one, which is outside the model.
  */
 static ModelResult
-find_exit_lines(CodeFlow *flow, const Walk *walk)
+find_exit_lines(CodeFlow *flow, const unsigned char *ops, const Walk *walk)
 {
     flow->exit_lines = PyMem_Malloc(((size_t)flow->n_units + 1) * sizeof(int));
     if (flow->exit_lines == NULL) {
@@ -438,9 +490,66 @@ find_exit_lines(CodeFlow *flow, const Walk *walk)
         if (k >= 0 && !single && walk->restored[unit]) {
             return MODEL_OUTSIDE;
         }
+        int kind = Flow_kind(ops[2 * unit]);
+        if (k >= 0 && !single && walk->static_lines[unit] >= 0 && ((kind & K_RETURN) || !(kind & K_NORAISE))) {
+            return MODEL_OUTSIDE;   /* a silent exit, from one of several lines */
+        }
         flow->exit_lines[unit] = single ? walk->pool_line[k] : CODEFLOW_LASTI;
     }
     return MODEL_OK;
+}
+
+/* Where line events cannot fire although the line changes (3.14): an
+ * instruction that starts no line (see FlowOps.start), in the run after a
+ * loop's END_FOR and POP_ITER up to the next line start, is *silent*: the
+ * frame is still reported on the loop's line there.  The walk reads
+ * `walk_lines`: co_lines()' lines without those of silent instructions, so
+ * it carries the reported line through them as through instructions
+ * without a line.  RET_OK, or RET_ERROR with an exception set.
+ */
+static int
+find_silent(const CodeFlow *flow, const unsigned char *ops, const ExcTable *table, int *walk_lines)
+{
+    Py_ssize_t n_units = flow->n_units;
+    char *jumped_to = PyMem_Calloc((size_t)n_units + 1, 1);    /* owned: a jump or a handler starts a line */
+    if (jumped_to == NULL) {
+        PyErr_NoMemory();
+        return RET_ERROR;
+    }
+    for (Py_ssize_t unit = flow->resume_unit; unit < n_units; unit = next_instr(ops, n_units, unit)) {
+        int op = ops[2 * unit], kind = Flow_kind(op);
+        if ((kind & K_JUMP) && !(kind & K_OUTSIDE)) {
+            Py_ssize_t target = jump_target(ops, unit, next_instr(ops, n_units, unit), kind);
+            target += (Flow_ops.start[op] & S_TARGET_PAST) != 0;
+            if (target >= 0 && target < n_units && !(Flow_ops.start[ops[2 * target]] & S_NOT_TARGET)) {
+                jumped_to[target] = 1;
+            }
+        }
+    }
+    for (Py_ssize_t h = 0; h < table->n; h++) {
+        Py_ssize_t target = table->handlers[h].target;
+        if (target >= 0 && target < n_units && !(Flow_ops.start[ops[2 * target]] & S_NOT_HANDLER)) {
+            jumped_to[target] = 1;
+        }
+    }
+    int current = -1, after_loop = 0;
+    for (Py_ssize_t unit = flow->resume_unit; unit < n_units; unit = next_instr(ops, n_units, unit)) {
+        unsigned char start = Flow_ops.start[ops[2 * unit]];
+        if (start & S_NEVER) {
+            after_loop |= (start & S_LOOP_END) != 0;
+            continue;
+        }
+        int line = flow->lines[unit];
+        if (line >= 0 && (line != current || jumped_to[unit])) {
+            after_loop = 0;         /* a line start */
+        }
+        else if (after_loop && line >= 0) {
+            walk_lines[unit] = -1;
+        }
+        current = line;
+    }
+    PyMem_Free(jumped_to);
+    return RET_OK;
 }
 
 ModelResult
@@ -456,6 +565,24 @@ FlowWalk_Run(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcLi
     if (rc == MODEL_OK) {
         rc = ExcTable_Read(code, flow->n_units, &table);
     }
+    /* The walk reads its own lines (see find_silent()); the model keeps co_lines()' afterwards. */
+    int *static_lines = flow->lines;
+    int *walk_lines = NULL;     /* owned */
+    walk.static_lines = static_lines;
+    if (rc == MODEL_OK && Flow_ops.line_starts) {
+        walk_lines = PyMem_Malloc(((size_t)flow->n_units + 1) * sizeof(int));
+        if (walk_lines == NULL) {
+            PyErr_NoMemory();
+            rc = MODEL_FAILED;
+        }
+        else {
+            memcpy(walk_lines, static_lines, (size_t)flow->n_units * sizeof(int));
+            flow->lines = walk_lines;
+            if (find_silent(flow, ops, &table, walk_lines) < 0) {
+                rc = MODEL_FAILED;
+            }
+        }
+    }
     if (rc == MODEL_OK && walk_push(&walk, flow->resume_unit) < 0) {
         rc = MODEL_FAILED;
     }
@@ -469,7 +596,7 @@ FlowWalk_Run(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcLi
         }
     }
     if (rc == MODEL_OK) {
-        rc = find_exit_lines(flow, &walk);
+        rc = find_exit_lines(flow, ops, &walk);
     }
     if (rc == MODEL_OK) {
         rc = raise_locations(flow, &walk, &extra);
@@ -490,6 +617,8 @@ FlowWalk_Run(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcLi
         walk.arcs.keys = NULL;
         extra.keys = NULL;
     }
+    flow->lines = static_lines;
+    PyMem_Free(walk_lines);
     PyMem_Free(extra.keys);
     walk_free(&walk);
     ExcTable_Clear(&table);

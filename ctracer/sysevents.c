@@ -157,21 +157,64 @@ unwind_lasti(PyObject *offset_arg)
     return iframe != NULL ? PyUnstable_InterpreterFrame_GetLasti(iframe) : (int)PyLong_AsLong(offset_arg);
 }
 
+/* Record the arc (from, to) of modelled code.  RET_OK or RET_ERROR. */
+static int
+add_flow_arc(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data, int from, int to)
+{
+    uint64_t key = LineSet_ArcKey(from, to);
+    uint64_t version = file_data->version;
+    if (LineSet_AddKey(file_data, key) < 0) {
+        return RET_ERROR;
+    }
+    return flow_after_arc(self, code, record, file_data, key, version);
+}
+
 /* The line a frame of modelled code was last reported on when it leaves
  * from the instruction at `offset` (the event's): that instruction's line,
  * or for one without a line (a handler re-raising), what the flow knows
  * (see CodeFlow.exit_lines): one line, or the line of the frame's last
- * instruction `lasti`.
+ * instruction `lasti`; for a silent instruction (see flowwalk.c), the line
+ * the walk carried to it.  *final is the line settrace sees at the return
+ * event: on 3.14, the line of `lasti` (a with's exit restores the
+ * instruction that raised; see util.h's COVCORE_RETURN_LINE_UNREPORTED).
  */
 static int
-exit_line(const CodeFlow *flow, PyCodeObject *code, int offset, int lasti)
+exit_line(const CodeFlow *flow, PyCodeObject *code, int offset, int lasti, int *final)
 {
-    Py_ssize_t unit = offset / 2;
+    Py_ssize_t unit = offset / 2, at = lasti / 2;
+    int reported;
     if (unit <= flow->resume_unit || unit >= flow->n_units || flow->lines[unit] >= 0) {
-        return CodeFlow_LineAt(flow, code, offset);
+        int silent = at > flow->resume_unit && at < flow->n_units && flow->lines[at] >= 0
+                     && flow->exit_lines[at] != CODEFLOW_LASTI;
+        reported = silent ? flow->exit_lines[at] : CodeFlow_LineAt(flow, code, offset);
     }
-    int line = flow->exit_lines[unit];
-    return line != CODEFLOW_LASTI ? line : CodeFlow_LineAt(flow, code, lasti);
+    else {
+        int line = flow->exit_lines[unit];
+        reported = line != CODEFLOW_LASTI ? line : CodeFlow_LineAt(flow, code, lasti);
+    }
+    *final = reported;
+    if (COVCORE_RETURN_LINE_UNREPORTED && at > flow->resume_unit && at < flow->n_units && flow->lines[at] >= 0) {
+        *final = flow->lines[at];
+    }
+    return reported;
+}
+
+/* The arcs of a frame of modelled code leaving from `reported` (see
+ * exit_line()): into `final` when settrace sees that line only at the
+ * return event (not an edge of the model, so never a misfit), then out.
+ * RET_OK or RET_ERROR.
+ */
+static int
+add_exit_arcs(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data, int reported, int final)
+{
+    if (final != reported) {
+        uint64_t into = LineSet_ArcKey(reported, final);
+        if (CodeFlow_HasArc(record->branch.flow, into) ? add_flow_arc(self, code, record, file_data, reported, final) < 0
+                                                       : LineSet_AddKey(file_data, into) < 0) {
+            return RET_ERROR;
+        }
+    }
+    return add_flow_arc(self, code, record, file_data, final, -code->co_firstlineno);
 }
 
 /* A frame of modelled code without an entry returns (PY_RETURN, local) or
@@ -194,11 +237,9 @@ exit_untracked(SysMon *self, PyCodeObject *code, PyObject *offset_arg, int unwin
     if (unwind && !Cov_IsRealReturn(code, lasti)) {
         Py_RETURN_NONE;
     }
-    int line = exit_line(record->branch.flow, code, offset, lasti);
-    uint64_t key = LineSet_ArcKey(line, -code->co_firstlineno);
-    uint64_t version = record->file_data->version;
-    if (LineSet_AddKey(record->file_data, key) < 0
-        || flow_after_arc(self, code, record, record->file_data, key, version) < 0) {
+    int final;
+    int reported = exit_line(record->branch.flow, code, offset, lasti, &final);
+    if (add_exit_arcs(self, code, record, record->file_data, reported, final) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -272,20 +313,35 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
         entry.record->branch.exact_frames--;
     }
     if (real_return) {
-        /* Modelled code may have line events switched off: its last line
-         * is the line of the instruction it leaves at (see sysflow.h).
-         */
+        int offset = (int)PyLong_AsLong(args[1]);
+        if (offset == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
         if (entry.record->branch.state == FLOW_ON) {
-            int offset = (int)PyLong_AsLong(args[1]);
-            if (offset == -1 && PyErr_Occurred()) {
+            /* Modelled code may have line events switched off: its last
+             * line is the line of the instruction it leaves at (see
+             * sysflow.h).
+             */
+            int final;
+            int reported = exit_line(entry.record->branch.flow, code, offset, lasti >= 0 ? lasti : offset, &final);
+            if (add_exit_arcs(self, code, entry.record, entry.file_data, reported, final) < 0) {
                 return NULL;
             }
-            entry.last_line = exit_line(entry.record->branch.flow, code, offset, lasti >= 0 ? lasti : offset);
+            Py_RETURN_NONE;
         }
-        uint64_t key = LineSet_ArcKey(entry.last_line, -code->co_firstlineno);
-        uint64_t version = entry.file_data->version;
-        if (LineSet_AddKey(entry.file_data, key) < 0
-            || flow_after_arc(self, code, entry.record, entry.file_data, key, version) < 0) {
+        if (COVCORE_RETURN_LINE_UNREPORTED) {
+            /* The frame may leave from a line it was not reported on (see
+             * util.h): settrace sees that line at the return event.
+             */
+            int line = PyCode_Addr2Line(code, lasti >= 0 ? lasti : offset);
+            if (line >= 0 && line != entry.last_line) {
+                if (LineSet_AddKey(entry.file_data, LineSet_ArcKey(entry.last_line, line)) < 0) {
+                    return NULL;
+                }
+                entry.last_line = line;
+            }
+        }
+        if (LineSet_AddKey(entry.file_data, LineSet_ArcKey(entry.last_line, -code->co_firstlineno)) < 0) {
             return NULL;
         }
     }

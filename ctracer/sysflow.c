@@ -92,7 +92,17 @@ start_model(PyCodeObject *code, const unsigned char *ops, Py_ssize_t n_units, Co
     if (read_lines(code, flow->lines, n_units) < 0) {
         return MODEL_FAILED;
     }
+    /* The body starts at the first RESUME, or in a generator at the first
+     * after RETURN_GENERATOR: what comes before runs at the call.
+     */
+    Py_ssize_t start = 0;
     for (Py_ssize_t unit = 0; unit < n_units; unit++) {
+        if (Flow_kind(ops[2 * unit]) & K_GENERATOR) {
+            start = unit + 1;
+            break;
+        }
+    }
+    for (Py_ssize_t unit = start; unit < n_units; unit++) {
         if (Flow_kind(ops[2 * unit]) & K_RESUME) {
             flow->resume_unit = unit;
             return MODEL_OK;

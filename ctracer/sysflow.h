@@ -85,7 +85,10 @@ typedef struct CodeFlow {
     int *exit_lines;        /* owned: PyMem array, per code unit without a line,
                              * the line a frame leaving from it was last
                              * reported on, or CODEFLOW_LASTI: the line of its
-                             * last instruction (see sysflow.c) */
+                             * last instruction (see sysflow.c); for a silent
+                             * unit (with a line but no line event, see
+                             * flowwalk.c) that can leave the frame, the line
+                             * it was reported on; else CODEFLOW_LASTI */
 } CodeFlow;
 
 #define CODEFLOW_LASTI INT32_MIN

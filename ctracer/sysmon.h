@@ -11,17 +11,17 @@
 
 #include "sysflow.h"
 
-/* Event numbers of sys.monitoring.events (fixed by PEP 669). */
+/* The bits of sys.monitoring.events (their numbers: util.h). */
 enum {
-    EV_PY_START = 1 << 0,
-    EV_PY_RESUME = 1 << 1,
-    EV_PY_RETURN = 1 << 2,
-    EV_PY_YIELD = 1 << 3,
-    EV_LINE = 1 << 5,
-    EV_JUMP = 1 << 7,
-    EV_EXCEPTION_HANDLED = 1 << 11,
-    EV_PY_UNWIND = 1 << 12,
-    EV_PY_THROW = 1 << 13,
+    EV_PY_START = 1 << PY_MONITORING_EVENT_PY_START,
+    EV_PY_RESUME = 1 << PY_MONITORING_EVENT_PY_RESUME,
+    EV_PY_RETURN = 1 << PY_MONITORING_EVENT_PY_RETURN,
+    EV_PY_YIELD = 1 << PY_MONITORING_EVENT_PY_YIELD,
+    EV_LINE = 1 << PY_MONITORING_EVENT_LINE,
+    EV_JUMP = 1 << PY_MONITORING_EVENT_JUMP,
+    EV_EXCEPTION_HANDLED = 1 << PY_MONITORING_EVENT_EXCEPTION_HANDLED,
+    EV_PY_UNWIND = 1 << PY_MONITORING_EVENT_PY_UNWIND,
+    EV_PY_THROW = 1 << PY_MONITORING_EVENT_PY_THROW,
 };
 
 /* The local events of a measured code object in branch mode. */

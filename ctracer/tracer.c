@@ -219,8 +219,17 @@ handle_return(CTracer *self, PyFrameObject *frame)
     if (self->trace_arcs && entry->file_data != NULL) {
         PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
         if (Cov_IsRealReturn(code, Cov_FrameLasti(frame))) {
-            ret = LineSet_AddKey(entry->file_data,
-                                 LineSet_ArcKey(entry->last_line, -code->co_firstlineno));
+#if COVCORE_RETURN_LINE_UNREPORTED
+            int line = PyFrame_GetLineNumber(frame);
+            if (line >= 0 && line != entry->last_line) {
+                ret = LineSet_AddKey(entry->file_data, LineSet_ArcKey(entry->last_line, line));
+                entry->last_line = line;
+            }
+#endif
+            if (ret == RET_OK) {
+                ret = LineSet_AddKey(entry->file_data,
+                                     LineSet_ArcKey(entry->last_line, -code->co_firstlineno));
+            }
         }
     }
     Py_CLEAR(entry->file_data);

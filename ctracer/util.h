@@ -111,15 +111,46 @@ Cov_FrameCode(PyFrameObject *frame)
 #endif
 
 /* The bytecode family whose flow table (flowops.c) the sysmon core's
- * branch mode reads: 312 for 3.12, 313 for 3.13, 0 where there is none.
+ * branch mode reads: 312 for 3.12, 313 for 3.13, 314 and 315, 0 where
+ * there is none.
  */
 #if (PY_VERSION_HEX & 0xFFFF0000) == 0x030C0000
 #define COVCORE_BYTECODE_FAMILY 312
 #elif (PY_VERSION_HEX & 0xFFFF0000) == 0x030D0000
 #define COVCORE_BYTECODE_FAMILY 313
+#elif (PY_VERSION_HEX & 0xFFFF0000) == 0x030E0000
+#define COVCORE_BYTECODE_FAMILY 314
+#elif (PY_VERSION_HEX & 0xFFFF0000) == 0x030F0000
+#define COVCORE_BYTECODE_FAMILY 315
 #else
 #define COVCORE_BYTECODE_FAMILY 0
 #endif
+
+/* The numbers of sys.monitoring's events: public from 3.13 (Python.h
+ * includes cpython/monitoring.h), where 3.14 inserted BRANCH_LEFT and
+ * BRANCH_RIGHT before STOP_ITERATION and so renumbered the events after
+ * them; 3.12's own numbering otherwise.
+ */
+#if COVCORE_HAS_SYSMON && PY_VERSION_HEX < 0x030D0000
+#define PY_MONITORING_EVENT_PY_START 0
+#define PY_MONITORING_EVENT_PY_RESUME 1
+#define PY_MONITORING_EVENT_PY_RETURN 2
+#define PY_MONITORING_EVENT_PY_YIELD 3
+#define PY_MONITORING_EVENT_LINE 5
+#define PY_MONITORING_EVENT_JUMP 7
+#define PY_MONITORING_EVENT_EXCEPTION_HANDLED 11
+#define PY_MONITORING_EVENT_PY_UNWIND 12
+#define PY_MONITORING_EVENT_PY_THROW 13
+#endif
+
+/* 3.14 marks an instruction as a line start only when its line differs
+ * from the line before it in the bytecode, skipping a loop's END_FOR and
+ * POP_ITER: code after a loop on the line the loop body ended on (a
+ * comprehension's target, a return) runs without a line event.  A frame
+ * returning from there is seen on that line only at the return event, and
+ * coverage.py then records the arc into that line before the exit arc.
+ */
+#define COVCORE_RETURN_LINE_UNREPORTED (PY_VERSION_HEX >= 0x030E0000)
 
 /* Code flags of code objects whose frames can be suspended and resumed. */
 #define COV_RESUMABLE_FLAGS \

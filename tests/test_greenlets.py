@@ -548,4 +548,5 @@ def test_without_concurrency_settrace_cores_mix_up_greenlets(make_file: Any, tmp
     result, got = covcore_result(tmp_path, ["--core", core, "--branch"])
     assert (result.returncode, result.stdout, result.stderr) == (0, GEVENT_OUTPUT, "")
     assert not set(got["prog.py"]) <= set(GEVENT_ARCS)
-    assert set(lines_of(got["prog.py"])) < set(marked(prog))
+    # (3.14+ also records, at a return, the line of whichever frame returns.)
+    assert not set(marked(prog)) <= set(lines_of(got["prog.py"]))

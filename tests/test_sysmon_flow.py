@@ -58,7 +58,7 @@ def _same_as_ctrace(path: Path, then: Callable[[Any], None] = lambda m: None,
                     off: tuple[str, ...] = (), tracked: tuple[str, ...] = ()) -> set[tuple[int, int]]:
     expected, _ = _arcs("ctrace", path, then)
     got, states = _arcs("sysmon", path, then, off + tracked)
-    assert sorted(got) == sorted(expected)
+    assert (sorted(got - expected), sorted(expected - got)) == ([], []), "(extra, missing)"
     for name in off:
         assert states[name] == OFF, name
     for name in tracked:
@@ -503,7 +503,7 @@ def test_the_model_covers_what_settrace_records(make_file: Any) -> None:
         await awaiting()
 
     modelled = [with_try, lambda: (yield), lambda xs: [x for x in xs]]
-    if sys.version_info < (3, 13):
+    if sys.version_info[:2] != (3, 13):
         modelled += [delegating, awaiting]     # 3.13: see test_yield_from_and_await_with_throw_and_close
     for function in modelled:
         assert sysmon._flow_arcs(function.__code__) is not None, function
@@ -532,7 +532,9 @@ def test_opcode_table_agrees_with_the_interpreter() -> None:
     assert table["cache"] == opcode.opmap["CACHE"]
     kinds = {opcode.opname[op]: set(bits) for op, bits in table["kinds"].items()}
     assert all(not name.startswith("<") for name in kinds), kinds
-    jumps = {opcode.opname[op] for op in opcode.hasjrel if op < 256}
+    # Instrumented opcodes (3.14 lists some among the jumps) are outside the model.
+    first_instrumented = min(op for name, op in opcode.opmap.items() if name.startswith("INSTRUMENTED_"))
+    jumps = {opcode.opname[op] for op in opcode.hasjrel if op < first_instrumented}
     assert {name for name, bits in kinds.items() if "JUMP" in bits} == jumps
     assert {name for name, bits in kinds.items() if "BACKWARD" in bits} == {n for n in jumps if "BACKWARD" in n}
     returns = {"RETURN_VALUE", "RETURN_CONST"} & set(opcode.opmap)
@@ -542,6 +544,8 @@ def test_opcode_table_agrees_with_the_interpreter() -> None:
     assert kinds["RESUME"] == {"RESUME"} and kinds["YIELD_VALUE"] == {"YIELD"}
     assert {"RETURN_GENERATOR", "END_ASYNC_FOR"} <= {name for name, bits in kinds.items() if "OUTSIDE" in bits}
     assert table["for_iter_exits"] == (2 if sys.version_info < (3, 13) else 3)
+    # 3.14 marks line starts in the bytecode: code after a loop can run silently.
+    assert table["line_starts"] == (sys.version_info >= (3, 14))
 
 
 def _random_block(rng: random.Random, depth: int, indent: int, in_loop: bool) -> list[str]:
@@ -1090,7 +1094,10 @@ def test_try_except_finally_and_with_in_long_frames(make_file: Any) -> None:
             pass
 
     arcs = _same_as_ctrace(path, then)
-    assert {(15, 18), (16, 18), (18, 20), (26, 24), (24, -11)} <= arcs
+    # 3.14: the with's exit handler puts back the instruction that raised,
+    # and settrace sees its line at the return event, as coverage.py records.
+    leaving = {(24, -11)} if sys.version_info < (3, 14) else {(24, 26), (26, -11)}
+    assert {(15, 18), (16, 18), (18, 20), (26, 24)} | leaving <= arcs
     assert cores._ctracer.SysMon()._flow_arcs(_import(path).work.__code__) is not None
 
 
@@ -1149,7 +1156,7 @@ def test_yield_from_and_await_with_throw_and_close(make_file: Any) -> None:
     module = _import(path)
     # 3.13 leaves code with a handler on the line of a yield (yield from,
     # await) to the exact path.
-    modelled = (module.inner,) if sys.version_info >= (3, 13) else (module.inner, module.outer, module.fib, module.failing)
+    modelled = (module.inner,) if sys.version_info[:2] == (3, 13) else (module.inner, module.outer, module.fib, module.failing)
     for function in modelled:
         assert cores._ctracer.SysMon()._flow_arcs(function.__code__) is not None, function
 

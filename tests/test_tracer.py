@@ -335,8 +335,15 @@ def test_a_generator_closed_while_suspended_has_no_exit_arc(core: str, make_file
     data = measure(core, path, branch=True)
     arcs = set(data.arcs(str(path)) or [])
     assert (-1, 2) in arcs
-    assert (2, -1) not in arcs and (2, 3) not in arcs
-    assert (8, -8) not in arcs
+    assert (2, 3) not in arcs
+    if sys.version_info >= (3, 14):
+        # 3.14 throws GeneratorExit in (PY_THROW, PY_UNWIND): settrace sees
+        # a real return from the yield's line, and coverage.py 7.18's C
+        # tracer records the exit arc, of gen() and of the generator
+        # expression any() stops early.
+        assert {(2, -1), (8, -8)} <= arcs
+    else:
+        assert (2, -1) not in arcs and (8, -8) not in arcs
 
 
 def test_fully_covered_code_keeps_every_line_when_paths_change(core: str, make_file: Any) -> None:
