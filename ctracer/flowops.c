@@ -11,42 +11,54 @@
 
 #if COVCORE_HAS_SYSMON
 
+/* What every family from 3.12 on shares.  Stack and fast-local moves never
+ * raise; instrumented opcodes (from MIN_INSTRUMENTED_OPCODE) are outside.
+ */
+#define KINDS_SINCE_312                                                     \
+    [MIN_INSTRUMENTED_OPCODE ... 255] = K_OUTSIDE,                          \
+    [NOP] = K_NORAISE,                                                      \
+    [POP_TOP] = K_NORAISE,                                                  \
+    [PUSH_NULL] = K_NORAISE,                                                \
+    [COPY] = K_NORAISE,                                                     \
+    [SWAP] = K_NORAISE,                                                     \
+    [END_FOR] = K_NORAISE,                                                  \
+    [LOAD_CONST] = K_NORAISE,                                               \
+    [LOAD_FAST] = K_NORAISE,                                                \
+    [LOAD_FAST_AND_CLEAR] = K_NORAISE,                                      \
+    [STORE_FAST] = K_NORAISE,                                               \
+    [PUSH_EXC_INFO] = K_NORAISE,                                            \
+    [POP_EXCEPT] = K_NORAISE,                                               \
+    [EXTENDED_ARG] = K_EXTENDED | K_NORAISE,                                \
+    [RESUME] = K_RESUME,                                                    \
+    [YIELD_VALUE] = K_YIELD,                                                \
+    [RETURN_VALUE] = K_STOP | K_RETURN,                                     \
+    [RAISE_VARARGS] = K_STOP,                                               \
+    [RERAISE] = K_STOP | K_RERAISE,                                         \
+    [JUMP_FORWARD] = K_JUMP | K_STOP | K_NORAISE,                           \
+    [JUMP_BACKWARD] = K_JUMP | K_BACKWARD | K_STOP,                         \
+    [JUMP_BACKWARD_NO_INTERRUPT] = K_JUMP | K_BACKWARD | K_STOP | K_NORAISE, \
+    [POP_JUMP_IF_FALSE] = K_JUMP,                                           \
+    [POP_JUMP_IF_TRUE] = K_JUMP,                                            \
+    [POP_JUMP_IF_NONE] = K_JUMP,                                            \
+    [POP_JUMP_IF_NOT_NONE] = K_JUMP,                                        \
+    [SEND] = K_JUMP,                                                        \
+    [FOR_ITER] = K_JUMP | K_FOR_ITER,                                       \
+    /* Async generators are left to exact events. */                        \
+    [RETURN_GENERATOR] = K_OUTSIDE | K_GENERATOR
+
+/* From 3.13 on: the superinstructions of fast locals. */
+#define KINDS_SINCE_313                                                     \
+    [LOAD_FAST_LOAD_FAST] = K_NORAISE,                                      \
+    [STORE_FAST_LOAD_FAST] = K_NORAISE,                                     \
+    [STORE_FAST_STORE_FAST] = K_NORAISE
+
 #if COVCORE_BYTECODE_FAMILY == 312
 
 const FlowOps Flow_ops = {
     .kind = {
-        [MIN_INSTRUMENTED_OPCODE ... 255] = K_OUTSIDE,
-        [NOP] = K_NORAISE,
-        [POP_TOP] = K_NORAISE,
-        [PUSH_NULL] = K_NORAISE,
-        [COPY] = K_NORAISE,
-        [SWAP] = K_NORAISE,
-        [END_FOR] = K_NORAISE,
-        [LOAD_CONST] = K_NORAISE,
-        [LOAD_FAST] = K_NORAISE,
-        [LOAD_FAST_AND_CLEAR] = K_NORAISE,
-        [STORE_FAST] = K_NORAISE,
-        [PUSH_EXC_INFO] = K_NORAISE,
-        [POP_EXCEPT] = K_NORAISE,
-        [EXTENDED_ARG] = K_EXTENDED | K_NORAISE,
-        [RESUME] = K_RESUME,
-        [YIELD_VALUE] = K_YIELD,
-        [RETURN_VALUE] = K_STOP | K_RETURN,
+        KINDS_SINCE_312,
         [RETURN_CONST] = K_STOP | K_RETURN,
-        [RAISE_VARARGS] = K_STOP,
-        [RERAISE] = K_STOP | K_RERAISE,
-        [JUMP_FORWARD] = K_JUMP | K_STOP | K_NORAISE,
-        [JUMP_BACKWARD] = K_JUMP | K_BACKWARD | K_STOP,
-        [JUMP_BACKWARD_NO_INTERRUPT] = K_JUMP | K_BACKWARD | K_STOP | K_NORAISE,
-        [POP_JUMP_IF_FALSE] = K_JUMP,
-        [POP_JUMP_IF_TRUE] = K_JUMP,
-        [POP_JUMP_IF_NONE] = K_JUMP,
-        [POP_JUMP_IF_NOT_NONE] = K_JUMP,
-        [SEND] = K_JUMP,
-        [FOR_ITER] = K_JUMP | K_FOR_ITER,
-        /* Async generators and async for are left to exact events. */
-        [RETURN_GENERATOR] = K_OUTSIDE | K_GENERATOR,
-        [END_ASYNC_FOR] = K_OUTSIDE,
+        [END_ASYNC_FOR] = K_OUTSIDE,        /* async for: exact events */
     },
     .cache = CACHE,
     .for_iter_exits = 2,            /* END_FOR, then past it */
@@ -55,44 +67,12 @@ const FlowOps Flow_ops = {
 
 #elif COVCORE_BYTECODE_FAMILY == 313
 
-/* 3.13: the 3.12 set, with superinstructions of fast locals (which never
- * raise), ENTER_EXECUTOR, and an END_FOR followed by a POP_TOP.
- */
+/* 3.13: ENTER_EXECUTOR, and an END_FOR followed by a POP_TOP. */
 const FlowOps Flow_ops = {
     .kind = {
-        [MIN_INSTRUMENTED_OPCODE ... 255] = K_OUTSIDE,
-        [NOP] = K_NORAISE,
-        [POP_TOP] = K_NORAISE,
-        [PUSH_NULL] = K_NORAISE,
-        [COPY] = K_NORAISE,
-        [SWAP] = K_NORAISE,
-        [END_FOR] = K_NORAISE,
-        [LOAD_CONST] = K_NORAISE,
-        [LOAD_FAST] = K_NORAISE,
-        [LOAD_FAST_AND_CLEAR] = K_NORAISE,
-        [LOAD_FAST_LOAD_FAST] = K_NORAISE,
-        [STORE_FAST] = K_NORAISE,
-        [STORE_FAST_LOAD_FAST] = K_NORAISE,
-        [STORE_FAST_STORE_FAST] = K_NORAISE,
-        [PUSH_EXC_INFO] = K_NORAISE,
-        [POP_EXCEPT] = K_NORAISE,
-        [EXTENDED_ARG] = K_EXTENDED | K_NORAISE,
-        [RESUME] = K_RESUME,
-        [YIELD_VALUE] = K_YIELD,
-        [RETURN_VALUE] = K_STOP | K_RETURN,
+        KINDS_SINCE_312,
+        KINDS_SINCE_313,
         [RETURN_CONST] = K_STOP | K_RETURN,
-        [RAISE_VARARGS] = K_STOP,
-        [RERAISE] = K_STOP | K_RERAISE,
-        [JUMP_FORWARD] = K_JUMP | K_STOP | K_NORAISE,
-        [JUMP_BACKWARD] = K_JUMP | K_BACKWARD | K_STOP,
-        [JUMP_BACKWARD_NO_INTERRUPT] = K_JUMP | K_BACKWARD | K_STOP | K_NORAISE,
-        [POP_JUMP_IF_FALSE] = K_JUMP,
-        [POP_JUMP_IF_TRUE] = K_JUMP,
-        [POP_JUMP_IF_NONE] = K_JUMP,
-        [POP_JUMP_IF_NOT_NONE] = K_JUMP,
-        [SEND] = K_JUMP,
-        [FOR_ITER] = K_JUMP | K_FOR_ITER,
-        [RETURN_GENERATOR] = K_OUTSIDE | K_GENERATOR,
         [END_ASYNC_FOR] = K_OUTSIDE,
         /* A trace's entry point: PyCode_GetCode() puts back the original
          * instruction, so the walk should never meet one.
@@ -112,50 +92,19 @@ const FlowOps Flow_ops = {
  * LOAD_SMALL_INT and the borrowing fast-local loads never raise; FOR_ITER
  * ends at its END_FOR and POP_ITER; END_ASYNC_FOR has a jump argument
  * (it names its loop's SEND for BRANCH events) but falls through.
+ * ENTER_EXECUTOR (and 3.15's TRACE_RECORD) are numbered among the
+ * instrumented opcodes: outside, and never in PyCode_GetCode().
  */
 const FlowOps Flow_ops = {
     .kind = {
-        [MIN_INSTRUMENTED_OPCODE ... 255] = K_OUTSIDE,
-        [NOP] = K_NORAISE,
+        KINDS_SINCE_312,
+        KINDS_SINCE_313,
         [NOT_TAKEN] = K_NORAISE,
-        [POP_TOP] = K_NORAISE,
         [POP_ITER] = K_NORAISE,
-        [PUSH_NULL] = K_NORAISE,
-        [COPY] = K_NORAISE,
-        [SWAP] = K_NORAISE,
-        [END_FOR] = K_NORAISE,
-        [LOAD_CONST] = K_NORAISE,
         [LOAD_SMALL_INT] = K_NORAISE,
-        [LOAD_FAST] = K_NORAISE,
         [LOAD_FAST_BORROW] = K_NORAISE,
-        [LOAD_FAST_AND_CLEAR] = K_NORAISE,
-        [LOAD_FAST_LOAD_FAST] = K_NORAISE,
         [LOAD_FAST_BORROW_LOAD_FAST_BORROW] = K_NORAISE,
-        [STORE_FAST] = K_NORAISE,
-        [STORE_FAST_LOAD_FAST] = K_NORAISE,
-        [STORE_FAST_STORE_FAST] = K_NORAISE,
-        [PUSH_EXC_INFO] = K_NORAISE,
-        [POP_EXCEPT] = K_NORAISE,
-        [EXTENDED_ARG] = K_EXTENDED | K_NORAISE,
-        [RESUME] = K_RESUME,
-        [YIELD_VALUE] = K_YIELD,
-        [RETURN_VALUE] = K_STOP | K_RETURN,
-        [RAISE_VARARGS] = K_STOP,
-        [RERAISE] = K_STOP | K_RERAISE,
-        [JUMP_FORWARD] = K_JUMP | K_STOP | K_NORAISE,
-        [JUMP_BACKWARD] = K_JUMP | K_BACKWARD | K_STOP,
-        [JUMP_BACKWARD_NO_INTERRUPT] = K_JUMP | K_BACKWARD | K_STOP | K_NORAISE,
-        [POP_JUMP_IF_FALSE] = K_JUMP,
-        [POP_JUMP_IF_TRUE] = K_JUMP,
-        [POP_JUMP_IF_NONE] = K_JUMP,
-        [POP_JUMP_IF_NOT_NONE] = K_JUMP,
-        [SEND] = K_JUMP,
-        [FOR_ITER] = K_JUMP | K_FOR_ITER,
-        [RETURN_GENERATOR] = K_OUTSIDE | K_GENERATOR,
         [END_ASYNC_FOR] = K_JUMP | K_OUTSIDE,
-        /* ENTER_EXECUTOR (and 3.15's TRACE_RECORD) are numbered among the
-         * instrumented opcodes: outside, and never in PyCode_GetCode().
-         */
     },
     .start = {
         [RESUME] = S_NEVER,
