@@ -33,3 +33,7 @@ class ExitProgram(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
+
+
+class PluginError(CovcoreError):
+    """A coverage.py plug-in named in ``[run] plugins`` can't be loaded or failed."""
