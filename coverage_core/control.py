@@ -14,7 +14,8 @@ from types import TracebackType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
-    from typing import IO, Any, Iterable, Optional
+    from types import FrameType
+    from typing import IO, Any, Callable, Iterable, Optional
 
     from covcore.contexts import ContextSwitcher
     from covcore.plugins import Registry
@@ -249,7 +250,7 @@ class Coverage:
         """What switches dynamic contexts: ``test_function``, then the plug-ins'."""
         from covcore.contexts import ContextSwitcher, first_context, is_test_function, test_function_context
 
-        functions = []
+        functions: list[Callable[[FrameType], Optional[str]]] = []
         if self.config.dynamic_context == "test_function":
             functions.append(test_function_context)
         if self.plugins is not None:
