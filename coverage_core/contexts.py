@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 #: debuggers', 1 coverage.py's, 2 profilers'; the sysmon core tries 3, 4 first).
 _TOOL_IDS = (5, 4, 3, 2)
 _TOOL_NAME = "covcore contexts"
+#: The events that may start a context: a frame starting, or resuming (3.12+).
+_STARTS = (1 << 0) | (1 << 1)  # sys.monitoring.events.PY_START | PY_RESUME
 
 
 def _monitoring() -> Any:
@@ -162,8 +164,10 @@ class ContextSwitcher:
             return mon.DISABLE
         if self._frame is None and self._started(sys._getframe(1)):
             assert self._tool is not None
-            # Until it ends, only the frame that started the context is watched.
-            mon.set_local_events(self._tool, code, mon.events.PY_RETURN)
+            # Until it ends (returns, raises, or yields: a resumption starts
+            # it again, as settrace's call event does), only the frame that
+            # started the context is watched.
+            mon.set_local_events(self._tool, code, mon.events.PY_RETURN | mon.events.PY_YIELD)
             mon.set_events(self._tool, mon.events.PY_UNWIND)
         return None
 
@@ -172,7 +176,7 @@ class ContextSwitcher:
             assert self._tool is not None
             mon = _monitoring()
             mon.set_local_events(self._tool, code, 0)
-            mon.set_events(self._tool, mon.events.PY_START)
+            mon.set_events(self._tool, _STARTS)
         return None
 
     def _start_monitoring(self) -> bool:
@@ -183,9 +187,10 @@ class ContextSwitcher:
             if mon.get_tool(tool) is None:
                 mon.use_tool_id(tool, _TOOL_NAME)
                 mon.register_callback(tool, mon.events.PY_START, self._py_start)
-                mon.register_callback(tool, mon.events.PY_RETURN, self._py_end)
-                mon.register_callback(tool, mon.events.PY_UNWIND, self._py_end)
-                mon.set_events(tool, mon.events.PY_START)
+                mon.register_callback(tool, mon.events.PY_RESUME, self._py_start)
+                for event in (mon.events.PY_RETURN, mon.events.PY_YIELD, mon.events.PY_UNWIND):
+                    mon.register_callback(tool, event, self._py_end)
+                mon.set_events(tool, _STARTS)
                 self._tool = tool
                 return True
         return False
@@ -218,7 +223,8 @@ class ContextSwitcher:
             mon.set_events(self._tool, 0)
             if self._frame is not None:
                 mon.set_local_events(self._tool, self._frame.f_code, 0)
-            for event in (mon.events.PY_START, mon.events.PY_RETURN, mon.events.PY_UNWIND):
+            for event in (mon.events.PY_START, mon.events.PY_RESUME, mon.events.PY_RETURN,
+                          mon.events.PY_YIELD, mon.events.PY_UNWIND):
                 mon.register_callback(self._tool, event, None)
             mon.free_tool_id(self._tool)
             self._tool = None

@@ -93,6 +93,15 @@ CONTEXT_PROGRAM = """\
     except ValueError:
         pass
     job_a()
+
+    def job_gen():
+        yield helper(1)
+        yield helper(0)
+
+    steps = job_gen()
+    next(steps)
+    helper(0)
+    next(steps)
 """
 
 
@@ -395,8 +404,10 @@ def test_dynamic_context_plugin_is_coverage_pys(tmp_path: Path, make_file: MakeF
     assert ours == theirs
     # A context runs until its frame ends: job_a called from job_b is job_b's.
     assert ours["7"] == {"job:job_a", "job:job_b"}
-    assert ours["3"] == {"", "job:job_a", "job:job_b", "job:job_c"}
+    assert ours["3"] == {"", "job:job_a", "job:job_b", "job:job_c", "job:job_gen"}
     assert ours["20"] == {"job:job_fails"}
+    # A generator's context is current only while it runs, as coverage.py's settrace cores do.
+    assert ours["4"] == {"", "job:job_b", "job:job_gen"}
 
 
 def test_dynamic_context_plugin_with_static_context_and_test_function(tmp_path: Path, make_file: MakeFile) -> None:
@@ -409,7 +420,7 @@ def test_dynamic_context_plugin_with_static_context_and_test_function(tmp_path: 
     assert run_covcore(["run", "prog.py"], tmp_path).returncode == 0
     ours = _contexts(tmp_path, ["-m", "covcore"])
     assert ours == theirs
-    assert ours["3"] == {"ci", "ci|job:job_a", "ci|job:job_b", "ci|job:job_c", "ci|__main__.test_it"}
+    assert ours["3"] == {"ci", "ci|job:job_a", "ci|job:job_b", "ci|job:job_c", "ci|job:job_gen", "ci|__main__.test_it"}
 
 
 def test_a_failing_dynamic_context_plugin_is_one_warning(tmp_path: Path, make_file: MakeFile, core: str) -> None:
