@@ -463,3 +463,76 @@ def test_program_sees_no_tracing_leftovers(tmp_path: Path, make_file: MakeFile, 
     result = _run(["check.py", core], tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "None []\n"
+
+
+CONDITIONAL_MODULE = """\
+    import sys
+
+
+    def newer():  # pragma: py-gte-38
+        return 1
+
+
+    def older():  # pragma: py-lt-38
+        return 2
+
+
+    def missing_package():  # pragma: no-nosuchpackage
+        return 3
+
+
+    def used(x):
+        if x:  # pragma: has-json
+            return 4
+        return 5
+"""
+
+CONDITIONAL_CONFIGS = {
+    "setup.cfg": """\
+        [coverage:run]
+        plugins =
+            coverage_conditional_plugin
+        [coverage:report]
+        show_missing = true
+        [coverage:coverage_conditional_plugin]
+        rules =
+            "sys_version_info >= (3, 8)": py-gte-38
+            "sys_version_info < (3, 8)": py-lt-38
+            "not is_installed('nosuchpackage')": no-nosuchpackage
+            "is_installed('json')": has-json
+    """,
+    "pyproject.toml": """\
+        [tool.coverage.run]
+        plugins = ["coverage_conditional_plugin"]
+        [tool.coverage.report]
+        show_missing = true
+        [tool.coverage.coverage_conditional_plugin.omit]
+        "sys_version_info >= (3, 8)" = "*/other.py"
+        [tool.coverage.coverage_conditional_plugin.rules]
+        py-gte-38 = "sys_version_info >= (3, 8)"
+        py-lt-38 = "sys_version_info < (3, 8)"
+        no-nosuchpackage = "not is_installed('nosuchpackage')"
+        has-json = "is_installed('json')"
+    """,
+}
+
+
+@pytest.mark.parametrize("style", sorted(CONDITIONAL_CONFIGS))
+def test_coverage_conditional_plugin_report_is_coverage_pys(tmp_path: Path, make_file: MakeFile, style: str) -> None:
+    """coverage-conditional-plugin: exclusion rules from the plug-in's section
+    (a multi-line INI value, or TOML tables), and an omit from TOML."""
+    make_file("pkg/__init__.py", "")
+    make_file("pkg/mod.py", CONDITIONAL_MODULE)
+    make_file("pkg/other.py", "OTHER = 1\n")
+    make_file("prog.py", "import pkg.mod, pkg.other\npkg.mod.used(0)\n")
+    make_file(style, CONDITIONAL_CONFIGS[style])
+    theirs = [_run(["-m", "coverage", "run", "prog.py"], tmp_path), _run(["-m", "coverage", "report"], tmp_path)]
+    ours = [run_covcore(["run", "prog.py"], tmp_path), run_covcore(["report"], tmp_path)]
+    assert theirs[0].returncode == 0, theirs[0].stderr
+    assert ours[0].returncode == 0 and ours[0].stderr == "", ours[0].stderr
+    assert (ours[1].stdout, ours[1].returncode) == (theirs[1].stdout, theirs[1].returncode)
+    # older() is measured; newer(), missing_package() and the `if` block are
+    # excluded; other.py is omitted with TOML only.
+    row = [line for line in ours[1].stdout.splitlines() if line.startswith("pkg/mod.py")][0]
+    assert row.split()[1:] == ["5", "1", "80%", "9"]
+    assert ("pkg/other.py" in ours[1].stdout) == (style == "setup.cfg")
