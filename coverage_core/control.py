@@ -713,7 +713,11 @@ class Coverage:
         if self.plugins is None or not self.plugins.loaded:
             rows.append(("plugins", "none"))
         else:
-            rows += [("plugin", f"{p.name} ({p.kind})") for p in self.plugins.loaded]
+            # One row a plug-in object, with every kind it was registered as.
+            kinds: dict[int, tuple[str, list[str]]] = {}
+            for p in self.plugins.loaded:
+                kinds.setdefault(id(p.plugin), (p.name, []))[1].append(p.kind)
+            rows += [("plugin", f"{name} ({', '.join(ks)})") for name, ks in kinds.values()]
         rows.append(("data file", self.data_path))
         return rows
 

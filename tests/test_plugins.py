@@ -217,22 +217,41 @@ def test_debug_sys_lists_the_plugins(tmp_path: Path, make_file: MakeFile) -> Non
 
 
 def test_a_file_tracer_plugin_is_one_warning(tmp_path: Path, make_file: MakeFile) -> None:
-    make_file("myplug.py", PLUGIN_MODULE)
+    # As django_coverage_plugin does: one object, a file tracer and a configurer.
+    make_file("templates_plugin.py", """\
+        class Templates:
+            def __init__(self, options):
+                self.extensions = options["template_extensions"].split(",")
+
+            def configure(self, config):
+                self.html_dir = config.get_option("html:directory")
+
+            def file_tracer(self, filename):
+                return None
+
+        def coverage_init(reg, options):
+            plugin = Templates(options)
+            reg.add_file_tracer(plugin)
+            reg.add_configurer(plugin)
+    """)
     make_file("prog.py", "import sub\nx = 1\n")
     make_file("sub.py", "import subprocess, sys\nsubprocess.run([sys.executable, '-c', 'y = 2'])\n")
-    make_file(".coveragerc", "[run]\nplugins = myplug\n[myplug]\nkinds = tracer\n")
+    make_file(".coveragerc", "[run]\nplugins = templates_plugin\n[templates_plugin]\ntemplate_extensions = html\n")
     result = run_covcore(["run", "prog.py"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [
-        "covcore: warning: Plugin file tracers (myplug.Tracer) aren't supported by covcore yet: "
+        "covcore: warning: Plugin file tracers (templates_plugin.Templates) aren't supported by covcore yet: "
         "the files they measure are left out"
     ]
+    sys_rows = run_covcore(["debug", "sys"], tmp_path).stdout.splitlines()
+    assert [row.split(":", 1)[1].strip() for row in sys_rows if row.split(":")[0].strip() == "plugin"] == [
+        "templates_plugin.Templates (file tracer, configurer)"]
     report = run_covcore(["report"], tmp_path)
     assert report.returncode == 0
     assert "prog.py" in report.stdout and "sub.py" in report.stdout
     # [run] disable_warnings silences it, as other warnings.
-    make_file(".coveragerc", "[run]\nplugins = myplug\ndisable_warnings = plugin-file-tracers\n"
-                             "[myplug]\nkinds = tracer\n")
+    make_file(".coveragerc", "[run]\nplugins = templates_plugin\ndisable_warnings = plugin-file-tracers\n"
+                             "[templates_plugin]\ntemplate_extensions = html\n")
     assert run_covcore(["run", "prog.py"], tmp_path).stderr == ""
 
 
