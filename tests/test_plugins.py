@@ -555,3 +555,15 @@ def test_coverage_conditional_plugin_report_is_coverage_pys(tmp_path: Path, make
     row = [line for line in ours[1].stdout.splitlines() if line.startswith("pkg/mod.py")][0]
     assert row.split()[1:] == ["5", "1", "80%", "9"]
     assert ("pkg/other.py" in ours[1].stdout) == (style == "setup.cfg")
+
+
+def test_configurers_run_in_measured_subprocesses(tmp_path: Path, make_file: MakeFile) -> None:
+    """A child process reads the same settings: covdefaults' branch = true measures its branches."""
+    make_file(".coveragerc", "[run]\nplugins = covdefaults\nsubprocess = true\n")
+    make_file("child.py", "def f(x):\n    if x:\n        return 1\n    return 2\nf(1)\n")
+    make_file("prog.py", "import subprocess, sys\nsubprocess.run([sys.executable, 'child.py'], check=True)\n")
+    result = run_covcore(["run", "prog.py"], tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    report = run_covcore(["report"], tmp_path)
+    assert report.returncode == 2
+    assert report.stdout.splitlines()[2].split() == ["child.py", "5", "1", "2", "1", "71%", "4"]
