@@ -90,6 +90,10 @@ class Config:
         self.command_line: Optional[str] = None
         #: Names of warnings not to show (coverage.py's names, see docs/config.md).
         self.disable_warnings: list[str] = []
+        #: coverage.py plug-in modules to load (covcore.plugins).
+        self.plugins: list[str] = []
+        #: Each plug-in's own section (``[NAME]``, ``[tool.coverage.NAME]``): option -> value.
+        self.plugin_options: dict[str, dict[str, Any]] = {}
         # [report]
         self.exclude_lines: list[str] = list(DEFAULT_EXCLUDE)
         self.exclude_also: list[str] = []
@@ -170,6 +174,7 @@ _OPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("run", "relative_files"): ("relative_files", "bool"),
     ("run", "command_line"): ("command_line", "str"),
     ("run", "disable_warnings"): ("disable_warnings", "list"),
+    ("run", "plugins"): ("plugins", "list"),
     ("report", "exclude_lines"): ("exclude_lines", "regexlist"),
     ("report", "exclude_also"): ("exclude_also", "regexlist"),
     ("report", "fail_under"): ("fail_under", "float"),
@@ -209,7 +214,7 @@ SECTIONS = ("run", "report", "html", "xml", "json", "lcov", "paths")
 #: named once in a note ("ignoring ...").
 _IGNORED: set[tuple[str, str]] = {
     ("run", "cover_pylib"), ("run", "debug"), ("run", "debug_file"),
-    ("run", "plugins"), ("run", "_crash"),
+    ("run", "_crash"),
     ("html", "extra_css"),
 }
 #: Options coverage.py has whose effect covcore always has: checked, then unused.
@@ -375,11 +380,10 @@ class _Settings:
 
     def apply(self, config: Config) -> None:
         """Set `config` from these settings (errors name file, section, option)."""
+        others: list[tuple[str, str, dict[str, Any]]] = []
         for section, (shown, values) in self.sections.items():
             if section not in SECTIONS:
-                if self.strict:
-                    raise ConfigError(f"{self.path}: {shown}: unknown section")
-                config.ignored.append(shown)
+                others.append((section, shown, values))
                 continue
             for name, raw in values.items():
                 where = f"{self.path}: {shown} {name}"
@@ -387,6 +391,17 @@ class _Settings:
                     self._apply_one(config, section, name, raw, shown)
                 except ValueError as exc:
                     raise ConfigError(f"{where}: {exc}") from None
+        # A section named in [run] plugins holds that plug-in's options.
+        for section, shown, values in others:
+            if section in config.plugins:
+                try:
+                    config.plugin_options[section] = {name: _expand(raw) for name, raw in values.items()}
+                except ValueError as exc:
+                    raise ConfigError(f"{self.path}: {shown}: {exc}") from None
+            elif self.strict:
+                raise ConfigError(f"{self.path}: {shown}: unknown section")
+            else:
+                config.ignored.append(shown)
         config.config_file = self.path
         config.config_origin = self.origin
 

@@ -18,12 +18,15 @@ sys.monitoring core the controller calls its ``restart_events()`` (which
 switches back on the code it stopped measuring, then calls
 ``sys.monitoring.restart_events()``).
 
-:class:`TestFunctionSwitcher` finds test functions starting and ending: on
-3.12+ with a ``PY_START`` callback of its own sys.monitoring tool that
-disables itself for every other code object (and ``PY_RETURN`` on test
-code, ``PY_UNWIND`` only while a test runs), before 3.12 with a profile
-function (which costs a Python call per function call, only while the
-setting is on).
+:class:`ContextSwitcher` finds the functions that start a context (test
+functions, or those a coverage.py plug-in's ``dynamic_context(frame)``
+names, see covcore.plugins) starting and ending: on 3.12+ with a
+``PY_START`` callback of its own sys.monitoring tool (which, for
+``test_function`` alone, disables itself for every code object that is not
+a test), ``PY_RETURN`` on the starting code and ``PY_UNWIND`` only while a
+context runs; before 3.12 with a profile function.  Either costs a Python
+call per function call, and only while such a setting is on; the tracer
+cores know nothing of it, so every core supports it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
 #: debuggers', 1 coverage.py's, 2 profilers'; the sysmon core tries 3, 4 first).
 _TOOL_IDS = (5, 4, 3, 2)
 _TOOL_NAME = "covcore contexts"
+#: The events that may start a context: a frame starting, or resuming (3.12+).
+_STARTS = (1 << 0) | (1 << 1)  # sys.monitoring.events.PY_START | PY_RESUME
 
 
 def _monitoring() -> Any:
@@ -84,23 +89,58 @@ def qualified_name(frame: FrameType) -> Optional[str]:
     return f"{getattr(func, '__module__', None) or frame.f_globals.get('__name__', '?')}.{name}"
 
 
-class TestFunctionSwitcher:
-    """Calls `switch(name)` when a test function starts (in any thread), and
-    `switch("")` when the frame that started a context ends."""
+def test_function_context(frame: FrameType) -> Optional[str]:
+    """``dynamic_context = test_function``: the test's qualified name, for a test's frame."""
+    return qualified_name(frame) if is_test_function(frame.f_code) else None
 
-    __test__ = False  # not a test class, whatever pytest thinks of the name
 
-    def __init__(self, switch: Callable[[str], None], ending: Optional[Callable[[str, int], None]] = None) -> None:
+def first_context(functions: list[Callable[[FrameType], Optional[str]]]) -> Callable[[FrameType], Optional[str]]:
+    """One context function asking each of `functions` in turn (the first name wins)."""
+    if len(functions) == 1:
+        return functions[0]
+
+    def first(frame: FrameType) -> Optional[str]:
+        for function in functions:
+            name = function(frame)
+            if name is not None:
+                return name
+        return None
+
+    return first
+
+
+class ContextSwitcher:
+    """Calls `switch(name)` when a function starts whose frame `should_start`
+    names (in any thread), and `switch("")` when that frame ends.
+
+    As in coverage.py, `should_start(frame)` is asked at the start of each
+    function call while no context started this way is running; a name
+    (a string) starts that context for the frame's duration.  `code_filter`,
+    when given, says from the code object alone whether `should_start` could
+    name a frame of it: code it rejects is never asked about again (the
+    sys.monitoring tool disables itself there).  Without it every call is
+    asked, which is what coverage.py's plug-ins expect.
+    """
+
+    def __init__(
+        self,
+        should_start: Callable[[FrameType], Optional[str]],
+        switch: Callable[[str], None],
+        ending: Optional[Callable[[str, int], None]] = None,
+        code_filter: Optional[Callable[[CodeType], bool]] = None,
+    ) -> None:
+        self.should_start = should_start
         self.switch = switch
-        #: Told (file, first line) of the test function that ends a context.
+        #: Told (file, first line) of the function that ends a context.
         self.ending = ending
+        self.code_filter = code_filter
         self._tool: Optional[int] = None
         self._profiling = False
-        #: The frame of the running test function (kept only while it runs).
+        #: The frame that started the running context (kept only while it runs).
         self._frame: Optional[FrameType] = None
 
     def _started(self, frame: FrameType) -> bool:
-        name = qualified_name(frame)
+        name = self.should_start(frame)
         if not name:
             return False
         self._frame = frame
@@ -120,19 +160,23 @@ class TestFunctionSwitcher:
 
     def _py_start(self, code: CodeType, offset: int) -> Any:
         mon = _monitoring()
-        if not is_test_function(code):
+        if self.code_filter is not None and not self.code_filter(code):
             return mon.DISABLE
-        if self._started(sys._getframe(1)):
+        if self._frame is None and self._started(sys._getframe(1)):
             assert self._tool is not None
-            mon.set_local_events(self._tool, code, mon.events.PY_RETURN)
-            mon.set_events(self._tool, mon.events.PY_START | mon.events.PY_UNWIND)
+            # Until it ends (returns, raises, or yields: a resumption starts
+            # it again, as settrace's call event does), only the frame that
+            # started the context is watched.
+            mon.set_local_events(self._tool, code, mon.events.PY_RETURN | mon.events.PY_YIELD)
+            mon.set_events(self._tool, mon.events.PY_UNWIND)
         return None
 
     def _py_end(self, code: CodeType, offset: int, value: object) -> Any:
         if code is (self._frame.f_code if self._frame is not None else None) and self._ended(sys._getframe(1)):
             assert self._tool is not None
             mon = _monitoring()
-            mon.set_events(self._tool, mon.events.PY_START)
+            mon.set_local_events(self._tool, code, 0)
+            mon.set_events(self._tool, _STARTS)
         return None
 
     def _start_monitoring(self) -> bool:
@@ -143,9 +187,10 @@ class TestFunctionSwitcher:
             if mon.get_tool(tool) is None:
                 mon.use_tool_id(tool, _TOOL_NAME)
                 mon.register_callback(tool, mon.events.PY_START, self._py_start)
-                mon.register_callback(tool, mon.events.PY_RETURN, self._py_end)
-                mon.register_callback(tool, mon.events.PY_UNWIND, self._py_end)
-                mon.set_events(tool, mon.events.PY_START)
+                mon.register_callback(tool, mon.events.PY_RESUME, self._py_start)
+                for event in (mon.events.PY_RETURN, mon.events.PY_YIELD, mon.events.PY_UNWIND):
+                    mon.register_callback(tool, event, self._py_end)
+                mon.set_events(tool, _STARTS)
                 self._tool = tool
                 return True
         return False
@@ -154,7 +199,7 @@ class TestFunctionSwitcher:
 
     def _profile(self, frame: FrameType, event: str, arg: Any) -> None:
         if event == "call":
-            if is_test_function(frame.f_code):
+            if self._frame is None and (self.code_filter is None or self.code_filter(frame.f_code)):
                 self._started(frame)
         elif event == "return" and frame is self._frame:
             self._ended(frame)
@@ -173,14 +218,17 @@ class TestFunctionSwitcher:
 
     def stop(self) -> None:
         """Stop watching."""
-        self._frame = None
         if self._tool is not None:
             mon = _monitoring()
             mon.set_events(self._tool, 0)
-            for event in (mon.events.PY_START, mon.events.PY_RETURN, mon.events.PY_UNWIND):
+            if self._frame is not None:
+                mon.set_local_events(self._tool, self._frame.f_code, 0)
+            for event in (mon.events.PY_START, mon.events.PY_RESUME, mon.events.PY_RETURN,
+                          mon.events.PY_YIELD, mon.events.PY_UNWIND):
                 mon.register_callback(self._tool, event, None)
             mon.free_tool_id(self._tool)
             self._tool = None
+        self._frame = None
         if self._profiling:
             self._profiling = False
             if sys.getprofile() == self._profile:

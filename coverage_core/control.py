@@ -14,9 +14,11 @@ from types import TracebackType
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
-    from typing import IO, Any, Iterable, Optional
+    from types import FrameType
+    from typing import IO, Any, Callable, Iterable, Optional
 
-    from covcore.contexts import TestFunctionSwitcher
+    from covcore.contexts import ContextSwitcher
+    from covcore.plugins import Registry
 
 from covcore import cores, process
 from covcore.collector import Collector, concurrency_id_function, trouble_hooks_wanted
@@ -111,6 +113,10 @@ class Coverage:
             c.include = list(include)
         if omit is not None:
             c.omit = list(omit)
+        #: The coverage.py plug-ins of ``[run] plugins`` (None: none configured).
+        self.plugins: Optional[Registry] = None
+        if c.plugins:
+            self._load_plugins()
         if c.source_pkgs or c.source_dirs:
             c.source = [*c.source, *c.source_pkgs, *c.source_dirs]
             c.source_pkgs, c.source_dirs = [], []
@@ -146,13 +152,27 @@ class Coverage:
         self.selector_cwd: Optional[str] = None
         #: The dynamic part of the context (a test's name), see switch_context().
         self._dynamic_context = ""
-        self._switcher: Optional[TestFunctionSwitcher] = None
+        self._switcher: Optional[ContextSwitcher] = None
         #: (file, first line, context): exit arcs of a function that ended a
         #: context, recorded by a tracer that runs after the switch.
         self._late_exits: list[tuple[str, int, str]] = []
         self._late_next: list[tuple[str, int, str]] = []
         #: The directory relative file names are relative to (relative_files).
         self._relative_to = os.getcwd()
+
+    def _load_plugins(self) -> None:
+        """Load ``[run] plugins``; the configurers change the settings now,
+        after the arguments (as in coverage.py, they see and may change them)."""
+        from covcore.plugins import FILE_TRACER, load_plugins
+
+        c = self.config
+        self.plugins = load_plugins(c)
+        set_disabled_warnings(c.disable_warnings)
+        tracers = self.plugins.of_kind(FILE_TRACER)
+        if tracers:
+            names = ", ".join(p.name for p in tracers)
+            warn(f"Plugin file tracers ({names}) aren't supported by covcore yet: "
+                 "the files they measure are left out", once_key="plugin-file-tracers", slug="plugin-file-tracers")
 
     def ignored_settings_note(self) -> str:
         """The note naming the settings read but not acted on ("" if none).
@@ -213,10 +233,8 @@ class Coverage:
                 # The sysmon core (line mode only, see covcore.cores) keeps no stack to split.
                 concurrency_id=None if choice.all_threads else concurrency_id,
             )
-        if self.config.dynamic_context == "test_function" and self._switcher is None:
-            from covcore.contexts import TestFunctionSwitcher  # only for dynamic contexts
-
-            self._switcher = TestFunctionSwitcher(self.switch_context, self._late_exit)
+        if self._switcher is None and (self.config.dynamic_context == "test_function" or self.plugins is not None):
+            self._switcher = self._context_switcher()
         if self._switcher is not None:
             self._switcher.start()
         self._collector.start()
@@ -227,6 +245,25 @@ class Coverage:
         if self.auto_data and not self._atexit_registered:
             atexit.register(self._atexit)
             self._atexit_registered = True
+
+    def _context_switcher(self) -> Optional[ContextSwitcher]:
+        """What switches dynamic contexts: ``test_function``, then the plug-ins'."""
+        from covcore.contexts import ContextSwitcher, first_context, is_test_function, test_function_context
+
+        functions: list[Callable[[FrameType], Optional[str]]] = []
+        if self.config.dynamic_context == "test_function":
+            functions.append(test_function_context)
+        if self.plugins is not None:
+            from covcore.plugins import context_function
+
+            from_plugins = context_function(self.plugins, warn)
+            if from_plugins is not None:
+                functions.append(from_plugins)
+        if not functions:
+            return None
+        # test_function alone is decided by the code object: other code is never asked again.
+        code_filter = is_test_function if functions == [test_function_context] else None
+        return ContextSwitcher(first_context(functions), self.switch_context, self._late_exit, code_filter)
 
     def stop(self) -> None:
         """Stop measuring."""
@@ -673,6 +710,14 @@ class Coverage:
         except CovcoreError as exc:
             rows.append(("chosen core", f"none: {exc}"))
         rows.append(("config file", self.config.config_file or "none"))
+        if self.plugins is None or not self.plugins.loaded:
+            rows.append(("plugins", "none"))
+        else:
+            # One row a plug-in object, with every kind it was registered as.
+            kinds: dict[int, tuple[str, list[str]]] = {}
+            for p in self.plugins.loaded:
+                kinds.setdefault(id(p.plugin), (p.name, []))[1].append(p.kind)
+            rows += [("plugin", f"{name} ({', '.join(ks)})") for name, ks in kinds.values()]
         rows.append(("data file", self.data_path))
         return rows
 

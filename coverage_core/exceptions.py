@@ -36,3 +36,7 @@ class ExitProgram(Exception):
         #: The signal the process must die of once covcore is done (an
         #: uncaught KeyboardInterrupt: SIGINT, as Python does), or 0.
         self.signum = signum
+
+
+class PluginError(CovcoreError):
+    """A coverage.py plug-in named in ``[run] plugins`` can't be loaded or failed."""

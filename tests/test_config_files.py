@@ -505,7 +505,6 @@ def test_every_option_of_the_issue_is_read(tmp_path: Path) -> None:
 def test_ignored_options_are_named_once(tmp_path: Path, make_file: Callable[[str, str], Path]) -> None:
     make_file(".coveragerc", """\
         [run]
-        plugins = django_coverage_plugin
         debug = trace
         branch = true
         no_such_thing = 1
@@ -519,7 +518,7 @@ def test_ignored_options_are_named_once(tmp_path: Path, make_file: Callable[[str
     assert result.returncode == 0
     assert result.stderr.splitlines() == [
         "covcore: warning: ignoring settings covcore doesn't support, in .coveragerc: "
-        "[run] plugins, [run] debug, [run] no_such_thing (unknown), [html] extra_css, "
+        "[run] debug, [run] no_such_thing (unknown), [html] extra_css, "
         "[django_coverage_plugin]"
     ]
 

@@ -353,10 +353,10 @@ def test_covcore_options_under_covcore_run_are_said_to_be_ignored(suite: Path, a
 
 
 def test_ignored_settings_are_named_once(suite: Path) -> None:
-    (suite / ".coveragerc").write_text("[run]\nplugins = django_coverage_plugin\n")
+    (suite / ".coveragerc").write_text("[run]\ndebug = trace\n")
     result = _pytest(suite, ["--covcore=pkg", "-n", "2"])
     assert result.returncode == 0, result.stdout + result.stderr
-    note = "covcore: warning: ignoring settings covcore doesn't support, in .coveragerc: [run] plugins"
+    note = "covcore: warning: ignoring settings covcore doesn't support, in .coveragerc: [run] debug"
     assert (result.stdout + result.stderr).count(note) == 1
     assert note in result.stdout
 
