@@ -195,6 +195,12 @@ def test_xml_and_lcov_same_as_coverage(runs: Runs, program: Program) -> None:
             # Nothing to show: genhtml refuses coverage.py's report as it refuses ours.
             assert "no valid records" in theirs_problems and "no valid records" in ours_problems
             return
+        if theirs_problems:
+            # genhtml refuses coverage.py's own report (lcov 2.5 finds no
+            # category for a function whose first body line is excluded, the
+            # line coverage.py 7.18 names in FN): ours, the same file, alike.
+            assert ours_problems == theirs_problems
+            return
         assert not ours_problems
         assert ours_totals == theirs_totals
         # lcov 1.x reads every record of the lcov1 layout: the same numbers as coverage.py's records.
