@@ -3,7 +3,7 @@
 PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
 VENV ?= .venv
 VPY = $(VENV)/bin/python
-PYTHONS ?= 3.10 3.11 3.12 3.13
+PYTHONS ?= 3.10 3.11 3.12 3.13 3.14
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 ANALYSIS_ARGS ?=
@@ -58,7 +58,8 @@ endif
 test-all:  ## Run the test suite on every supported Python ($(PYTHONS)).
 	@set -e; for v in $(PYTHONS); do \
 		echo "=== Python $$v"; \
-		$(MAKE) --no-print-directory test VENV=.venv-$$v PYTHON=$$(p=$$(pyenv prefix $$v 2>/dev/null)/bin/python; [ -x "$$p" ] && echo $$p || echo python$$v); \
+		case $$v in 3.14|3.15) py=$$v ;; *) py=$$(p=$$(pyenv prefix $$v 2>/dev/null)/bin/python; [ -x "$$p" ] && echo $$p || echo python$$v) ;; esac; \
+		$(MAKE) --no-print-directory test VENV=.venv-$$v PYTHON=$$py; \
 	done
 
 system-tools:  ## Install what the report tests drive when missing: Chromium, chromedriver, xmllint, genhtml, git (apt-get).
