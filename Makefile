@@ -3,7 +3,7 @@
 PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
 VENV ?= .venv
 VPY = $(VENV)/bin/python
-PYTHONS ?= 3.10 3.11 3.12 3.13 3.14
+PYTHONS ?= 3.10 3.11 3.12 3.13 3.14 3.15
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 ANALYSIS_ARGS ?=
