@@ -40,7 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = HERE / "cache" / "contexts"
-PINNED = ["coverage==7.17.0", "pytest==9.2.0", "pytest-cov==7.1.0"]
+PINNED = ["coverage==7.18.0", "pytest==9.2.0", "pytest-cov==7.1.0"]
 
 
 def _venv(python: str) -> Path:

@@ -250,7 +250,7 @@ def readme_section(all_results: dict[str, dict[str, Any]],
         lines.append(f"| {tool} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("n/a: the tool can't run in that mode on that Python (covcore's and coverage.py's "
-                 "sys.monitoring cores need 3.12; coverage.py 7.17 measures branches with "
+                 "sys.monitoring cores need 3.12; coverage.py 7.18 measures branches with "
                  "sys.monitoring only from 3.14).")
     micro_rows = []
     for v in versions:
