@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 from typing import Callable
 
+import coverage
 import pytest
 from coverage.config import CoverageConfig
 
@@ -274,6 +275,11 @@ def test_config_view_defaults_are_coverage_pys() -> None:
     names = [spec[1] for spec in CoverageConfig.CONFIG_FILE_OPTIONS] + ["paths"]
     differ = {name: (theirs.get_option(name), ours.get_option(name))
               for name in names if theirs.get_option(name) != ours.get_option(name)}
+    if coverage.version_info < (7, 17):
+        # Python 3.10's oracle, 7.16.2: covcore's defaults are 7.18's there
+        # too (docs/differences.md, "Oracle versions").
+        differ.pop("report:exclude_lines", None)
+        differ.pop("report:partial_branches_always", None)
     assert differ == {"run:data_file": (".coverage", ".covcore")}
 
 
