@@ -9,6 +9,24 @@
 #include "coderecord.h"
 #include "flowops.h"
 
+/* args[0](*args[1:]) with the thread's "inside a trace or profile
+ * callback" state switched off for the call (outside a callback there is
+ * nothing to switch).
+ */
+static PyObject *
+call_with_tracing_on(PyThreadState *tstate, PyObject *const *args, Py_ssize_t nargs)
+{
+    int inside = tstate->tracing > 0;
+    if (inside) {
+        Cov_LeaveTracing(tstate);
+    }
+    PyObject *result = PyObject_Vectorcall(args[0], args + 1, (size_t)(nargs - 1), NULL);
+    if (inside) {
+        Cov_EnterTracing(tstate);
+    }
+    return result;
+}
+
 /* call_traced(fn, *args): call fn with tracing switched back on.
  *
  * CPython runs trace and profile functions with tracing off, so code that a
@@ -24,17 +42,7 @@ call_traced(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "call_traced needs a function to call");
         return NULL;
     }
-    PyThreadState *tstate = PyThreadState_Get();
-    /* Outside a trace or profile callback there is nothing to switch. */
-    int inside = tstate->tracing > 0;
-    if (inside) {
-        Cov_LeaveTracing(tstate);
-    }
-    PyObject *result = PyObject_Vectorcall(args[0], args + 1, (size_t)(nargs - 1), NULL);
-    if (inside) {
-        Cov_EnterTracing(tstate);
-    }
-    return result;
+    return call_with_tracing_on(PyThreadState_Get(), args, nargs);
 }
 
 /* call_traced_alone(fn, *args): call_traced, with the thread's settrace
@@ -56,18 +64,11 @@ call_traced_alone(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyThreadState *tstate = PyThreadState_Get();
-    int inside = tstate->tracing > 0;
     Py_tracefunc trace = tstate->c_tracefunc;
     PyObject *trace_obj = tstate->c_traceobj;   /* owned: taken from the thread */
     tstate->c_tracefunc = NULL;
     tstate->c_traceobj = NULL;
-    if (inside) {
-        Cov_LeaveTracing(tstate);
-    }
-    PyObject *result = PyObject_Vectorcall(args[0], args + 1, (size_t)(nargs - 1), NULL);
-    if (inside) {
-        Cov_EnterTracing(tstate);
-    }
+    PyObject *result = call_with_tracing_on(tstate, args, nargs);
     if (tstate->c_tracefunc == NULL && tstate->c_traceobj == NULL) {
         tstate->c_tracefunc = trace;
         tstate->c_traceobj = trace_obj;

@@ -17,6 +17,7 @@ name, copied next to it as both ``.coveragerc`` and ``.covcorerc``.
 
 from __future__ import annotations
 
+import abc
 import concurrent.futures
 import dataclasses
 import os
@@ -111,7 +112,7 @@ def copy_program(prog: Program, workdir: Path) -> Path:
     return Path(os.path.realpath(workdir))
 
 
-class AheadRunner:
+class AheadRunner(abc.ABC):
     """Runs started ahead of time in a thread pool, each one once.
 
     One worker per CPU, or ``COVCORE_DIFF_JOBS``.  A subclass says in
@@ -131,9 +132,9 @@ class AheadRunner:
             if key not in self.futures:
                 self.futures[key] = self.pool.submit(run, *args)
 
+    @abc.abstractmethod
     def plan(self, items: Sequence[pytest.Item]) -> None:
         """Start every run that the selected tests will need."""
-        raise NotImplementedError
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
