@@ -229,8 +229,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                 expected = tool.partition("-")[2] if tool.startswith(("covcore", "coverage")) else None
                 if expected and expected.endswith("-bare"):
                     expected = expected[:-len("-bare")]
-                if run.error is None and expected and run.core and run.core != expected:
-                    run.error = f"{cfg} ran the {run.core} core, not {expected}"
+                if run.error is None and expected and run.core != expected:
+                    # Unknown (None) is an error too: the launcher failed to see the save.
+                    run.error = f"{cfg} ran the {run.core or 'unknown'} core, not {expected}"
                 if run.error:
                     failed[(name, cfg)] = run.error
                     say(f"{name} {cfg}: FAILED {run.error}")

@@ -130,7 +130,10 @@ def main() -> int:
     # This file's folder must not shadow the workload's modules.
     sys.path[0] = os.getcwd()
     import atexit
-    atexit.register(_write_report, args.report)   # registered first, so it runs last
+    # SlipCover saves from an exit hook: registered first, this runs after it.
+    # `covcore run` runs the program's exit hooks itself, while measuring and
+    # before it saves, so the report is written again once the run is over.
+    atexit.register(_write_report, args.report)
     if tool == "plain":
         _report["core"] = "plain"
         return _run_plain(target)
@@ -140,9 +143,13 @@ def main() -> int:
         os.environ["COVCORE_TROUBLE_HOOKS"] = "0"
         core = core[:-len("-bare")]
     if family == "covcore":
-        return _run_covcore(core, args.branch, args.source, args.data_file, target)
+        status = _run_covcore(core, args.branch, args.source, args.data_file, target)
+        _write_report(args.report)
+        return status
     if family == "coverage":
-        return _run_coverage(core, args.branch, args.source, args.data_file, target)
+        status = _run_coverage(core, args.branch, args.source, args.data_file, target)
+        _write_report(args.report)
+        return status
     if family == "slipcover":
         return _run_slipcover(args.branch, args.source, args.data_file, target)
     raise SystemExit(f"launch.py: unknown tool {tool!r}")
