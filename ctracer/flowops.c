@@ -36,7 +36,7 @@
     [RERAISE] = K_STOP | K_RERAISE,                                         \
     [JUMP_FORWARD] = K_JUMP | K_STOP | K_NORAISE,                           \
     [JUMP_BACKWARD] = K_JUMP | K_BACKWARD | K_STOP,                         \
-    [JUMP_BACKWARD_NO_INTERRUPT] = K_JUMP | K_BACKWARD | K_STOP | K_NORAISE, \
+    [JUMP_BACKWARD_NO_INTERRUPT] = K_JUMP | K_BACKWARD | K_STOP | K_NORAISE | K_NO_JUMP_EVENT, \
     [POP_JUMP_IF_FALSE] = K_JUMP,                                           \
     [POP_JUMP_IF_TRUE] = K_JUMP,                                            \
     [POP_JUMP_IF_NONE] = K_JUMP,                                            \
@@ -139,7 +139,7 @@ FlowOps_describe(PyObject *module, PyObject *unused)
 {
     static const char *const names[] = {
         "JUMP", "BACKWARD", "STOP", "RETURN", "FOR_ITER", "RESUME", "EXTENDED", "OUTSIDE", "YIELD",
-        "RERAISE", "NORAISE", "GENERATOR",
+        "RERAISE", "NORAISE", "GENERATOR", "NO_JUMP_EVENT",
     };
     PyObject *kinds = PyDict_New();     /* owned */
 #if COVCORE_HAS_FLOW_TABLE

@@ -35,6 +35,9 @@ enum {
     K_NORAISE = 1 << 10,    /* never raises: moves values between the stack and fast locals */
     K_GENERATOR = 1 << 11,  /* makes the generator: its body starts at the next RESUME
                              * (3.15 runs a generator expression's GET_ITER before it) */
+    K_NO_JUMP_EVENT = 1 << 12,  /* a jump sys.monitoring never reports (it has no
+                                 * instrumented twin): the loop of `yield from`
+                                 * and `await` brings no (line, line) arc */
 };
 
 /* Where line events can fire (3.14, see `line_starts`). */

@@ -217,8 +217,10 @@ follow_line(CodeFlow *flow, const unsigned char *ops, Walk *walk, Py_ssize_t fro
             }
         }
     }
-    else if (to < from && !exception) {
-        /* A backward jump within one line reports the line again (JUMP event). */
+    else if (to < from && !exception && !(Flow_kind(ops[2 * from]) & K_NO_JUMP_EVENT)) {
+        /* A backward jump within one line reports the line again (JUMP
+         * event); the loop of a `yield from` or an `await` sends none.
+         */
         if (ArcList_add(&walk->arcs, from_line, to_line) < 0) {
             return MODEL_FAILED;
         }

@@ -537,6 +537,9 @@ def test_opcode_table_agrees_with_the_interpreter() -> None:
     jumps = {opcode.opname[op] for op in opcode.hasjrel if op < first_instrumented}
     assert {name for name, bits in kinds.items() if "JUMP" in bits} == jumps
     assert {name for name, bits in kinds.items() if "BACKWARD" in bits} == {n for n in jumps if "BACKWARD" in n}
+    # A jump without an instrumented twin never sends a JUMP event.
+    assert {name for name, bits in kinds.items() if "NO_JUMP_EVENT" in bits} == {
+        n for n in jumps if "BACKWARD" in n and "INSTRUMENTED_" + n not in opcode.opmap}
     returns = {"RETURN_VALUE", "RETURN_CONST"} & set(opcode.opmap)
     assert {name for name, bits in kinds.items() if "RETURN" in bits} == returns
     assert all("STOP" in kinds[name] for name in returns | {"RAISE_VARARGS", "RERAISE", "JUMP_FORWARD"})
