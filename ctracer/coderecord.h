@@ -42,6 +42,9 @@ enum {
     FLOW_NONE,      /* outside the model, or running at start(): always tracked */
     FLOW_ON,        /* tracked until every arc of its flow is recorded */
     FLOW_OFF,       /* every arc recorded: no local events, frames untracked */
+    FLOW_QUIET,     /* as FLOW_OFF, but some arcs that follow a caught
+                     * exception are missing: an EXCEPTION_HANDLED event in
+                     * a frame of it turns it back on (see sysdone.h) */
 };
 
 /* The branch-mode part of a record.  `flow` and `flow_built` depend on the
@@ -61,6 +64,10 @@ typedef struct SysBranchMode {
                                  * still missing (see location_done()) */
     uint64_t seen_version;  /* file_data's version at the last completeness check */
     Py_ssize_t missing;     /* index of an arc of `flow` found missing then */
+    Py_ssize_t normal_missing;  /* the same in flow->normal */
+    int caught;             /* an exception was caught in a frame of it in this
+                             * run: it never turns FLOW_QUIET again (a frame
+                             * past a handler records more than flow->normal) */
     Py_ssize_t exact_frames;    /* entries of the code's frames with `exact` set
                                  * (see SysMonEntry): while there are any, no
                                  * location of it turns off; the frame stacks

@@ -555,12 +555,14 @@ find_silent(const CodeFlow *flow, const unsigned char *ops, const ExcTable *tabl
 }
 
 ModelResult
-FlowWalk_Run(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcList *ordinary, ArcList *all)
+FlowWalk_Run(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcList *ordinary, ArcList *all,
+             ArcList *normal)
 {
     /* Generators and coroutines resume at a RESUME after their first. */
     int resumable = (code->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE)) != 0;
     ExcTable table = {NULL, 0};
     ArcList extra = {NULL, 0, 0};   /* the arcs of cleanup locations, then all */
+    ArcList plain = {NULL, 0, 0};   /* the arcs before any handler is followed */
     Walk walk;
 
     ModelResult rc = walk_init(&walk, flow->n_units) == RET_OK ? MODEL_OK : MODEL_FAILED;
@@ -589,10 +591,18 @@ FlowWalk_Run(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcLi
         rc = MODEL_FAILED;
     }
     /* From RESUME, then from the handlers of the protected instructions
-     * reached, until nothing new is reached.
+     * reached, until nothing new is reached.  What the first drain finds
+     * is what a frame in which no exception is caught can record: the
+     * walk has followed no exception edge yet.
      */
-    for (int more = 1; rc == MODEL_OK && more;) {
+    for (int more = 1, first = 1; rc == MODEL_OK && more; first = 0) {
         rc = drain(flow, code, ops, &walk, resumable);
+        for (Py_ssize_t i = 0; first && rc == MODEL_OK && i < walk.arcs.n; i++) {
+            uint64_t key = walk.arcs.keys[i];
+            if (ArcList_add(&plain, arc_from(key), arc_to(key)) < 0) {
+                rc = MODEL_FAILED;
+            }
+        }
         if (rc == MODEL_OK) {
             rc = follow_handlers(flow, code, ops, &walk, &table, &more);
         }
@@ -614,14 +624,18 @@ FlowWalk_Run(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcLi
     }
     if (rc == MODEL_OK) {
         ArcList_sort_unique(&extra);
+        ArcList_sort_unique(&plain);
         *ordinary = walk.arcs;
         *all = extra;
+        *normal = plain;
         walk.arcs.keys = NULL;
         extra.keys = NULL;
+        plain.keys = NULL;
     }
     flow->lines = static_lines;
     PyMem_Free(walk_lines);
     PyMem_Free(extra.keys);
+    PyMem_Free(plain.keys);
     walk_free(&walk);
     ExcTable_Clear(&table);
     return rc;

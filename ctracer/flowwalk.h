@@ -24,11 +24,12 @@ void ArcList_sort_unique(ArcList *list);
 /* Walk the code from its first RESUME (flow->lines, n_units and
  * resume_unit are set), fill flow->exit_lines, cleanups and raise_lines,
  * and give the arcs: `ordinary` those that line events read (see
- * flowindex.c), `all` every arc of the code; both sorted, without repeats.
- * On MODEL_OK the caller owns both lists' keys.
+ * flowindex.c), `all` every arc of the code, `normal` those of a frame in
+ * which no exception is caught (the walk before it follows a handler);
+ * all sorted, without repeats.  On MODEL_OK the caller owns the lists' keys.
  */
 ModelResult FlowWalk_Run(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcList *ordinary,
-                         ArcList *all);
+                         ArcList *all, ArcList *normal);
 
 #endif
 

@@ -40,6 +40,8 @@ decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
     branch->readers_version = UINT64_MAX;
     branch->seen_version = UINT64_MAX;
     branch->missing = 0;
+    branch->normal_missing = 0;
+    branch->caught = 0;
     if (!branch->flow_built) {
         if (CodeFlow_Build(code, &branch->flow) == MODEL_FAILED) {
             return RET_ERROR;

@@ -106,18 +106,94 @@ SysDone_flow_complete(CodeRecord *record, LineSet *file_data)
     return 1;
 }
 
-/* Every arc of `code` is recorded: switch its local events off and forget
- * its frames in every thread.  What those frames (and later ones) can
- * record is recorded already, except an exception leaving them, which the
- * global PY_UNWIND event still reports.
+int
+SysDone_normal_complete(CodeRecord *record, LineSet *file_data)
+{
+    SysBranchMode *branch = &record->branch;
+    const CodeFlow *flow = branch->flow;
+    if (branch->normal_missing < flow->n_normal
+        && !LineSet_HasKey(file_data, flow->normal[branch->normal_missing])) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < flow->n_normal; i++) {
+        if (!LineSet_HasKey(file_data, flow->normal[i])) {
+            branch->normal_missing = i;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Every arc of `code` is recorded (`state` FLOW_OFF), or every arc but
+ * those after a caught exception (FLOW_QUIET): switch its local events off
+ * and forget its frames in every thread.  What those frames (and later
+ * ones) can record is recorded already, except an exception leaving them,
+ * which the global PY_UNWIND event still reports, and (FLOW_QUIET) what
+ * follows an exception caught in one, which the global EXCEPTION_HANDLED
+ * event announces (SysDone_wake()).
  */
 static int
-flow_switch_off(SysMon *self, PyCodeObject *code, CodeRecord *record)
+flow_switch_off(SysMon *self, PyCodeObject *code, CodeRecord *record, int state)
 {
-    record->branch.state = FLOW_OFF;
+    record->branch.state = state;
     STATS(self->stats.complete_skips++);
     SysFrames_forget(self, code);
     return SysCode_set_events(self, code, 0);
+}
+
+/* Track the running frame of `code`, in which an exception was just
+ * caught: exact from `reported`, the line settrace last reported (see
+ * SysDone_wake()), or from nowhere when that is not known (then a reader
+ * it reaches before a writer records nothing).  With `lines_back`, every
+ * line location of the code reports again first and its tracked frames
+ * go exact, as when a satisfied reader is reached (SysDone_first_reach()):
+ * locations whose arcs were recorded are off, and a writer those frames
+ * relied on may have stopped writing.
+ */
+static int
+track_frame(SysMon *self, PyCodeObject *code, CodeRecord *record, int reported, int lines_back)
+{
+    if (untracked(record)) {
+        return RET_OK;      /* every missing arc is known from its location */
+    }
+    ThreadStack *stack = NULL;
+    if (SysFrames_top(self, code, &stack) != NULL) {
+        return RET_OK;
+    }
+    if (PyErr_Occurred()) {
+        return RET_ERROR;
+    }
+    if (lines_back && (make_frames_exact(self, code, NULL, 0) < 0 || SysDone_lines_back_on(self, code) < 0)) {
+        return RET_ERROR;
+    }
+    if (SysFrames_push(self, code, record->file_data, record, reported < 0 ? NO_LINE : reported) < 0) {
+        return RET_ERROR;
+    }
+    if (reported >= 0) {
+        stack->entries[stack->depth].exact = 1;
+        record->branch.exact_frames++;
+    }
+    return RET_OK;
+}
+
+int
+SysDone_wake(SysMon *self, PyCodeObject *code, CodeRecord *record, int reported)
+{
+    record->branch.state = FLOW_ON;
+    STATS(self->stats.others++);
+    /* Its local events come back on every location, and nothing of it is
+     * tracked: its frames were forgotten when it turned quiet.
+     */
+    if (SysCode_set_events(self, code, BRANCH_EVENTS) < 0) {
+        return RET_ERROR;
+    }
+    return track_frame(self, code, record, reported, 0);
+}
+
+int
+SysDone_track_caught(SysMon *self, PyCodeObject *code, CodeRecord *record, int reported)
+{
+    return track_frame(self, code, record, reported, 1);
 }
 
 int
@@ -139,7 +215,10 @@ SysDone_new_arc(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *f
         return SysDone_misfit(self, record);
     }
     if (SysDone_flow_complete(record, file_data)) {
-        return flow_switch_off(self, code, record);
+        return flow_switch_off(self, code, record, FLOW_OFF);
+    }
+    if (!record->branch.caught && SysDone_normal_complete(record, file_data)) {
+        return flow_switch_off(self, code, record, FLOW_QUIET);
     }
     return RET_OK;
 }

@@ -48,6 +48,27 @@ int SysDone_first_reach(SysMon *self, PyCodeObject *code, CodeRecord *record, in
  */
 int SysDone_flow_complete(CodeRecord *record, LineSet *file_data);
 
+/* Is every arc of the code's flow that a frame without a caught exception
+ * can record in `file_data`?  1 or 0 (as SysDone_flow_complete()).
+ */
+int SysDone_normal_complete(CodeRecord *record, LineSet *file_data);
+
+/* An exception was caught in a frame of FLOW_QUIET `code`, the first in
+ * any of its frames since it turned quiet (then it never turns quiet
+ * again), so the frame ran the code's ordinary flow up to the raise: it
+ * was last reported on line `reported`, the line its frame leaves from
+ * (exit_line() in sysevents.c; negative: not known).  The code is on
+ * again for the rest of the run, and the frame tracked (exact) from
+ * there.  RET_OK or RET_ERROR.
+ */
+int SysDone_wake(SysMon *self, PyCodeObject *code, CodeRecord *record, int reported);
+
+/* An exception was caught in an untracked frame of code that was woken
+ * (see SysDone_wake()): its first, so the same holds.  Track it from
+ * there.  RET_OK or RET_ERROR.
+ */
+int SysDone_track_caught(SysMon *self, PyCodeObject *code, CodeRecord *record, int reported);
+
 /* The model does not fit this code (an arc outside it, a last written
  * line no reader expects): it goes back to the exact path for the rest of
  * the run, and the locations it switched off must report again.  RET_OK or
@@ -189,7 +210,7 @@ static inline int
 untracked(const CodeRecord *record)
 {
     const SysBranchMode *branch = &record->branch;
-    return branch->state == FLOW_OFF
+    return branch->state == FLOW_OFF || branch->state == FLOW_QUIET
            || (branch->state == FLOW_ON && (!branch->flow->has_readers || branch->readers_done));
 }
 

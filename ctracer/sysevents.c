@@ -45,11 +45,13 @@ SysEvents_on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     if (!self->trace_arcs) {
         return lines_start(self, code, record, file_data);
     }
-    if (record->branch.state == FLOW_OFF) {
+    if (record->branch.state == FLOW_OFF || record->branch.state == FLOW_QUIET) {
         /* Only restart_events() brings this start back: the data may have
          * been cleared since (a new context), then the code is tracked again.
          */
-        if (file_data->version == record->branch.seen_version || SysDone_flow_complete(record, file_data)) {
+        if (file_data->version == record->branch.seen_version
+            || (record->branch.state == FLOW_OFF ? SysDone_flow_complete(record, file_data)
+                                                 : SysDone_normal_complete(record, file_data))) {
             return Py_NewRef(self->disable);
         }
         record->branch.state = FLOW_ON;
@@ -91,7 +93,8 @@ resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int thrown)
     PyCodeObject *code = (PyCodeObject *)args[0];
     STATS(self->stats.calls++);
     CodeRecord *record = code_record(self, code);
-    if (record == NULL || record->file_data == NULL || record->branch.state == FLOW_OFF) {
+    if (record == NULL || record->file_data == NULL || record->branch.state == FLOW_OFF
+        || record->branch.state == FLOW_QUIET) {
         Py_RETURN_NONE;
     }
     int offset = (int)PyLong_AsLong(args[1]);
@@ -371,7 +374,8 @@ SysEvents_on_py_unwind(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
  * handler's first instructions have no line, so the cleanup's line event
  * follows the raising line, and nothing in between tells which one it was
  * (see sysflow.c).  The frame does, now: its last instruction is still the
- * one that raised (or re-raised, or called what raised).
+ * one that raised (or re-raised, or called what raised).  Code that turned
+ * quiet (FLOW_QUIET) is woken: what follows a handler is not recorded yet.
  */
 PyObject *
 SysEvents_on_exception_handled(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
@@ -380,14 +384,30 @@ SysEvents_on_exception_handled(SysMon *self, PyObject *const *args, Py_ssize_t n
     PyCodeObject *code = (PyCodeObject *)args[0];
     CodeRecord *record = code_record(self, code);
     struct _PyInterpreterFrame *iframe = current_iframe();
-    if (record == NULL || record->branch.flow == NULL || record->branch.flow->raise_lines == NULL || iframe == NULL) {
+    if (record == NULL || record->branch.flow == NULL || iframe == NULL) {
         Py_RETURN_NONE;
     }
-    int line = PyCode_Addr2Line(code, PyUnstable_InterpreterFrame_GetLasti(iframe));
-    int slot = self->raised_next;
-    self->raised[slot].iframe = iframe;
-    self->raised[slot].line = line < 0 ? NO_LINE : line;
-    self->raised_next = (slot + 1) % SYSMON_RAISED;
+    int lasti = PyUnstable_InterpreterFrame_GetLasti(iframe);
+    if (record->branch.flow->raise_lines != NULL) {
+        int line = PyCode_Addr2Line(code, lasti);
+        int slot = self->raised_next;
+        self->raised[slot].iframe = iframe;
+        self->raised[slot].line = line < 0 ? NO_LINE : line;
+        self->raised_next = (slot + 1) % SYSMON_RAISED;
+    }
+    if (record->file_data == NULL) {
+        Py_RETURN_NONE;
+    }
+    int state = record->branch.state, was_caught = record->branch.caught;
+    record->branch.caught = 1;
+    if (state == FLOW_QUIET || (state == FLOW_ON && was_caught)) {
+        int final;
+        int reported = exit_line(record->branch.flow, code, lasti, lasti, &final);
+        if ((state == FLOW_QUIET ? SysDone_wake(self, code, record, reported)
+                                 : SysDone_track_caught(self, code, record, reported)) < 0) {
+            return NULL;
+        }
+    }
     Py_RETURN_NONE;
 }
 
@@ -408,12 +428,12 @@ visit_untracked(SysMon *self, PyCodeObject *code, int line, int same_line, int *
     }
     LineSet *file_data = record->file_data;
     const FlowCleanup *cleanup = info != NULL && info->has_cleanup ? at_cleanup(record->branch.flow) : NULL;
-    uint64_t key = 0;
+    uint64_t key = 0, only = 0;
     if (cleanup != NULL) {
         key = cleanup_arc(self, cleanup, line);
     }
-    else if (same_line || !info->reads || reader_need(record, info, file_data, &key) == ONE) {
-        key = same_line ? LineSet_ArcKey(line, line) : info->reads ? key : info->unique;
+    else if (same_line || !info->reads || reader_need(record, info, file_data, &only) == ONE) {
+        key = same_line ? LineSet_ArcKey(line, line) : info->reads ? only : info->unique;
     }
     if (key != 0) {
         uint64_t version = file_data->version;
@@ -423,7 +443,7 @@ visit_untracked(SysMon *self, PyCodeObject *code, int line, int same_line, int *
         }
     }
     if (record->branch.state != FLOW_ON) {
-        *disable = record->branch.state == FLOW_OFF;
+        *disable = record->branch.state == FLOW_OFF || record->branch.state == FLOW_QUIET;
         return RET_OK;
     }
     if (info != NULL && line_reached(self, code, record, line, info, NULL) < 0) {
@@ -526,7 +546,7 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
         if (info == NULL || record->branch.state == FLOW_NONE) {
             return RET_OK;
         }
-        if (record->branch.state == FLOW_OFF) {
+        if (record->branch.state == FLOW_OFF || record->branch.state == FLOW_QUIET) {
             *disable = 1;
             return RET_OK;
         }

@@ -13,6 +13,7 @@ CodeFlow_Free(CodeFlow *flow)
 {
     if (flow != NULL) {
         PyMem_Free(flow->arcs);
+        PyMem_Free(flow->normal);
         PyMem_Free(flow->lines);
         PyMem_Free(flow->line_info);
         PyMem_Free(flow->in_arcs);
@@ -128,13 +129,16 @@ CodeFlow_Build(PyCodeObject *code, CodeFlow **out)
     CodeFlow *flow;                 /* owned */
     ArcList ordinary = {NULL, 0, 0};
     ArcList all = {NULL, 0, 0};
+    ArcList normal = {NULL, 0, 0};
     ModelResult rc = start_model(code, ops, PyBytes_GET_SIZE(bytes) / 2, &flow);
     if (rc == MODEL_OK) {
-        rc = FlowWalk_Run(flow, code, ops, &ordinary, &all);
+        rc = FlowWalk_Run(flow, code, ops, &ordinary, &all, &normal);
     }
     if (rc == MODEL_OK) {
         flow->arcs = all.keys;
         flow->n_arcs = all.n;
+        flow->normal = normal.keys;
+        flow->n_normal = normal.n;
         if (FlowIndex_Build(flow, -code->co_firstlineno, &ordinary) < 0) {
             rc = MODEL_FAILED;
         }

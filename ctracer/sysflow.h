@@ -66,6 +66,12 @@ typedef struct FlowCleanup {
 typedef struct CodeFlow {
     uint64_t *arcs;         /* owned: PyMem array, sorted, no duplicates */
     Py_ssize_t n_arcs;
+    uint64_t *normal;       /* owned: PyMem array, sorted, no duplicates: the
+                             * arcs of a frame in which no exception is
+                             * caught (the walk without handler edges); the
+                             * others come only after an EXCEPTION_HANDLED
+                             * event in the frame (see sysdone.h, FLOW_QUIET) */
+    Py_ssize_t n_normal;
     int *lines;             /* owned: PyMem array, the line of each code unit, -1 for none */
     Py_ssize_t n_units;
     Py_ssize_t resume_unit; /* the code unit of the first RESUME */

@@ -419,7 +419,7 @@ SysMon_flow_arcs(SysMon *self, PyObject *code)
 static PyObject *
 SysMon_flow_state(SysMon *self, PyObject *code)
 {
-    static const char *const names[] = {"tracked", "tracked until complete", "off"};
+    static const char *const names[] = {"tracked", "tracked until complete", "off", "quiet"};
     if (!PyCode_Check(code)) {
         PyErr_SetString(PyExc_TypeError, "_flow_state needs a code object");
         return NULL;
