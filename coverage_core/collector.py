@@ -87,7 +87,13 @@ class Collector:
         self.starter_ident = 0
         # The program's own settrace/setprofile functions keep working beside
         # ours; the sys.monitoring core needs only the profile part.
-        self.hooks = TraceHooks(lambda: self.tracers, chain_settrace=not all_threads)
+        #: This thread's tracer, by thread id (settrace cores).
+        self._by_thread: dict[int, Tracer] = {}
+        self.hooks = TraceHooks(lambda: self.tracers, chain_settrace=not all_threads,
+                                own_tracer=self._own_tracer, thread_start=self._thread_start_trace)
+
+    def _own_tracer(self) -> Optional[Tracer]:
+        return self._by_thread.get(_thread.get_ident()) if self.started else None
 
     def _new_tracer(self) -> Tracer:
         tracer = self.tracer_class()
@@ -103,6 +109,8 @@ class Collector:
             tracer.marks_frames = False
         with self._lock:
             self.tracers.append(tracer)
+            if not self.all_threads:
+                self._by_thread[_thread.get_ident()] = tracer
         return tracer
 
     def restart_events(self) -> None:
@@ -145,8 +153,41 @@ class Collector:
         # handles it, and becomes the frame's local trace function.
         return tracer(frame, event, arg)  # type: ignore[operator]
 
+    #: The collectors measuring in this process, the running one last: a
+    #: Coverage started inside another one's measurement pauses it, and it
+    #: resumes when the inner one stops (coverage.py's rule for nested ones).
+    _nested: list[Collector] = []
+
     def start(self) -> None:
-        """Start measuring this thread and the threads started from now on."""
+        """Start measuring this thread and the threads started from now on.
+
+        A collector already measuring is paused until this one stops.
+        """
+        nested = Collector._nested
+        paused = nested[-1] if nested and nested[-1] is not self and nested[-1].started else None
+        if paused is not None:
+            paused._stop_measuring()
+        try:
+            self._start_measuring(resume=False)
+        except BaseException:
+            if paused is not None:
+                paused._start_measuring(resume=True)
+            raise
+        if self in nested:
+            nested.remove(self)
+        nested.append(self)
+
+    def stop(self) -> None:
+        """Stop measuring, in every thread; the collector this one paused resumes."""
+        nested = Collector._nested
+        was_running = bool(nested) and nested[-1] is self
+        if self in nested:
+            nested.remove(self)
+        self._stop_measuring()
+        if was_running and nested:
+            nested[-1]._start_measuring(resume=True)
+
+    def _start_measuring(self, resume: bool) -> None:
         self.started = True
         hooks = trouble_hooks_wanted()
         if not self.all_threads:
@@ -161,15 +202,18 @@ class Collector:
         tracer = self._new_tracer()
         try:
             tracer.start()
+            if resume and not self.all_threads:
+                # The frames running now were measured before the pause:
+                # their lines go on being measured, from the line they are on.
+                tracer.resync(sys._getframe(2))  # type: ignore[attr-defined]
         except RuntimeError as exc:
             # sys.monitoring refused (no free tool id): one clear error.
-            self.stop()
+            self._stop_measuring()
             raise CoreUnavailable(f"The sysmon core can't start: {exc}") from None
         if hooks:
             self.hooks.install()
 
-    def stop(self) -> None:
-        """Stop measuring, in every thread."""
+    def _stop_measuring(self) -> None:
         self.started = False
         if self.hooks._saved:
             self.hooks.uninstall()
@@ -183,8 +227,17 @@ class Collector:
             threads.uninstall(self)
         with self._lock:
             tracers, self.tracers = self.tracers, []
+            self._by_thread.clear()
         for tracer in tracers:
             tracer.stop()
+            if getattr(tracer, "lost_tool", False):
+                from covcore.control import warn
+
+                warn(
+                    "the program freed the sys.monitoring tool id the sysmon core was using; "
+                    "measurement stopped there (what ran before is saved; see docs/trouble.md)",
+                    once_key="sysmon-tool-lost", slug="trace-changed",
+                )
         self.hooks.restore_program_tracer()
 
     def stats(self) -> list[Optional[dict[str, int]]]:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 # through the replacements to install or remove itself.
 _settrace = sys.settrace
 _gettrace = sys.gettrace
+_setprofile = sys.setprofile
+_getprofile = sys.getprofile
 
 _RESUMABLE = 0x20 | 0x80 | 0x200 | 0x100   # generator, coroutine, async generator, iterable coroutine
 _RESUME = dis.opmap.get("RESUME")
@@ -85,23 +87,28 @@ class PyTracer:
         self._started = False
         self._stopped = False
         self._in_foreign = False
+        self._foreign_frame: Optional[FrameType] = None
         self._activity = False
-        # One (file data, last line) per frame seen starting; frames that were
-        # running before start() have none, and their events are ignored.
-        self._stack: list[tuple[Optional[set[Any]], TLineNo]] = []
+        # One (file data, last line, frame) per frame seen starting, but for
+        # the innermost one, whose are in the three fields below; frames that
+        # were running before start() have none, and their events are ignored.
+        self._stack: list[tuple[Optional[set[Any]], TLineNo, Optional[FrameType]]] = []
         self._cur_data: Optional[set[Any]] = None
         self._last_line: TLineNo = 0
+        self._cur_frame: Optional[FrameType] = None
         self._trace_fn: TTraceFn = self._trace
         #: The program's own trace function (see covcore.tracehooks), or None,
         #: and the local trace functions it gave the frames it traces.
         self.foreign: Optional[TTraceFn] = None
         self._foreign_locals: dict[FrameType, TTraceFn] = {}
+        #: Has a program tracer had frames of its own (f_trace to look after)?
+        self._foreign_seen = False
         #: Set before start(): callable() -> the running greenlet, so that
         #: each greenlet has a data stack of its own (see _trace_contexts).
         self.concurrency_id: Optional[Callable[[], object]] = None
         # The saved (stack, file data, last line) of the greenlets that are
         # not running, by id(); the running one's is in the fields above.
-        self._contexts: dict[int, tuple[list[tuple[Optional[set[Any]], TLineNo]], Optional[set[Any]], TLineNo]] = {}
+        self._contexts: dict[int, tuple[list[Any], Optional[set[Any]], TLineNo, Optional[FrameType]]] = {}
         self._context: Optional[int] = None
 
     def __repr__(self) -> str:
@@ -129,38 +136,58 @@ class PyTracer:
         """The trace function given to sys.settrace."""
         if not self._started:
             if self._in_foreign:
-                # The program's tracer calls the trace function it read in
-                # frame.f_trace (this one) from inside its own, to chain to it
-                # (the DecoratorTools technique): this event was recorded
-                # already, and going on would hand it back to the program's
-                # tracer, without end.  (_started is off meanwhile so that
-                # this costs the per-line path nothing.)
-                return self._trace_fn
-            # stop() was called from another thread: stop here too.
-            _settrace(None)
+                if frame is self._foreign_frame:
+                    # The program's tracer calls the trace function it read
+                    # in frame.f_trace (this one) from inside its own, to
+                    # chain to it (the DecoratorTools technique): this event
+                    # was recorded already, and going on would hand it back
+                    # to the program's tracer, without end.  (_started is off
+                    # meanwhile so that this costs the per-line path nothing.)
+                    return self._trace_fn
+                # sys.call_tracing() from inside the program's tracer (pdb's
+                # "debug" command): code that CPython traces.
+                self._started = True
+                try:
+                    return self._trace(frame, event, arg)
+                finally:
+                    self._started = False
+            # stop() was called from another thread: stop here too (if this
+            # tracer is still the thread's: a Coverage started inside ours
+            # may have its own).
+            if _gettrace() == self._trace_fn:
+                _settrace(None)
             return None
         self._activity = True
         if event == "line":
+            fresh = frame is not self._cur_frame and self._resync(frame)
             data = self._cur_data
             if data is not None:
                 line = frame.f_lineno
-                if self.trace_arcs:
-                    data.add((self._last_line, line))
-                else:
+                if not self.trace_arcs:
                     data.add(line)
+                elif not fresh:
+                    data.add((self._last_line, line))
                 self._last_line = line
         elif event == "call":
-            self._stack.append((self._cur_data, self._last_line))
+            self._stack.append((self._cur_data, self._last_line, self._cur_frame))
+            self._cur_frame = frame
             code = frame.f_code
             data = self._cur_data = self._file_data(frame, code.co_filename)
+            real = _is_real_call(frame, code)
             if data is None:
                 if self.foreign is None:
                     frame.f_trace_lines = False
-            elif _is_real_call(frame, code):
+                elif not real:
+                    # Resumed: f_trace_lines is what an earlier resumption left.
+                    frame.f_trace_lines = True
+            elif real:
                 self._last_line = -code.co_firstlineno
             else:
+                frame.f_trace_lines = True
                 self._last_line = frame.f_lineno
         elif event == "return":
+            if frame is not self._cur_frame and self._cur_frame is not None:
+                self._resync(frame)
             if self._stack:
                 if self.trace_arcs and self._cur_data is not None:
                     code = frame.f_code
@@ -171,14 +198,127 @@ class PyTracer:
                             self._last_line = line
                         arc: TArc = (self._last_line, -code.co_firstlineno)
                         self._cur_data.add(arc)
-                self._cur_data, self._last_line = self._stack.pop()
+                self._cur_data, self._last_line, self._cur_frame = self._stack.pop()
+                if self._foreign_seen:
+                    # A debugger may have deleted the caller's f_trace (pdb's
+                    # "continue"): its line events come through f_trace only.
+                    back = frame.f_back
+                    if back is not None and back is self._cur_frame and back.f_trace is None:
+                        back.f_trace = self._trace_fn
             else:
                 self._cur_data = None
+                self._cur_frame = None
         if self.foreign is not None:
             self._dispatch_foreign(frame, event, arg)
+            if event == "line" and frame is self._cur_frame and self._cur_data is not None:
+                # A debugger may have set f_lineno (pdb's "jump"): that line
+                # runs with no line event of its own.
+                line = frame.f_lineno
+                if line != self._last_line:
+                    self._cur_data.add((self._last_line, line) if self.trace_arcs else line)
+                    self._last_line = line
         elif event == "return":
             self._foreign_locals.pop(frame, None)
         return self._trace_fn
+
+    def _resync(self, frame: FrameType) -> bool:
+        """Make the stack match the frames that run, `frame` innermost.
+
+        The events of some frames were not seen: a tool took the trace
+        function (hunter, coverage.py) and gave it back, or CPython removed
+        it after the program's tracer raised.  The entries of frames still
+        running are kept, the newer frames get entries from the line they
+        are on.  Returns True if `frame` had no entry.
+        """
+        chain: list[FrameType] = []
+        f: Optional[FrameType] = frame
+        while f is not None:
+            chain.append(f)
+            f = f.f_back
+        entries = self._stack + [(self._cur_data, self._last_line, self._cur_frame)]
+        keep, pos = -1, len(chain)
+        for i in range(len(entries) - 1, -1, -1):
+            entry_frame = entries[i][2]
+            if entry_frame is not None and any(entry_frame is c for c in chain):
+                keep = i
+                pos = next(p for p, c in enumerate(chain) if c is entry_frame)
+                break
+        entries = entries[:keep + 1]
+        for p in range(pos - 1, -1, -1):
+            newer = chain[p]
+            entries.append((self._file_data(newer, newer.f_code.co_filename), newer.f_lineno, newer))
+        if not entries:
+            entries.append((None, 0, None))
+        self._cur_data, self._last_line, self._cur_frame = entries.pop()
+        self._stack = entries
+        return pos > 0
+
+    def _own_frame_traces(self, frames: list[Optional[FrameType]]) -> None:
+        """Put this tracer back in the f_trace of `frames` (the program's function is chained).
+
+        Line events reach the Python tracer only through f_trace; a program
+        that put its own function there (a debugger, PySnooper, the
+        DecoratorTools technique) has it called from ours instead, as
+        CPython would have called it.  (Line events the frame had meanwhile
+        went to the program's function alone: none, when the program sets
+        f_trace just before sys.settrace, as these tools do.)
+        """
+        for frame in frames:
+            if frame is None:
+                continue
+            trace = frame.f_trace
+            if trace is None:
+                frame.f_trace = self._trace_fn
+            elif trace != self._trace_fn and getattr(trace, "__self__", None) is not self:
+                self._foreign_locals[frame] = trace
+                frame.f_trace = self._trace_fn
+                self._foreign_seen = True
+
+    def resync(self, frame: FrameType) -> None:
+        """Measure the frames running from `frame` outwards, from the line each is on."""
+        if frame is not self._cur_frame:
+            self._resync(frame)
+        self._own_frame_traces([self._cur_frame] + [entry[2] for entry in reversed(self._stack)])
+
+    def take_frames(self, frame: FrameType) -> None:
+        """The program called sys.settrace (or the like) from `frame`: take its stack's f_trace back.
+
+        Called by covcore.tracehooks.  If a tool had taken the trace
+        function and left (CPython's trace function is none), this tracer
+        is installed again, its stack brought in line with the frames
+        running.
+        """
+        if not self._started:
+            return
+        current = _gettrace()
+        if current is not None and current != self._trace_fn:
+            return      # another tool holds the trace function
+        self.resync(frame)
+        if current is None:
+            _settrace(self._trace_fn)
+
+    def _resurrect(self, profile: Any) -> Callable[..., Any]:
+        """A profile function that puts this tracer back at the next profile event.
+
+        CPython removes a Python trace function that raises, and the
+        program's tracer raised through ours.  Until the next call or
+        return, nothing can bring it back; the profile function sees that
+        event, reinstalls the tracer, gives the event to the program's own
+        profile function if it had one, and leaves.
+        """
+        def covcore_resurrect(frame: FrameType, event: str, arg: Any) -> Any:
+            _setprofile(profile)
+            if self._started:
+                _settrace(self._trace_fn)
+                self._resync(frame)
+                self._own_frame_traces([self._cur_frame] + [entry[2] for entry in reversed(self._stack)])
+            if profile is not None:
+                return profile(frame, event, arg)
+            return None
+
+        # sys.getprofile() (covcore.tracehooks) reads what the program set.
+        covcore_resurrect.__wrapped__ = getattr(profile, "__wrapped__", profile)  # type: ignore[attr-defined]
+        return covcore_resurrect
 
     def _trace_contexts(self, frame: FrameType, event: str, arg: Any) -> Optional[TTraceFn]:
         """The trace function with concurrency_id: the running greenlet's stack, then the event.
@@ -194,8 +334,9 @@ class PyTracer:
             context = id(self.concurrency_id())
             if context != self._context:
                 if self._context is not None:
-                    self._contexts[self._context] = (self._stack, self._cur_data, self._last_line)
-                self._stack, self._cur_data, self._last_line = self._contexts.pop(context, ([], None, 0))
+                    self._contexts[self._context] = (self._stack, self._cur_data, self._last_line, self._cur_frame)
+                self._stack, self._cur_data, self._last_line, self._cur_frame = self._contexts.pop(
+                    context, ([], None, 0, None))
                 self._context = context
         result = self._trace(frame, event, arg)
         if event == "return" and not self._stack:
@@ -209,26 +350,33 @@ class PyTracer:
         else:
             fn = self._foreign_locals.get(frame)
         if fn is not None:
+            was_in_foreign, was_frame = self._in_foreign, self._foreign_frame
             self._in_foreign = True
+            self._foreign_frame = frame
             self._started = False
             try:
                 result = fn(frame, event, arg)
-            except BaseException as exc:
+            except BaseException:
+                # As CPython does: the program's tracing ends, the exception
+                # goes on into the program.  It leaves through this trace
+                # function, which CPython then removes: the next profile
+                # event puts it back (_resurrect).
                 self.foreign = None
                 self._foreign_locals.clear()
-                from covcore.control import warn
-                warn(
-                    f"the program's trace function raised {type(exc).__name__}; CPython removes the "
-                    "Python tracer (pytrace core) with it, so this thread is not measured from here on "
-                    "(the ctrace and sysmon cores go on measuring; see docs/trouble.md)",
-                    once_key="pytrace-raising-tracer", slug="trace-changed",
-                )
+                if not self._stopped:
+                    _setprofile(self._resurrect(_getprofile()))
                 raise
             finally:
-                self._in_foreign = False
-                self._started = not self._stopped
-            if result is not None and getattr(result, "__self__", None) is not self:
-                self._foreign_locals[frame] = result
+                self._in_foreign, self._foreign_frame = was_in_foreign, was_frame
+                self._started = not self._stopped and not was_in_foreign
+            if result is not None:
+                if getattr(result, "__self__", None) is not self:
+                    self._foreign_locals[frame] = result
+                    self._foreign_seen = True
+                else:
+                    # It handed the frame back to what it read in f_trace
+                    # (this tracer): without covcore, that was nothing.
+                    self._foreign_locals.pop(frame, None)
         if event == "return":
             self._foreign_locals.pop(frame, None)
 
@@ -251,6 +399,7 @@ class PyTracer:
             _settrace(None)
         self._stack = []
         self._cur_data = None
+        self._cur_frame = None
         self._foreign_locals.clear()
         self._contexts.clear()
         self._context = None

@@ -57,9 +57,15 @@ def _call_traced_fallback(fn: Callable[..., Any], *args: Any) -> Any:
 class TraceHooks:
     """Installs and removes the replacements described in the module docstring."""
 
-    def __init__(self, tracers: Callable[[], Iterable[Tracer]], chain_settrace: bool) -> None:
+    def __init__(self, tracers: Callable[[], Iterable[Tracer]], chain_settrace: bool,
+                 own_tracer: Callable[[], Optional[Tracer]] = lambda: None,
+                 thread_start: Any = None) -> None:
         self._tracers = tracers
         self.chain_settrace = chain_settrace
+        #: callable() -> this thread's tracer, if it has one.
+        self._own_tracer = own_tracer
+        #: The collector's trace function for new threads (threading's, not the program's).
+        self._thread_start = thread_start
         #: The program's threading.settrace() function, given to new threads' tracers.
         self.thread_trace: TTraceFunc = None
         self._saved: list[tuple[Any, str, Any]] = []
@@ -158,6 +164,7 @@ class TraceHooks:
 
     def settrace(self, function: TTraceFunc) -> None:
         """sys.settrace while measuring: chain the program's function."""
+        self._reclaim(sys._getframe(1))
         tracer = self._ours(self._orig_gettrace())
         if tracer is None:
             self._orig_settrace(function)
@@ -166,31 +173,29 @@ class TraceHooks:
                 # Restoring a trace function it read from a frame's f_trace:
                 # without covcore that was None.
                 function = None
-            if getattr(tracer, "events_through_frame_trace", False):
-                self._check_frame_traces()
             tracer.foreign = function
 
-    def _check_frame_traces(self) -> None:
-        """Warn if the program has put its own function in a running frame's f_trace.
+    def _reclaim(self, frame: FrameType) -> None:
+        """The program calls settrace-like functions from `frame`: is this thread's tracer still in?
 
-        The trace-fiddler technique (DecoratorTools) does that just before
-        sys.settrace(); CPython then gives that frame's next line events to
-        the program's function alone, which a tracer that lives in f_trace
-        (the Python one) can't see.  The C cores receive every event anyway.
+        A tool that takes the trace function itself (``PyEval_SetTrace``:
+        hunter, coverage.py) and gives it back, or leaves none, calls
+        ``sys.settrace`` or ``threading.settrace`` on its way out: when
+        CPython's trace function is none, the thread's tracer goes back in
+        (its stack is put in line with the frames at its next event).
+        The Python tracer also takes back the f_trace of the running frames
+        (its line events come through f_trace; a program function there is
+        chained, as CPython would call it).
         """
-        frame: Optional[FrameType] = sys._getframe(2)
-        while frame is not None:
-            trace = frame.f_trace
-            if trace is not None and self._ours(trace) is None:
-                where = f"{frame.f_code.co_name} ({frame.f_code.co_filename}:{frame.f_lineno})"
-                _warn(
-                    f"the program replaced the trace function of a running frame, {where}; the "
-                    "Python tracer (pytrace core) can't see the line events CPython gives that "
-                    "function instead (the ctrace and sysmon cores can; see docs/trouble.md)",
-                    once_key="pytrace-frame-trace",
-                )
-                return
-            frame = frame.f_back
+        tracer: Any = self._own_tracer()
+        if tracer is None:
+            return
+        take_frames = getattr(tracer, "take_frames", None)
+        if take_frames is None:
+            if self._orig_gettrace() is None:
+                tracer.start()
+            return
+        take_frames(frame)
 
     def gettrace(self) -> TTraceFunc:
         """sys.gettrace while measuring: what the program set."""
@@ -200,6 +205,10 @@ class TraceHooks:
 
     def threading_settrace(self, function: TTraceFunc) -> None:
         """threading.settrace while measuring: new threads chain it."""
+        self._reclaim(sys._getframe(1))
+        if function is not None and function == self._thread_start:
+            # Put back by a tool that read threading's hook (hunter).
+            function = None
         self.thread_trace = function
 
     def threading_gettrace(self) -> TTraceFunc:
@@ -208,6 +217,7 @@ class TraceHooks:
 
     def settrace_all_threads(self, function: TTraceFunc) -> None:
         """threading.settrace_all_threads (3.12+) while measuring."""
+        self._reclaim(sys._getframe(1))
         self.thread_trace = function
         for tracer in list(self._tracers()):
             tracer.foreign = function  # type: ignore[attr-defined]

@@ -18,10 +18,15 @@ SysCode_set_events(SysMon *self, PyCodeObject *code, int events)
         return RET_ERROR;
     }
     PyObject *args[3] = {self->tool_id_obj, (PyObject *)code, events_obj};
+    if (self->lost_tool) {
+        Py_DECREF(events_obj);
+        return RET_OK;
+    }
     PyObject *res = PyObject_Vectorcall(self->set_local, args, 3, NULL);
     Py_DECREF(events_obj);
     if (res == NULL) {
-        return RET_ERROR;
+        /* The program may have freed our tool id: never its exception. */
+        return SysMon_tool_lost(self) == 1 ? RET_OK : RET_ERROR;
     }
     Py_DECREF(res);
     return RET_OK;

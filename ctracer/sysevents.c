@@ -21,6 +21,9 @@
 
 /* Each callback takes the arguments sys.monitoring passes, by vectorcall. */
 #define CHECK_ARGS(n) \
+    if (self->lost_tool) { \
+        Py_RETURN_NONE; \
+    } \
     if (nargs < (n) || !PyCode_Check(args[0])) { \
         PyErr_SetString(PyExc_TypeError, "bad sys.monitoring callback arguments"); \
         return NULL; \

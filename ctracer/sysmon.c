@@ -146,6 +146,7 @@ SysMon_start(SysMon *self, PyObject *unused)
     if (claim_tool_id(self) < 0) {
         return NULL;
     }
+    self->lost_tool = 0;
     Py_XSETREF(self->tool_id_obj, PyLong_FromLong(self->tool_id));
     Py_XSETREF(self->set_local, PyObject_GetAttrString(self->monitoring, "set_local_events"));
     if (self->tool_id_obj == NULL || self->set_local == NULL) {
@@ -216,21 +217,25 @@ SysMon_restart_events(SysMon *self, PyObject *unused)
     return PyObject_CallMethod(self->monitoring, "restart_events", NULL);
 }
 
-static PyObject *
-SysMon_stop(SysMon *self, PyObject *unused)
+/* Is the tool id still ours?  1 yes, 0 no (freed, or another tool's), -1 error. */
+static int
+tool_is_ours(SysMon *self)
 {
-    int ret = RET_OK;
-    PyObject *res;
-    if (self->tool_id < 0) {
-        Py_RETURN_NONE;
+    PyObject *owner = PyObject_CallMethod(self->monitoring, "get_tool", "i", self->tool_id);
+    if (owner == NULL) {
+        return -1;
     }
-    self->started = 0;
-    if (SysMon_process.clearing == self) {
-        SysMon_process.clearing = NULL;
-        LineSet_clear_hook = NULL;
-    }
-    /* Leave nothing behind: no global or local events, no callbacks. */
-    res = PyObject_CallMethod(self->monitoring, "set_events", "ii", self->tool_id, 0);
+    int ours = PyUnicode_Check(owner) && PyUnicode_CompareWithASCIIString(owner, "covcore") == 0;
+    Py_DECREF(owner);
+    return ours;
+}
+
+/* Our events and callbacks, on a tool id held: all gone (0: done). */
+static int
+clear_tool(SysMon *self)
+{
+    int ret = 0;
+    PyObject *res = PyObject_CallMethod(self->monitoring, "set_events", "ii", self->tool_id, 0);
     ret |= res == NULL;
     Py_XDECREF(res);
     PyObject *codes = self->instrumented;   /* borrowed (NULL after tp_clear); no callback runs here */
@@ -240,19 +245,104 @@ SysMon_stop(SysMon *self, PyObject *unused)
         }
         ret |= PyList_SetSlice(codes, 0, PyList_GET_SIZE(codes), NULL) < 0;
     }
-    PySet_Clear(self->pinned);
-    PyMem_Free(self->suspended.slots);
-    self->suspended.slots = NULL;
-    self->suspended.alloc = self->suspended.used = 0;
     for (int i = 0; i < N_CALLBACKS; i++) {
         res = PyObject_CallMethod(self->monitoring, "register_callback", "iiO",
                                   self->tool_id, callbacks[i].event, Py_None);
         ret |= res == NULL;
         Py_XDECREF(res);
     }
-    res = PyObject_CallMethod(self->monitoring, "free_tool_id", "i", self->tool_id);
-    ret |= res == NULL;
-    Py_XDECREF(res);
+    return ret;
+}
+
+int
+SysMon_tool_lost(SysMon *self)
+{
+    if (self->tool_id < 0) {
+        return 0;
+    }
+    PyObject *exc = PyErr_GetRaisedException();
+    int ours = tool_is_ours(self);
+    if (ours != 0) {
+        if (ours < 0) {
+            Py_XDECREF(exc);
+            return -1;
+        }
+        PyErr_SetRaisedException(exc);
+        return 0;
+    }
+    Py_XDECREF(exc);
+    self->lost_tool = 1;
+    PyObject *owner = PyObject_CallMethod(self->monitoring, "get_tool", "i", self->tool_id);
+    if (owner == NULL) {
+        return -1;
+    }
+    int is_free = owner == Py_None;
+    Py_DECREF(owner);
+    if (is_free) {
+        /* Held again for the instant it takes to remove what is ours (no
+         * Python code of the program runs meanwhile), then freed.
+         */
+        PyObject *res = PyObject_CallMethod(self->monitoring, "use_tool_id", "is", self->tool_id, "covcore");
+        if (res == NULL) {
+            return -1;
+        }
+        Py_DECREF(res);
+        self->lost_tool = 0;        /* (SysCode_set_events works again) */
+        int failed = clear_tool(self);
+        self->lost_tool = 1;
+        res = PyObject_CallMethod(self->monitoring, "free_tool_id", "i", self->tool_id);
+        Py_XDECREF(res);
+        if (failed || res == NULL) {
+            return -1;
+        }
+    }
+    else if (self->instrumented != NULL) {
+        /* The program's tool now: leave its events alone. */
+        PyList_SetSlice(self->instrumented, 0, PyList_GET_SIZE(self->instrumented), NULL);
+    }
+    return 1;
+}
+
+static PyObject *
+SysMon_stop(SysMon *self, PyObject *unused)
+{
+    int ret = RET_OK;
+    PyObject *res;
+    if (self->tool_id < 0) {
+        Py_RETURN_NONE;
+    }
+    if (!self->lost_tool) {
+        int ours = tool_is_ours(self);
+        if (ours < 0) {
+            return NULL;
+        }
+        if (!ours) {
+            PyErr_SetString(PyExc_RuntimeError, "tool lost");
+            if (SysMon_tool_lost(self) < 0) {
+                return NULL;
+            }
+        }
+    }
+    self->started = 0;
+    if (SysMon_process.clearing == self) {
+        SysMon_process.clearing = NULL;
+        LineSet_clear_hook = NULL;
+    }
+    /* Leave nothing behind: no global or local events, no callbacks (all
+     * gone already if the program took the tool id).
+     */
+    if (!self->lost_tool) {
+        ret |= clear_tool(self);
+    }
+    PySet_Clear(self->pinned);
+    PyMem_Free(self->suspended.slots);
+    self->suspended.slots = NULL;
+    self->suspended.alloc = self->suspended.used = 0;
+    if (!self->lost_tool) {
+        res = PyObject_CallMethod(self->monitoring, "free_tool_id", "i", self->tool_id);
+        ret |= res == NULL;
+        Py_XDECREF(res);
+    }
     self->tool_id = -1;
     Py_CLEAR(self->tool_id_obj);
     Py_CLEAR(self->set_local);
@@ -447,6 +537,8 @@ static PyMemberDef SysMon_members[] = {
      "dict: file name -> decision of should_trace"},
     {"data", T_OBJECT, offsetof(SysMon, data), 0, "dict: measured file name -> LineSet"},
     {"trace_arcs", T_BOOL, offsetof(SysMon, trace_arcs), 0, "record arcs rather than lines"},
+    {"lost_tool", T_INT, offsetof(SysMon, lost_tool), READONLY,
+     "the program freed the tool id while measuring: measuring stopped there"},
     {"_misfits", T_PYSSIZET, offsetof(SysMon, misfits), READONLY,
      "branch mode: code objects the flow model did not fit (expected 0)"},
     {NULL}

@@ -78,6 +78,10 @@ typedef struct SysMon {
     int activity;               /* any event since reset_activity() */
     int lines_kept;             /* line mode: restart_events() was called, no code is switched off */
     int tool_id;                /* -1 when not registered */
+    /* The program freed (and maybe took) our tool id: nothing more is
+     * measured, and nothing of the tool's is touched (SysMon_tool_lost).
+     */
+    int lost_tool;
     uint64_t generation;        /* tags this run's records on code objects */
 
     PyObject *monitoring;       /* owned: the sys.monitoring module */
@@ -130,6 +134,15 @@ typedef struct SysMonProcess {
 
 extern SysMonProcess SysMon_process;
 
+/* After a sys.monitoring call failed: is it because the program freed our
+ * tool id?  Then the error is cleared, measuring stops for good (what was
+ * recorded stays), our events and callbacks are removed if the id is still
+ * free (3.12 and 3.13 keep them after free_tool_id), and 1 is returned;
+ * 0 if the id is still ours (the error stands), -1 on another error.
+ */
+int SysMon_tool_lost(SysMon *self);
+
 #endif /* COVCORE_HAS_SYSMON */
+
 
 #endif /* COVCORE_SYSMON_H */

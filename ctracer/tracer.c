@@ -70,15 +70,17 @@ clear_frame_trace(PyFrameObject *frame)
 #endif
 }
 
-/* Stop line events for a frame whose file is not measured. */
+/* Switch a frame's line events off (a frame whose file is not measured) or
+ * back on.
+ */
 static int
-suppress_line_events(PyFrameObject *frame)
+set_line_events(PyFrameObject *frame, int on)
 {
 #if COVCORE_FRAME_FIELDS
-    frame->f_trace_lines = 0;
+    frame->f_trace_lines = (char)on;
     return RET_OK;
 #else
-    return PyObject_SetAttr((PyObject *)frame, str_f_trace_lines, Py_False);
+    return PyObject_SetAttr((PyObject *)frame, str_f_trace_lines, on ? Py_True : Py_False);
 #endif
 }
 
@@ -163,6 +165,7 @@ handle_call(CTracer *self, PyFrameObject *frame)
     STATS(cache_hit ? self->stats.cache_hits++ : self->stats.files++);
 
     FrameEntry *entry = &self->stack[self->depth];
+    int real = is_real_call(frame, code);
     if (file_data != NULL && !self->trace_arcs && self->foreign == NULL) {
         /* Line mode: a fully covered code object needs no line events. */
         int complete = CodeLines_Complete(code, file_data);
@@ -177,15 +180,101 @@ handle_call(CTracer *self, PyFrameObject *frame)
     if (file_data != NULL) {
         Py_INCREF(file_data);
         entry->file_data = file_data;
-        entry->last_line = is_real_call(frame, code)
-            ? -code->co_firstlineno
-            : PyFrame_GetLineNumber(frame);
+        entry->last_line = real ? -code->co_firstlineno : PyFrame_GetLineNumber(frame);
     }
-    else if (self->foreign == NULL && suppress_line_events(frame) < 0) {
+    if (!real) {
+        /* A resumed generator or coroutine keeps the f_trace_lines an
+         * earlier resumption left it: set it again, on whenever its lines
+         * are wanted now (by us, or by the program's tracer or debugger).
+         */
+        if (set_line_events(frame, file_data != NULL || self->foreign != NULL) < 0) {
+            return RET_ERROR;
+        }
+    }
+    else if (file_data == NULL && self->foreign == NULL && set_line_events(frame, 0) < 0) {
         /* (With a program tracer active, its functions may want the lines.) */
         return RET_ERROR;
     }
     return self->marks_frames ? set_frame_trace(frame, (PyObject *)self) : RET_OK;
+}
+
+/* The file data of a frame (borrowed, NULL when not measured). */
+static int
+frame_file_data(CTracer *self, PyFrameObject *frame, LineSet **file_data)
+{
+    int cache_hit = 0;
+    PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
+    DecideContext ctx = {
+        self->should_trace, self->should_trace_cache, self->data, self->trace_arcs,
+    };
+    return Decide_FileData(&ctx, code->co_filename, (PyObject *)frame, file_data, &cache_hit);
+}
+
+/* The stack no longer matches the frames that run: the event's frame is not
+ * the innermost entry's.  That happens when a tool took the trace function
+ * (PyEval_SetTrace: hunter, coverage.py) and gave it back later, so that
+ * the calls and returns meanwhile were not seen.  The entries of frames
+ * still running are kept (the innermost entry whose frame is on the
+ * event frame's chain, with that frame's file data, and those below it);
+ * the others are dropped, and the newer frames get entries from the line
+ * they are on.  Returns 1 when the event's frame got a new entry, 0 when
+ * it had one, -1 on error.  (Not in concurrency mode, where a greenlet
+ * switch looks the same and TracerCtx_follow sorts the stacks out.)
+ */
+static int
+resync_stack(CTracer *self, PyFrameObject *frame)
+{
+    int ret = -1;
+    PyObject *chain = PyList_New(0);        /* owned: frame, its caller, ... */
+    PyFrameObject *f = (PyFrameObject *)Py_NewRef((PyObject *)frame);     /* owned */
+    if (chain == NULL) {
+        goto error;
+    }
+    while (f != NULL) {
+        if (PyList_Append(chain, (PyObject *)f) < 0) {
+            goto error;
+        }
+        PyFrameObject *back = PyFrame_GetBack(f);   /* owned */
+        Py_SETREF(f, back);
+    }
+    Py_ssize_t n = PyList_GET_SIZE(chain);
+    Py_ssize_t pos = n;             /* chain index of the kept innermost entry's frame */
+    Py_ssize_t keep = -1;
+    for (Py_ssize_t i = self->depth; i >= 0 && keep < 0; i--) {
+        for (Py_ssize_t p = 0; p < n; p++) {
+            PyFrameObject *candidate = (PyFrameObject *)PyList_GET_ITEM(chain, p);
+            LineSet *file_data = NULL;
+            if (self->stack[i].frame != candidate) {
+                continue;
+            }
+            if (frame_file_data(self, candidate, &file_data) < 0) {
+                goto error;
+            }
+            if (file_data == self->stack[i].file_data) {
+                keep = i;
+                pos = p;
+            }
+            break;
+        }
+    }
+    while (self->depth > keep) {
+        Py_CLEAR(self->stack[self->depth].file_data);
+        self->depth--;
+    }
+    for (Py_ssize_t p = pos - 1; p >= 0; p--) {
+        PyFrameObject *newer = (PyFrameObject *)PyList_GET_ITEM(chain, p);
+        LineSet *file_data = NULL;
+        if (frame_file_data(self, newer, &file_data) < 0 || push_entry(self, newer) < 0) {
+            goto error;
+        }
+        self->stack[self->depth].file_data = (LineSet *)Py_XNewRef((PyObject *)file_data);
+        self->stack[self->depth].last_line = PyFrame_GetLineNumber(newer);
+    }
+    ret = pos > 0;
+error:
+    Py_XDECREF(f);
+    Py_XDECREF(chain);
+    return ret;
 }
 
 static inline int
@@ -196,10 +285,23 @@ handle_line(CTracer *self, PyFrameObject *frame)
         return RET_OK;
     }
     FrameEntry *entry = &self->stack[self->depth];
+    int fresh = 0;
+    if (entry->frame != frame && self->concurrency_id == NULL) {
+        fresh = resync_stack(self, frame);
+        if (fresh < 0) {
+            return RET_ERROR;
+        }
+        entry = &self->stack[self->depth];
+    }
     if (entry->file_data == NULL) {
         return RET_OK;
     }
     int line = PyFrame_GetLineNumber(frame);
+    if (fresh && self->trace_arcs) {
+        /* Where the frame came from is not known. */
+        entry->last_line = line;
+        return RET_OK;
+    }
     uint64_t key = self->trace_arcs
         ? LineSet_ArcKey(entry->last_line, line)
         : (uint64_t)(uint32_t)line;
@@ -216,6 +318,12 @@ handle_return(CTracer *self, PyFrameObject *frame)
     }
     int ret = RET_OK;
     FrameEntry *entry = &self->stack[self->depth];
+    if (entry->frame != frame && self->concurrency_id == NULL) {
+        if (resync_stack(self, frame) < 0) {
+            return RET_ERROR;
+        }
+        entry = &self->stack[self->depth];
+    }
     if (self->trace_arcs && entry->file_data != NULL) {
         PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
         if (Cov_IsRealReturn(code, Cov_FrameLasti(frame))) {
@@ -309,6 +417,30 @@ error:
     return ret;
 }
 
+/* A debugger may have set the frame's f_lineno in its line event (pdb's
+ * "jump"): the line it jumped to runs with no line event of its own.
+ */
+static int
+after_jump(CTracer *self, PyFrameObject *frame)
+{
+    if (self->depth < 0) {
+        return RET_OK;
+    }
+    FrameEntry *entry = &self->stack[self->depth];
+    if (entry->frame != frame || entry->file_data == NULL) {
+        return RET_OK;
+    }
+    int line = PyFrame_GetLineNumber(frame);
+    if (line == entry->last_line) {
+        return RET_OK;
+    }
+    uint64_t key = self->trace_arcs
+        ? LineSet_ArcKey(entry->last_line, line)
+        : (uint64_t)(uint32_t)line;
+    entry->last_line = line;
+    return LineSet_AddKey(entry->file_data, key);
+}
+
 /* The trace function given to PyEval_SetTrace. */
 static int
 CTracer_trace(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
@@ -340,6 +472,9 @@ CTracer_trace(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
     /* The program's own tracer, if any, sees every event after us. */
     if (rc == RET_OK && self->foreign != NULL) {
         rc = dispatch_foreign(self, frame, what, arg);
+        if (rc == RET_OK && what == PyTrace_LINE) {
+            rc = after_jump(self, frame);
+        }
     }
     return rc;
 }
@@ -551,6 +686,22 @@ CTracer_stop(CTracer *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* Measure the frames running from `frame` outwards, from the line each is
+ * on (a paused measurement resuming).
+ */
+static PyObject *
+CTracer_resync(CTracer *self, PyObject *frame)
+{
+    if (!PyFrame_Check(frame)) {
+        PyErr_SetString(PyExc_TypeError, "CTracer.resync() needs a frame");
+        return NULL;
+    }
+    if (resync_stack(self, (PyFrameObject *)frame) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 CTracer_activity(CTracer *self, PyObject *unused)
 {
@@ -676,6 +827,8 @@ static PyMemberDef CTracer_members[] = {
 static PyMethodDef CTracer_methods[] = {
     {"start", (PyCFunction)CTracer_start, METH_NOARGS, "Start tracing this thread."},
     {"stop", (PyCFunction)CTracer_stop, METH_NOARGS, "Stop tracing."},
+    {"resync", (PyCFunction)CTracer_resync, METH_O,
+     "Measure the frames running from this one outwards, from the line each is on."},
     {"activity", (PyCFunction)CTracer_activity, METH_NOARGS, "Any events since reset_activity()?"},
     {"reset_activity", (PyCFunction)CTracer_reset_activity, METH_NOARGS, "Forget past activity."},
     {"get_stats", (PyCFunction)CTracer_get_stats, METH_NOARGS,

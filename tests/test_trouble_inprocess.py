@@ -131,11 +131,10 @@ restored = sys.gettrace() is None
 print(result, caught, restored)
 """
 
-# Everything but the temporary tracer's body (CPython runs it untraced).
+# Everything but the temporary tracer's body (CPython runs it untraced).  The
+# Python tracer, which lives in frame.f_trace, takes the frame's f_trace back
+# when the program calls sys.settrace, and chains the fiddler's function.
 FIDDLER_LINES = [1, 3, 5, 6, 7, 8, 10, 18, 19, 21, 22, 23, 24, 25, 27, 28, 29]
-# The Python tracer lives in frame.f_trace itself: the one line event that the
-# fiddler takes by assigning frame.f_trace never reaches it (docs/trouble.md).
-FIDDLER_LINES_TIMID = [n for n in FIDDLER_LINES if n != 23]
 
 RAISING_TRACER = """\
 import sys
@@ -218,17 +217,8 @@ def test_trace_fiddler_without_timid(core: str, tmp_path: Path, make_file: Any) 
     assert expected == "11 [23] True\n"
     result, lines = _run_measured(core, tmp_path, "prog.py")
     assert result.stdout == expected
-    assert lines == (FIDDLER_LINES_TIMID if core == "pytrace" else FIDDLER_LINES)
-    if core == "pytrace":
-        # The lost line is said, naming the frame whose trace function was replaced.
-        assert result.stderr == (
-            "covcore: warning: the program replaced the trace function of a running frame, "
-            f"decorated_module_code ({tmp_path / 'prog.py'}:22); the Python tracer (pytrace core) can't "
-            "see the line events CPython gives that function instead (the ctrace and sysmon cores can; "
-            "see docs/trouble.md)\n"
-        )
-    else:
-        assert result.stderr == ""
+    assert lines == FIDDLER_LINES
+    assert result.stderr == ""
 
 
 def test_trace_fiddler_with_timid(tmp_path: Path, make_file: Any) -> None:
@@ -237,7 +227,7 @@ def test_trace_fiddler_with_timid(tmp_path: Path, make_file: Any) -> None:
     assert result.stdout == "11 [23] True\n"
     data = covcore.CoverageData(str(tmp_path / ".covcore"))
     data.read()
-    assert sorted(data.lines(str(tmp_path / "prog.py")) or []) == FIDDLER_LINES_TIMID
+    assert sorted(data.lines(str(tmp_path / "prog.py")) or []) == FIDDLER_LINES
 
 
 def test_a_raising_tracer_behaves_as_without_covcore(core: str, tmp_path: Path, make_file: Any) -> None:
@@ -246,19 +236,10 @@ def test_a_raising_tracer_behaves_as_without_covcore(core: str, tmp_path: Path, 
     assert expected == "caught tracer broke None\nafter 1\n"
     result, lines = _run_measured(core, tmp_path, "prog.py")
     assert result.stdout == expected
-    if core == "pytrace":
-        # The exception has to leave the Python tracer's own trace function,
-        # and CPython then removes it: that thread is measured no further
-        # (docs/trouble.md), and covcore says so.
-        assert lines == [1, 3, 8, 9, 11, 12, 13]
-        assert result.stderr == (
-            "covcore: warning: the program's trace function raised RuntimeError; CPython removes the "
-            "Python tracer (pytrace core) with it, so this thread is not measured from here on (the "
-            "ctrace and sysmon cores go on measuring; see docs/trouble.md)\n"
-        )
-    else:
-        assert lines == [1, 3, 8, 9, 11, 12, 13, 14, 15, 16]
-        assert result.stderr == ""
+    # pytrace: the exception leaves the Python tracer's own trace function,
+    # and CPython removes it; the next profile event puts it back.
+    assert lines == [1, 3, 8, 9, 11, 12, 13, 14, 15, 16]
+    assert result.stderr == ""
 
 
 def test_pdb_driven_through_stdin(core: str, tmp_path: Path, make_file: Any) -> None:

@@ -1,0 +1,329 @@
+"""Transparency with debuggers, the program's own sys.monitoring tool, and nested measurement.
+
+The same rule as tests/test_transparency.py (whose helpers these tests
+use): each program runs plainly and under ``covcore run --core CORE`` on
+every core, stdout, stderr and exit status must be the same, and the lines
+covcore reports as executed are listed exactly.  pdb is driven for real,
+with its commands on stdin.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_transparency import SYSMON, _executed, transparent, write, xfail_on
+
+# -- pdb --
+
+# A generator whose lines have all run (ctrace stops their line events then)
+# is resumed with a breakpoint in it: pdb must stop there.
+GENERATOR_BREAKPOINT = """\
+import pdb
+
+def gen():
+    for i in range(10):
+        x = i * 2
+        yield x
+
+def main():
+    g = gen()
+    next(g)
+    next(g)
+    next(g)
+    print("first")
+    debugger = pdb.Pdb(nosigint=True)
+    debugger.set_break(__file__, 5)
+    debugger.runcall(next, g)
+    print("done", next(g))
+
+main()
+"""
+
+
+def test_pdb_breakpoint_in_a_generator_whose_lines_all_ran(core: str, tmp_path: Path) -> None:
+    write(tmp_path, "prog.py", GENERATOR_BREAKPOINT)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19],
+                        stdin="continue\np i\ncontinue\n")
+    assert "(5)gen()\n-> x = i * 2\n(Pdb) 3\n" in plain.stdout
+    assert plain.stdout.endswith("done 8\n")
+
+
+# The program's tracer starts while a generator is suspended: its next
+# resumption must bring the tracer its line events.
+RESUMED_GENERATOR = """\
+import sys
+
+def gen():
+    for i in range(10):
+        x = i * 2
+        yield x
+
+seen = []
+
+def tracer(frame, event, arg):
+    if frame.f_code.co_name == "gen":
+        seen.append((event, frame.f_lineno))
+        return tracer
+    return None
+
+g = gen()
+for _ in range(3):
+    next(g)
+sys.settrace(tracer)
+next(g)
+sys.settrace(None)
+print(seen)
+"""
+
+
+def test_a_resumed_generator_gives_the_program_tracer_its_lines(core: str, tmp_path: Path) -> None:
+    write(tmp_path, "prog.py", RESUMED_GENERATOR)
+    # (The tracer's own lines are not measured: CPython runs it untraced.)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 3, 4, 5, 6, 8, 10, 16, 17, 18, 19, 20, 21, 22])
+    assert plain.stdout == "[('call', 6), ('line', 4), ('line', 5), ('line', 6), ('return', 6)]\n"
+
+
+BREAKPOINT_LINE = """\
+def work():
+    x = 41
+    breakpoint()
+    x += 1
+    return x
+
+print(work())
+"""
+
+
+def test_breakpoint_stops_on_its_own_line(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    if sys.version_info >= (3, 14):
+        xfail_on(request, core, ("pytrace",),
+                 "3.14's pdb follows breakpoint() with sys.monitoring and puts its function in the "
+                 "frame's f_trace without calling sys.settrace: the Python tracer loses the rest of "
+                 "that function (docs/trouble.md)")
+    if sys.version_info[:2] == (3, 13):
+        xfail_on(request, core, (SYSMON,),
+                 "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
+                 "tool has events, and 3.13's pdb stops at breakpoint() with an opcode event "
+                 "(docs/trouble.md)")
+    write(tmp_path, "prog.py", BREAKPOINT_LINE)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 5, 7], stdin="p x\nnext\np x\ncontinue\n")
+    assert "(Pdb) 41\n" in plain.stdout and "(Pdb) 42\n" in plain.stdout
+    assert plain.stdout.endswith("42\n")
+
+
+DEBUG_COMMAND = """\
+import pdb
+
+def inner(n):
+    a = n + 1
+    b = a * 2
+    return b
+
+def outer():
+    x = 1
+    y = inner(x)
+    z = y + 1
+    print("z", z)
+    return z
+
+pdb.Pdb(nosigint=True).runcall(outer)
+print("end")
+"""
+
+
+def test_pdb_debug_command(core: str, tmp_path: Path) -> None:
+    write(tmp_path, "prog.py", DEBUG_COMMAND)
+    commands = "debug inner(5)\nstep\nnext\nnext\np a\ncontinue\nnext\np x\ncontinue\n"
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 15, 16],
+                        stdin=commands)
+    assert "ENTERING RECURSIVE DEBUGGER" in plain.stdout and "((Pdb)) 6\n" in plain.stdout
+    assert plain.stdout.endswith("z 5\nend\n")
+
+
+JUMP = """\
+import pdb
+
+def f():
+    a = 1
+    if a:
+        b = 2
+    else:
+        b = 3
+    return b
+
+print(pdb.Pdb(nosigint=True).runcall(f))
+"""
+
+
+def test_a_line_reached_by_pdb_jump_is_recorded(core: str, request: pytest.FixtureRequest,
+                                               tmp_path: Path) -> None:
+    xfail_on(request, core, (SYSMON,),
+             "sys.monitoring gives no LINE event for the line a settrace debugger jumps to (the jump "
+             "is made inside the LINE event of the line it leaves; docs/trouble.md)")
+    write(tmp_path, "prog.py", JUMP)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 3, 4, 5, 6, 8, 9, 11],
+                        stdin="next\nnext\njump 8\nnext\np b\ncontinue\n")
+    assert plain.stdout.endswith("3\n")
+
+
+CONTINUE = """\
+import pdb
+
+def work():
+    a = 1
+    b = a + 1
+    c = b + 1
+    return c
+
+def main():
+    value = pdb.Pdb(nosigint=True).runcall(work)
+    doubled = value * 2
+    return doubled
+
+result = main()
+print(result)
+"""
+
+
+def test_the_rest_is_measured_after_pdb_continue(core: str, tmp_path: Path) -> None:
+    write(tmp_path, "prog.py", CONTINUE)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15],
+                        stdin="next\ncontinue\n")
+    assert plain.stdout.endswith("6\n")
+
+
+WHERE = """\
+import pdb
+
+def work():
+    return 1
+
+pdb.Pdb(nosigint=True).runcall(work)
+"""
+
+
+def test_pdb_where_shows_only_the_program(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    xfail_on(request, core, (SYSMON, "ctrace", "pytrace"),
+             "covcore runs the program from Python code in its own process: its runner's frames are "
+             "below the program's module frame (CPython's f_back can't be cut), and pdb's where walks "
+             "to the bottom (docs/trouble.md)")
+    write(tmp_path, "prog.py", WHERE)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 3, 4, 6], stdin="where\ncontinue\n")
+    assert "(6)<module>()" in plain.stdout
+
+
+# -- The program's own sys.monitoring tool (3.12+) --
+
+FREE_EVERY_TOOL = """\
+import sys
+mon = sys.monitoring
+
+def f(n):
+    return n + 1
+
+print(f(1))
+for tool in range(6):
+    mon.free_tool_id(tool)
+print(f(2))
+
+def g():
+    return 5
+
+print(g())
+mon.use_tool_id(3, "mine")
+seen = []
+mon.register_callback(3, mon.events.PY_START, lambda code, offset: seen.append(code.co_name))
+mon.set_events(3, mon.events.PY_START)
+g()
+mon.set_events(3, 0)
+mon.free_tool_id(3)
+print(seen)
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring is new in 3.12")
+def test_a_program_that_frees_every_tool_id(core: str, tmp_path: Path) -> None:
+    write(tmp_path, "prog.py", FREE_EVERY_TOOL)
+    every = [1, 2, 4, 5, 7, 8, 9, 10, 12, 13, 15, 16, 17, 18, 19, 20, 21, 22, 23]
+    if core == SYSMON:
+        # The sysmon core held tool 3: it stops there, with one warning.  On
+        # 3.12 and 3.13 free_tool_id leaves the tool's events on, and covcore
+        # notices at its next sys.monitoring call (g's first start).
+        seen = every[:7] if sys.version_info >= (3, 14) else every[:8] + [12, 15]
+        plain = transparent(core, tmp_path, ["prog.py"], seen, warning=(
+            "the program freed the sys.monitoring tool id the sysmon core was using; measurement "
+            "stopped there (what ran before is saved; see docs/trouble.md)"))
+    else:
+        plain = transparent(core, tmp_path, ["prog.py"], every)
+    assert plain.stdout == "2\n3\n5\n['g']\n"
+
+
+OWN_TOOL = """\
+import sys
+mon = sys.monitoring
+TOOL = 2
+
+def work():
+    total = 0
+    for i in range(3):
+        total += i
+    return total
+
+lines = []
+mon.use_tool_id(TOOL, "mine")
+mon.register_callback(TOOL, mon.events.LINE, lambda code, line: lines.append(line))
+mon.set_local_events(TOOL, work.__code__, mon.events.LINE)
+work()
+mon.set_local_events(TOOL, work.__code__, 0)
+mon.free_tool_id(TOOL)
+print(lines)
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring is new in 3.12")
+def test_the_program_own_monitoring_tool(core: str, tmp_path: Path) -> None:
+    write(tmp_path, "prog.py", OWN_TOOL)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18])
+    assert plain.stdout == "[6, 7, 8, 7, 8, 7, 8, 7, 9]\n"
+
+
+# -- Nested measurement --
+
+NESTED = """\
+import {module}
+
+def inner_work(n):
+    a = n + 1
+    return a * 2
+
+def outer_work():
+    return 7
+
+cov = {module}.Coverage(data_file=".inner")
+cov.start()
+inner_work(1)
+cov.stop()
+cov.save()
+print(sorted(cov.get_data().lines(__file__)))
+print(outer_work())
+"""
+
+
+@pytest.mark.parametrize("module", ["covcore", "coverage"])
+def test_a_coverage_started_and_stopped_inside(core: str, module: str, tmp_path: Path) -> None:
+    write(tmp_path, "prog.py", NESTED.format(module=module))
+    plain = transparent(core, tmp_path, ["prog.py"], None)
+    # The inner measurement saw its lines (4, 5; the sysmon core, 12 and 13 too).
+    assert plain.stdout.startswith("[4, 5") and plain.stdout.endswith("]\n7\n")
+    # The outer one pauses while the inner one runs, and resumes; covcore's
+    # and coverage.py's measurements run side by side when one of them uses
+    # sys.monitoring and the other sys.settrace: they don't meet.
+    paused = [1, 3, 7, 8, 10, 11, 14, 15, 16]
+    side_by_side = [1, 3, 4, 5, 7, 8, 10, 11, 12, 13, 14, 15, 16]
+    # coverage.py 7.18 measures with sys.monitoring on 3.14+ only.
+    coverage_sysmon = sys.version_info >= (3, 14)
+    expected = side_by_side if module == "coverage" and (core == SYSMON or coverage_sysmon) else paused
+    assert _executed(tmp_path, "prog.py") == expected
