@@ -126,9 +126,17 @@ YIELD_FROM = """\
 
 
 def test_a_yield_from_nothing_was_thrown_into_is_quiet(make_file: Any) -> None:
-    path = make_file("mod.py", YIELD_FROM)
-    states = _states_between(path, [lambda m: [list(m.outer(4, [])) for _ in range(20)]], ("outer", "inner"))
-    assert states == [{"outer": "quiet", "inner": "off"}]
+    """Its arcs into the `yield from` line's cleanup (a throw) are missing."""
+    path = make_file("mod.py", """\
+        def walk(n):
+            if n > 0:
+                yield from walk(n - 1)
+            yield n
+        """)
+    states = _states_between(path, [lambda m: [list(m.walk(5)) for _ in range(20)]], ("walk",))
+    # 3.13 reports the handler of a throw at a yield only sometimes (after
+    # throw(), not after close()): its flow model leaves such code out.
+    assert states == [{"walk": "tracked" if sys.version_info[:2] == (3, 13) else "quiet"}]
 
 
 def test_throwing_into_a_quiet_generator(make_file: Any) -> None:
