@@ -37,10 +37,10 @@
     [JUMP_FORWARD] = K_JUMP | K_STOP | K_NORAISE,                           \
     [JUMP_BACKWARD] = K_JUMP | K_BACKWARD | K_STOP,                         \
     [JUMP_BACKWARD_NO_INTERRUPT] = K_JUMP | K_BACKWARD | K_STOP | K_NORAISE | K_NO_JUMP_EVENT, \
-    [POP_JUMP_IF_FALSE] = K_JUMP,                                           \
-    [POP_JUMP_IF_TRUE] = K_JUMP,                                            \
-    [POP_JUMP_IF_NONE] = K_JUMP,                                            \
-    [POP_JUMP_IF_NOT_NONE] = K_JUMP,                                        \
+    [POP_JUMP_IF_FALSE] = K_JUMP | K_COND,                                  \
+    [POP_JUMP_IF_TRUE] = K_JUMP | K_COND,                                   \
+    [POP_JUMP_IF_NONE] = K_JUMP | K_COND,                                   \
+    [POP_JUMP_IF_NOT_NONE] = K_JUMP | K_COND,                               \
     [SEND] = K_JUMP,                                                        \
     [FOR_ITER] = K_JUMP | K_FOR_ITER,                                       \
     /* Async generators are left to exact events. */                        \
@@ -63,6 +63,7 @@ const FlowOps Flow_ops = {
     .cache = CACHE,
     .for_iter_exits = 2,            /* END_FOR, then past it */
     .thrown_at_yield_outside = 0,
+    .not_taken = -1,
 };
 
 #elif COVCORE_BYTECODE_FAMILY == 313
@@ -82,6 +83,7 @@ const FlowOps Flow_ops = {
     .cache = CACHE,
     .for_iter_exits = 3,            /* END_FOR, POP_TOP, then past them */
     .thrown_at_yield_outside = 1,
+    .not_taken = -1,
 };
 
 #elif COVCORE_BYTECODE_FAMILY == 314 || COVCORE_BYTECODE_FAMILY == 315
@@ -120,6 +122,7 @@ const FlowOps Flow_ops = {
     .for_iter_exits = 3,            /* END_FOR, POP_ITER, then past them */
     .thrown_at_yield_outside = 0,
     .thrown_at_yield_reports = 1,
+    .not_taken = NOT_TAKEN,
 };
 
 #else
@@ -130,6 +133,7 @@ const FlowOps Flow_ops = {
     .cache = 0,
     .for_iter_exits = 1,
     .thrown_at_yield_outside = 1,
+    .not_taken = -1,
 };
 
 #endif
@@ -139,7 +143,7 @@ FlowOps_describe(PyObject *module, PyObject *unused)
 {
     static const char *const names[] = {
         "JUMP", "BACKWARD", "STOP", "RETURN", "FOR_ITER", "RESUME", "EXTENDED", "OUTSIDE", "YIELD",
-        "RERAISE", "NORAISE", "GENERATOR", "NO_JUMP_EVENT",
+        "RERAISE", "NORAISE", "GENERATOR", "NO_JUMP_EVENT", "COND",
     };
     PyObject *kinds = PyDict_New();     /* owned */
 #if COVCORE_HAS_FLOW_TABLE
@@ -173,9 +177,10 @@ FlowOps_describe(PyObject *module, PyObject *unused)
     if (kinds == NULL) {
         return NULL;
     }
-    return Py_BuildValue("{s:i,s:i,s:i,s:i,s:i,s:N}", "family", COVCORE_BYTECODE_FAMILY, "cache", Flow_ops.cache,
+    return Py_BuildValue("{s:i,s:i,s:i,s:i,s:i,s:i,s:N}", "family", COVCORE_BYTECODE_FAMILY, "cache", Flow_ops.cache,
                          "for_iter_exits", Flow_ops.for_iter_exits, "thrown_at_yield_outside",
-                         Flow_ops.thrown_at_yield_outside, "line_starts", Flow_ops.line_starts, "kinds", kinds);
+                         Flow_ops.thrown_at_yield_outside, "line_starts", Flow_ops.line_starts,
+                         "not_taken", Flow_ops.not_taken, "kinds", kinds);
 }
 
 #endif

@@ -38,6 +38,8 @@ enum {
     K_NO_JUMP_EVENT = 1 << 12,  /* a jump sys.monitoring never reports (it has no
                                  * instrumented twin): the loop of `yield from`
                                  * and `await` brings no (line, line) arc */
+    K_COND = 1 << 13,       /* a conditional jump (POP_JUMP_IF_*): 3.14 reports
+                             * its directions as BRANCH_RIGHT and BRANCH_LEFT */
 };
 
 /* Where line events can fire (3.14, see `line_starts`). */
@@ -75,6 +77,10 @@ typedef struct FlowOps {
      * even on the same line: a handler with a line is always reported.
      */
     int thrown_at_yield_reports;
+    /* 3.14: the NOT_TAKEN after a conditional jump, where its BRANCH_LEFT
+     * event is reported (-1: none).
+     */
+    int not_taken;
 } FlowOps;
 
 /* The table of the running Python. */

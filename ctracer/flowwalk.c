@@ -554,6 +554,83 @@ find_silent(const CodeFlow *flow, const unsigned char *ops, const ExcTable *tabl
     return RET_OK;
 }
 
+/* Is `key` in the sorted `list`? */
+static int
+arc_listed(const ArcList *list, uint64_t key)
+{
+    Py_ssize_t lo = 0, hi = list->n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (list->keys[mid] < key) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return lo < list->n && list->keys[lo] == key;
+}
+
+/* 3.14: the directions of the conditional jumps and FOR_ITERs reached
+ * that bring one arc of `all` each (see FlowBranch): the instruction has a
+ * line the walk reports it on (not silent), and the direction lands on a
+ * line start of another line: a conditional jump's target (BRANCH_RIGHT)
+ * or what follows its NOT_TAKEN (BRANCH_LEFT), an exhausted FOR_ITER's
+ * exit past its END_FOR and POP_ITER (BRANCH_RIGHT) or the instruction
+ * after it (BRANCH_LEFT).  flow->lines are the walk's lines.
+ */
+static int
+find_branches(CodeFlow *flow, const unsigned char *ops, const Walk *walk, const ArcList *all)
+{
+    if (Flow_ops.not_taken < 0) {
+        return RET_OK;
+    }
+    Py_ssize_t n_units = flow->n_units, alloc = 0;
+    for (Py_ssize_t unit = flow->resume_unit + 1; unit < n_units; unit++) {
+        int kind = Flow_kind(ops[2 * unit]);
+        int line = flow->lines[unit];
+        if (!(kind & (K_COND | K_FOR_ITER)) || !walk->seen[unit] || line < 0) {
+            continue;
+        }
+        Py_ssize_t next = next_instr(ops, n_units, unit);
+        Py_ssize_t dests[2] = {-1, -1};
+        if (kind & K_FOR_ITER) {
+            dests[0] = next;
+        }
+        else if (next < n_units && ops[2 * next] == Flow_ops.not_taken
+                 && (flow->lines[next] == line || flow->lines[next] < 0)) {
+            dests[0] = next_instr(ops, n_units, next);
+        }
+        dests[1] = jump_target(ops, unit, next, kind);
+        for (int i = 1; (kind & K_FOR_ITER) && i < Flow_ops.for_iter_exits && dests[1] < n_units; i++) {
+            dests[1] = next_instr(ops, n_units, dests[1]);
+        }
+        if (dests[0] > dests[1]) {
+            Py_ssize_t swap = dests[0];
+            dests[0] = dests[1];
+            dests[1] = swap;
+        }
+        for (int d = 0; d < 2; d++) {
+            Py_ssize_t to = dests[d];
+            if (to < 0 || to >= n_units || flow->lines[to] < 0 || flow->lines[to] == line) {
+                continue;
+            }
+            uint64_t key = LineSet_ArcKey(line, flow->lines[to]);
+            if (!arc_listed(all, key)) {
+                continue;
+            }
+            if (COV_RESERVE(flow->branches, flow->n_branches, alloc, 16) < 0) {
+                return RET_ERROR;
+            }
+            FlowBranch *branch = &flow->branches[flow->n_branches++];
+            branch->offset = (int)(2 * unit);
+            branch->dest = (int)(2 * to);
+            branch->key = key;
+        }
+    }
+    return RET_OK;
+}
+
 ModelResult
 FlowWalk_Run(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcList *ordinary, ArcList *all,
              ArcList *normal)
@@ -625,6 +702,11 @@ FlowWalk_Run(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, ArcLi
     if (rc == MODEL_OK) {
         ArcList_sort_unique(&extra);
         ArcList_sort_unique(&plain);
+        if (find_branches(flow, ops, &walk, &extra) < 0) {
+            rc = MODEL_FAILED;
+        }
+    }
+    if (rc == MODEL_OK) {
         *ordinary = walk.arcs;
         *all = extra;
         *normal = plain;

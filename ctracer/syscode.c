@@ -13,6 +13,13 @@
 int
 SysCode_set_events(SysMon *self, PyCodeObject *code, int events)
 {
+    if (self->trace_arcs && (events & EV_LINE)) {
+        /* 3.14: the arcs that conditional jumps tell (see FlowBranch). */
+        CodeRecord *record = code_record(self, code);
+        if (record != NULL && record->branch.flow != NULL && record->branch.flow->n_branches > 0) {
+            events |= EV_BRANCHES;
+        }
+    }
     PyObject *events_obj = PyLong_FromLong(events);     /* owned */
     if (events_obj == NULL) {
         return RET_ERROR;

@@ -87,12 +87,21 @@ int SysDone_lines_back_on(SysMon *self, PyCodeObject *code);
  */
 int SysDone_data_cleared(void);
 
-/* Has every arc into the line been recorded?  1 or 0. */
+/* Is the arc in_arcs[i] told by a branch event (3.14)?  Then line events
+ * never need to tell it: for the readers' needs it counts as recorded.
+ */
+static inline int
+branch_told(const CodeFlow *flow, Py_ssize_t i)
+{
+    return flow->in_branch != NULL && flow->in_branch[i];
+}
+
+/* Has every arc into the line been recorded (or is told by a branch event)?  1 or 0. */
 static inline int
 line_complete(const CodeFlow *flow, const FlowLine *info, LineSet *file_data)
 {
     for (Py_ssize_t i = 0; i < info->in_count; i++) {
-        if (!LineSet_HasKey(file_data, flow->in_arcs[info->in_start + i])) {
+        if (!LineSet_HasKey(file_data, flow->in_arcs[info->in_start + i]) && !branch_told(flow, info->in_start + i)) {
             return 0;
         }
     }
@@ -139,7 +148,7 @@ reader_need(const CodeRecord *record, const FlowLine *info, LineSet *file_data, 
             continue;
         }
         possible++;
-        if (!LineSet_HasKey(file_data, key)) {
+        if (!LineSet_HasKey(file_data, key) && !branch_told(flow, info->in_start + i)) {
             missing++;
             *only = key;
         }

@@ -620,4 +620,52 @@ SysEvents_on_jump(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     return Py_NewRef(self->disable);
 }
 
+#if COVCORE_HAS_BRANCH_EVENTS
+
+/* 3.14: a direction of a conditional jump was taken.  When the model names
+ * the arc it brings (see FlowBranch), record it: the line event that would
+ * tell it need not fire, so the readers it goes into can turn off.  Either
+ * way the event has nothing more to tell at this location.
+ */
+static PyObject *
+branch_taken(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ARGS(3);
+    PyCodeObject *code = (PyCodeObject *)args[0];
+    CodeRecord *record = code_record(self, code);
+    self->activity = 1;
+    if (record == NULL || record->file_data == NULL || record->branch.flow == NULL
+        || record->branch.state == FLOW_NONE) {
+        return Py_NewRef(self->disable);
+    }
+    int offset = (int)PyLong_AsLong(args[1]);
+    int dest = (int)PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    uint64_t key = CodeFlow_BranchArc(record->branch.flow, offset, dest);
+    if (key != 0) {
+        LineSet *file_data = record->file_data;
+        uint64_t version = file_data->version;
+        if (LineSet_AddKey(file_data, key) < 0 || flow_after_arc(self, code, record, file_data, key, version) < 0) {
+            return NULL;
+        }
+    }
+    return Py_NewRef(self->disable);
+}
+
+PyObject *
+SysEvents_on_branch_left(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return branch_taken(self, args, nargs);
+}
+
+PyObject *
+SysEvents_on_branch_right(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return branch_taken(self, args, nargs);
+}
+
+#endif
+
 #endif /* COVCORE_HAS_SYSMON */

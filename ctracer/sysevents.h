@@ -30,6 +30,10 @@ PyObject *SysEvents_on_exception_handled(SysMon *self, PyObject *const *args, Py
 PyObject *SysEvents_on_line(SysMon *self, PyObject *const *args, Py_ssize_t nargs);
 /* JUMP (local): a backward jump within one line is a visit of the line. */
 PyObject *SysEvents_on_jump(SysMon *self, PyObject *const *args, Py_ssize_t nargs);
+#if COVCORE_HAS_BRANCH_EVENTS
+PyObject *SysEvents_on_branch_left(SysMon *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *SysEvents_on_branch_right(SysMon *self, PyObject *const *args, Py_ssize_t nargs);
+#endif
 
 #endif /* COVCORE_HAS_SYSMON */
 

@@ -7,6 +7,7 @@
 #include "flowindex.h"
 #include "flowops.h"
 #include "flowwalk.h"
+#include <stdlib.h>
 
 void
 CodeFlow_Free(CodeFlow *flow)
@@ -14,6 +15,8 @@ CodeFlow_Free(CodeFlow *flow)
     if (flow != NULL) {
         PyMem_Free(flow->arcs);
         PyMem_Free(flow->normal);
+        PyMem_Free(flow->branches);
+        PyMem_Free(flow->in_branch);
         PyMem_Free(flow->lines);
         PyMem_Free(flow->line_info);
         PyMem_Free(flow->in_arcs);
@@ -112,6 +115,46 @@ start_model(PyCodeObject *code, const unsigned char *ops, Py_ssize_t n_units, Co
     return MODEL_OUTSIDE;
 }
 
+static int
+compare_keys(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Mark the arcs into lines that branch events tell (CodeFlow.in_branch). */
+static int
+mark_branch_arcs(CodeFlow *flow)
+{
+    Py_ssize_t n_in = 0;
+    for (int l = 0; l < flow->n_lines; l++) {
+        const FlowLine *info = &flow->line_info[l];
+        if (info->in_start + info->in_count > n_in) {
+            n_in = info->in_start + info->in_count;
+        }
+    }
+    if (flow->n_branches == 0 || n_in == 0) {
+        return RET_OK;
+    }
+    uint64_t *keys = PyMem_Malloc((size_t)flow->n_branches * sizeof(uint64_t));   /* owned */
+    flow->in_branch = PyMem_Calloc((size_t)n_in, 1);
+    if (keys == NULL || flow->in_branch == NULL) {
+        PyMem_Free(keys);
+        PyErr_NoMemory();
+        return RET_ERROR;
+    }
+    for (Py_ssize_t b = 0; b < flow->n_branches; b++) {
+        keys[b] = flow->branches[b].key;
+    }
+    qsort(keys, (size_t)flow->n_branches, sizeof(uint64_t), compare_keys);
+    for (Py_ssize_t i = 0; i < n_in; i++) {
+        flow->in_branch[i] = bsearch(&flow->in_arcs[i], keys, (size_t)flow->n_branches, sizeof(uint64_t),
+                                     compare_keys) != NULL;
+    }
+    PyMem_Free(keys);
+    return RET_OK;
+}
+
 ModelResult
 CodeFlow_Build(PyCodeObject *code, CodeFlow **out)
 {
@@ -139,7 +182,7 @@ CodeFlow_Build(PyCodeObject *code, CodeFlow **out)
         flow->n_arcs = all.n;
         flow->normal = normal.keys;
         flow->n_normal = normal.n;
-        if (FlowIndex_Build(flow, -code->co_firstlineno, &ordinary) < 0) {
+        if (FlowIndex_Build(flow, -code->co_firstlineno, &ordinary) < 0 || mark_branch_arcs(flow) < 0) {
             rc = MODEL_FAILED;
         }
     }
@@ -152,6 +195,26 @@ CodeFlow_Build(PyCodeObject *code, CodeFlow **out)
         CodeFlow_Free(flow);
     }
     return rc;
+}
+
+uint64_t
+CodeFlow_BranchArc(const CodeFlow *flow, int offset, int dest)
+{
+    Py_ssize_t lo = 0, hi = flow->n_branches;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        const FlowBranch *b = &flow->branches[mid];
+        if (b->offset < offset || (b->offset == offset && b->dest < dest)) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    if (lo < flow->n_branches && flow->branches[lo].offset == offset && flow->branches[lo].dest == dest) {
+        return flow->branches[lo].key;
+    }
+    return 0;
 }
 
 int

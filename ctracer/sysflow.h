@@ -63,6 +63,17 @@ typedef struct FlowCleanup {
     Py_ssize_t raise_count;     /* 0: only its own line can, the arc is (line, line) */
 } FlowCleanup;
 
+/* 3.14: a direction of a conditional jump that brings one arc, told by
+ * its own event (BRANCH_RIGHT, BRANCH_LEFT) with no line event needed:
+ * the jump is on a line the frame is reported on, and the instruction the
+ * direction lands on starts another line.  Sorted by (offset, dest).
+ */
+typedef struct FlowBranch {
+    int offset;             /* the jump's byte offset, as the event gives it */
+    int dest;               /* where the direction lands (byte offset) */
+    uint64_t key;           /* the arc */
+} FlowBranch;
+
 typedef struct CodeFlow {
     uint64_t *arcs;         /* owned: PyMem array, sorted, no duplicates */
     Py_ssize_t n_arcs;
@@ -72,6 +83,11 @@ typedef struct CodeFlow {
                              * others come only after an EXCEPTION_HANDLED
                              * event in the frame (see sysdone.h, FLOW_QUIET) */
     Py_ssize_t n_normal;
+    FlowBranch *branches;   /* owned: PyMem array (3.14+; NULL for none) */
+    Py_ssize_t n_branches;
+    char *in_branch;        /* owned: PyMem array parallel to in_arcs: 1 when
+                             * a branch event tells that arc (NULL for none);
+                             * the readers' needs leave those out (sysdone.h) */
     int *lines;             /* owned: PyMem array, the line of each code unit, -1 for none */
     Py_ssize_t n_units;
     Py_ssize_t resume_unit; /* the code unit of the first RESUME */
@@ -137,6 +153,9 @@ CodeFlow_Cleanup(const CodeFlow *flow, Py_ssize_t unit)
 
 /* Is `key` one of the flow's arcs?  1 or 0. */
 int CodeFlow_HasArc(const CodeFlow *flow, uint64_t key);
+
+/* The arc the branch event at byte `offset` landing at `dest` brings, or 0. */
+uint64_t CodeFlow_BranchArc(const CodeFlow *flow, int offset, int dest);
 
 /* The line a frame of the code was last reported on when an exception
  * leaves it at byte offset `offset`: the line of that instruction, or

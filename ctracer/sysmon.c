@@ -51,6 +51,10 @@ static const CallbackSpec callbacks[] = {
     {EV_PY_UNWIND, "_on_py_unwind", 1},
     {EV_JUMP, "_on_jump", 1},
     {EV_EXCEPTION_HANDLED, "_on_exception_handled", 1},
+#if COVCORE_HAS_BRANCH_EVENTS
+    {EV_BRANCH_LEFT, "_on_branch_left", 1},
+    {EV_BRANCH_RIGHT, "_on_branch_right", 1},
+#endif
 };
 #define N_CALLBACKS ((int)(sizeof(callbacks) / sizeof(callbacks[0])))
 
@@ -571,6 +575,10 @@ static PyMethodDef SysMon_methods[] = {
     CALLBACK_DEF(on_line),
     CALLBACK_DEF(on_jump),
     CALLBACK_DEF(on_exception_handled),
+#if COVCORE_HAS_BRANCH_EVENTS
+    CALLBACK_DEF(on_branch_left),
+    CALLBACK_DEF(on_branch_right),
+#endif
     {NULL}
 };
 

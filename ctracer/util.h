@@ -143,6 +143,12 @@ Cov_FrameCode(PyFrameObject *frame)
 #define PY_MONITORING_EVENT_PY_THROW 13
 #endif
 
+/* 3.14 reports each direction of a conditional jump as its own event,
+ * BRANCH_RIGHT (taken) and BRANCH_LEFT (not taken, after its NOT_TAKEN),
+ * each disabled at its location on its own.
+ */
+#define COVCORE_HAS_BRANCH_EVENTS (COVCORE_HAS_SYSMON && PY_VERSION_HEX >= 0x030E0000)
+
 /* 3.14 marks an instruction as a line start only when its line differs
  * from the line before it in the bytecode, skipping a loop's END_FOR and
  * POP_ITER: code after a loop on the line the loop body ended on (a

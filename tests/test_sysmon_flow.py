@@ -537,6 +537,9 @@ def test_opcode_table_agrees_with_the_interpreter() -> None:
     jumps = {opcode.opname[op] for op in opcode.hasjrel if op < first_instrumented}
     assert {name for name, bits in kinds.items() if "JUMP" in bits} == jumps
     assert {name for name, bits in kinds.items() if "BACKWARD" in bits} == {n for n in jumps if "BACKWARD" in n}
+    # Conditional jumps: 3.14 reports each direction (after NOT_TAKEN when not taken).
+    assert {name for name, bits in kinds.items() if "COND" in bits} == {n for n in jumps if n.startswith("POP_JUMP_IF_")}
+    assert table["not_taken"] == (opcode.opmap["NOT_TAKEN"] if sys.version_info >= (3, 14) else -1)
     # A jump without an instrumented twin never sends a JUMP event.
     assert {name for name, bits in kinds.items() if "NO_JUMP_EVENT" in bits} == {
         n for n in jumps if "BACKWARD" in n and "INSTRUMENTED_" + n not in opcode.opmap}
