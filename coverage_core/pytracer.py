@@ -17,7 +17,12 @@ from types import CodeType, FrameType
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any, Callable, Optional
+    from covcore.filetracers import PluginFrame
     from covcore.types import TArc, TDisposition, TLineNo, TShouldTrace, TTraceData, TTraceFn
+
+    #: What the tracer keeps per frame: its file data, its last line, and
+    #: what records it for a file-tracer plug-in (see covcore.filetracers).
+    TEntry = tuple[Optional[set[Any]], TLineNo, Optional[PluginFrame]]
 
 
 # The interpreter's own functions: while measuring, sys.settrace and
@@ -88,8 +93,10 @@ class PyTracer:
         self._activity = False
         # One (file data, last line) per frame seen starting; frames that were
         # running before start() have none, and their events are ignored.
-        self._stack: list[tuple[Optional[set[Any]], TLineNo]] = []
+        self._stack: list[TEntry] = []
         self._cur_data: Optional[set[Any]] = None
+        #: The running frame's recorder when a plug-in claimed its file.
+        self._cur_plugin: Optional[PluginFrame] = None
         self._last_line: TLineNo = 0
         self._trace_fn: TTraceFn = self._trace
         #: The program's own trace function (see covcore.tracehooks), or None,
@@ -101,13 +108,13 @@ class PyTracer:
         self.concurrency_id: Optional[Callable[[], object]] = None
         # The saved (stack, file data, last line) of the greenlets that are
         # not running, by id(); the running one's is in the fields above.
-        self._contexts: dict[int, tuple[list[tuple[Optional[set[Any]], TLineNo]], Optional[set[Any]], TLineNo]] = {}
+        self._contexts: dict[int, tuple[list[TEntry], Optional[set[Any]], TLineNo, Optional[PluginFrame]]] = {}
         self._context: Optional[int] = None
 
     def __repr__(self) -> str:
         return f"<PyTracer of {len(self.data)} files>"
 
-    def _file_data(self, frame: FrameType, filename: str) -> Optional[set[Any]]:
+    def _disposition(self, frame: FrameType, filename: str) -> TDisposition:
         try:
             disposition = self.should_trace_cache[filename]
         except KeyError:
@@ -117,13 +124,7 @@ class PyTracer:
                 sys.unraisablehook(_unraisable(sys.exc_info()[1], self.should_trace))
                 disposition = None
             self.should_trace_cache[filename] = disposition
-        if disposition is None:
-            return None
-        data = self.data.get(disposition)
-        if data is None:
-            data = self.data[disposition] = set()
-        assert isinstance(data, set)
-        return data
+        return disposition
 
     def _trace(self, frame: FrameType, event: str, arg: Any) -> Optional[TTraceFn]:
         """The trace function given to sys.settrace."""
@@ -149,12 +150,25 @@ class PyTracer:
                 else:
                     data.add(line)
                 self._last_line = line
+            elif self._cur_plugin is not None:
+                self._cur_plugin.line(frame)
         elif event == "call":
-            self._stack.append((self._cur_data, self._last_line))
+            self._stack.append((self._cur_data, self._last_line, self._cur_plugin))
             code = frame.f_code
-            data = self._cur_data = self._file_data(frame, code.co_filename)
+            disposition = self._disposition(frame, code.co_filename)
+            data = None
+            self._cur_plugin = None
+            if isinstance(disposition, str):
+                found = self.data.get(disposition)
+                if found is None:
+                    found = self.data[disposition] = set()
+                assert isinstance(found, set)
+                data = found
+            elif disposition is not None:
+                self._cur_plugin = disposition.start_frame(frame, _is_real_call(frame, code))
+            self._cur_data = data
             if data is None:
-                if self.foreign is None:
+                if self.foreign is None and self._cur_plugin is None:
                     frame.f_trace_lines = False
             elif _is_real_call(frame, code):
                 self._last_line = -code.co_firstlineno
@@ -162,6 +176,8 @@ class PyTracer:
                 self._last_line = frame.f_lineno
         elif event == "return":
             if self._stack:
+                if self._cur_plugin is not None:
+                    self._cur_plugin.leave(frame, _is_real_return(frame, frame.f_code))
                 if self.trace_arcs and self._cur_data is not None:
                     code = frame.f_code
                     if _is_real_return(frame, code):
@@ -171,9 +187,9 @@ class PyTracer:
                             self._last_line = line
                         arc: TArc = (self._last_line, -code.co_firstlineno)
                         self._cur_data.add(arc)
-                self._cur_data, self._last_line = self._stack.pop()
+                self._cur_data, self._last_line, self._cur_plugin = self._stack.pop()
             else:
-                self._cur_data = None
+                self._cur_data = self._cur_plugin = None
         if self.foreign is not None:
             self._dispatch_foreign(frame, event, arg)
         elif event == "return":
@@ -194,8 +210,9 @@ class PyTracer:
             context = id(self.concurrency_id())
             if context != self._context:
                 if self._context is not None:
-                    self._contexts[self._context] = (self._stack, self._cur_data, self._last_line)
-                self._stack, self._cur_data, self._last_line = self._contexts.pop(context, ([], None, 0))
+                    self._contexts[self._context] = (self._stack, self._cur_data, self._last_line, self._cur_plugin)
+                self._stack, self._cur_data, self._last_line, self._cur_plugin = self._contexts.pop(
+                    context, ([], None, 0, None))
                 self._context = context
         result = self._trace(frame, event, arg)
         if event == "return" and not self._stack:
@@ -250,7 +267,7 @@ class PyTracer:
         if _gettrace() == self._trace_fn:
             _settrace(None)
         self._stack = []
-        self._cur_data = None
+        self._cur_data = self._cur_plugin = None
         self._foreign_locals.clear()
         self._contexts.clear()
         self._context = None

@@ -126,6 +126,7 @@ push_entry(CTracer *self, PyFrameObject *frame)
     }
     self->depth++;
     self->stack[self->depth].file_data = NULL;
+    self->stack[self->depth].plugin = NULL;
     self->stack[self->depth].last_line = 0;
     self->stack[self->depth].frame = frame;
     return RET_OK;
@@ -136,6 +137,7 @@ clear_stack(CTracer *self)
 {
     for (; self->depth >= 0; self->depth--) {
         Py_CLEAR(self->stack[self->depth].file_data);
+        Py_CLEAR(self->stack[self->depth].plugin);
     }
 }
 
@@ -148,6 +150,7 @@ handle_call(CTracer *self, PyFrameObject *frame)
 {
     PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed, see util.h */
     LineSet *file_data = NULL;      /* borrowed from self->data */
+    PyObject *claimed = NULL;       /* owned: a plug-in's disposition */
     int cache_hit = 0;
 
     STATS(self->stats.calls++);
@@ -157,12 +160,20 @@ handle_call(CTracer *self, PyFrameObject *frame)
     DecideContext ctx = {
         self->should_trace, self->should_trace_cache, self->data, self->trace_arcs,
     };
-    if (Decide_FileData(&ctx, code->co_filename, (PyObject *)frame, &file_data, &cache_hit) < 0) {
+    if (Decide_FileData(&ctx, code->co_filename, (PyObject *)frame, &file_data, &claimed, &cache_hit) < 0) {
         return RET_ERROR;
     }
     STATS(cache_hit ? self->stats.cache_hits++ : self->stats.files++);
 
     FrameEntry *entry = &self->stack[self->depth];
+    if (claimed != NULL) {
+        /* The slow path: a plug-in's file tracer records this frame. */
+        entry->plugin = Decide_PluginStart(claimed, (PyObject *)frame, is_real_call(frame, code));
+        Py_DECREF(claimed);
+        if (entry->plugin != NULL) {
+            return self->marks_frames ? set_frame_trace(frame, (PyObject *)self) : RET_OK;
+        }
+    }
     if (file_data != NULL && !self->trace_arcs && self->foreign == NULL) {
         /* Line mode: a fully covered code object needs no line events. */
         int complete = CodeLines_Complete(code, file_data);
@@ -197,6 +208,9 @@ handle_line(CTracer *self, PyFrameObject *frame)
     }
     FrameEntry *entry = &self->stack[self->depth];
     if (entry->file_data == NULL) {
+        if (entry->plugin != NULL) {
+            Decide_PluginLine(entry->plugin, (PyObject *)frame);
+        }
         return RET_OK;
     }
     int line = PyFrame_GetLineNumber(frame);
@@ -216,6 +230,11 @@ handle_return(CTracer *self, PyFrameObject *frame)
     }
     int ret = RET_OK;
     FrameEntry *entry = &self->stack[self->depth];
+    if (entry->plugin != NULL) {
+        PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
+        Decide_PluginLeave(entry->plugin, (PyObject *)frame, Cov_IsRealReturn(code, Cov_FrameLasti(frame)));
+        Py_CLEAR(entry->plugin);
+    }
     if (self->trace_arcs && entry->file_data != NULL) {
         PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
         if (Cov_IsRealReturn(code, Cov_FrameLasti(frame))) {
