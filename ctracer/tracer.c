@@ -230,28 +230,31 @@ handle_return(CTracer *self, PyFrameObject *frame)
     }
     int ret = RET_OK;
     FrameEntry *entry = &self->stack[self->depth];
-    if (entry->plugin != NULL) {
+    if (entry->file_data != NULL) {
+        if (self->trace_arcs) {
+            PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
+            if (Cov_IsRealReturn(code, Cov_FrameLasti(frame))) {
+#if COVCORE_RETURN_LINE_UNREPORTED
+                int line = PyFrame_GetLineNumber(frame);
+                if (line >= 0 && line != entry->last_line) {
+                    ret = LineSet_AddKey(entry->file_data, LineSet_ArcKey(entry->last_line, line));
+                    entry->last_line = line;
+                }
+#endif
+                if (ret == RET_OK) {
+                    ret = LineSet_AddKey(entry->file_data,
+                                         LineSet_ArcKey(entry->last_line, -code->co_firstlineno));
+                }
+            }
+        }
+        Py_CLEAR(entry->file_data);
+    }
+    else if (entry->plugin != NULL) {
+        /* The slow path: a plug-in's file tracer records this frame. */
         PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
         Decide_PluginLeave(entry->plugin, (PyObject *)frame, Cov_IsRealReturn(code, Cov_FrameLasti(frame)));
         Py_CLEAR(entry->plugin);
     }
-    if (self->trace_arcs && entry->file_data != NULL) {
-        PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
-        if (Cov_IsRealReturn(code, Cov_FrameLasti(frame))) {
-#if COVCORE_RETURN_LINE_UNREPORTED
-            int line = PyFrame_GetLineNumber(frame);
-            if (line >= 0 && line != entry->last_line) {
-                ret = LineSet_AddKey(entry->file_data, LineSet_ArcKey(entry->last_line, line));
-                entry->last_line = line;
-            }
-#endif
-            if (ret == RET_OK) {
-                ret = LineSet_AddKey(entry->file_data,
-                                     LineSet_ArcKey(entry->last_line, -code->co_firstlineno));
-            }
-        }
-    }
-    Py_CLEAR(entry->file_data);
     self->depth--;
     return ret;
 }
