@@ -253,7 +253,8 @@ def test_a_file_tracer_plugin_that_claims_nothing_changes_nothing(tmp_path: Path
 def test_nothing_is_loaded_without_plugins(tmp_path: Path, make_file: MakeFile) -> None:
     make_file("prog.py", """\
         import sys
-        print(sorted(m for m in ("covcore.plugins", "covcore.contexts", "coverage") if m in sys.modules))
+        print(sorted(m for m in ("covcore.plugins", "covcore.contexts", "covcore.filetracers",
+                                 "covcore.pluginreport", "coverage") if m in sys.modules))
     """)
     result = run_covcore(["run", "prog.py"], tmp_path)
     assert result.returncode == 0, result.stderr
