@@ -102,9 +102,14 @@ TEMPLATE_PLUGIN = """\
 """
 
 TEMPLATE_PROGRAM = """\
+    import threading
     import engine
     print(engine.render("tpls/a.tpl"))
     print(list(engine.many("tpls/c.tpl")))
+    # In another thread, the line the main thread skipped.
+    worker = threading.Thread(target=lambda: print(engine.render("tpls/t.tpl", flag=True)))
+    worker.start()
+    worker.join()
 """
 
 
@@ -146,6 +151,7 @@ def template_project(tmp_path: Path, make_file: MakeFile) -> Path:
     make_file("tpls/a.tpl", "hello\n# comment\nskip me\nworld\n\nend nocover\n")
     make_file("tpls/c.tpl", "one\ntwo\n")
     make_file("tpls/never.tpl", "never\nrun\n")
+    make_file("tpls/t.tpl", "skip not\nthreaded\n")
     make_file("prog.py", TEMPLATE_PROGRAM)
     make_file(".coveragerc", "[run]\nplugins = tplplugin\nsource = .\n")
     return tmp_path
@@ -162,7 +168,8 @@ def test_a_template_plugin_measures_like_coverage_py(template_project: Path, cor
     assert ours.stdout == theirs.stdout
     measured = _measured(template_project, ".tpl", ours=True)
     assert measured == _measured(template_project, ".tpl", ours=False)
-    assert set(measured) == {"tpls/a.tpl", "tpls/c.tpl", "tpls/never.tpl"}
+    assert set(measured) == {"tpls/a.tpl", "tpls/c.tpl", "tpls/never.tpl", "tpls/t.tpl"}
+    assert measured["tpls/t.tpl"][0], "the thread's template lines were measured"
     assert {plugin for _, plugin in measured.values()} == {"tplplugin.Plugin"}
     report = run_covcore(["report", "-m"], template_project)
     assert report.returncode == 0, report.stderr
