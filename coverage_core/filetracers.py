@@ -81,7 +81,7 @@ class PluginTracing:
         """Does a plug-in claim the file `path` (canonical)?  ``(claimed, disposition)``:
         a claimed file whose source file the rules leave out has no disposition."""
         for loaded in self.plugins:
-            if loaded.name in self.disabled:
+            if not loaded.enabled:
                 continue
             try:
                 tracer = loaded.plugin.file_tracer(path)
@@ -93,11 +93,11 @@ class PluginTracing:
                 source = tracer.source_filename()
                 if not source:
                     raise ValueError(f"its file tracer for {path!r} gave no source_filename")
+                included = self.included(str(source), frame)
+                return True, None if included is None else PluginDisposition(self, loaded, tracer, path, included)
             except Exception as exc:
                 self.disable(loaded, "file_tracer", exc)
                 continue
-            included = self.included(str(source), frame)
-            return True, None if included is None else PluginDisposition(self, loaded, tracer, path, included)
         return False, None
 
     def included(self, source: str, frame: Optional[FrameType]) -> Optional[str]:
@@ -123,8 +123,9 @@ class PluginTracing:
 
     def disable(self, loaded: LoadedPlugin, method: str, exc: BaseException) -> None:
         """Stop using a plug-in whose `method` raised `exc`: one warning."""
-        if loaded.name in self.disabled:
+        if not loaded.enabled:
             return
+        loaded.enabled = False
         self.disabled.add(loaded.name)
         _set_attr(loaded.plugin, "_coverage_enabled", False)
         self.warn(
@@ -149,7 +150,7 @@ def _set_attr(obj: object, name: str, value: object) -> None:
 class PluginDisposition:
     """should_trace's answer for a file a plug-in claimed (see the module docstring)."""
 
-    __slots__ = ("tracing", "loaded", "tracer", "filename", "source")
+    __slots__ = ("tracing", "loaded", "tracer", "filename", "source", "dynamic", "line_range")
 
     def __init__(
         self, tracing: PluginTracing, loaded: LoadedPlugin, tracer: Any, filename: str, source: Optional[str],
@@ -161,6 +162,9 @@ class PluginDisposition:
         self.filename = filename
         #: The source file, canonical; None when the tracer names it per call.
         self.source = source
+        # The tracer's methods, looked up once: they run at every call and line.
+        self.dynamic: Callable[[str, FrameType], Any] = tracer.dynamic_source_filename
+        self.line_range: Callable[[FrameType], Any] = tracer.line_number_range
 
     def __repr__(self) -> str:
         return f"<PluginDisposition {self.filename!r} by {self.loaded.name}>"
@@ -168,23 +172,22 @@ class PluginDisposition:
     def start_frame(self, frame: FrameType, real_call: bool) -> Optional[PluginFrame]:
         """A frame of the claimed file starts (or resumes): what records its
         lines, or None when it records nothing."""
-        tracing = self.tracing
-        if self.loaded.name in tracing.disabled:
+        if not self.loaded.enabled:
             return None
         source = self.source
         if source is None:
             try:
-                name = self.tracer.dynamic_source_filename(self.filename, frame)
+                name = self.dynamic(self.filename, frame)
             except Exception as exc:
-                tracing.disable(self.loaded, "dynamic_source_filename", exc)
+                self.tracing.disable(self.loaded, "dynamic_source_filename", exc)
                 return None
             if name is None:
                 return None
-            source = tracing.included(str(name), frame)
+            source = self.tracing.included(str(name), frame)
             if source is None:
                 return None
         last = -frame.f_code.co_firstlineno if real_call else frame.f_lineno
-        return PluginFrame(self, tracing.file_data(source, self.loaded), last)
+        return PluginFrame(self, self.tracing.file_data(source, self.loaded), last)
 
     def adopt_code(self, code: CodeType, frame: Optional[FrameType]) -> None:
         """The sys.monitoring core met `code` of the claimed file (`frame`, when
@@ -198,47 +201,46 @@ class PluginDisposition:
 class PluginFrame:
     """Records the lines of one running frame of a claimed file."""
 
-    __slots__ = ("disposition", "data", "last_line")
+    __slots__ = ("disposition", "loaded", "line_range", "arcs", "data", "last_line")
 
     def __init__(self, disposition: PluginDisposition, data: set[Any], last_line: int) -> None:
         self.disposition = disposition
+        self.loaded = disposition.loaded
+        self.line_range = disposition.line_range
+        self.arcs = disposition.tracing.trace_arcs
         self.data = data
         self.last_line = last_line
 
     def line(self, frame: FrameType) -> None:
         """A line event: record the lines the tracer names."""
-        disposition = self.disposition
-        tracing = disposition.tracing
-        if disposition.loaded.name in tracing.disabled:
+        if not self.loaded.enabled:
             return
         try:
-            first, last = _line_range(disposition.tracer.line_number_range(frame))
+            value = self.line_range(frame)
+            if type(value) is not tuple or len(value) != 2:
+                raise TypeError(f"line_number_range must return a 2-tuple, not {value!r}")
+            first, last = value
+            first, last = first.__index__(), last.__index__()
         except Exception as exc:
-            tracing.disable(disposition.loaded, "line_number_range", exc)
+            self.disposition.tracing.disable(self.loaded, "line_number_range", exc)
             return
         if first == -1:
             return
-        if tracing.trace_arcs:
+        if self.arcs:
             for line in range(first, last + 1):
                 self.data.add((self.last_line, line))
                 self.last_line = line
-        else:
+        elif first == last:
+            self.data.add(first)
+            self.last_line = first
+        elif last > first:
             self.data.update(range(first, last + 1))
-            if last >= first:
-                self.last_line = last
+            self.last_line = last
 
     def leave(self, frame: FrameType, real_return: bool) -> None:
         """The frame returns (or yields): a real return records the exit arc."""
-        if real_return and self.disposition.tracing.trace_arcs:
+        if real_return and self.arcs:
             self.data.add((self.last_line, -frame.f_code.co_firstlineno))
-
-
-def _line_range(value: Any) -> tuple[int, int]:
-    """line_number_range's answer, checked: a pair of ints."""
-    if not isinstance(value, tuple) or len(value) != 2:
-        raise TypeError(f"line_number_range must return a 2-tuple, not {value!r}")
-    first, last = value
-    return int(first), int(last)
 
 
 class PluginMonitor:

@@ -66,6 +66,8 @@ class LoadedPlugin:
         self.kind = kind
         #: coverage.py's name for it: module and class.
         self.name = f"{module}.{type(plugin).__name__}"
+        #: False once disabled after an exception (covcore.filetracers).
+        self.enabled = True
 
 
 class Registry:

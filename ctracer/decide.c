@@ -92,8 +92,9 @@ error:
 PyObject *
 Decide_PluginStart(PyObject *disposition, PyObject *frame, int real_call)
 {
-    PyObject *recorder = PyObject_CallMethodObjArgs(
-        disposition, str_start_frame, frame, real_call ? Py_True : Py_False, NULL);  /* owned */
+    PyObject *args[3] = {disposition, frame, real_call ? Py_True : Py_False};
+    PyObject *recorder = PyObject_VectorcallMethod(
+        str_start_frame, args, 3 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);    /* owned */
     if (recorder == NULL) {
         PyErr_WriteUnraisable(disposition);
         return NULL;
@@ -105,11 +106,13 @@ Decide_PluginStart(PyObject *disposition, PyObject *frame, int real_call)
     return recorder;
 }
 
-/* Call recorder.<name>(args...), reporting a failure as unraisable. */
+/* Call obj.<name>(arg1[, arg2]), reporting a failure as unraisable. */
 static void
 call_quietly(PyObject *obj, PyObject *name, PyObject *arg1, PyObject *arg2)
 {
-    PyObject *res = PyObject_CallMethodObjArgs(obj, name, arg1, arg2, NULL);   /* owned */
+    PyObject *args[3] = {obj, arg1, arg2};
+    size_t nargs = arg2 != NULL ? 3 : 2;
+    PyObject *res = PyObject_VectorcallMethod(name, args, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);  /* owned */
     if (res == NULL) {
         PyErr_WriteUnraisable(obj);
         return;
