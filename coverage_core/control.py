@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from typing import IO, Any, Callable, Iterable, Optional
 
     from covcore.contexts import ContextSwitcher
+    from covcore.filetracers import PluginTracing
     from covcore.plugins import Registry
 
 from covcore import cores, process
@@ -153,6 +154,8 @@ class Coverage:
         #: The dynamic part of the context (a test's name), see switch_context().
         self._dynamic_context = ""
         self._switcher: Optional[ContextSwitcher] = None
+        #: The file-tracer plug-ins while measuring (None: none configured).
+        self._plugin_tracing: Optional[PluginTracing] = None
         #: (file, first line, context): exit arcs of a function that ended a
         #: context, recorded by a tracer that runs after the switch.
         self._late_exits: list[tuple[str, int, str]] = []
@@ -163,16 +166,11 @@ class Coverage:
     def _load_plugins(self) -> None:
         """Load ``[run] plugins``; the configurers change the settings now,
         after the arguments (as in coverage.py, they see and may change them)."""
-        from covcore.plugins import FILE_TRACER, load_plugins
+        from covcore.plugins import load_plugins
 
         c = self.config
         self.plugins = load_plugins(c)
         set_disabled_warnings(c.disable_warnings)
-        tracers = self.plugins.of_kind(FILE_TRACER)
-        if tracers:
-            names = ", ".join(p.name for p in tracers)
-            warn(f"Plugin file tracers ({names}) aren't supported by covcore yet: "
-                 "the files they measure are left out", once_key="plugin-file-tracers", slug="plugin-file-tracers")
 
     def ignored_settings_note(self) -> str:
         """The note naming the settings read but not acted on ("" if none).
@@ -233,6 +231,8 @@ class Coverage:
                 # The sysmon core (line mode only, see covcore.cores) keeps no stack to split.
                 concurrency_id=None if choice.all_threads else concurrency_id,
             )
+            if self.plugins is not None:
+                self._start_plugin_tracing(self._selector, self._collector)
         if self._switcher is None and (self.config.dynamic_context == "test_function" or self.plugins is not None):
             self._switcher = self._context_switcher()
         if self._switcher is not None:
@@ -245,6 +245,19 @@ class Coverage:
         if self.auto_data and not self._atexit_registered:
             atexit.register(self._atexit)
             self._atexit_registered = True
+
+    def _start_plugin_tracing(self, selector: FileSelector, collector: Collector) -> None:
+        """The file-tracer plug-ins join the file decision (covcore.filetracers)."""
+        from covcore.plugins import FILE_TRACER
+
+        assert self.plugins is not None
+        if not self.plugins.of_kind(FILE_TRACER):
+            return
+        from covcore.filetracers import PluginTracing
+
+        tracing = self._plugin_tracing = PluginTracing(self.plugins, warn)
+        tracing.data, tracing.trace_arcs, tracing.selector = collector.data, self.config.branch, selector
+        selector.plugins = tracing
 
     def _context_switcher(self) -> Optional[ContextSwitcher]:
         """What switches dynamic contexts: ``test_function``, then the plug-ins'."""
@@ -271,6 +284,8 @@ class Coverage:
             self._collector.stop()
         if self._switcher is not None:
             self._switcher.stop()
+        if self._plugin_tracing is not None:
+            self._plugin_tracing.stop()
         self._started = False
         process.uninstall(self)
 
@@ -369,6 +384,12 @@ class Coverage:
                     data.add_arcs(collected)
                 else:
                     data.add_lines(collected)
+            if self._plugin_tracing is not None:
+                tracers = self._plugin_tracing.file_tracers
+                data.add_file_tracers({
+                    self._stored_name(name): plugin for name, plugin in tracers.items()
+                    if self._stored_name(name) in data.measured_files()
+                })
         return data
 
     def _add_unexecuted_files(self, data: CoverageData) -> None:
@@ -378,6 +399,13 @@ class Coverage:
         measured = data.measured_files()
         candidates = (self._stored_name(p) for p in self._selector.unexecuted_candidates())
         data.touch_files(p for p in candidates if p not in measured)
+        if self._plugin_tracing is not None:
+            from covcore.filetracers import executable_files
+
+            for path, plugin in executable_files(self._plugin_tracing, self._selector):
+                name = self._stored_name(path)
+                if name not in measured:
+                    data.touch_files([name], plugin=plugin)
         for pkg in self._selector.unimported_sources():
             warn(f"Module {pkg} was never imported.", once_key=f"never-imported:{pkg}", slug="module-not-imported")
 
@@ -541,6 +569,13 @@ class Coverage:
             return None
 
     def _analyze(self, data: CoverageData, path: str) -> Any:
+        plugin = data.file_tracer(path)
+        if plugin:
+            from covcore.pluginreport import analyze_with_plugin
+
+            analysis = analyze_with_plugin(data, path, plugin, self.plugins)
+            if analysis is not None:
+                return analysis
         from covcore.results import analyze
 
         c = self.config

@@ -100,6 +100,8 @@ _UPGRADE_FROM_1 = (
 )
 
 _FormatError = FormatError
+#: The meta key prefix of a file measured by a coverage.py plug-in: ``tracer:<path>`` -> plug-in name.
+_TRACER_KEY = "tracer:"
 
 
 class CombineError(DataError):
@@ -323,6 +325,8 @@ class CoverageData:
         # path -> context -> lines or arcs.  A file touched but never run has no contexts.
         self._files: dict[str, dict[str, set[Any]]] = {}
         self._meta: dict[str, str] = {}
+        #: path -> the coverage.py plug-in that measured it (covcore.filetracers).
+        self._tracers: dict[str, str] = {}
         self._context = ""
         self._query: list[re.Pattern[str]] | None = None
 
@@ -413,10 +417,31 @@ class CoverageData:
             else:
                 have |= items
 
-    def touch_files(self, filenames: Iterable[str]) -> None:
-        """Record files as measured even if none of their lines ran."""
+    def touch_files(self, filenames: Iterable[str], plugin: str | None = None) -> None:
+        """Record files as measured even if none of their lines ran (by `plugin`, if given)."""
         for filename in filenames:
             self._files.setdefault(filename, {})
+            if plugin:
+                self._tracers.setdefault(filename, plugin)
+
+    def add_file_tracers(self, tracers: Mapping[str, str]) -> None:
+        """Record which coverage.py plug-in measured each file (file -> plug-in name).
+
+        The files must be measured already (DataError otherwise), and a file
+        keeps the plug-in it was first recorded with (DataError for another).
+        """
+        for filename, plugin in tracers.items():
+            if filename not in self._files:
+                raise DataError(f"Can't record a plug-in for '{filename}': it isn't measured")
+            have = self._tracers.setdefault(filename, plugin)
+            if have != plugin:
+                raise DataError(f"Conflicting plug-ins for '{filename}': {have!r} and {plugin!r}")
+
+    def file_tracer(self, filename: str) -> str | None:
+        """The plug-in that measured `filename`: its name, "" for Python code, None if not measured."""
+        if filename not in self._files:
+            return None
+        return self._tracers.get(filename, "")
 
     def update(self, other: CoverageData, map_path: TMapPath | None = None) -> None:
         """Unite another data object's files, contexts, lines and arcs into this one.
@@ -436,6 +461,9 @@ class CoverageData:
         for filename, contexts in other._files.items():
             name = map_path(filename) if map_path is not None else filename
             mine = self._files.setdefault(name, {})
+            plugin = other._tracers.get(filename)
+            if plugin:
+                self._tracers.setdefault(name, plugin)
             for context, items in contexts.items():
                 have = mine.get(context)
                 if have is None:
@@ -551,7 +579,7 @@ class CoverageData:
     def _reset(self) -> None:
         """Forget all data and metadata."""
         self._measure = None
-        self._files, self._meta = {}, {}
+        self._files, self._meta, self._tracers = {}, {}, {}
 
     def read(self) -> None:
         """Replace this object's data with the data file's; no file is empty data.
@@ -583,7 +611,8 @@ class CoverageData:
                 return
             raise DataError(f"Couldn't read data from '{path}': {exc}") from None
         self._reset()
-        self._measure, self._meta, self._files = measure, meta, files
+        tracers = {key[len(_TRACER_KEY):]: meta.pop(key) for key in list(meta) if key.startswith(_TRACER_KEY)}
+        self._measure, self._meta, self._files, self._tracers = measure, meta, files, tracers
 
     def _encoded(self) -> list[tuple[str, str, bytes]]:
         """Every (path, context, blob) to store; a touched file is one empty blob."""
@@ -664,8 +693,9 @@ class CoverageData:
                     blob = self._unite(blob, row[0])
             out.append((name, cid, blob))
         con.executemany("INSERT OR REPLACE INTO file (path, context_id, data) VALUES (?, ?, ?)", out)
+        tracers = ((_TRACER_KEY + name, plugin) for name, plugin in self._tracers.items())
         con.executemany(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", sorted(self._meta.items())
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", sorted([*self._meta.items(), *tracers])
         )
 
     def _unite(self, blob: bytes, stored: bytes) -> bytes:

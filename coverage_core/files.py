@@ -5,6 +5,9 @@ the canonical file name to record lines under, or None.
 
 Rules, in order:
   * names that are not files (``<string>``, ``<frozen ...>``) are never measured;
+  * a file a file-tracer plug-in claims is measured by it (the answer is then
+    a covcore.filetracers.PluginDisposition), if its source file passes the
+    rules below;
   * ``omit`` patterns exclude;
   * with ``source`` (directories, or importable package names), only files
     inside those directories or packages are measured; a ``source`` entry
@@ -30,6 +33,7 @@ from covcore.exceptions import ConfigError
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Iterable, Iterator, Optional
+    from covcore.filetracers import PluginTracing
     from covcore.types import TDisposition
 
 
@@ -176,6 +180,8 @@ class FileSelector:
         self.omit = GlobMatcher(omit)
         self._excluded_dirs: Optional[list[str]] = None
         self.covcore_dir = canonical_filename(os.path.dirname(__file__))
+        #: The file-tracer plug-ins, asked first about each file (None: none configured).
+        self.plugins: Optional[PluginTracing] = None
 
     def _expand_patterns(self, source: Iterable[str]) -> list[str]:
         """`source` with each glob pattern replaced by what it matches, sorted.
@@ -216,6 +222,14 @@ class FileSelector:
         path = canonical_filename(filename)
         if _under(path, self.covcore_dir):
             return None
+        if self.plugins is not None:
+            claimed, disposition = self.plugins.claim(path, frame)
+            if claimed:
+                return disposition
+        return self.select(path, frame)
+
+    def select(self, path: str, frame: Optional[FrameType] = None) -> Optional[str]:
+        """`path` (canonical) if the source, include and omit rules measure it, else None."""
         if self.source_dirs or self.source_pkgs:
             inside = any(_under(path, d) for d in self.source_dirs)
             if not inside and self.source_pkgs and frame is not None:
@@ -260,7 +274,7 @@ class FileSelector:
         """Python files of the source directories and packages, executed or not."""
         roots = list(self.source_dirs)
         for pkg in self.source_pkgs:
-            directory = _package_dir(pkg)
+            directory = package_dir(pkg)
             if directory is not None and directory not in roots:
                 roots.append(directory)
         seen: set[str] = set()
@@ -280,10 +294,10 @@ class FileSelector:
 
     def unimported_sources(self) -> list[str]:
         """Source packages named with ``--source`` that were never found."""
-        return [pkg for pkg in self.source_pkgs if _package_dir(pkg) is None]
+        return [pkg for pkg in self.source_pkgs if package_dir(pkg) is None]
 
 
-def _package_dir(pkg: str) -> Optional[str]:
+def package_dir(pkg: str) -> Optional[str]:
     """The directory of an importable package (or file of a module), without importing it."""
     import importlib.util
 

@@ -100,8 +100,9 @@ def is_coverage_py_file(path: str) -> bool:
 def read_coverage_py(path: str, warn: Optional[TWarn] = None) -> CoverageData:
     """The data of a coverage.py 7 data file, in memory (named after `path`).
 
-    Files measured by coverage.py plugins (non-Python files) are left out,
-    with a warning.  A file of another schema raises DataError.
+    Files measured by coverage.py plugins (templates, ``.pyx`` files) keep
+    the plug-in's name (``CoverageData.file_tracer``).  A file of another
+    schema raises DataError.
     """
     data = CoverageData(path, warn=warn)
     uri = Path(os.path.abspath(path)).as_uri() + "?mode=ro"
@@ -119,29 +120,25 @@ def read_coverage_py(path: str, warn: Optional[TWarn] = None) -> CoverageData:
             files = dict(con.execute("SELECT id, path FROM file").fetchall())
             contexts = dict(con.execute("SELECT id, context FROM context").fetchall())
             plugin_files = {
-                files[fid] for fid, tracer in con.execute("SELECT file_id, tracer FROM tracer")
+                files[fid]: str(tracer) for fid, tracer in con.execute("SELECT file_id, tracer FROM tracer")
                 if tracer and fid in files
             }
             has_arcs = str(meta.get("has_arcs", "0")) not in ("0", "")
-            data.touch_files(name for name in files.values() if name not in plugin_files)
+            data.touch_files(files.values())
             if has_arcs:
                 arcs: dict[tuple[str, str], set[tuple[int, int]]] = {}
                 for fid, cid, fromno, tono in con.execute("SELECT file_id, context_id, fromno, tono FROM arc"):
                     key = (files[fid], contexts.get(cid, ""))
                     arcs.setdefault(key, set()).add((int(fromno), int(tono)))
                 for (name, context), items in arcs.items():
-                    if name not in plugin_files:
-                        data.add_arcs({name: items}, context=context)
+                    data.add_arcs({name: items}, context=context)
             else:
                 for fid, cid, numbits in con.execute("SELECT file_id, context_id, numbits FROM line_bits"):
-                    name = files[fid]
-                    if name not in plugin_files:
-                        data.add_lines({name: decode_lines(bytes(numbits))}, context=contexts.get(cid, ""))
+                    data.add_lines({files[fid]: decode_lines(bytes(numbits))}, context=contexts.get(cid, ""))
             con.execute("COMMIT")
     except (sqlite3.Error, FormatError, KeyError, TypeError, ValueError) as exc:
         raise DataError(f"Couldn't read data from '{path}': {exc}") from None
-    if plugin_files and warn is not None:
-        warn(f"Left out {len(plugin_files)} file(s) measured by coverage.py plugins in '{path}'")
+    data.add_file_tracers(plugin_files)
     data.set_meta("coverage.py", str(meta.get("version", "")))
     return data
 
@@ -200,6 +197,10 @@ def _fill(con: sqlite3.Connection, data: CoverageData) -> None:
     con.executemany("INSERT INTO file (id, path) VALUES (?, ?)", list(enumerate(files, 1)))
     context_ids = {name: cid for cid, name in enumerate(contexts, 1)}
     con.executemany("INSERT INTO context (id, context) VALUES (?, ?)", [(cid, n) for n, cid in context_ids.items()])
+    con.executemany(
+        "INSERT INTO tracer (file_id, tracer) VALUES (?, ?)",
+        [(file_id, data.file_tracer(name)) for file_id, name in enumerate(files, 1) if data.file_tracer(name)],
+    )
     for file_id, name in enumerate(files, 1):
         for context, items in sorted(by_context[name].items()):
             cid = context_ids[context]

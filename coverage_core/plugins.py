@@ -12,7 +12,10 @@ dict.  `reg` (:class:`Registry`) takes the plug-in objects by kind:
 - ``add_dynamic_context(p)``: ``p.dynamic_context(frame)`` is asked at each
   function start while no such context runs; a string starts that context
   for the frame's duration (covcore.contexts.ContextSwitcher, any core).
-- ``add_file_tracer(p)``: not supported yet; covcore warns once, naming it.
+- ``add_file_tracer(p)``: ``p.file_tracer(filename)`` may claim a file the
+  program runs, and ``p.file_reporter(filename)`` reports on the files it
+  measured (covcore.filetracers while measuring, covcore.pluginreport in
+  the reports).
 - ``add_noop(p)``: kept and listed, nothing else.
 
 A plug-in that can't be imported, or whose ``coverage_init`` or
@@ -47,7 +50,7 @@ _FOREIGN_DEFAULTS: dict[str, Any] = {
 _NONE_WHEN_EMPTY = {"run:source", "report:include", "report:omit", "report:contexts"}
 
 
-def _describe(exc: BaseException) -> str:
+def describe_exception(exc: BaseException) -> str:
     """An exception as one line: its type and the first line of its message."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else ""
@@ -63,6 +66,8 @@ class LoadedPlugin:
         self.kind = kind
         #: coverage.py's name for it: module and class.
         self.name = f"{module}.{type(plugin).__name__}"
+        #: False once disabled after an exception (covcore.filetracers).
+        self.enabled = True
 
 
 class Registry:
@@ -91,7 +96,7 @@ class Registry:
         self._add(plugin, DYNAMIC_CONTEXT)
 
     def add_file_tracer(self, plugin: Any) -> None:
-        """Register a file-tracer plug-in (listed; covcore doesn't run them yet)."""
+        """Register a plug-in whose ``file_tracer(filename)`` measures files."""
         self._add(plugin, FILE_TRACER)
 
     def add_noop(self, plugin: Any) -> None:
@@ -111,14 +116,14 @@ class Registry:
             try:
                 mod = importlib.import_module(module)
             except Exception as exc:  # ImportError, or whatever the module raised
-                raise PluginError(f"Couldn't import plug-in {module!r}: {_describe(exc)}") from None
+                raise PluginError(f"Couldn't import plug-in {module!r}: {describe_exception(exc)}") from None
             init = getattr(mod, "coverage_init", None)
             if not callable(init):
                 raise PluginError(f"Plug-in module {module!r} has no coverage_init function")
             try:
                 init(self, dict(options.get(module, {})))
             except Exception as exc:
-                raise PluginError(f"Plug-in {module!r} failed in coverage_init: {_describe(exc)}") from None
+                raise PluginError(f"Plug-in {module!r} failed in coverage_init: {describe_exception(exc)}") from None
         self._module = ""
 
 
@@ -203,7 +208,7 @@ def load_plugins(config: Config) -> Registry:
         try:
             loaded.plugin.configure(view)
         except Exception as exc:
-            raise PluginError(f"Plug-in {loaded.name!r} failed in configure: {_describe(exc)}") from None
+            raise PluginError(f"Plug-in {loaded.name!r} failed in configure: {describe_exception(exc)}") from None
     return registry
 
 
@@ -226,7 +231,7 @@ def context_function(
                 context = function(frame)
             except Exception as exc:
                 del asked[i]
-                warn(f"Plug-in {name!r} failed in dynamic_context, not used from now on: {_describe(exc)}",
+                warn(f"Plug-in {name!r} failed in dynamic_context, not used from now on: {describe_exception(exc)}",
                      once_key=f"plugin-context:{name}", slug="plugin-failed")
                 return None
             if context is not None:

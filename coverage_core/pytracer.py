@@ -17,7 +17,13 @@ from types import CodeType, FrameType
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any, Callable, Optional
+    from covcore.filetracers import PluginFrame
     from covcore.types import TArc, TDisposition, TLineNo, TShouldTrace, TTraceData, TTraceFn
+
+    #: What the tracer keeps per frame: its file data, its last line, the
+    #: frame, and what records it for a file-tracer plug-in (see
+    #: covcore.filetracers).
+    TEntry = tuple[Optional[set[Any]], TLineNo, Optional[FrameType], Optional[PluginFrame]]
 
 
 # The interpreter's own functions: while measuring, sys.settrace and
@@ -89,11 +95,14 @@ class PyTracer:
         self._in_foreign = False
         self._foreign_frame: Optional[FrameType] = None
         self._activity = False
-        # One (file data, last line, frame) per frame seen starting, but for
-        # the innermost one, whose are in the three fields below; frames that
-        # were running before start() have none, and their events are ignored.
-        self._stack: list[tuple[Optional[set[Any]], TLineNo, Optional[FrameType]]] = []
+        # One (file data, last line, frame, plug-in recorder) per frame seen
+        # starting, but for the innermost one, whose are in the fields below;
+        # frames that were running before start() have none, and their
+        # events are ignored.
+        self._stack: list[TEntry] = []
         self._cur_data: Optional[set[Any]] = None
+        #: The running frame's recorder when a plug-in claimed its file.
+        self._cur_plugin: Optional[PluginFrame] = None
         self._last_line: TLineNo = 0
         self._cur_frame: Optional[FrameType] = None
         self._trace_fn: TTraceFn = self._trace
@@ -108,13 +117,14 @@ class PyTracer:
         self.concurrency_id: Optional[Callable[[], object]] = None
         # The saved (stack, file data, last line) of the greenlets that are
         # not running, by id(); the running one's is in the fields above.
-        self._contexts: dict[int, tuple[list[Any], Optional[set[Any]], TLineNo, Optional[FrameType]]] = {}
+        self._contexts: dict[int, tuple[list[TEntry], Optional[set[Any]], TLineNo, Optional[FrameType],
+                                        Optional[PluginFrame]]] = {}
         self._context: Optional[int] = None
 
     def __repr__(self) -> str:
         return f"<PyTracer of {len(self.data)} files>"
 
-    def _file_data(self, frame: FrameType, filename: str) -> Optional[set[Any]]:
+    def _disposition(self, frame: FrameType, filename: str) -> TDisposition:
         try:
             disposition = self.should_trace_cache[filename]
         except KeyError:
@@ -124,14 +134,22 @@ class PyTracer:
                 sys.unraisablehook(_unraisable(sys.exc_info()[1], self.should_trace))
                 disposition = None
             self.should_trace_cache[filename] = disposition
-        if disposition is None:
-            return None
-        data = self.data.get(disposition)
-        if data is None:
-            data = self.data[disposition] = set()
-        assert isinstance(data, set)
-        return data
+        return disposition
 
+
+    def _enter(self, frame: FrameType, code: CodeType, real: bool) -> tuple[Optional[set[Any]], Optional[PluginFrame]]:
+        """A frame starts (or resumes, `real` false): its file data, or the
+        recorder of the plug-in that claimed its file (neither: not measured)."""
+        disposition = self._disposition(frame, code.co_filename)
+        if isinstance(disposition, str):
+            found = self.data.get(disposition)
+            if found is None:
+                found = self.data[disposition] = set()
+            assert isinstance(found, set)
+            return found, None
+        if disposition is not None:
+            return None, disposition.start_frame(frame, real)
+        return None, None
     def _trace(self, frame: FrameType, event: str, arg: Any) -> Optional[TTraceFn]:
         """The trace function given to sys.settrace."""
         if not self._started:
@@ -168,14 +186,17 @@ class PyTracer:
                 elif not fresh:
                     data.add((self._last_line, line))
                 self._last_line = line
+            elif self._cur_plugin is not None:
+                self._cur_plugin.line(frame)
         elif event == "call":
-            self._stack.append((self._cur_data, self._last_line, self._cur_frame))
+            self._stack.append((self._cur_data, self._last_line, self._cur_frame, self._cur_plugin))
             self._cur_frame = frame
             code = frame.f_code
-            data = self._cur_data = self._file_data(frame, code.co_filename)
             real = _is_real_call(frame, code)
+            data, self._cur_plugin = self._enter(frame, code, real)
+            self._cur_data = data
             if data is None:
-                if self.foreign is None:
+                if self.foreign is None and self._cur_plugin is None:
                     frame.f_trace_lines = False
                 elif not real:
                     # Resumed: f_trace_lines is what an earlier resumption left.
@@ -189,6 +210,8 @@ class PyTracer:
             if frame is not self._cur_frame and self._cur_frame is not None:
                 self._resync(frame)
             if self._stack:
+                if self._cur_plugin is not None:
+                    self._cur_plugin.leave(frame, _is_real_return(frame, frame.f_code))
                 if self.trace_arcs and self._cur_data is not None:
                     code = frame.f_code
                     if _is_real_return(frame, code):
@@ -198,7 +221,7 @@ class PyTracer:
                             self._last_line = line
                         arc: TArc = (self._last_line, -code.co_firstlineno)
                         self._cur_data.add(arc)
-                self._cur_data, self._last_line, self._cur_frame = self._stack.pop()
+                self._cur_data, self._last_line, self._cur_frame, self._cur_plugin = self._stack.pop()
                 if self._foreign_seen:
                     # A debugger may have deleted the caller's f_trace (pdb's
                     # "continue"): its line events come through f_trace only.
@@ -206,7 +229,7 @@ class PyTracer:
                     if back is not None and back is self._cur_frame and back.f_trace is None:
                         back.f_trace = self._trace_fn
             else:
-                self._cur_data = None
+                self._cur_data = self._cur_plugin = None
                 self._cur_frame = None
         if self.foreign is not None:
             self._dispatch_foreign(frame, event, arg)
@@ -235,7 +258,7 @@ class PyTracer:
         while f is not None:
             chain.append(f)
             f = f.f_back
-        entries = self._stack + [(self._cur_data, self._last_line, self._cur_frame)]
+        entries = self._stack + [(self._cur_data, self._last_line, self._cur_frame, self._cur_plugin)]
         keep, pos = -1, len(chain)
         for i in range(len(entries) - 1, -1, -1):
             entry_frame = entries[i][2]
@@ -246,10 +269,11 @@ class PyTracer:
         entries = entries[:keep + 1]
         for p in range(pos - 1, -1, -1):
             newer = chain[p]
-            entries.append((self._file_data(newer, newer.f_code.co_filename), newer.f_lineno, newer))
+            data, plugin = self._enter(newer, newer.f_code, False)
+            entries.append((data, newer.f_lineno, newer, plugin))
         if not entries:
-            entries.append((None, 0, None))
-        self._cur_data, self._last_line, self._cur_frame = entries.pop()
+            entries.append((None, 0, None, None))
+        self._cur_data, self._last_line, self._cur_frame, self._cur_plugin = entries.pop()
         self._stack = entries
         return pos > 0
 
@@ -334,9 +358,10 @@ class PyTracer:
             context = id(self.concurrency_id())
             if context != self._context:
                 if self._context is not None:
-                    self._contexts[self._context] = (self._stack, self._cur_data, self._last_line, self._cur_frame)
-                self._stack, self._cur_data, self._last_line, self._cur_frame = self._contexts.pop(
-                    context, ([], None, 0, None))
+                    self._contexts[self._context] = (self._stack, self._cur_data, self._last_line, self._cur_frame,
+                                                     self._cur_plugin)
+                self._stack, self._cur_data, self._last_line, self._cur_frame, self._cur_plugin = self._contexts.pop(
+                    context, ([], None, 0, None, None))
                 self._context = context
         result = self._trace(frame, event, arg)
         if event == "return" and not self._stack:
@@ -398,7 +423,7 @@ class PyTracer:
         if _gettrace() == self._trace_fn:
             _settrace(None)
         self._stack = []
-        self._cur_data = None
+        self._cur_data = self._cur_plugin = None
         self._cur_frame = None
         self._foreign_locals.clear()
         self._contexts.clear()

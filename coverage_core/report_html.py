@@ -276,11 +276,17 @@ def _write_text(path: str, text: str) -> None:
 def _source_lines(analysis: Analysis, has_arcs: bool, contexts: dict[TLineNo, list[str]] | None) -> list[SourceLine]:
     """Each line of the file with its category, annotations and contexts."""
     parser = analysis.parser
-    assert parser is not None
+    if parser is not None:
+        multiline = parser.multiline_map
+        pieces_of_lines = token_lines(parser.text)
+    else:
+        # A file a coverage.py plug-in measured: its reporter's tokens.
+        multiline = {}
+        pieces_of_lines = [[(str(kind), str(text)) for kind, text in pieces]
+                           for pieces in analysis.reporter.source_token_lines()]
     missing_arcs = analysis.missing_branch_arcs() if has_arcs else {}
     stats = branch_stats(analysis) if has_arcs else {}
     sentences = analysis.missing_branch_descriptions() if missing_arcs else {}
-    multiline = parser.multiline_map
 
     def category_of(line: TLineNo) -> str:
         if line in analysis.excluded:
@@ -294,7 +300,7 @@ def _source_lines(analysis: Analysis, has_arcs: bool, contexts: dict[TLineNo, li
         return ""
 
     lines = []
-    for number, pieces in enumerate(token_lines(parser.text), start=1):
+    for number, pieces in enumerate(pieces_of_lines, start=1):
         category = category_of(number)
         if not category:
             first = multiline.get(number)

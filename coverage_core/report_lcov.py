@@ -40,7 +40,7 @@ def line_hash(line: str) -> str:
 
 def _lines(analysis: Analysis, checksums: bool, out: list[str]) -> None:
     """The DA records, and LF/LH when there are statements."""
-    source_lines = analysis.parser.text.splitlines() if checksums and analysis.parser else []
+    source_lines = analysis.source_text().splitlines() if checksums else []
     for line in sorted(analysis.statements):
         suffix = f",{line_hash(source_lines[line - 1])}" if source_lines else ""
         out.append(f"DA:{line},{int(line not in analysis.missing)}{suffix}\n")

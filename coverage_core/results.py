@@ -18,7 +18,7 @@ import functools
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 from covcore.exceptions import ConfigError
@@ -273,6 +273,8 @@ class Analysis:
     num_lines: int = 0
     data: CoverageDataLike | None = dataclasses.field(default=None, repr=False)
     parser: PythonParser | None = dataclasses.field(default=None, repr=False)
+    #: For a file a coverage.py plug-in measured: its FileReporter (parser is None then).
+    reporter: Any = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.missing: set[TLineNo] = self.statements - self.executed
@@ -341,6 +343,12 @@ class Analysis:
             parser=parser,
         )
 
+    def source_text(self) -> str:
+        """The file's source, as the parser or the plug-in's reporter reads it."""
+        if self.parser is not None:
+            return self.parser.text
+        return str(self.reporter.source()) if self.reporter is not None else ""
+
     def missing_branch_descriptions(self) -> dict[TArc, str]:
         """Each missing branch arc -> a sentence for the user saying why it
         matters, e.g. "line 12 didn't jump to line 15 because the condition
@@ -351,6 +359,8 @@ class Analysis:
             for end in ends:
                 if parser is not None:
                     result[(start, end)] = parser.missing_arc_description(start, end)
+                elif self.reporter is not None:
+                    result[(start, end)] = str(self.reporter.missing_arc_description(start, end))
                 else:
                     shown = f"line {end}" if end > 0 else "the function exit"
                     result[(start, end)] = f"line {start} didn't jump to {shown}"

@@ -8,7 +8,10 @@ Protocol, as does covcore.pytracer.PyTracer.
 from __future__ import annotations
 
 from types import FrameType
-from typing import Any, Callable, Iterable, MutableMapping, Optional, Protocol, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, MutableMapping, Optional, Protocol, Union
+
+if TYPE_CHECKING:
+    from covcore.filetracers import PluginDisposition
 
 #: A line number.  Negative numbers mark the entry and exit of a code object
 #: in arcs: ``(-co_firstlineno, first_line)`` enters, ``(last_line, -co_firstlineno)``
@@ -17,8 +20,10 @@ TLineNo = int
 #: An arc: a jump from one line to another.
 TArc = tuple[int, int]
 #: What should_trace returns: the file name to record the frame's lines under,
-#: or None when the file is not measured.
-TDisposition = Optional[str]
+#: None when the file is not measured, or, for a file a coverage.py file-tracer
+#: plug-in claimed, a PluginDisposition (covcore.filetracers): the cores then
+#: take its frames on their slow path.
+TDisposition = Optional[Union[str, "PluginDisposition"]]
 #: ``should_trace(filename, frame) -> disposition``.
 TShouldTrace = Callable[[str, FrameType], TDisposition]
 #: The per-file collection a tracer fills: a set of lines, or a set of arcs.

@@ -2,15 +2,34 @@
 
 #include "decide.h"
 
+static PyObject *str_start_frame;   /* "start_frame" */
+static PyObject *str_line;          /* "line" */
+static PyObject *str_leave;         /* "leave" */
+static PyObject *str_adopt_code;    /* "adopt_code" */
+
+int
+Decide_intern_strings(void)
+{
+    str_start_frame = PyUnicode_InternFromString("start_frame");
+    str_line = PyUnicode_InternFromString("line");
+    str_leave = PyUnicode_InternFromString("leave");
+    str_adopt_code = PyUnicode_InternFromString("adopt_code");
+    if (str_start_frame == NULL || str_line == NULL || str_leave == NULL || str_adopt_code == NULL) {
+        return RET_ERROR;
+    }
+    return RET_OK;
+}
+
 int
 Decide_FileData(DecideContext *ctx, PyObject *filename, PyObject *frame,
-                LineSet **file_data, int *cache_hit)
+                LineSet **file_data, PyObject **claimed, int *cache_hit)
 {
     int ret = RET_ERROR;
     PyObject *disposition = NULL;   /* owned */
     PyObject *existing = NULL;      /* borrowed from ctx->data */
 
     *file_data = NULL;
+    *claimed = NULL;
     disposition = PyDict_GetItemWithError(ctx->should_trace_cache, filename);
     if (disposition != NULL) {
         Py_INCREF(disposition);
@@ -32,6 +51,13 @@ Decide_FileData(DecideContext *ctx, PyObject *filename, PyObject *frame,
         }
     }
     if (disposition == Py_None) {
+        ret = RET_OK;
+        goto error;
+    }
+    if (!PyUnicode_Check(disposition)) {
+        /* A plug-in's file: the slow path.  (Never in files without plug-ins.) */
+        *claimed = disposition;
+        disposition = NULL;
         ret = RET_OK;
         goto error;
     }
@@ -61,6 +87,55 @@ Decide_FileData(DecideContext *ctx, PyObject *filename, PyObject *frame,
 error:
     Py_XDECREF(disposition);
     return ret;
+}
+
+PyObject *
+Decide_PluginStart(PyObject *disposition, PyObject *frame, int real_call)
+{
+    PyObject *args[3] = {disposition, frame, real_call ? Py_True : Py_False};
+    PyObject *recorder = PyObject_VectorcallMethod(
+        str_start_frame, args, 3 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);    /* owned */
+    if (recorder == NULL) {
+        PyErr_WriteUnraisable(disposition);
+        return NULL;
+    }
+    if (recorder == Py_None) {
+        Py_DECREF(recorder);
+        return NULL;
+    }
+    return recorder;
+}
+
+/* Call obj.<name>(arg1[, arg2]), reporting a failure as unraisable. */
+static void
+call_quietly(PyObject *obj, PyObject *name, PyObject *arg1, PyObject *arg2)
+{
+    PyObject *args[3] = {obj, arg1, arg2};
+    size_t nargs = arg2 != NULL ? 3 : 2;
+    PyObject *res = PyObject_VectorcallMethod(name, args, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);  /* owned */
+    if (res == NULL) {
+        PyErr_WriteUnraisable(obj);
+        return;
+    }
+    Py_DECREF(res);
+}
+
+void
+Decide_PluginLine(PyObject *recorder, PyObject *frame)
+{
+    call_quietly(recorder, str_line, frame, NULL);
+}
+
+void
+Decide_PluginLeave(PyObject *recorder, PyObject *frame, int real_return)
+{
+    call_quietly(recorder, str_leave, frame, real_return ? Py_True : Py_False);
+}
+
+void
+Decide_PluginAdopt(PyObject *disposition, PyObject *code, PyObject *frame)
+{
+    call_quietly(disposition, str_adopt_code, code, frame != NULL ? frame : Py_None);
 }
 
 int

@@ -22,9 +22,31 @@ typedef struct DecideContext {
  * should_trace is reported as unraisable and leaves the file unmeasured, so
  * the measured program never sees it.  Returns RET_ERROR (exception set)
  * only for failures of the tracer itself.
+ *
+ * A file a coverage.py file-tracer plug-in claimed has a disposition that
+ * is neither None nor a string (covcore.filetracers.PluginDisposition):
+ * *file_data is NULL then, and *claimed a new reference to it, for the
+ * core's slow path; otherwise *claimed is NULL.
  */
 int Decide_FileData(DecideContext *ctx, PyObject *filename, PyObject *frame,
-                    LineSet **file_data, int *cache_hit);
+                    LineSet **file_data, PyObject **claimed, int *cache_hit);
+
+/* The slow path's calls into covcore.filetracers: a frame of a claimed file
+ * starts (`disposition.start_frame(frame, real_call)`: a new reference to
+ * its recorder, or NULL when nothing is recorded), a line event in it, its
+ * return (`recorder.line(frame)`, `recorder.leave(frame, real_return)`),
+ * and the sys.monitoring core's hand-over of a code object
+ * (`disposition.adopt_code(code, frame)`).  The plug-in's own failures are
+ * handled in Python; one of these calls failing is reported as unraisable,
+ * never to the measured program.
+ */
+PyObject *Decide_PluginStart(PyObject *disposition, PyObject *frame, int real_call);
+void Decide_PluginLine(PyObject *recorder, PyObject *frame);
+void Decide_PluginLeave(PyObject *recorder, PyObject *frame, int real_return);
+void Decide_PluginAdopt(PyObject *disposition, PyObject *code, PyObject *frame);
+
+/* Interned method names for the calls above: RET_OK or RET_ERROR. */
+int Decide_intern_strings(void);
 
 /* Does a frame of `code` that stops at byte offset `lasti` really return
  * (or let an exception out), rather than suspend at a yield or an await?

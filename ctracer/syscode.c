@@ -103,8 +103,18 @@ SysCode_decide(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord
     if (!PyDict_Contains(self->should_trace_cache, filename)) {
         frame = (PyObject *)PyEval_GetFrame();     /* borrowed */
     }
-    if (Decide_FileData(&ctx, filename, frame, file_data, &cache_hit) < 0) {
+    PyObject *claimed = NULL;       /* owned: a plug-in's disposition */
+    if (Decide_FileData(&ctx, filename, frame, file_data, &claimed, &cache_hit) < 0) {
         return RET_ERROR;
+    }
+    if (claimed != NULL) {
+        /* A plug-in's file: its code is measured by covcore.filetracers'
+         * own sys.monitoring tool, and is unmeasured here.  The frame
+         * starting now (at PY_START) is the code's, or the tool sees that
+         * it is not (adopting frames running at start()).
+         */
+        Decide_PluginAdopt(claimed, (PyObject *)code, (PyObject *)PyEval_GetFrame());
+        Py_DECREF(claimed);
     }
     record = CodeRecord_Make(code);
     if (record == NULL) {

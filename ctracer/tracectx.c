@@ -145,6 +145,7 @@ TracerCtx_forget(CTracer *self)
         if (slot->context != NULL) {
             for (; slot->depth >= 0; slot->depth--) {
                 Py_CLEAR(slot->stack[slot->depth].file_data);
+                Py_CLEAR(slot->stack[slot->depth].plugin);
                 Py_CLEAR(slot->stack[slot->depth].frame);
             }
         }

@@ -128,6 +128,7 @@ push_entry(CTracer *self, PyFrameObject *frame)
     }
     self->depth++;
     self->stack[self->depth].file_data = NULL;
+    self->stack[self->depth].plugin = NULL;
     self->stack[self->depth].last_line = 0;
     self->stack[self->depth].frame = frame;
     return RET_OK;
@@ -138,6 +139,7 @@ clear_stack(CTracer *self)
 {
     for (; self->depth >= 0; self->depth--) {
         Py_CLEAR(self->stack[self->depth].file_data);
+        Py_CLEAR(self->stack[self->depth].plugin);
     }
 }
 
@@ -150,6 +152,7 @@ handle_call(CTracer *self, PyFrameObject *frame)
 {
     PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed, see util.h */
     LineSet *file_data = NULL;      /* borrowed from self->data */
+    PyObject *claimed = NULL;       /* owned: a plug-in's disposition */
     int cache_hit = 0;
 
     STATS(self->stats.calls++);
@@ -159,13 +162,21 @@ handle_call(CTracer *self, PyFrameObject *frame)
     DecideContext ctx = {
         self->should_trace, self->should_trace_cache, self->data, self->trace_arcs,
     };
-    if (Decide_FileData(&ctx, code->co_filename, (PyObject *)frame, &file_data, &cache_hit) < 0) {
+    if (Decide_FileData(&ctx, code->co_filename, (PyObject *)frame, &file_data, &claimed, &cache_hit) < 0) {
         return RET_ERROR;
     }
     STATS(cache_hit ? self->stats.cache_hits++ : self->stats.files++);
 
     FrameEntry *entry = &self->stack[self->depth];
     int real = is_real_call(frame, code);
+    if (claimed != NULL) {
+        /* The slow path: a plug-in's file tracer records this frame. */
+        entry->plugin = Decide_PluginStart(claimed, (PyObject *)frame, real);
+        Py_DECREF(claimed);
+        if (entry->plugin != NULL) {
+            return self->marks_frames ? set_frame_trace(frame, (PyObject *)self) : RET_OK;
+        }
+    }
     if (file_data != NULL && !self->trace_arcs && self->foreign == NULL) {
         /* Line mode: a fully covered code object needs no line events. */
         int complete = CodeLines_Complete(code, file_data);
@@ -207,7 +218,10 @@ frame_file_data(CTracer *self, PyFrameObject *frame, LineSet **file_data)
     DecideContext ctx = {
         self->should_trace, self->should_trace_cache, self->data, self->trace_arcs,
     };
-    return Decide_FileData(&ctx, code->co_filename, (PyObject *)frame, file_data, &cache_hit);
+    PyObject *claimed = NULL;       /* owned: a plug-in's disposition, not followed here */
+    int rc = Decide_FileData(&ctx, code->co_filename, (PyObject *)frame, file_data, &claimed, &cache_hit);
+    Py_XDECREF(claimed);
+    return rc;
 }
 
 /* The stack no longer matches the frames that run: the event's frame is not
@@ -259,6 +273,7 @@ resync_stack(CTracer *self, PyFrameObject *frame)
     }
     while (self->depth > keep) {
         Py_CLEAR(self->stack[self->depth].file_data);
+        Py_CLEAR(self->stack[self->depth].plugin);
         self->depth--;
     }
     for (Py_ssize_t p = pos - 1; p >= 0; p--) {
@@ -294,6 +309,9 @@ handle_line(CTracer *self, PyFrameObject *frame)
         entry = &self->stack[self->depth];
     }
     if (entry->file_data == NULL) {
+        if (entry->plugin != NULL) {
+            Decide_PluginLine(entry->plugin, (PyObject *)frame);
+        }
         return RET_OK;
     }
     int line = PyFrame_GetLineNumber(frame);
@@ -324,23 +342,31 @@ handle_return(CTracer *self, PyFrameObject *frame)
         }
         entry = &self->stack[self->depth];
     }
-    if (self->trace_arcs && entry->file_data != NULL) {
-        PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
-        if (Cov_IsRealReturn(code, Cov_FrameLasti(frame))) {
+    if (entry->file_data != NULL) {
+        if (self->trace_arcs) {
+            PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
+            if (Cov_IsRealReturn(code, Cov_FrameLasti(frame))) {
 #if COVCORE_RETURN_LINE_UNREPORTED
-            int line = PyFrame_GetLineNumber(frame);
-            if (line >= 0 && line != entry->last_line) {
-                ret = LineSet_AddKey(entry->file_data, LineSet_ArcKey(entry->last_line, line));
-                entry->last_line = line;
-            }
+                int line = PyFrame_GetLineNumber(frame);
+                if (line >= 0 && line != entry->last_line) {
+                    ret = LineSet_AddKey(entry->file_data, LineSet_ArcKey(entry->last_line, line));
+                    entry->last_line = line;
+                }
 #endif
-            if (ret == RET_OK) {
-                ret = LineSet_AddKey(entry->file_data,
-                                     LineSet_ArcKey(entry->last_line, -code->co_firstlineno));
+                if (ret == RET_OK) {
+                    ret = LineSet_AddKey(entry->file_data,
+                                         LineSet_ArcKey(entry->last_line, -code->co_firstlineno));
+                }
             }
         }
+        Py_CLEAR(entry->file_data);
     }
-    Py_CLEAR(entry->file_data);
+    else if (entry->plugin != NULL) {
+        /* The slow path: a plug-in's file tracer records this frame. */
+        PyCodeObject *code = Cov_FrameCode(frame);      /* borrowed */
+        Decide_PluginLeave(entry->plugin, (PyObject *)frame, Cov_IsRealReturn(code, Cov_FrameLasti(frame)));
+        Py_CLEAR(entry->plugin);
+    }
     self->depth--;
     return ret;
 }

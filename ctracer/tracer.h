@@ -10,6 +10,12 @@
 typedef struct FrameEntry {
     LineSet *file_data;     /* owned; NULL when the frame's file is not measured */
     int last_line;          /* the line the frame was last on, -firstlineno at entry */
+    /* Owned, or NULL: what records this frame's lines when a coverage.py
+     * file-tracer plug-in claimed its file (covcore.filetracers.PluginFrame);
+     * file_data is NULL then.  Only looked at when file_data is NULL, so
+     * measured frames never test it.
+     */
+    PyObject *plugin;
     /* The frame, for its identity (concurrency mode compares it with the
      * frame of an event).  In concurrency mode the entry owns a reference,
      * so that no other frame can have this address while the entry exists,

@@ -3,8 +3,8 @@
 Configurer plug-ins (the real covdefaults from PyPI, compared with
 coverage.py on the same project), dynamic-context plug-ins (one written
 here, on every core, compared with coverage.py), ``covcore debug sys``,
-the one-line errors of a plug-in that fails, and the warning for the
-file-tracer plug-ins covcore doesn't run yet.
+and the one-line errors of a plug-in that fails.  File-tracer plug-ins:
+tests/test_plugin_tracers.py.
 """
 
 from __future__ import annotations
@@ -217,8 +217,9 @@ def test_debug_sys_lists_the_plugins(tmp_path: Path, make_file: MakeFile) -> Non
             if line.split(":")[0].strip() == "plugins"] == ["none"]
 
 
-def test_a_file_tracer_plugin_is_one_warning(tmp_path: Path, make_file: MakeFile) -> None:
+def test_a_file_tracer_plugin_that_claims_nothing_changes_nothing(tmp_path: Path, make_file: MakeFile) -> None:
     # As django_coverage_plugin does: one object, a file tracer and a configurer.
+    # (File tracers that claim files: tests/test_plugin_tracers.py.)
     make_file("templates_plugin.py", """\
         class Templates:
             def __init__(self, options):
@@ -240,26 +241,20 @@ def test_a_file_tracer_plugin_is_one_warning(tmp_path: Path, make_file: MakeFile
     make_file(".coveragerc", "[run]\nplugins = templates_plugin\n[templates_plugin]\ntemplate_extensions = html\n")
     result = run_covcore(["run", "prog.py"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stderr.splitlines() == [
-        "covcore: warning: Plugin file tracers (templates_plugin.Templates) aren't supported by covcore yet: "
-        "the files they measure are left out"
-    ]
+    assert result.stderr == ""
     sys_rows = run_covcore(["debug", "sys"], tmp_path).stdout.splitlines()
     assert [row.split(":", 1)[1].strip() for row in sys_rows if row.split(":")[0].strip() == "plugin"] == [
         "templates_plugin.Templates (file tracer, configurer)"]
     report = run_covcore(["report"], tmp_path)
     assert report.returncode == 0
     assert "prog.py" in report.stdout and "sub.py" in report.stdout
-    # [run] disable_warnings silences it, as other warnings.
-    make_file(".coveragerc", "[run]\nplugins = templates_plugin\ndisable_warnings = plugin-file-tracers\n"
-                             "[templates_plugin]\ntemplate_extensions = html\n")
-    assert run_covcore(["run", "prog.py"], tmp_path).stderr == ""
 
 
 def test_nothing_is_loaded_without_plugins(tmp_path: Path, make_file: MakeFile) -> None:
     make_file("prog.py", """\
         import sys
-        print(sorted(m for m in ("covcore.plugins", "covcore.contexts", "coverage") if m in sys.modules))
+        print(sorted(m for m in ("covcore.plugins", "covcore.contexts", "covcore.filetracers",
+                                 "covcore.pluginreport", "coverage") if m in sys.modules))
     """)
     result = run_covcore(["run", "prog.py"], tmp_path)
     assert result.returncode == 0, result.stderr
