@@ -21,11 +21,11 @@ file, the section and the option, in one line.
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
+    import re
     from typing import Any, Mapping, Optional
 
 from covcore.exceptions import ConfigError
@@ -242,6 +242,10 @@ def expand_variables(text: str, environ: Optional[Mapping[str, str]] = None) -> 
     ``${VAR-text}`` is `text` if it is not set; ``${VAR?}`` is an error
     (ValueError) if it is not set; ``$$`` is one dollar sign.
     """
+    if "$" not in text:
+        return text
+    import re   # at first use: a measured process starts without it
+
     env = os.environ if environ is None else environ
 
     def replace(match: re.Match[str]) -> str:
@@ -297,6 +301,8 @@ def _convert(value: Any, kind: str, toml: bool) -> Any:
         except ValueError:
             raise ValueError(f"{value!r} is not a number") from None
     if kind in ("list", "regexlist"):
+        import re   # at first use: a measured process starts without it
+
         if isinstance(value, list):
             if not all(isinstance(v, str) for v in value):
                 raise ValueError(f"{value!r} is not a list of strings")

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from contextlib import closing
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
+    import re
     import sqlite3
     from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Optional
     from covcore.types import TArc, TLineNo
@@ -492,6 +492,8 @@ class CoverageData:
         if not patterns:
             self._query = None
             return
+        import re   # at first use: a measured process starts without it
+
         compiled = []
         for pattern in patterns:
             try:

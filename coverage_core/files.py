@@ -21,9 +21,7 @@ Rules, in order:
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
 import site
 import sys
 from types import FrameType
@@ -32,16 +30,15 @@ from covcore.exceptions import ConfigError
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
+    import re
     from typing import Iterable, Iterator, Optional
     from covcore.filetracers import PluginTracing
     from covcore.types import TDisposition
 
 
 
-# A path component that marks installed third-party code (another virtualenv
-# inside the project, say).  The regexes of this module are compiled at their
-# first use (re caches them), not by every measured process as it starts.
-_INSTALLED_PART = r"[/\\](?:site|dist)-packages[/\\]"
+# `re` and `fnmatch` are imported at their first use (a pattern to match),
+# not by every measured process as it starts.
 
 
 # Directory -> its symlink-free spelling.  A run sees many files in few
@@ -89,17 +86,33 @@ def glob_to_regex(pattern: str) -> str:
             out.append("[^/]")
             i += 1
         elif pattern[i] == "[":
+            import fnmatch
+
             end = pattern.find("]", i + 1)
             if end == -1:
-                out.append(re.escape("["))
+                out.append(_escape("["))
                 i += 1
             else:
                 out.append(fnmatch.translate(pattern[i:end + 1])[4:-3])
                 i = end + 1
         else:
-            out.append(re.escape(pattern[i]))
+            out.append(_escape(pattern[i]))
             i += 1
     return "".join(out)
+
+
+#: The characters re.escape() escapes.
+_REGEX_SPECIAL = frozenset("()[]{}?*+-|^$\\.&~# \t\n\r\v\f")
+
+
+def _escape(char: str) -> str:
+    """`char` as a regex matching it, as re.escape() writes it (without importing re)."""
+    return "\\" + char if char in _REGEX_SPECIAL else char
+
+
+def _installed(part: str) -> bool:
+    """Is a site-packages or dist-packages folder in `part` (either separator)?"""
+    return any(f"{a}{name}-packages{b}" in part for name in ("site", "dist") for a in "/\\" for b in "/\\")
 
 
 class GlobMatcher:
@@ -107,10 +120,11 @@ class GlobMatcher:
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = [self._prepare(p) for p in patterns if p]
-        self._regex = (
-            re.compile("|".join(f"(?:{glob_to_regex(p)})" for p in self.patterns) + r"\Z")
-            if self.patterns else None
-        )
+        self._regex: Optional[re.Pattern[str]] = None
+        if self.patterns:
+            import re   # only where there are patterns: a measured process starts without it
+
+            self._regex = re.compile("|".join(f"(?:{glob_to_regex(p)})" for p in self.patterns) + r"\Z")
 
     @staticmethod
     def _prepare(pattern: str) -> str:
@@ -247,7 +261,7 @@ class FileSelector:
                 return None
             if any(_under(path, d) for d in self.excluded_dirs if not _under(self.cwd, d)):
                 return None
-            if re.search(_INSTALLED_PART, path[len(self.cwd):]):
+            if _installed(path[len(self.cwd):]):
                 return None
         if self.omit and self.omit.match(path):
             return None
