@@ -14,9 +14,7 @@ file each, ``<basename>.<suffix>``, and :func:`combine_parallel_data` unites the
 
 from __future__ import annotations
 
-import contextlib
 import os
-from contextlib import closing
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
@@ -187,7 +185,7 @@ def _looks_like_data_file(path: str) -> bool:
         return False
     # No application id: erasable only if it holds no tables (a new, empty database).
     try:
-        with closing(sqlite3.connect(path)) as con:
+        with _closing(sqlite3.connect(path)) as con:
             return bool(con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
     except sqlite3.Error:
         return False
@@ -597,7 +595,7 @@ class CoverageData:
             # journal; SQLite opens read-only when the file is write-protected.
             from pathlib import Path  # only readers pay for it
             uri = Path(path).as_uri() + "?mode=rw"
-            with closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
+            with _closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
                 con.execute("BEGIN")  # One snapshot, even if a writer commits meanwhile.
                 measure, rows, meta = _read_file(con)
                 con.execute("COMMIT")
@@ -648,7 +646,7 @@ class CoverageData:
             parent = os.path.dirname(path)
             if parent and not os.path.exists(parent):
                 os.makedirs(parent, exist_ok=True)
-            with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
+            with _closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
                 # No fsync: the write stays one transaction, safe against other
                 # processes and against this one dying; only a crash of the
                 # machine itself could lose it.  The syncs cost every measured
@@ -791,30 +789,54 @@ def combinable_files(basename: str, data_paths: Iterable[str] | None = None) -> 
     return sorted(found.values())
 
 
-@contextlib.contextmanager
-def combine_lock(basename: str) -> Iterator[None]:
+class _closing:
+    """contextlib.closing for a connection, without contextlib (see combine_lock)."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self._con = con
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self._con
+
+    def __exit__(self, *exc: object) -> None:
+        self._con.close()
+
+
+class combine_lock:
     """Hold the lock that makes combines into `basename`'s directory take turns.
 
     Two processes combining the same files at once would otherwise each read
     a file the other is deleting.  The lock is ``flock`` on the directory
     itself, so no lock file is left behind; where there is no ``flock`` (or
-    the directory can't be opened), combining goes on unlocked.
+    the directory can't be opened), combining goes on unlocked.  (A class,
+    not contextlib's decorator: contextlib would cost every measured process
+    its import.)
     """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on our platforms
-        yield
-        return
-    try:
-        fd = os.open(os.path.dirname(os.path.abspath(basename)) or ".", os.O_RDONLY)
-    except OSError:
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+
+    def __init__(self, basename: str) -> None:
+        self._directory = os.path.dirname(os.path.abspath(basename)) or "."
+        self._fd = -1
+
+    def __enter__(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on our platforms
+            return
+        try:
+            self._fd = os.open(self._directory, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(self._fd)
+            self._fd = -1
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
 def read_data_file(path: str, warn: TWarn | None = None) -> CoverageData:
