@@ -33,7 +33,7 @@ def one_line(result: subprocess.CompletedProcess[str], status: int, *fragments: 
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
+        assert fragment.lower() in lines[0].lower(), (fragment, lines[0])
     return lines[0]
 
 
@@ -42,10 +42,10 @@ def quiet(result: subprocess.CompletedProcess[str], status: int = 0) -> None:
     assert (result.returncode, result.stderr) == (status, ""), (result.returncode, result.stderr)
 
 
-def save_some_data(tmp_path: Path, core: str = "", data_file: str = ".covcore") -> None:
+def save_some_data(tmp_path: Path, core: str = "", data_file: str = ".covcore", branch: bool = False) -> None:
     """Measure SAVED_PROG into `data_file`: the data a later fault must not lose."""
     (tmp_path / "saved.py").write_text(SAVED_PROG)
-    core_args = ["--core", core] if core else []
+    core_args = (["--core", core] if core else []) + (["--branch"] if branch else [])
     result = run_covcore(["run", *core_args, "--data-file", data_file, "saved.py"], cwd=tmp_path)
     quiet(result)
     assert measured(tmp_path / data_file) == SAVED_LINES
