@@ -116,7 +116,11 @@ def test_a_program_that_frees_every_monitoring_tool_id_never_sees_covcore(tmp_pa
         print(sys.monitoring.get_tool(3))               # R
         """)
     result = run_covcore(["run", "-a", "--core", core, "prog.py"], cwd=tmp_path)
-    assert (result.returncode, result.stderr) == (0, "")
+    if core == "sysmon":
+        # It held one of the ids: measurement stops there, said in one warning line.
+        one_line(result, 0, "covcore: warning: ", "freed the sys.monitoring tool id")
+    else:
+        quiet(result)
     assert result.stdout == "2 None\nmine\n"
     lines = measured(tmp_path / ".covcore")["prog.py"]
     # sysmon loses what runs after its tool id is freed: the lines before it are kept.
