@@ -697,6 +697,8 @@ class CoverageData:
         """
         path = self.data_filename()
         self._refuse_special_file(path)
+        if os.path.isdir(path):
+            raise DataError(f"Couldn't write data to '{path}': it is a directory")
         if os.path.isfile(path) and not _looks_like_data_file(path):
             raise DataError(f"Couldn't write data to '{path}': it isn't a covcore data file")
 

@@ -251,6 +251,32 @@ def test_a_data_file_locked_while_reporting_is_read_once_the_lock_goes(tmp_path:
     still_saved(tmp_path)
 
 
+@pytest.mark.parametrize("append", [False, True])
+def test_a_directory_as_the_data_file_is_refused_before_the_run(tmp_path: Path, core: str, append: bool) -> None:
+    (tmp_path / "data").mkdir()
+    write(tmp_path / "prog.py", PROG)
+    result = run_covcore(["run", *(["-a"] if append else []), "--core", core, "--data-file", "data", "prog.py"],
+                         cwd=tmp_path)
+    one_line(result, 1, "covcore: ", f"'{tmp_path / 'data'}'")
+    assert result.stdout == ""      # not measured for nothing
+    report = run_covcore(["report", "--data-file", "data"], cwd=tmp_path)
+    one_line(report, 1, "covcore: Couldn't read data from", f"'{tmp_path / 'data'}'")
+    erase = run_covcore(["erase", "--data-file", "data"], cwd=tmp_path)
+    assert erase.returncode == 0 and (tmp_path / "data").is_dir()
+
+
+def test_a_data_file_whose_directory_the_program_deletes_is_saved_there_again(tmp_path: Path, core: str) -> None:
+    (tmp_path / "data").mkdir()
+    write(tmp_path / "prog.py", """\
+        import shutil
+        shutil.rmtree("data")
+        print("gone")
+        """)
+    result = run_covcore(["run", "--core", core, "--data-file", "data/x", "prog.py"], cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "gone\n", "")
+    assert measured(tmp_path / "data" / "x") == {"prog.py": [1, 2, 3]}
+
+
 def test_a_data_file_the_program_deletes_is_written_afresh(tmp_path: Path, core: str) -> None:
     save_some_data(tmp_path, core)
     write(tmp_path / "prog.py", """\
