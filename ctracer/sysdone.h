@@ -148,6 +148,15 @@ cleanup_done(const CodeFlow *flow, const FlowCleanup *cleanup, LineSet *file_dat
  * 1 or 0; a location turned off with a reader's arcs still missing counts
  * in satisfied_off.
  */
+/* In code of more lines than this, a location that is only satisfied (a
+ * reader's arcs still missing) stays on.  Turned off, it would have every
+ * location of the code turned back on at the next first reach
+ * (SysDone_first_reach()), and each such switch makes CPython re-instrument
+ * the whole code object: in long straight-line code, a cost quadratic in
+ * its length.  Staying on costs only that location's own events.
+ */
+#define MAX_SATISFIED_OFF_LINES 1000
+
 static inline int
 location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data, const FlowCleanup *cleanup, int line)
 {
@@ -176,6 +185,9 @@ location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data, cons
             }
             partial = 1;
         }
+    }
+    if (partial && flow->n_lines > MAX_SATISFIED_OFF_LINES) {
+        return 0;
     }
     record->branch.satisfied_off += partial;
     return 1;

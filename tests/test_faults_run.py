@@ -12,6 +12,7 @@ by the other processes) is still readable and complete.  Lines marked
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -290,6 +291,24 @@ def test_100000_code_objects_made_by_exec(tmp_path: Path, core: str) -> None:
     lines = measured(tmp_path / ".covcore")
     assert sorted(lines["prog.py"]) == marked(prog)
     assert sorted(lines["gen.py"]) == [1, 2, 3, 4]
+
+
+def test_a_generated_module_of_10000_lines_is_measured_exactly(tmp_path: Path, core: str) -> None:
+    # One long code object (benchmarks/huge_module.py times the million-line
+    # one), then a loop in it: every branch's arc, on every core.
+    units = 2000
+    text = "".join(f"x = {i}\nif x % 3:\n    y = x\nelse:\n    y = -x\n" for i in range(units))
+    loop = units * 5 + 1
+    text += "for j in range(3):\n    if j:\n        z = 1\n    else:\n        z = 2\nprint(x, y, z)\n"
+    write(tmp_path / "prog.py", text)
+    result = _run_like_python(tmp_path, core, ["--branch"])
+    assert result.stdout == "1999 1999 1\n"
+    quiet(run_covcore(["json", "-q"], cwd=tmp_path))
+    report = json.loads((tmp_path / "coverage.json").read_text())["files"]["prog.py"]
+    expected = [[5 * i + 2, 5 * i + 3 if i % 3 else 5 * i + 5] for i in range(units)]
+    expected += [[loop, loop + 1], [loop, loop + 5], [loop + 1, loop + 2], [loop + 1, loop + 4]]
+    assert sorted(report["executed_branches"]) == sorted(expected)
+    assert report["missing_lines"] == [5 * i + (5 if i % 3 else 3) for i in range(units)]
 
 
 # The disk ---------------------------------------------------------------------------------------------
