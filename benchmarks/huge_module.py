@@ -2,8 +2,8 @@
 
 The module is one code object (module-level statements, a two-way branch
 every five lines), the case where a tracer's cost per code object shows
-most; or (``--shape functions``) a small function per five lines, each
-called once.  For each size, each tool runs it in a fresh process:
+most; or (``--shape functions``) classes of small methods, each called
+once, where no code object is long.  For each size, each tool runs it in a fresh process:
 
 - ``plain``: ``python huge.py``;
 - ``covcore-<core>`` and ``coverage``: ``run`` (line, then ``--branch``),
@@ -41,17 +41,25 @@ UNIT = 5
 def module_text(lines: int, shape: str = "flat") -> str:
     """A module of about `lines` lines, a two-way branch in every five.
 
-    ``flat``: one code object (module-level statements); ``functions``: a
-    five-line function per five lines, each called once, so no code object
-    is long.
+    ``flat``: one code object (module-level statements); ``functions``:
+    classes of 200 five-line methods, each method called once, so no code
+    object runs more than a few hundred lines.
     """
     parts = []
     if shape == "flat":
         for i in range(lines // UNIT):
             parts.append(f"x = {i}\nif x % 3:\n    y = x\nelse:\n    y = -x\n")
         return "".join(parts) + "print(x, y)\n"
-    for i in range(lines // UNIT):
-        parts.append(f"def f{i}(x={i}):\n    if x % 3:\n        return x\n    return -x\nf{i}()\n")
+    # Classes of 200 five-line methods, each class's methods called after it:
+    # no code object, the module's included, runs more than a few hundred lines.
+    parts.append("def call_all(c):\n    for name, f in vars(c).items():\n        if name[0] == 'f':\n"
+                 "            f(None)\n")
+    per_class = 200
+    for k in range(max(1, lines // (UNIT * per_class))):
+        parts.append(f"class C{k}:\n")
+        for i in range(per_class):
+            parts.append(f"    def f{i}(self, x={i}):\n        if x % 3:\n            return x\n        return -x\n\n")
+        parts.append(f"call_all(C{k})\n")
     return "".join(parts)
 
 
