@@ -74,6 +74,9 @@ stdlib-branches: $(VENV)/.installed-test  ## Compare statements and branch arcs 
 bench-analysis: $(VENV)/.installed-test  ## Analysis time per 1,000 lines, covcore vs coverage.py (ANALYSIS_ARGS="--sample 4").
 	$(VPY) -m benchmarks.analysis_cost $(ANALYSIS_ARGS)
 
+bench-huge: $(VENV)/.installed-test  ## A 1,000,000-line module: run and report time and memory, covcore vs coverage.py (HUGE_ARGS="--lines 100000,200000").
+	$(VPY) -m benchmarks.huge_module $(HUGE_ARGS)
+
 bench-html: $(VENV)/.installed-test  ## Time covcore html vs coverage html on a real suite's data, first and incremental runs.
 	$(VPY) -m benchmarks.html_bench $(HTML_BENCH_ARGS)
 
@@ -92,4 +95,4 @@ clean:  ## Remove build products, virtualenvs and data files.
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -f .covcore .covcore.* examples/.covcore examples/.covcore.*
 
-.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis bench-html bench-hooks bench-contexts system-tools realworld clean
+.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis bench-huge bench-html bench-hooks bench-contexts system-tools realworld clean

@@ -551,9 +551,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # A report's output that can't be written (a directory where the
         # file goes, a path under /proc, a full disk): one line, no traceback.
         sys.stdout.flush()
-        where = f" '{exc.filename}'" if exc.filename is not None else ""
+        # A failed write() names no file: the output the command was writing, then.
+        target = exc.filename if exc.filename is not None else _output_of(args)
+        where = f" '{target}'" if target is not None else ""
         sys.stderr.write(f"covcore: Couldn't write{where}: {exc.strerror or exc}\n")
         return EXIT_ERROR
+
+
+def _output_of(args: Args) -> Optional[str]:
+    """The output file or directory a command line names, if any."""
+    for name in ("outfile", "directory"):
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value != "-":
+            return value
+    return None
 
 
 def entry_point() -> None:

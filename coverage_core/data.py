@@ -14,6 +14,7 @@ file each, ``<basename>.<suffix>``, and :func:`combine_parallel_data` unites the
 
 from __future__ import annotations
 
+import errno
 import os
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
@@ -191,7 +192,7 @@ def _looks_like_data_file(path: str) -> bool:
         return False
 
 
-def _write_failure(path: str, exc: BaseException) -> str:
+def write_failure(path: str, exc: BaseException) -> str:
     """Say, as plainly as we can, why `path` couldn't be written."""
     parent = os.path.dirname(path)
     if not os.path.exists(parent):
@@ -201,9 +202,21 @@ def _write_failure(path: str, exc: BaseException) -> str:
     if os.path.isdir(path):
         return "it is a directory"
     target = path if os.path.exists(path) else parent
+    if getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in str(exc):
+        return "no space left on device"
+    if _read_only_fs(target or "."):
+        return "it is on a read-only file system"
     if not os.access(target, os.W_OK):
         return "permission denied"
     return str(exc) or type(exc).__name__
+
+
+def _read_only_fs(path: str) -> bool:
+    """Whether `path` is on a file system mounted read-only (os.access says only 'no')."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
 
 
 def _remove(path: str) -> None:
@@ -666,7 +679,7 @@ class CoverageData:
         except _FormatError as exc:
             raise DataError(f"Couldn't write data to '{path}': {exc}") from None
         except (sqlite3.Error, OSError) as exc:
-            reason = _write_failure(path, exc)
+            reason = write_failure(path, exc)
             raise DataError(f"Couldn't write data to '{path}': {reason}") from None
 
     def _write_locked(self, con: sqlite3.Connection, rows: list[tuple[str, str, bytes]]) -> None:
@@ -714,6 +727,8 @@ class CoverageData:
         """
         path = self.data_filename()
         self._refuse_special_file(path)
+        if os.path.isdir(path):
+            raise DataError(f"Couldn't write data to '{path}': it is a directory")
         if os.path.isfile(path) and not _looks_like_data_file(path):
             raise DataError(f"Couldn't write data to '{path}': it isn't a covcore data file")
 

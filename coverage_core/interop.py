@@ -23,7 +23,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from covcore.data import CoverageData, has_data_file_header
+from covcore.data import CoverageData, has_data_file_header, write_failure
 
 if TYPE_CHECKING:
     from covcore.data import TWarn
@@ -178,7 +178,7 @@ def export_coverage_py(data: CoverageData, outfile: str) -> None:
                 os.remove(temp)
             raise
     except (OSError, sqlite3.Error) as exc:
-        raise DataError(f"Couldn't write data to '{outfile}': {exc}") from None
+        raise DataError(f"Couldn't write data to '{outfile}': {write_failure(outfile, exc)}") from None
 
 
 def _fill(con: sqlite3.Connection, data: CoverageData) -> None:

@@ -242,9 +242,9 @@ class PythonParser:
             lineno = getattr(err, "lineno", None)
             if lineno is None and len(err.args) > 1:
                 lineno = err.args[1][0]
+            where = f" at line {lineno}" if lineno is not None else ""
             raise NotPython(
-                f"Couldn't parse '{self.filename}' as Python source: "
-                f"{err.args[0]!r} at line {lineno}"
+                f"Couldn't parse '{self.filename}' as Python source: {err.args[0]!r}{where}"
             ) from err
 
         ignored = self.excluded | self.raw_docstrings

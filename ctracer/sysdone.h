@@ -170,6 +170,15 @@ cleanup_done(const CodeFlow *flow, const FlowCleanup *cleanup, LineSet *file_dat
     return 1;
 }
 
+/* In code of more lines than this, a location that is only satisfied (a
+ * reader's arcs still missing) stays on.  Turned off, it would have every
+ * location of the code turned back on at the next first reach
+ * (SysDone_first_reach()), and each such switch makes CPython re-instrument
+ * the whole code object: in long straight-line code, a cost quadratic in
+ * its length.  Staying on costs only that location's own events.
+ */
+#define MAX_SATISFIED_OFF_LINES 1000
+
 /* Will a line event at this location of modelled code never bring
  * anything again?  Its own arcs are recorded (or it is a satisfied
  * reader), and if it writes, no reader it serves (flow->served) needs it
@@ -206,6 +215,9 @@ location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data, cons
             }
             partial = 1;
         }
+    }
+    if (partial && flow->n_lines > MAX_SATISFIED_OFF_LINES) {
+        return 0;
     }
     record->branch.satisfied_off += partial;
     return 1;

@@ -9,6 +9,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import run_covcore
 
 
@@ -40,11 +42,22 @@ def test_a_fifo_as_the_data_file_is_refused_before_the_run_and_kept(tmp_path: Pa
 
 
 def test_a_device_as_the_data_file_is_refused(tmp_path: Path, make_file: Any) -> None:
+    # The test's own device node (a copy of /dev/null's numbers), never the machine's.
     make_file("prog.py", "print('ran')\n")
-    result = run_covcore(["run", "--data-file", "/dev/null", "prog.py"], cwd=tmp_path)
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.stat("/dev/null").st_rdev)
+    except PermissionError:
+        pytest.skip("making a device node needs root (CAP_MKNOD)")
+    result = run_covcore(["run", "--data-file", str(device), "prog.py"], cwd=tmp_path)
     assert result.returncode != 0
-    assert "Couldn't write data to '/dev/null': it isn't a regular file" in result.stderr
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [f"covcore: Couldn't write data to '{device}': it isn't a regular file"]
+    assert stat.S_ISCHR(os.stat(device).st_mode)
+
+    erase = run_covcore(["erase", "--data-file", str(device)], cwd=tmp_path)
+    assert erase.returncode == 0, erase.stderr
+    assert stat.S_ISCHR(os.stat(device).st_mode)
 
 
 def test_a_failed_save_is_said_once_without_a_traceback(tmp_path: Path, make_file: Any) -> None:
