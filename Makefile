@@ -62,6 +62,35 @@ test-all:  ## Run the test suite on every supported Python ($(PYTHONS)).
 		$(MAKE) --no-print-directory test VENV=.venv-$$v PYTHON=$$py; \
 	done
 
+# The C extension under memory checkers (tests/sanitize.sh): each builds it
+# into a venv of its own (.venv-asan-X.Y, .venv-valgrind-X.Y) and fails on
+# any report, from the tests' processes or from those they start.
+SANITIZE_PYTHONS ?= 3.12 3.14
+VALGRIND_PYTHON ?= 3.12
+
+sanitize:  ## ASan+UBSan: the tracer, differential, sysmon-flow, trouble and transparency suites on $(SANITIZE_PYTHONS); zero reports.
+	@set -e; for v in $(SANITIZE_PYTHONS); do \
+		echo "=== Python $$v (AddressSanitizer, UndefinedBehaviorSanitizer)"; \
+		case $$v in \
+			3.14|3.15) bash tests/sid_chroot.sh $$v sanitize-here PYTEST_ARGS='$(PYTEST_ARGS)' ;; \
+			*) $(MAKE) --no-print-directory sanitize-here PYTHON=$$(p=$$(pyenv prefix $$v 2>/dev/null)/bin/python; [ -x "$$p" ] && echo $$p || echo python$$v) ;; \
+		esac; \
+	done
+
+sanitize-here:  # One Python: $(PYTHON) (the sid chroot runs this for 3.14 and 3.15).
+	bash tests/sanitize.sh asan $(PYTHON) $(PYTEST_ARGS)
+
+valgrind:  ## valgrind memcheck: a sample of the same suites on $(VALGRIND_PYTHON) (PYTEST_ARGS picks others); zero errors.
+	bash tests/sanitize.sh valgrind $(call find_python,$(VALGRIND_PYTHON)) $(PYTEST_ARGS)
+
+# Reference leaks need a debug build of Python (sys.gettotalrefcount): sid's
+# python3.14-dbg, in the chroot.
+refleaks:  ## Each core started and stopped 1,000 times on python3.14-dbg: references and memory before and after.
+	SID_EXTRA_PACKAGES=python3.14-dbg bash tests/sid_chroot.sh 3.14 refleaks-here REFLEAKS_ARGS='$(REFLEAKS_ARGS)'
+
+refleaks-here:  # Inside the chroot: the test on a short loop, then the harness on the long one.
+	bash tests/refleaks.sh $(PYTHON)d $(REFLEAKS_ARGS)
+
 system-tools:  ## Install what the report tests drive when missing: Chromium, chromedriver, xmllint, genhtml, git (apt-get).
 	@bash tests/install_system_tools.sh
 
@@ -95,4 +124,4 @@ clean:  ## Remove build products, virtualenvs and data files.
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -f .covcore .covcore.* examples/.covcore examples/.covcore.*
 
-.PHONY: help demo test test-all lint bench stdlib-branches bench-analysis bench-huge bench-html bench-hooks bench-contexts system-tools realworld clean
+.PHONY: help demo test test-all lint sanitize sanitize-here valgrind refleaks refleaks-here bench stdlib-branches bench-analysis bench-huge bench-html bench-hooks bench-contexts system-tools realworld clean

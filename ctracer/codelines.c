@@ -60,7 +60,7 @@ build(PyCodeObject *code)
         PyErr_NoMemory();
         return NULL;
     }
-    PyObject *co_lines = PyObject_CallMethod((PyObject *)code, "co_lines", NULL);
+    PyObject *co_lines = Cov_CallMethod((PyObject *)code, Cov_names.co_lines, NULL);
     if (co_lines == NULL) {
         goto error;
     }

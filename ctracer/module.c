@@ -169,7 +169,8 @@ PyInit__ctracer(void)
     PyObject *mod = NULL;       /* owned, returned on success */
 
     /* One co_extra slot holds both cores' per-code records. */
-    if (CTracer_intern_strings() < 0 || Decide_intern_strings() < 0 || CodeRecord_init_module() < 0) {
+    if (Cov_InternNames() < 0 || CTracer_intern_strings() < 0 || Decide_intern_strings() < 0
+        || CodeRecord_init_module() < 0) {
         return NULL;
     }
     if (PyType_Ready(&LineSetType) < 0 || PyType_Ready(&CTracerType) < 0) {

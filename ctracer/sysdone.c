@@ -83,7 +83,7 @@ SysDone_data_cleared(void)
     if (make_frames_exact(self, NULL, NULL, 0) < 0) {
         return RET_ERROR;
     }
-    PyObject *res = PyObject_CallMethod(self->monitoring, "restart_events", NULL);
+    PyObject *res = Cov_CallMethod(self->monitoring, Cov_names.restart_events, NULL);
     Py_XDECREF(res);
     return res == NULL ? RET_ERROR : RET_OK;
 }
@@ -201,7 +201,7 @@ SysDone_misfit(SysMon *self, CodeRecord *record)
 {
     record->branch.state = FLOW_NONE;
     self->misfits++;
-    PyObject *res = PyObject_CallMethod(self->monitoring, "restart_events", NULL);
+    PyObject *res = Cov_CallMethod(self->monitoring, Cov_names.restart_events, NULL);
     Py_XDECREF(res);
     return res == NULL ? RET_ERROR : RET_OK;
 }

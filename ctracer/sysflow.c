@@ -40,7 +40,7 @@ read_lines(PyCodeObject *code, int *lines, Py_ssize_t n_units)
     for (Py_ssize_t i = 0; i < n_units; i++) {
         lines[i] = -1;
     }
-    PyObject *entries = PyObject_CallMethod((PyObject *)code, "co_lines", NULL);  /* owned */
+    PyObject *entries = Cov_CallMethod((PyObject *)code, Cov_names.co_lines, NULL);  /* owned */
     if (entries == NULL) {
         goto error;
     }

@@ -37,23 +37,23 @@ SysMonProcess SysMon_process = {
 
 typedef struct CallbackSpec {
     int event;
-    const char *method;
+    PyObject *const *method;    /* in Cov_names */
     int branch_only;
 } CallbackSpec;
 
 static const CallbackSpec callbacks[] = {
-    {EV_PY_START, "_on_py_start", 0},
-    {EV_LINE, "_on_line", 0},
-    {EV_PY_RESUME, "_on_py_resume", 1},
-    {EV_PY_THROW, "_on_py_throw", 1},
-    {EV_PY_RETURN, "_on_py_return", 1},
-    {EV_PY_YIELD, "_on_py_yield", 1},
-    {EV_PY_UNWIND, "_on_py_unwind", 1},
-    {EV_JUMP, "_on_jump", 1},
-    {EV_EXCEPTION_HANDLED, "_on_exception_handled", 1},
+    {EV_PY_START, &Cov_names._on_py_start, 0},
+    {EV_LINE, &Cov_names._on_line, 0},
+    {EV_PY_RESUME, &Cov_names._on_py_resume, 1},
+    {EV_PY_THROW, &Cov_names._on_py_throw, 1},
+    {EV_PY_RETURN, &Cov_names._on_py_return, 1},
+    {EV_PY_YIELD, &Cov_names._on_py_yield, 1},
+    {EV_PY_UNWIND, &Cov_names._on_py_unwind, 1},
+    {EV_JUMP, &Cov_names._on_jump, 1},
+    {EV_EXCEPTION_HANDLED, &Cov_names._on_exception_handled, 1},
 #if COVCORE_HAS_BRANCH_EVENTS
-    {EV_BRANCH_LEFT, "_on_branch_left", 1},
-    {EV_BRANCH_RIGHT, "_on_branch_right", 1},
+    {EV_BRANCH_LEFT, &Cov_names._on_branch_left, 1},
+    {EV_BRANCH_RIGHT, &Cov_names._on_branch_right, 1},
 #endif
 };
 #define N_CALLBACKS ((int)(sizeof(callbacks) / sizeof(callbacks[0])))
@@ -65,14 +65,14 @@ static int
 claim_tool_id(SysMon *self)
 {
     for (size_t i = 0; i < sizeof(tool_ids) / sizeof(tool_ids[0]); i++) {
-        PyObject *owner = PyObject_CallMethod(self->monitoring, "get_tool", "i", tool_ids[i]);
+        PyObject *owner = Cov_CallMethod(self->monitoring, Cov_names.get_tool, "(i)", tool_ids[i]);
         if (owner == NULL) {
             return RET_ERROR;
         }
         int is_free = owner == Py_None;
         Py_DECREF(owner);
         if (is_free) {
-            PyObject *res = PyObject_CallMethod(self->monitoring, "use_tool_id", "is", tool_ids[i], "covcore");
+            PyObject *res = Cov_CallMethod(self->monitoring, Cov_names.use_tool_id, "(is)", tool_ids[i], "covcore");
             if (res == NULL) {
                 return RET_ERROR;
             }
@@ -104,7 +104,7 @@ adopt_running_frames(SysMon *self)
     if (sys == NULL) {
         goto error;
     }
-    frames = PyObject_CallMethod(sys, "_current_frames", NULL);
+    frames = Cov_CallMethod(sys, Cov_names._current_frames, NULL);
     if (frames == NULL || !PyDict_Check(frames)) {
         goto error;
     }
@@ -152,7 +152,7 @@ SysMon_start(SysMon *self, PyObject *unused)
     }
     self->lost_tool = 0;
     Py_XSETREF(self->tool_id_obj, PyLong_FromLong(self->tool_id));
-    Py_XSETREF(self->set_local, PyObject_GetAttrString(self->monitoring, "set_local_events"));
+    Py_XSETREF(self->set_local, PyObject_GetAttr(self->monitoring, Cov_names.set_local_events));
     if (self->tool_id_obj == NULL || self->set_local == NULL) {
         goto error;
     }
@@ -162,12 +162,12 @@ SysMon_start(SysMon *self, PyObject *unused)
         if (callbacks[i].branch_only && !self->trace_arcs) {
             continue;
         }
-        PyObject *method = PyObject_GetAttrString((PyObject *)self, callbacks[i].method);
+        PyObject *method = PyObject_GetAttr((PyObject *)self, *callbacks[i].method);
         if (method == NULL) {
             goto error;
         }
-        res = PyObject_CallMethod(self->monitoring, "register_callback", "iiO",
-                                  self->tool_id, callbacks[i].event, method);
+        res = Cov_CallMethod(self->monitoring, Cov_names.register_callback, "(iiO)",
+                             self->tool_id, callbacks[i].event, method);
         Py_DECREF(method);
         if (res == NULL) {
             goto error;
@@ -175,13 +175,13 @@ SysMon_start(SysMon *self, PyObject *unused)
         Py_CLEAR(res);
     }
     int global = EV_PY_START | (self->trace_arcs ? EV_PY_UNWIND | EV_PY_THROW | EV_EXCEPTION_HANDLED : 0);
-    res = PyObject_CallMethod(self->monitoring, "set_events", "ii", self->tool_id, global);
+    res = Cov_CallMethod(self->monitoring, Cov_names.set_events, "(ii)", self->tool_id, global);
     if (res == NULL) {
         goto error;
     }
     Py_CLEAR(res);
     /* Locations an earlier run disabled must report again. */
-    res = PyObject_CallMethod(self->monitoring, "restart_events", NULL);
+    res = Cov_CallMethod(self->monitoring, Cov_names.restart_events, NULL);
     if (res == NULL) {
         goto error;
     }
@@ -198,7 +198,7 @@ SysMon_start(SysMon *self, PyObject *unused)
 error:
     {
         PyObject *exc = PyErr_GetRaisedException();
-        PyObject *stopped = PyObject_CallMethod((PyObject *)self, "stop", NULL);
+        PyObject *stopped = Cov_CallMethod((PyObject *)self, Cov_names.stop, NULL);
         Py_XDECREF(stopped);
         PyErr_SetRaisedException(exc);
     }
@@ -218,14 +218,14 @@ SysMon_restart_events(SysMon *self, PyObject *unused)
     if (self->started && !self->trace_arcs && SysLines_keep(self) < 0) {
         return NULL;
     }
-    return PyObject_CallMethod(self->monitoring, "restart_events", NULL);
+    return Cov_CallMethod(self->monitoring, Cov_names.restart_events, NULL);
 }
 
 /* Is the tool id still ours?  1 yes, 0 no (freed, or another tool's), -1 error. */
 static int
 tool_is_ours(SysMon *self)
 {
-    PyObject *owner = PyObject_CallMethod(self->monitoring, "get_tool", "i", self->tool_id);
+    PyObject *owner = Cov_CallMethod(self->monitoring, Cov_names.get_tool, "(i)", self->tool_id);
     if (owner == NULL) {
         return -1;
     }
@@ -239,7 +239,7 @@ static int
 clear_tool(SysMon *self)
 {
     int ret = 0;
-    PyObject *res = PyObject_CallMethod(self->monitoring, "set_events", "ii", self->tool_id, 0);
+    PyObject *res = Cov_CallMethod(self->monitoring, Cov_names.set_events, "(ii)", self->tool_id, 0);
     ret |= res == NULL;
     Py_XDECREF(res);
     PyObject *codes = self->instrumented;   /* borrowed (NULL after tp_clear); no callback runs here */
@@ -250,8 +250,8 @@ clear_tool(SysMon *self)
         ret |= PyList_SetSlice(codes, 0, PyList_GET_SIZE(codes), NULL) < 0;
     }
     for (int i = 0; i < N_CALLBACKS; i++) {
-        res = PyObject_CallMethod(self->monitoring, "register_callback", "iiO",
-                                  self->tool_id, callbacks[i].event, Py_None);
+        res = Cov_CallMethod(self->monitoring, Cov_names.register_callback, "(iiO)",
+                             self->tool_id, callbacks[i].event, Py_None);
         ret |= res == NULL;
         Py_XDECREF(res);
     }
@@ -276,7 +276,7 @@ SysMon_tool_lost(SysMon *self)
     }
     Py_XDECREF(exc);
     self->lost_tool = 1;
-    PyObject *owner = PyObject_CallMethod(self->monitoring, "get_tool", "i", self->tool_id);
+    PyObject *owner = Cov_CallMethod(self->monitoring, Cov_names.get_tool, "(i)", self->tool_id);
     if (owner == NULL) {
         return -1;
     }
@@ -286,7 +286,7 @@ SysMon_tool_lost(SysMon *self)
         /* Held again for the instant it takes to remove what is ours (no
          * Python code of the program runs meanwhile), then freed.
          */
-        PyObject *res = PyObject_CallMethod(self->monitoring, "use_tool_id", "is", self->tool_id, "covcore");
+        PyObject *res = Cov_CallMethod(self->monitoring, Cov_names.use_tool_id, "(is)", self->tool_id, "covcore");
         if (res == NULL) {
             return -1;
         }
@@ -294,7 +294,7 @@ SysMon_tool_lost(SysMon *self)
         self->lost_tool = 0;        /* (SysCode_set_events works again) */
         int failed = clear_tool(self);
         self->lost_tool = 1;
-        res = PyObject_CallMethod(self->monitoring, "free_tool_id", "i", self->tool_id);
+        res = Cov_CallMethod(self->monitoring, Cov_names.free_tool_id, "(i)", self->tool_id);
         Py_XDECREF(res);
         if (failed || res == NULL) {
             return -1;
@@ -343,7 +343,7 @@ SysMon_stop(SysMon *self, PyObject *unused)
     self->suspended.slots = NULL;
     self->suspended.alloc = self->suspended.used = 0;
     if (!self->lost_tool) {
-        res = PyObject_CallMethod(self->monitoring, "free_tool_id", "i", self->tool_id);
+        res = Cov_CallMethod(self->monitoring, Cov_names.free_tool_id, "(i)", self->tool_id);
         ret |= res == NULL;
         Py_XDECREF(res);
     }
@@ -377,12 +377,12 @@ SysMon_init(SysMon *self, PyObject *args, PyObject *kwds)
     if (sys == NULL) {
         return RET_ERROR;
     }
-    Py_XSETREF(self->monitoring, PyObject_GetAttrString(sys, "monitoring"));
+    Py_XSETREF(self->monitoring, PyObject_GetAttr(sys, Cov_names.monitoring));
     Py_DECREF(sys);
     if (self->monitoring == NULL) {
         return RET_ERROR;
     }
-    Py_XSETREF(self->disable, PyObject_GetAttrString(self->monitoring, "DISABLE"));
+    Py_XSETREF(self->disable, PyObject_GetAttr(self->monitoring, Cov_names.DISABLE));
     Py_XSETREF(self->should_trace, Py_NewRef(Py_None));
     Py_XSETREF(self->should_trace_cache, PyDict_New());
     Py_XSETREF(self->data, PyDict_New());

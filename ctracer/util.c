@@ -1,9 +1,10 @@
-/* The helpers of util.h that are not inline: reading one instruction, and
- * growing an array.
+/* The helpers of util.h that are not inline: reading one instruction,
+ * growing an array, calling a method by an interned name.
  */
 
 #include "util.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 int
@@ -74,4 +75,51 @@ Cov_Reserve(void *items, Py_ssize_t used, Py_ssize_t *alloc, size_t item_size, P
     memcpy(items, &grown, sizeof grown);
     *alloc = bigger;
     return RET_OK;
+}
+
+CovNames Cov_names;
+
+int
+Cov_InternNames(void)
+{
+#define COV_INTERN(name) \
+    if (Cov_names.name == NULL && (Cov_names.name = PyUnicode_InternFromString(#name)) == NULL) { \
+        return RET_ERROR; \
+    }
+    COV_NAMES(COV_INTERN)
+#undef COV_INTERN
+    return RET_OK;
+}
+
+PyObject *
+Cov_CallMethod(PyObject *obj, PyObject *name, const char *format, ...)
+{
+    PyObject *result = NULL;    /* owned, returned */
+    PyObject *method = NULL;    /* owned */
+    PyObject *args = NULL;      /* owned */
+
+    method = PyObject_GetAttr(obj, name);
+    if (method == NULL) {
+        goto error;
+    }
+    if (format == NULL) {
+        result = PyObject_CallNoArgs(method);
+        goto error;
+    }
+    va_list va;
+    va_start(va, format);
+    args = Py_VaBuildValue(format, va);
+    va_end(va);
+    if (args == NULL) {
+        goto error;
+    }
+    if (!PyTuple_Check(args)) {
+        PyErr_SetString(PyExc_SystemError, "Cov_CallMethod: the format must build a tuple");
+        goto error;
+    }
+    result = PyObject_Call(method, args, NULL);
+error:
+    Py_XDECREF(args);
+    Py_XDECREF(method);
+    return result;
 }

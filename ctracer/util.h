@@ -223,4 +223,37 @@ int Cov_Reserve(void *items, Py_ssize_t used, Py_ssize_t *alloc, size_t item_siz
 #define COV_RESERVE_RAW(array, used, alloc, first) \
     ((used) < (alloc) ? RET_OK : Cov_Reserve(&(array), (used), &(alloc), sizeof *(array), (first), 1))
 
+/* The names the cores look attributes up by, interned once at module init
+ * (Cov_InternNames).  A lookup by a C string (PyObject_CallMethod(obj,
+ * "name", ...)) makes a new string each time, and CPython's type attribute
+ * cache keeps a reference to every name it is given until its entry is
+ * reused: after many starts and stops, thousands of dead strings, which a
+ * debug build's sys.gettotalrefcount() counts as a leak
+ * (tests/test_refleaks.py).
+ */
+#define COV_NAMES(X) \
+    X(co_lines) X(get_tool) X(use_tool_id) X(free_tool_id) X(register_callback) \
+    X(set_events) X(set_local_events) X(restart_events) X(_current_frames) X(stop) \
+    X(monitoring) X(DISABLE) \
+    X(_on_py_start) X(_on_line) X(_on_py_resume) X(_on_py_throw) X(_on_py_return) \
+    X(_on_py_yield) X(_on_py_unwind) X(_on_jump) X(_on_exception_handled) X(_on_branch_left) \
+    X(_on_branch_right)
+
+typedef struct CovNames {
+#define COV_NAME_FIELD(name) PyObject *name;
+    COV_NAMES(COV_NAME_FIELD)
+#undef COV_NAME_FIELD
+} CovNames;
+
+extern CovNames Cov_names;      /* owned (immortal once interned) */
+
+/* Intern Cov_names.  RET_OK or RET_ERROR. */
+int Cov_InternNames(void);
+
+/* obj.name(*args): `format` builds the arguments as Py_BuildValue does, as a
+ * tuple ("(ii)"), or is NULL for none.  A new reference, or NULL with an
+ * exception set.
+ */
+PyObject *Cov_CallMethod(PyObject *obj, PyObject *name, const char *format, ...);
+
 #endif /* COVCORE_UTIL_H */

@@ -86,12 +86,18 @@ def programs_in(folder: Path, prefix: str) -> list[Program]:
     return [read_program(path) for path in sorted(folder.glob(f"{prefix}[0-9]*.py"))]
 
 
+# The test run's environment, read once at import.  The runs start in a thread
+# pool, and reading os.environ there races with pytest, which sets and deletes
+# PYTEST_CURRENT_TEST in the main thread around every test (a KeyError).
+_ENVIRON = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+
+
 def run_env(oracle: bool) -> dict[str, str]:
     """The environment of a measured run: no stray COVERAGE_/COVCORE_ settings, a fixed hash seed.
 
     The oracle is always coverage.py's C tracer (on 3.12+ it could choose sys.monitoring).
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COVCORE_"))}
+    env = {k: v for k, v in _ENVIRON.items() if not k.startswith(("COVERAGE_", "COVCORE_"))}
     env["PYTHONHASHSEED"] = "0"
     if oracle:
         env["COVERAGE_CORE"] = "ctrace"

@@ -13,6 +13,7 @@
 #         tests/sid_chroot.sh 3.15 shell          # a shell in the checkout, inside
 #         tests/sid_chroot.sh umount              # undo the mounts
 # Env:    SID_ROOT (default /opt/sid), SID_MIRROR (default: the host's Debian mirror).
+#         SID_EXTRA_PACKAGES: more packages to install inside (make refleaks: python3.14-dbg).
 set -euo pipefail
 
 root=${SID_ROOT:-/opt/sid}
@@ -77,7 +78,8 @@ for m in $mounts; do
 done
 
 # 3. The Python, its headers and venv, a C toolchain, and what the tests drive.
-packages="python$version python$version-dev python$version-venv gcc libc6-dev make git ca-certificates"
+# SID_EXTRA_PACKAGES: more for one target (make refleaks: python3.14-dbg).
+packages="python$version python$version-dev python$version-venv gcc libc6-dev make git ca-certificates ${SID_EXTRA_PACKAGES:-}"
 missing=$(inside dpkg-query -W -f='${Status} ${Package}\n' $packages 2>/dev/null | awk '$3 != "installed" {print $4}' || true)
 if [ -n "$missing" ] || ! inside dpkg-query -W "python$version-venv" >/dev/null 2>&1; then
     say "installing $packages"
