@@ -554,23 +554,6 @@ find_silent(const CodeFlow *flow, const unsigned char *ops, const ExcTable *tabl
     return RET_OK;
 }
 
-/* Is `key` in the sorted `list`? */
-static int
-arc_listed(const ArcList *list, uint64_t key)
-{
-    Py_ssize_t lo = 0, hi = list->n;
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (list->keys[mid] < key) {
-            lo = mid + 1;
-        }
-        else {
-            hi = mid;
-        }
-    }
-    return lo < list->n && list->keys[lo] == key;
-}
-
 /* 3.14: the directions of the conditional jumps and FOR_ITERs reached
  * that bring one arc of `all` each (see FlowBranch): the instruction has a
  * line the walk reports it on (not silent), and the direction lands on a
@@ -616,7 +599,7 @@ find_branches(CodeFlow *flow, const unsigned char *ops, const Walk *walk, const 
                 continue;
             }
             uint64_t key = LineSet_ArcKey(line, flow->lines[to]);
-            if (!arc_listed(all, key)) {
+            if (!CodeFlow_KeysHave(all->keys, all->n, key)) {
                 continue;
             }
             if (COV_RESERVE(flow->branches, flow->n_branches, alloc, 16) < 0) {

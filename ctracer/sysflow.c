@@ -7,7 +7,7 @@
 #include "flowindex.h"
 #include "flowops.h"
 #include "flowwalk.h"
-#include <stdlib.h>
+#include "lineset.h"
 
 void
 CodeFlow_Free(CodeFlow *flow)
@@ -115,13 +115,6 @@ start_model(PyCodeObject *code, const unsigned char *ops, Py_ssize_t n_units, Co
     return MODEL_OUTSIDE;
 }
 
-static int
-compare_keys(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Mark the arcs into lines that branch events tell (CodeFlow.in_branch). */
 static int
 mark_branch_arcs(CodeFlow *flow)
@@ -136,22 +129,24 @@ mark_branch_arcs(CodeFlow *flow)
     if (flow->n_branches == 0 || n_in == 0) {
         return RET_OK;
     }
-    uint64_t *keys = PyMem_Malloc((size_t)flow->n_branches * sizeof(uint64_t));   /* owned */
+    ArcList keys = {NULL, 0, 0};    /* the branch arcs, sorted */
+    for (Py_ssize_t b = 0; b < flow->n_branches; b++) {
+        if (ArcList_add(&keys, arc_from(flow->branches[b].key), arc_to(flow->branches[b].key)) < 0) {
+            PyMem_Free(keys.keys);
+            return RET_ERROR;
+        }
+    }
+    ArcList_sort_unique(&keys);
     flow->in_branch = PyMem_Calloc((size_t)n_in, 1);
-    if (keys == NULL || flow->in_branch == NULL) {
-        PyMem_Free(keys);
+    if (flow->in_branch == NULL) {
+        PyMem_Free(keys.keys);
         PyErr_NoMemory();
         return RET_ERROR;
     }
-    for (Py_ssize_t b = 0; b < flow->n_branches; b++) {
-        keys[b] = flow->branches[b].key;
-    }
-    qsort(keys, (size_t)flow->n_branches, sizeof(uint64_t), compare_keys);
     for (Py_ssize_t i = 0; i < n_in; i++) {
-        flow->in_branch[i] = bsearch(&flow->in_arcs[i], keys, (size_t)flow->n_branches, sizeof(uint64_t),
-                                     compare_keys) != NULL;
+        flow->in_branch[i] = (char)CodeFlow_KeysHave(keys.keys, keys.n, flow->in_arcs[i]);
     }
-    PyMem_Free(keys);
+    PyMem_Free(keys.keys);
     return RET_OK;
 }
 
@@ -220,17 +215,7 @@ CodeFlow_BranchArc(const CodeFlow *flow, int offset, int dest)
 int
 CodeFlow_HasArc(const CodeFlow *flow, uint64_t key)
 {
-    Py_ssize_t lo = 0, hi = flow->n_arcs;
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (flow->arcs[mid] < key) {
-            lo = mid + 1;
-        }
-        else {
-            hi = mid;
-        }
-    }
-    return lo < flow->n_arcs && flow->arcs[lo] == key;
+    return CodeFlow_KeysHave(flow->arcs, flow->n_arcs, key);
 }
 
 int

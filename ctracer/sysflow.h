@@ -151,6 +151,23 @@ CodeFlow_Cleanup(const CodeFlow *flow, Py_ssize_t unit)
     return NULL;
 }
 
+/* Is `key` in the sorted `keys[:n]`?  1 or 0. */
+static inline int
+CodeFlow_KeysHave(const uint64_t *keys, Py_ssize_t n, uint64_t key)
+{
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (keys[mid] < key) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return lo < n && keys[lo] == key;
+}
+
 /* Is `key` one of the flow's arcs?  1 or 0. */
 int CodeFlow_HasArc(const CodeFlow *flow, uint64_t key);
 
