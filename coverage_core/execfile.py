@@ -70,8 +70,12 @@ class ProgramRunner:
             raise NoSource(f"Couldn't read '{self.args[0]}': {exc.strerror}") from None
         try:
             self.code = compile(source, self.filename, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as exc:
+        except SyntaxError as exc:
             self.syntax_error = exc
+        except ValueError as exc:
+            # Before 3.12 compile() calls null bytes a ValueError where `python prog.py`
+            # reports a SyntaxError: say it as the interpreter would.
+            self.syntax_error = SyntaxError(str(exc), (self.filename, 1, 1, None))
 
     def _prepare_module(self) -> None:
         name = self.args[0]
