@@ -9,7 +9,7 @@ struct CodeLines {
     Py_ssize_t n_lines;
     uint64_t serial;        /* the LineSet last checked against (0: none) */
     uint64_t version;       /* its version then */
-    int complete;           /* every line was in it */
+    Py_ssize_t missing;     /* the lines that were not in it */
 };
 
 void
@@ -47,19 +47,132 @@ drop_repeats(CodeLines *cl)
     cl->n_lines = kept;
 }
 
-static CodeLines *
-build(PyCodeObject *code)
+/* Keep `line`, unless it is the one just kept.  RET_OK or RET_ERROR. */
+static int
+keep_line(CodeLines *cl, Py_ssize_t *alloc, int line)
 {
-    CodeLines *cl = NULL;
+    if (cl->n_lines > 0 && cl->lines[cl->n_lines - 1] == line) {
+        return RET_OK;
+    }
+    if (COV_RESERVE_RAW(cl->lines, cl->n_lines, *alloc, 16) < 0) {
+        return RET_ERROR;
+    }
+    cl->lines[cl->n_lines++] = line;
+    return RET_OK;
+}
+
+#if COVCORE_HAS_LOCATION_TABLE
+
+/* The location table is a run of entries, each a first byte with its top
+ * bit set (a 4-bit kind, and the number of code units it covers, less one)
+ * and the kind's further bytes, whose top bits are clear.  Numbers are
+ * varints of 6-bit groups, low group first, bit 6 set when another group
+ * follows; a signed one keeps its sign in the lowest bit.
+ */
+enum {
+    LOC_ONE_LINE_FIRST = 10,    /* 10-12: the line moves by kind - 10; two column bytes */
+    LOC_ONE_LINE_LAST = 12,
+    LOC_NO_COLUMNS = 13,        /* a signed line delta */
+    LOC_LONG = 14,              /* a signed line delta, then three varints */
+    LOC_NONE = 15,              /* no location: no line */
+};                              /* 0-9: the same line, one column byte */
+
+static int
+read_varint(const unsigned char **pos, const unsigned char *end, unsigned int *value)
+{
+    unsigned int result = 0;
+    for (int shift = 0; *pos < end && shift < 32; shift += 6) {
+        unsigned int byte = *(*pos)++;
+        result |= (byte & 63) << shift;
+        if (!(byte & 64)) {
+            *value = result;
+            return RET_OK;
+        }
+    }
+    return RET_ERROR;
+}
+
+static int
+read_signed(const unsigned char **pos, const unsigned char *end, int *value)
+{
+    unsigned int raw = 0;
+    if (read_varint(pos, end, &raw) < 0) {
+        return RET_ERROR;
+    }
+    *value = (raw & 1) ? -(int)(raw >> 1) : (int)(raw >> 1);
+    return RET_OK;
+}
+
+/* The lines co_lines() would give from byte offset `start` on, in table
+ * order, straight from the table: no tuple per entry.  RET_OK, or
+ * RET_ERROR with an exception set (a table this reader does not know).
+ */
+static int
+read_table(PyCodeObject *code, Py_ssize_t start, CodeLines *cl)
+{
+    PyObject *table = code->co_linetable;       /* borrowed */
+    if (!PyBytes_Check(table)) {
+        PyErr_SetString(PyExc_SystemError, "covcore: a code object's co_linetable is not bytes");
+        return RET_ERROR;
+    }
+    const unsigned char *pos = (const unsigned char *)PyBytes_AS_STRING(table);
+    const unsigned char *end = pos + PyBytes_GET_SIZE(table);
+    Py_ssize_t alloc = 0, offset = 0;
+    int line = code->co_firstlineno;
+    while (pos < end) {
+        unsigned int first = *pos++;
+        if (!(first & 128)) {
+            goto bad;
+        }
+        int kind = (first >> 3) & 15, delta = 0;
+        unsigned int ignored = 0;
+        offset += (Py_ssize_t)((first & 7) + 1) * 2;
+        switch (kind) {
+        case LOC_NONE:
+            continue;
+        case LOC_LONG:
+            if (read_signed(&pos, end, &delta) < 0 || read_varint(&pos, end, &ignored) < 0
+                || read_varint(&pos, end, &ignored) < 0 || read_varint(&pos, end, &ignored) < 0) {
+                goto bad;
+            }
+            break;
+        case LOC_NO_COLUMNS:
+            if (read_signed(&pos, end, &delta) < 0) {
+                goto bad;
+            }
+            break;
+        default:
+            if (kind >= LOC_ONE_LINE_FIRST && kind <= LOC_ONE_LINE_LAST) {
+                delta = kind - LOC_ONE_LINE_FIRST;
+                pos += 2;
+            }
+            else {
+                pos += 1;
+            }
+            break;
+        }
+        line += delta;
+        if (offset > start && keep_line(cl, &alloc, line) < 0) {
+            return RET_ERROR;
+        }
+    }
+    if (pos == end) {
+        return RET_OK;
+    }
+bad:
+    PyErr_SetString(PyExc_SystemError, "covcore: a code object's location table is not as expected");
+    return RET_ERROR;
+}
+
+#else /* !COVCORE_HAS_LOCATION_TABLE */
+
+/* The same, from co_lines() (3.10).  RET_OK, or RET_ERROR with an exception set. */
+static int
+read_co_lines(PyCodeObject *code, Py_ssize_t start, CodeLines *cl)
+{
+    int ret = RET_ERROR;
     PyObject *iter = NULL;          /* owned */
     PyObject *item = NULL;          /* owned */
-    Py_ssize_t start = Cov_BodyStart(code);
-
-    cl = PyMem_RawCalloc(1, sizeof(CodeLines));
-    if (cl == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
     PyObject *co_lines = Cov_CallMethod((PyObject *)code, Cov_names.co_lines, NULL);
     if (co_lines == NULL) {
         goto error;
@@ -78,36 +191,48 @@ build(PyCodeObject *code)
         }
         if (line != Py_None && end > start) {
             int lineno = (int)PyLong_AsLong(line);
-            if (lineno == -1 && PyErr_Occurred()) {
+            if ((lineno == -1 && PyErr_Occurred()) || keep_line(cl, &alloc, lineno) < 0) {
                 goto error;
-            }
-            /* Repeats are dropped at the end (sorted), the common one,
-             * the same line again at once, already here.
-             */
-            if (cl->n_lines == 0 || cl->lines[cl->n_lines - 1] != lineno) {
-                if (COV_RESERVE_RAW(cl->lines, cl->n_lines, alloc, 16) < 0) {
-                    goto error;
-                }
-                cl->lines[cl->n_lines++] = lineno;
             }
         }
         Py_CLEAR(item);
     }
-    if (PyErr_Occurred()) {
-        goto error;
-    }
-    Py_DECREF(iter);
-    drop_repeats(cl);
-    return cl;
+    ret = PyErr_Occurred() ? RET_ERROR : RET_OK;
 error:
     Py_XDECREF(item);
     Py_XDECREF(iter);
-    CodeLines_Free(cl);
-    return NULL;
+    return ret;
 }
 
-int
-CodeLines_Complete(PyCodeObject *code, LineSet *file_data)
+#endif /* COVCORE_HAS_LOCATION_TABLE */
+
+/* The lines `code` can report, sorted, each once; NULL with an exception set. */
+static CodeLines *
+build(PyCodeObject *code)
+{
+    CodeLines *cl = PyMem_RawCalloc(1, sizeof(CodeLines));
+    if (cl == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    /* Repeats are dropped at the end (sorted), the common one, the same
+     * line again at once, already while reading.
+     */
+#if COVCORE_HAS_LOCATION_TABLE
+    int ret = read_table(code, Cov_BodyStart(code), cl);
+#else
+    int ret = read_co_lines(code, Cov_BodyStart(code), cl);
+#endif
+    if (ret < 0) {
+        CodeLines_Free(cl);
+        return NULL;
+    }
+    drop_repeats(cl);
+    return cl;
+}
+
+Py_ssize_t
+CodeLines_Missing(PyCodeObject *code, LineSet *file_data)
 {
     CodeRecord *record = NULL;      /* borrowed: the code owns it */
     if (CodeRecord_Get(code, &record) < 0) {
@@ -126,13 +251,44 @@ CodeLines_Complete(PyCodeObject *code, LineSet *file_data)
         record->code_lines = cl;
     }
     if (cl->serial == file_data->serial && cl->version == file_data->version) {
-        return cl->complete;
+        return cl->missing;
     }
     cl->serial = file_data->serial;
     cl->version = file_data->version;
-    cl->complete = cl->n_lines > 0;
-    for (Py_ssize_t i = 0; i < cl->n_lines && cl->complete; i++) {
-        cl->complete = LineSet_HasKey(file_data, (uint64_t)(uint32_t)cl->lines[i]);
+    cl->missing = cl->n_lines == 0;
+    for (Py_ssize_t i = 0; i < cl->n_lines; i++) {
+        cl->missing += !LineSet_HasKey(file_data, (uint64_t)(uint32_t)cl->lines[i]);
     }
-    return cl->complete;
+    return cl->missing;
+}
+
+int
+CodeLines_Complete(PyCodeObject *code, LineSet *file_data)
+{
+    Py_ssize_t missing = CodeLines_Missing(code, file_data);
+    return missing < 0 ? RET_ERROR : missing == 0;
+}
+
+PyObject *
+CodeLines_describe(PyObject *module, PyObject *code)
+{
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "_code_lines() takes a code object");
+        return NULL;
+    }
+    CodeLines *cl = build((PyCodeObject *)code);
+    if (cl == NULL) {
+        return NULL;
+    }
+    PyObject *lines = PyList_New(cl->n_lines);
+    for (Py_ssize_t i = 0; lines != NULL && i < cl->n_lines; i++) {
+        PyObject *line = PyLong_FromLong(cl->lines[i]);
+        if (line == NULL) {
+            Py_CLEAR(lines);
+            break;
+        }
+        PyList_SET_ITEM(lines, i, line);
+    }
+    CodeLines_Free(cl);
+    return lines;
 }

@@ -19,10 +19,17 @@ typedef struct CodeLines CodeLines;
 /* Free a CodeLines (NULL is fine): its record is going with its code. */
 void CodeLines_Free(CodeLines *cl);
 
-/* Is every line of `code` in `file_data`?  1 yes, 0 no, RET_ERROR on error.
- * Cheap when nothing was added to `file_data` since the last question
- * about this code object.
+/* How many lines of `code` are not in `file_data`: 0 or more, or RET_ERROR
+ * on error.  A code object with no line at all counts one missing (it is
+ * never complete).  Cheap when nothing was added to `file_data` since the
+ * last question about this code object.
  */
+Py_ssize_t CodeLines_Missing(PyCodeObject *code, LineSet *file_data);
+
+/* Is every line of `code` in `file_data`?  1 yes, 0 no, RET_ERROR on error. */
 int CodeLines_Complete(PyCodeObject *code, LineSet *file_data);
+
+/* _code_lines(code): the lines the cores count for `code`, sorted (for tests). */
+PyObject *CodeLines_describe(PyObject *module, PyObject *code);
 
 #endif /* COVCORE_CODELINES_H */

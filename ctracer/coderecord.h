@@ -24,7 +24,7 @@
  */
 enum {
     LINES_COUNTING,     /* PY_START stays on until the code is found hot */
-    LINES_WATCHED,      /* hot: each new line of it checks for completeness */
+    LINES_WATCHED,      /* hot: PY_START off */
     LINES_OFF,          /* every line recorded: no local events */
     LINES_ON,           /* not worth watching: LINE events until stop() */
 };
@@ -33,6 +33,7 @@ enum {
 typedef struct SysLineMode {
     int state;              /* LINES_* */
     int starts;             /* PY_START events seen while LINES_COUNTING */
+    Py_ssize_t missing;     /* lines not recorded yet, as last counted (0: not counted) */
 } SysLineMode;
 
 /* Branch mode of the sys.monitoring core: where a measured code object

@@ -148,6 +148,8 @@ static PyMethodDef module_methods[] = {
      "call_traced(fn, *args): call fn with tracing on, from inside a trace or profile function."},
     {"call_traced_alone", (PyCFunction)(void (*)(void))call_traced_alone, METH_FASTCALL,
      "call_traced_alone(fn, *args): call_traced, with the thread's settrace function off meanwhile."},
+    {"_code_lines", CodeLines_describe, METH_O,
+     "_code_lines(code): the lines the cores count for a code object, sorted (for tests)."},
 #if COVCORE_HAS_SYSMON
     {"_flow_table", FlowOps_describe, METH_NOARGS,
      "_flow_table(): the branch model's opcode table for this Python (for tests)."},

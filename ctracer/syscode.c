@@ -125,6 +125,7 @@ SysCode_decide(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord
     record->branch.state = FLOW_NONE;
     record->line_mode.state = (code->co_flags & CO_OPTIMIZED) ? LINES_COUNTING : LINES_ON;
     record->line_mode.starts = 0;
+    record->line_mode.missing = 0;
     *precord = record;
     if (*file_data != NULL) {
         if (self->trace_arcs && decide_flow(self, code, record) < 0) {

@@ -8,10 +8,12 @@ int
 SysLines_check(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data)
 {
     SysLineMode *mode = &record->line_mode;
-    int complete = CodeLines_Complete(code, file_data);
-    if (complete < 0) {
+    Py_ssize_t missing = CodeLines_Missing(code, file_data);
+    if (missing < 0) {
         return RET_ERROR;
     }
+    mode->missing = missing;
+    int complete = missing == 0;
     if (complete && mode->state != LINES_OFF) {
         mode->state = LINES_OFF;
         STATS(self->stats.complete_skips++);

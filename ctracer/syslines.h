@@ -12,14 +12,23 @@
  * a conditional expression) never reports, so it is never disabled and
  * costs a check each time it runs.  A code object whose lines are all
  * recorded gets its local events switched off, which removes those too.
- * Finding that out costs the code's line table (CodeLines_Complete()), so
- * it is done only for functions (a module or class body runs once) that
- * start HOT_STARTS times.  Where a code object stands is its record's
- * line_mode.state, one of LINES_* (coderecord.h); a function starts
- * LINES_COUNTING, a module or class body LINES_ON:
+ * Finding that out costs the code's line table once (CodeLines_Missing()),
+ * so it is done only for functions (a module or class body runs once):
+ * at a function's first new line its missing lines are counted, each new
+ * line after that counts one down, and at zero the count is made again
+ * (another code object may have recorded a line of it, or the data was
+ * cleared), which either confirms it complete or starts a new count.  A
+ * function called once but looping long (a generator, a `main`) is so
+ * switched off as soon as its last line runs, without ever starting again.
+ * Where a code object stands is its record's line_mode.state, one of
+ * LINES_* (coderecord.h); a function starts LINES_COUNTING, a module or
+ * class body LINES_ON:
  *
- *   LINES_COUNTING -> LINES_WATCHED   at its HOT_STARTS-th start;
- *   LINES_WATCHED  -> LINES_OFF       a new line completed its lines;
+ *   LINES_COUNTING -> LINES_WATCHED   at its HOT_STARTS-th start (its
+ *                                     PY_START goes off; the count of a
+ *                                     cleared run's lines is made again);
+ *   LINES_COUNTING,
+ *   LINES_WATCHED  -> LINES_OFF       its missing lines counted down to none;
  *   LINES_OFF      -> LINES_WATCHED   the data lost some (cleared);
  *   any            -> LINES_ON        restart_events() (SysLines_keep()).
  *
@@ -85,11 +94,13 @@ lines_line(SysMon *self, PyCodeObject *code, int line)
     if (LineSet_AddKey(file_data, (uint64_t)(uint32_t)line) < 0) {
         return NULL;
     }
-    if (record->line_mode.state == LINES_WATCHED && file_data->version != version && !self->lines_kept) {
+    SysLineMode *mode = &record->line_mode;
+    if (file_data->version != version && (mode->state == LINES_COUNTING || mode->state == LINES_WATCHED)
+        && --mode->missing <= 0 && !self->lines_kept) {
         if (SysLines_check(self, code, record, file_data) < 0) {
             return NULL;
         }
-        if (record->line_mode.state == LINES_OFF) {
+        if (mode->state == LINES_OFF) {
             /* No line instrumentation is left to disable. */
             Py_RETURN_NONE;
         }

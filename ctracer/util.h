@@ -110,6 +110,12 @@ Cov_FrameCode(PyFrameObject *frame)
 #define COVCORE_HAS_RESUME 0
 #endif
 
+/* 3.11 also brought the location table (co_linetable) whose format
+ * CPython documents in Objects/locations.md; codelines.c reads its lines
+ * directly.  3.10's line table is another format, read through co_lines().
+ */
+#define COVCORE_HAS_LOCATION_TABLE  COVCORE_HAS_RESUME
+
 /* The bytecode family whose flow table (flowops.c) the sysmon core's
  * branch mode reads: 312 for 3.12, 313 for 3.13, 314 and 315, 0 where
  * there is none.

@@ -181,12 +181,37 @@ def test_line_mode_switches_off_hot_code_once_its_lines_all_ran(make_file: Any) 
     for _ in range(20):
         module.pick(1)
     assert _local_events(module.fib.__code__) == 0
-    assert _local_events(module.run.__code__) != 0     # ran once: not worth the check
+    assert _local_events(module.run.__code__) == 0     # ran once, but every line of it
     assert _local_events(module.pick.__code__) != 0    # line 13 never ran
     assert module.pick(1000) == "big"
     assert _local_events(module.pick.__code__) == 0
     cov.stop()
     assert sorted(cov.get_data().lines(str(path)) or []) == [1, 2, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14]
+
+
+def test_line_mode_switches_off_a_long_running_frame_when_its_last_line_runs(make_file: Any) -> None:
+    # Started once, looping long: the count of its missing lines, not its
+    # starts, finds it complete, while its one frame still runs.
+    path = make_file("mod.py", """\
+        seen = []
+
+        def ticker(n):
+            k = 0
+            while k < n:
+                k += 1
+                if k == 2:
+                    seen.append(k)
+                yield LOCAL(ticker.__code__)
+        """)
+    cov = _cov(path)
+    cov.start()
+    module = _import(path)
+    module.LOCAL = _local_events
+    events = list(module.ticker(5))
+    cov.stop()
+    assert events[0] != 0           # line 8 had not run yet
+    assert events[1:] == [0, 0, 0, 0]
+    assert sorted(cov.get_data().lines(str(path)) or []) == [1, 3, 4, 5, 6, 7, 8, 9]
 
 
 def test_code_switched_off_reports_again_in_a_new_context(make_file: Any) -> None:
