@@ -292,6 +292,19 @@ error:
     return ret;
 }
 
+/* The frame of `entry` is on `line` now: record the line, or the arc from
+ * its last line.  RET_OK or RET_ERROR.
+ */
+static inline int
+record_line(CTracer *self, FrameEntry *entry, int line)
+{
+    uint64_t key = self->trace_arcs
+        ? LineSet_ArcKey(entry->last_line, line)
+        : (uint64_t)(uint32_t)line;
+    entry->last_line = line;
+    return LineSet_AddKey(entry->file_data, key);
+}
+
 static inline int
 handle_line(CTracer *self, PyFrameObject *frame)
 {
@@ -320,11 +333,7 @@ handle_line(CTracer *self, PyFrameObject *frame)
         entry->last_line = line;
         return RET_OK;
     }
-    uint64_t key = self->trace_arcs
-        ? LineSet_ArcKey(entry->last_line, line)
-        : (uint64_t)(uint32_t)line;
-    entry->last_line = line;
-    return LineSet_AddKey(entry->file_data, key);
+    return record_line(self, entry, line);
 }
 
 static int
@@ -457,14 +466,7 @@ after_jump(CTracer *self, PyFrameObject *frame)
         return RET_OK;
     }
     int line = PyFrame_GetLineNumber(frame);
-    if (line == entry->last_line) {
-        return RET_OK;
-    }
-    uint64_t key = self->trace_arcs
-        ? LineSet_ArcKey(entry->last_line, line)
-        : (uint64_t)(uint32_t)line;
-    entry->last_line = line;
-    return LineSet_AddKey(entry->file_data, key);
+    return line == entry->last_line ? RET_OK : record_line(self, entry, line);
 }
 
 /* The trace function given to PyEval_SetTrace. */
