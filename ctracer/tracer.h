@@ -97,4 +97,23 @@ extern PyTypeObject CTracerType;
 /* Module-level setup of interned strings: RET_OK or RET_ERROR. */
 int CTracer_intern_strings(void);
 
+/* What tracertype.c (the Python type) uses of the events in tracer.c. */
+
+/* The C trace function start() installs: with or without greenlet contexts. */
+Py_tracefunc CTracer_trace_function(CTracer *self);
+
+/* Calling the tracer object: sys.settrace(sys.gettrace()) in a program. */
+PyObject *CTracer_call(CTracer *self, PyObject *args, PyObject *kwds);
+
+/* Forget every stack entry (stop()). */
+void CTracer_clear_stack(CTracer *self);
+
+/* Measure the frames running from `frame` outwards, from the line each is
+ * on: 1 if entries were pushed, 0 if none, RET_ERROR on error.
+ */
+int CTracer_resync_stack(CTracer *self, PyFrameObject *frame);
+
+/* Turn a frame's line events on or off: RET_OK or RET_ERROR. */
+int CTracer_set_line_events(PyFrameObject *frame, int on);
+
 #endif /* COVCORE_TRACER_H */
