@@ -31,6 +31,8 @@ import re
 import tokenize
 import warnings
 import zipimport
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from types import CodeType
 from typing import cast
@@ -48,6 +50,21 @@ _CODE_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 _OPENING_BRACKETS = frozenset("([{")
 _CLOSING_BRACKETS = frozenset(")]}")
+
+# The fields holding statements, in source order (a ``try``: body, except
+# clauses, ``else``, ``finally``).
+_SOURCE_ORDER_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
+# Statements that hold no others: each is one logical line, or several
+# joined by semicolons; the tree gives their first and last lines.
+_SIMPLE_STATEMENTS = tuple(
+    cls for cls in ast.stmt.__subclasses__() if not set(cls._fields) & set(_SOURCE_ORDER_FIELDS)
+)
+# A line holding none of these can't continue onto the next one.
+_CONTINUING = re.compile(r"[(\[{'\"\\#]")
+
+
+class _NeedTokens(Exception):
+    """The tree alone can't give the multi-line map exactly: tokenize the text."""
 
 
 def join_regex(regexes: Iterable[str]) -> str | None:
@@ -135,6 +152,87 @@ def _bytecode_lines(tree: ast.Module, filename: str) -> set[TLineNo]:
             continue
         lines.update(line for _, _, line in obj.co_lines() if line)
     return lines
+
+
+def _simple_statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """The simple statements of `tree` (at any depth), in source order."""
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, _SIMPLE_STATEMENTS):
+            yield node
+            continue
+        children: list[ast.AST] = []
+        for name in _SOURCE_ORDER_FIELDS:
+            children.extend(getattr(node, name, ()))
+        pending.extend(reversed(children))
+
+
+def _multiline_from_tree(tree: ast.Module, text: str) -> dict[TLineNo, TLineNo]:
+    """The multi-line map, as tokenizing all of `text` would give it, mostly from `tree`.
+
+    A simple statement's lines (semicolon-joined ones together) are one
+    logical line.  What lies between simple statements (the headers of
+    ``if``, ``def``, ``else``... with comments and blank lines) is tokenized
+    alone, a run of lines at a time, unless it is one line that can't
+    continue.  Raises _NeedTokens where that could differ from tokenizing
+    the whole text: a statement ending in a backslash, or a header that
+    runs on into a statement (``if (a\\n): b``).
+    """
+    # The offset where each line ends (after its newline), lines 1..n.
+    ends = array("q", (match.end() for match in re.finditer("\n", text)))
+    if not text.endswith("\n"):
+        ends.append(len(text))
+    n_lines = len(ends)
+
+    def line_text(line: int) -> str:
+        return text[ends[line - 2] if line > 1 else 0:ends[line - 1]]
+
+    # The lines ending in a backslash (few): a statement ending on one goes on.
+    continued = {bisect_left(ends, match.end() - 1) + 1 for match in re.finditer(r"\\\n", text)}
+    multiline: dict[TLineNo, TLineNo] = {}
+    covered = bytearray(n_lines + 2)
+    last_start = last_end = 0
+    for node in _simple_statements(tree):
+        first, last = node.lineno, cast(int, node.end_lineno)
+        start = last_start if first == last_end else first     # joined by ";"
+        if last > start:
+            for line in range(start, last + 1):
+                multiline[line] = start
+        covered[first:last + 1] = b"\x01" * (last + 1 - first)
+        if last in continued:
+            raise _NeedTokens
+        last_start, last_end = start, last
+    # The runs of lines no simple statement holds.
+    line = covered.find(0, 1)
+    while 0 < line <= n_lines:
+        run_end = covered.find(1, line)
+        run_end = n_lines if run_end < 0 or run_end > n_lines else run_end - 1
+        if run_end == line and not _CONTINUING.search(line_text(line)):
+            line += 1
+        else:
+            _multiline_of_run(text[ends[line - 2] if line > 1 else 0:ends[run_end - 1]], line - 1, multiline)
+            line = run_end + 1
+        line = covered.find(0, line)
+    return multiline
+
+
+def _multiline_of_run(run: str, offset: int, multiline: dict[TLineNo, TLineNo]) -> None:
+    """Add the multi-line logical lines of `run`, lines between simple statements, to `multiline`."""
+    first_line = 0
+    try:
+        for kind, string, (start_line, _), (end_line, _), _ in tokenize.generate_tokens(io.StringIO(run).readline):
+            if kind == tokenize.NEWLINE:
+                if first_line and end_line != first_line:
+                    for line in range(first_line, end_line + 1):
+                        multiline[line + offset] = first_line + offset
+                first_line = 0
+            elif not first_line and kind != tokenize.COMMENT and string.strip():
+                first_line = start_line
+    except (tokenize.TokenError, SyntaxError):
+        raise _NeedTokens from None
+    if first_line:
+        raise _NeedTokens       # a logical line that goes on past the run
 
 
 def _docstring_node(node: ast.AST) -> ast.Expr | None:
@@ -258,7 +356,14 @@ class PythonParser:
             # below sees the raw matched lines, as coverage.py's does.
             self.raw_excluded = self.lines_matching(self.exclude)
         excluded = set(self.raw_excluded)
-        has_code = self._scan_tokens(excluded)
+        has_code = True
+        try:
+            if excluded or not self.ast_root.body:
+                raise _NeedTokens      # exclusions widen over tokens; no statements: maybe no code
+            self.multiline_map = _multiline_from_tree(self.ast_root, self.text)
+        except _NeedTokens:
+            self.multiline_map = {}
+            has_code = self._scan_tokens(excluded)
         if has_code:
             self.raw_statements = _bytecode_lines(self.ast_root, self.filename)
         excluded = self.first_lines(excluded)

@@ -85,6 +85,91 @@ SNIPPETS: dict[str, tuple[tuple[int, int], str]] = {
             "j": 2,
         }
         """),
+    # The multi-line map comes from the tree, with only the lines between
+    # simple statements tokenized (or all of them, where that could differ).
+    "headers_over_several_lines": ((3, 10), """\
+        import contextlib
+
+
+        class A(
+            object,
+        ):
+            # a comment between the header and the body
+
+            def m(
+                self, a=(1,
+                         2),
+            ) -> (
+                int
+            ):
+                if (
+                    a
+                    and self
+                ):
+                    return 1
+                elif (a or
+                      self):
+                    return 2
+                # a comment before else
+                else \\
+                        :
+                    return 3
+
+
+        with (
+            contextlib.suppress(ValueError) as x,
+            contextlib.suppress(KeyError)
+        ):
+            pass
+        try:
+            pass
+        except (
+            ValueError,
+            KeyError,
+        ):
+            pass
+        for i in [
+            1, 2,
+        ]:
+            print(i)
+        """),
+    "semicolons_and_one_line_bodies": ((3, 10), """\
+        a = (1,
+             2); b = (3,
+                      4)
+        c = 1; d = 2
+        if a: e = (1,
+                   2)
+        else: f = 3; g = (4,
+                          5)
+        while not a: h = 1
+        """),
+    "a_header_that_runs_into_its_body": ((3, 10), """\
+        a = 1
+        for i in (1,
+                  2): b = i
+        c = 2
+        """),
+    "statements_ending_in_a_backslash": ((3, 10), """\
+        x = 1 \\
+
+        y = 2 \\
+        # a comment
+        z = 3
+        """),
+    "match_cases_over_several_lines": ((3, 10), """\
+        match (
+            1, 2
+        ):
+            case (
+                1, _
+            ) if (
+                True
+            ):
+                x = 1
+            case _:
+                x = 2
+        """),
     "multiline_def_and_decorators": ((3, 10), """\
         import functools
 
@@ -529,7 +614,9 @@ def test_snippet_same_as_coverage(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_snippet_without_exclusions_same_as_coverage(name: str) -> None:
     text = _snippet(name)
-    assert covcore_parser(text, exclude=[]).statements == coverage_parser(text, exclude=[]).statements
+    ours, theirs = covcore_parser(text, exclude=[]), coverage_parser(text, exclude=[])
+    assert ours.statements == theirs.statements
+    assert ours.multiline_map == theirs.multiline_map
 
 
 @pytest.mark.parametrize(
