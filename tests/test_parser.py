@@ -21,6 +21,7 @@ import coverage.parser
 import coverage.python
 import pytest
 
+import covcore.parser
 from covcore.exceptions import NoSource, NotPython
 from covcore.parser import DEFAULT_EXCLUDE, PythonParser, join_regex, read_source
 from report_oracle import coverage_parser, covcore_parser
@@ -853,3 +854,105 @@ def test_stdlib_sample_same_as_coverage() -> None:
         path for path in files if _analysis_by_covcore(path, regex) != _analysis_by_coverage(path, regex)
     ]
     assert different == []
+
+
+# A long file analyzed in slices (keep_tree=False, covcore.parser.SLICE_LINES
+# lowered here) gives what the whole file gives, and coverage.py's results.
+
+def _whole_and_sliced(text: str, monkeypatch: pytest.MonkeyPatch, size: int) -> tuple[PythonParser, PythonParser]:
+    monkeypatch.setattr(covcore.parser, "SLICE_LINES", size)
+    regex = join_regex(DEFAULT_EXCLUDE)
+    whole = PythonParser(text=text, exclude=regex)
+    whole.parse_source()
+    sliced = PythonParser(text=text, exclude=regex, keep_tree=False)
+    sliced.parse_source()
+    return whole, sliced
+
+
+def _regions(parser: PythonParser) -> list[tuple[str, str, int, list[int]]]:
+    return [(r.kind, r.name, r.start, sorted(r.lines)) for r in parser.code_regions()]
+
+
+def _assert_same(whole: PythonParser, sliced: PythonParser) -> None:
+    for name in ("statements", "excluded", "raw_statements", "raw_excluded", "raw_docstrings", "multiline_map"):
+        assert getattr(sliced, name) == getattr(whole, name), name
+    assert _regions(sliced) == _regions(whole)
+    assert sliced.arcs() == whole.arcs()     # parsed again, whole, on demand
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+@pytest.mark.parametrize("size", [3, 7])
+def test_a_snippet_in_slices_is_analyzed_as_whole(name: str, size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _snippet(name)
+    whole, sliced = _whole_and_sliced(text, monkeypatch, size)
+    _assert_same(whole, sliced)
+    theirs = coverage_parser(text)
+    assert (sliced.statements, sliced.excluded, sliced.multiline_map) == (
+        theirs.statements, theirs.excluded, theirs.multiline_map)
+
+
+SLICED_FILE = '''\
+# A comment, then the module docstring after the first cut.
+#
+#
+"""The module's docstring."""
+import sys
+x = 1
+
+
+def f(a):
+    """f's docstring."""
+    if a:  # pragma: no cover
+        return 1
+    return 2
+@property
+def g():
+    return (1,
+            2)
+y = """
+    text in a string
+"""
+class C:
+    def m(self):
+        return 1
+if x:
+    pass
+else:
+    y = 2
+z = [
+    1, 2]
+print(f(0))
+'''
+
+
+@pytest.mark.parametrize("size", [3, 4, 6, 10])
+def test_a_file_in_slices_is_analyzed_as_whole(size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole, sliced = _whole_and_sliced(SLICED_FILE, monkeypatch, size)
+    assert sliced.ast_root is None              # analyzed in slices, no tree kept
+    _assert_same(whole, sliced)
+
+
+@pytest.mark.parametrize("text", [
+    "import sys\nx = 1\nraise SystemExit\ny = 2\nz = 3\nw = 4\nv = 5\nu = 6\n",       # the rest can't run
+    "from __future__ import annotations\nx: int = 1\ny = 2\nz = 3\nw = 4\nv = 5\nu = 6\n",
+    "x = 1\ny = 2\nz = 3\nw = 4\nif x:\n    global q\nq = 5\nu = 6\n",            # a global outside functions
+    "x = 1\ny = 2\nz = 3\nw = 4\nv = 5\nu = (\n6\n",                                # a syntax error at the end
+    'x = 1\ny = 2\nz = 3\nw = """\nv = 5\nu = 6\n"""\nt = (\n7)\ns = 8\n',           # cuts in a string, a bracket
+])
+def test_a_file_slices_could_get_wrong_is_analyzed_whole(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(covcore.parser, "SLICE_LINES", 2)
+    regex = join_regex(DEFAULT_EXCLUDE)
+    whole = PythonParser(text=text, exclude=regex)
+    sliced = PythonParser(text=text, exclude=regex, keep_tree=False)
+    try:
+        whole.parse_source()
+    except NotPython as exc:
+        with pytest.raises(NotPython) as raised:
+            sliced.parse_source()
+        assert str(raised.value) == str(exc)
+        return
+    sliced.parse_source()
+    assert sliced.ast_root is not None          # analyzed whole, its tree kept
+    _assert_same(whole, sliced)
+    theirs = coverage_parser(text)
+    assert sliced.statements == theirs.statements
