@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 from covcore import cores, process
 from covcore.collector import Collector, concurrency_id_function, trouble_hooks_wanted
 from covcore.config import Config, check_concurrency, read_config
-from covcore.data import CoverageData, combine_parallel_data
-from covcore.exceptions import CovcoreError
+from covcore.data import CoverageData, DataLocked, combine_parallel_data
+from covcore.exceptions import CovcoreError, DataError
 from covcore.files import FileSelector
 from covcore.version import __version__
 
@@ -433,7 +433,16 @@ class Coverage:
             data.set_meta("core", self._core.name)
         if self.run_id:
             data.set_meta("run", self.run_id)
-        data.write()
+        try:
+            data.write()
+        except DataLocked as exc:
+            # Another process kept the file locked past the busy timeout: the
+            # run's data goes to a parallel file of its own, never lost.
+            aside = data.write_aside()
+            raise DataError(
+                f"{exc}; this run's data was saved to '{aside}' instead: "
+                "'covcore combine --append' (or the next report) adds it"
+            ) from None
         self._saved_once = True
 
     def _stored_name(self, path: str) -> str:

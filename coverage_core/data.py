@@ -41,7 +41,7 @@ from covcore.numbits import (
 )
 
 __all__ = [
-    "APPLICATION_ID", "CombineError", "CoverageData", "MAX_LINENO", "SCHEMA_VERSION",
+    "APPLICATION_ID", "CombineError", "CoverageData", "DataLocked", "MAX_LINENO", "SCHEMA_VERSION",
     "combinable_files", "combine_parallel_data", "decode_arcs", "decode_lines",
     "encode_arcs", "encode_lines", "has_data_file_header",
 ]
@@ -55,7 +55,10 @@ SCHEMA_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
 #: ``PRAGMA application_id`` of every covcore data file: "CovC" in ASCII.
 APPLICATION_ID = 0x436F7643
-#: Seconds a writer (or reader) waits for another process's lock on the file.
+#: Seconds a writer (or reader) waits for another process's lock on the file
+#: (SQLite's busy timeout).  Past it, reading fails and a run's data is
+#: written to a parallel file instead (:meth:`CoverageData.write_aside`).
+#: The tests lower it, from a wrapper that sets it before covcore's command line runs.
 BUSY_TIMEOUT = 60.0
 
 if TYPE_CHECKING:
@@ -119,6 +122,10 @@ class CombineError(DataError):
         super().__init__(message)
         self.combined = combined
         self.failed = failed
+
+
+class DataLocked(DataError):
+    """The data file stayed locked by another process for :data:`BUSY_TIMEOUT` seconds."""
 
 
 # -- Helpers ---------------------------------------------------------------
@@ -217,6 +224,20 @@ def _read_only_fs(path: str) -> bool:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
     except (OSError, AttributeError):
         return False
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """Did SQLite give up waiting for another connection's lock (SQLITE_BUSY)?"""
+    # sqlite_errorname is Python 3.11+; SQLite's message for it is the same everywhere.
+    name = getattr(exc, "sqlite_errorname", None)
+    return isinstance(exc, sqlite3.OperationalError) and (
+        (name or "").startswith("SQLITE_BUSY") or "database is locked" in str(exc)
+    )
+
+
+def _held_locked() -> str:
+    """The reason given when the file stayed locked past the busy timeout."""
+    return f"another process held it locked for {BUSY_TIMEOUT:g} s"
 
 
 def _remove(path: str) -> None:
@@ -622,6 +643,8 @@ class CoverageData:
             if not os.path.exists(path):
                 self._reset()
                 return
+            if _is_busy(exc):
+                raise DataLocked(f"Couldn't read data from '{path}': {_held_locked()}") from None
             raise DataError(f"Couldn't read data from '{path}': {exc}") from None
         self._reset()
         tracers = {key[len(_TRACER_KEY):]: meta.pop(key) for key in list(meta) if key.startswith(_TRACER_KEY)}
@@ -679,8 +702,22 @@ class CoverageData:
         except _FormatError as exc:
             raise DataError(f"Couldn't write data to '{path}': {exc}") from None
         except (sqlite3.Error, OSError) as exc:
+            if _is_busy(exc):
+                raise DataLocked(f"Couldn't write data to '{path}': {_held_locked()}") from None
             reason = write_failure(path, exc)
             raise DataError(f"Couldn't write data to '{path}': {reason}") from None
+
+    def write_aside(self) -> str:
+        """Save this object's data into a new parallel file next to its own; returns its path.
+
+        For data whose own file stayed locked (:class:`DataLocked`): the run
+        is not lost, and ``covcore combine --append`` adds it to the data file.
+        """
+        aside = CoverageData(self._basename, suffix=True, warn=self._warn)
+        aside._measure, aside._files, aside._meta, aside._tracers = (
+            self._measure, self._files, self._meta, self._tracers)
+        aside.write()
+        return aside.data_filename()
 
     def _write_locked(self, con: sqlite3.Connection, rows: list[tuple[str, str, bytes]]) -> None:
         """Unite `rows` and the metadata into the database, already locked."""

@@ -14,6 +14,10 @@ running anything:
   line, with docstrings and excluded lines removed.
 
 The results equal those of coverage.py 7.17's parser, so reports agree.
+The multi-line map comes mostly from the tree (:mod:`covcore.logical_lines`);
+a long file whose tree need not be kept is analyzed in slices of whole
+top-level statements, so that no more than one slice's tree is in memory
+(:data:`SLICE_LINES`).
 
 Branch analysis is built on top of this: :meth:`PythonParser.arcs` runs the
 arc analyzer of :mod:`covcore.arcs` over the parsed tree, the raw statements
@@ -32,6 +36,7 @@ import tokenize
 import warnings
 import zipimport
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from types import CodeType
 from typing import cast
 
@@ -40,7 +45,8 @@ from covcore.arcs import (
 )
 from covcore.config import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE  # re-exported: the default line exclusions
 from covcore.exceptions import NoSource, NotPython
-from covcore.regions import walk_statements
+from covcore.logical_lines import LineIndex, NeedTokens, multiline_from_tree, simple_statements, slice_starts
+from covcore.regions import CodeRegion, code_regions, walk_statements
 from covcore.types import TArc, TLineNo
 
 # The nodes whose bodies are code objects of their own.
@@ -48,6 +54,22 @@ _CODE_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 _OPENING_BRACKETS = frozenset("([{")
 _CLOSING_BRACKETS = frozenset(")]}")
+
+#: A file of at least twice this many lines is analyzed a slice of about
+#: this many lines (of whole top-level statements) at a time, unless its
+#: tree is kept (``keep_tree``): its whole tree would cost memory many times
+#: the size of the text.  The results are the same (where they might not be,
+#: the whole text is analyzed instead).
+SLICE_LINES = 25_000
+# What a slice is compiled between: a statement just before its first line
+# and one just after its last, so that what the compiler puts at the start
+# or the end of a module falls outside the slice's lines.  The one after
+# is in the code only when the slice's end can be reached.
+_SLICE_EDGE = "_ = 0\n"
+
+
+class _WholeText(Exception):
+    """Analyzing the file in slices could differ from analyzing it whole."""
 
 
 def join_regex(regexes: Iterable[str]) -> str | None:
@@ -121,13 +143,8 @@ def _code_objects(code: CodeType) -> Iterator[CodeType]:
         pending.extend(const for const in current.co_consts if isinstance(const, CodeType))
 
 
-def _bytecode_lines(tree: ast.Module, filename: str) -> set[TLineNo]:
-    """Every line number the bytecode compiled from `tree` refers to.
-
-    Compiling the tree already parsed (rather than the text again) gives the
-    same line tables and skips a second parse.
-    """
-    code = compile(tree, filename, "exec", dont_inherit=True)
+def _bytecode_lines(code: CodeType) -> set[TLineNo]:
+    """Every line number `code` and the code objects in it refer to."""
     lines: set[TLineNo] = set()
     for obj in _code_objects(code):
         # Deferred annotations (3.14+) are almost never run: not statements.
@@ -135,6 +152,30 @@ def _bytecode_lines(tree: ast.Module, filename: str) -> set[TLineNo]:
             continue
         lines.update(line for _, _, line in obj.co_lines() if line)
     return lines
+
+
+def _compiled(tree: ast.Module, filename: str) -> CodeType:
+    """`tree` compiled: the tree already parsed gives the same line tables
+    as the text, without a second parse."""
+    return compile(tree, filename, "exec", dont_inherit=True)
+
+
+def _has_future_import(tree: ast.Module) -> bool:
+    """Does the module start with ``from __future__`` imports?"""
+    return any(isinstance(node, ast.ImportFrom) and node.module == "__future__" for node in tree.body)
+
+
+def _has_module_global(tree: ast.Module) -> bool:
+    """Is there a ``global`` statement in the module's own code (not in a function or class)?"""
+    pending: list[ast.AST] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Global):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                pending.extend(getattr(node, name, ()))
+    return False
 
 
 def _docstring_node(node: ast.AST) -> ast.Expr | None:
@@ -167,13 +208,20 @@ class PythonParser:
         text: str | None = None,
         filename: str | None = None,
         exclude: str | None = None,
+        keep_tree: bool = True,
     ) -> None:
-        """Hold the source; nothing is analyzed until :meth:`parse_source`."""
+        """Hold the source; nothing is analyzed until :meth:`parse_source`.
+
+        Without `keep_tree`, a long file may be analyzed in slices
+        (:data:`SLICE_LINES`) and :attr:`ast_root` stays None; the branch
+        analysis parses the whole text again if it is asked for.
+        """
         if text is None and filename is None:
             raise ValueError("PythonParser needs either text or filename")
         self.filename = filename or "<code>"
         self.text: str = text if text is not None else read_source(self.filename)
         self.exclude = exclude
+        self.keep_tree = keep_tree
 
         #: The parsed module, kept for the analyses built on this one
         #: (possible arcs, code regions).
@@ -198,6 +246,8 @@ class PythonParser:
         self._with_jumps: WithJumps | None = None
         # The module, class and function nodes, each a code object to analyze.
         self._code_nodes: list[ast.AST] = []
+        # The function and class regions, when found slice by slice.
+        self._regions: list[CodeRegion] | None = None
 
     @property
     def multiline(self) -> dict[TLineNo, TLineNo]:
@@ -232,12 +282,13 @@ class PythonParser:
                 # Reporting should not repeat the compiler's warnings about
                 # the user's code (invalid escapes and the like).
                 warnings.simplefilter("ignore")
-                try:
-                    self.ast_root = ast.parse(self.text)
-                except ValueError as err:
-                    # Null bytes, before Python 3.11.4 or so.
-                    raise SyntaxError(str(err)) from err
-                self._analyze_text()
+                if self.keep_tree or not self._analyze_in_slices():
+                    try:
+                        self.ast_root = ast.parse(self.text)
+                    except ValueError as err:
+                        # Null bytes, before Python 3.11.4 or so.
+                        raise SyntaxError(str(err)) from err
+                    self._analyze_text()
         except (tokenize.TokenError, SyntaxError) as err:
             lineno = getattr(err, "lineno", None)
             if lineno is None and len(err.args) > 1:
@@ -251,21 +302,94 @@ class PythonParser:
         self.statements = self.first_lines(self.raw_statements - ignored) - ignored
 
     def _analyze_text(self) -> None:
-        """Tokenize and compile the text, and walk its tree."""
-        assert self.ast_root is not None
+        """Compile the parsed text, find its logical lines, and walk its tree."""
+        tree = self.ast_root
+        assert tree is not None
         if self.exclude:
             # Matched before the multi-line map exists: the block-widening
             # below sees the raw matched lines, as coverage.py's does.
             self.raw_excluded = self.lines_matching(self.exclude)
         excluded = set(self.raw_excluded)
-        has_code = self._scan_tokens(excluded)
+        has_code = True
+        try:
+            if excluded or not tree.body:
+                raise NeedTokens       # exclusions widen over tokens; no statements: maybe no code
+            index = LineIndex(self.text)
+            self.multiline_map = multiline_from_tree(simple_statements(tree), index, 1, index.n_lines)
+        except NeedTokens:
+            self.multiline_map = {}
+            has_code = self._scan_tokens(excluded, self.text, 0)
         if has_code:
-            self.raw_statements = _bytecode_lines(self.ast_root, self.filename)
-        excluded = self.first_lines(excluded)
+            self.raw_statements = _bytecode_lines(_compiled(tree, self.filename))
+        self.excluded = self._walk_tree(tree, self.first_lines(excluded), self._code_nodes)
 
-        code_nodes = self._code_nodes
-        for node in walk_statements(self.ast_root):
-            if isinstance(node, _CODE_NODES):
+    def _analyze_in_slices(self) -> bool:
+        """Analyze a long text a slice of top-level statements at a time, each
+        tree dropped before the next is parsed; False (nothing done) if the
+        text is short, or where slices could give other results than the
+        whole text: then the caller analyzes it whole.
+
+        Each slice is parsed and compiled with the lines before it blank
+        (its line numbers are the file's) between two statements of
+        :data:`_SLICE_EDGE`.  Results differ from the whole text's when a
+        slice's end can't be reached (the compiler drops what follows it),
+        with ``from __future__`` imports, and with a ``global`` statement
+        outside functions and classes (whether it is an error depends on
+        all the text):
+        then the whole text is analyzed.  So it is if a slice doesn't parse:
+        a cut that fell in a string, or a real syntax error, reported as
+        the whole text's.
+        """
+        index = LineIndex(self.text)
+        if index.n_lines < 2 * SLICE_LINES:
+            return False
+        starts = slice_starts(index, SLICE_LINES)
+        if len(starts) < 2:
+            return False
+        if self.exclude:
+            self.raw_excluded = self.lines_matching(self.exclude)
+        excluded_all: set[TLineNo] = set()
+        regions: list[CodeRegion] = []
+        # Only a text with a `global` statement somewhere needs its trees searched for one.
+        may_have_global = re.search(r"^[ \t]*global\b", self.text, flags=re.MULTILINE) is not None
+        try:
+            for number, first in enumerate(starts):
+                last = starts[number + 1] - 1 if number + 1 < len(starts) else index.n_lines
+                head = "\n" * (first - 2) + _SLICE_EDGE if number else ""
+                tail = _SLICE_EDGE if last < index.n_lines else ""
+                body = index.lines(first, last)
+                tree = ast.parse(head + body + tail)
+                if (number == 0 and _has_future_import(tree)) or (may_have_global and _has_module_global(tree)):
+                    raise _WholeText
+                lines = _bytecode_lines(_compiled(tree, self.filename))
+                if tail and last + 1 not in lines:
+                    raise _WholeText    # the rest of the text is unreachable
+                self.raw_statements.update(line for line in lines if first <= line <= last)
+                # (The last slice takes what a regex matched past the last line, too.)
+                excluded = {line for line in self.raw_excluded if first <= line and (line <= last or not tail)}
+                try:
+                    if excluded:
+                        raise NeedTokens
+                    self.multiline_map.update(multiline_from_tree(simple_statements(tree), index, first, last))
+                except NeedTokens:
+                    self._scan_tokens(excluded, body, first - 1)
+                excluded_all |= self._walk_tree(tree, self.first_lines(excluded), None)
+                regions.extend(code_regions(tree))
+                del tree
+        except (_WholeText, SyntaxError, ValueError, tokenize.TokenError):
+            self.raw_statements, self.raw_excluded, self.raw_docstrings = set(), set(), set()
+            self.multiline_map = {}
+            return False
+        self.excluded = excluded_all
+        self._regions = regions
+        return True
+
+    def _walk_tree(self, tree: ast.Module, excluded: set[TLineNo], code_nodes: list[ast.AST] | None) -> set[TLineNo]:
+        """Walk `tree`: note its docstrings, and widen `excluded` (returned)
+        to whole definitions and ``case _:`` clauses; add its module, class
+        and function nodes to `code_nodes`."""
+        for node in walk_statements(tree):
+            if code_nodes is not None and isinstance(node, _CODE_NODES):
                 code_nodes.append(node)
             docstring = _docstring_node(node)
             if docstring is not None:
@@ -285,10 +409,17 @@ class PythonParser:
                 if in_body and in_body <= excluded:
                     pattern = node.pattern
                     excluded.update(range(pattern.lineno, pattern.end_lineno + 1))
-        self.excluded = excluded
+        return excluded
 
-    def _scan_tokens(self, excluded: set[TLineNo]) -> bool:
-        """Walk the tokens: build the multi-line map and widen exclusions.
+    def code_regions(self) -> list[CodeRegion]:
+        """The function and class regions of the file (see :func:`covcore.regions.code_regions`)."""
+        if self._regions is not None:
+            return [replace(region, lines=set(region.lines)) for region in self._regions]
+        return code_regions(self.ast_root) if self.ast_root is not None else []
+
+    def _scan_tokens(self, excluded: set[TLineNo], text: str, offset: int) -> bool:
+        """Walk the tokens of `text` (its line 1 is line `offset` + 1): build
+        the multi-line map and widen exclusions.
 
         When an excluded line is part of a statement ending in a block-opening
         colon, the whole indented block after it is excluded: the first line
@@ -303,8 +434,10 @@ class PythonParser:
         excluding_indent = 0
         # The line the current logical line started on (0: between lines).
         first_line = 0
-        tokens = tokenize.generate_tokens(io.StringIO(self.text).readline)
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
         for kind, string, (start_line, _), (end_line, _), _ in tokens:
+            start_line += offset
+            end_line += offset
             if kind == tokenize.INDENT:
                 indent += 1
             elif kind == tokenize.DEDENT:
@@ -371,6 +504,12 @@ class PythonParser:
 
     def _analyze_arcs(self) -> None:
         """Run the arc analyzer and keep what the reports need from it."""
+        if self.ast_root is None and self._regions is not None:
+            # Analyzed in slices: the tree wasn't kept.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.ast_root = ast.parse(self.text)
+            self._code_nodes = [node for node in walk_statements(self.ast_root) if isinstance(node, _CODE_NODES)]
         if self.ast_root is None:
             raise ValueError("parse_source() must run before arcs()")
         finder = ArcFinder(self.ast_root, self.raw_statements, self.multiline_map)

@@ -135,19 +135,20 @@ def code_regions(root: ast.AST) -> list[CodeRegion]:
     """
     found = _definitions(root)
     functions = [item for item in found if item.region.kind == "function"]
-    size = max((item.body_last + 1 for item in functions), default=0)
-    # Line number -> the region it goes to, painted outer definitions first,
-    # so that an inner body paints over the lines it shares with the bodies
-    # around it (even all of them: `def f():\n    def g(): pass`).
+    low = min((item.body_first for item in functions), default=0)
+    size = max((item.body_last + 1 for item in functions), default=0) - low
+    # Line number - low -> the region it goes to, painted outer definitions
+    # first, so that an inner body paints over the lines it shares with the
+    # bodies around it (even all of them: `def f():\n    def g(): pass`).
     function_of: list[CodeRegion | None] = [None] * size
     class_of: list[CodeRegion | None] = [None] * size
     for item in sorted(functions, key=lambda item: item.depth):
-        span = slice(item.body_first, item.body_last + 1)
+        span = slice(item.body_first - low, item.body_last + 1 - low)
         function_of[span] = [item.region] * (span.stop - span.start)
         if item.method_of is not None:
             class_of[span] = [item.method_of] * (span.stop - span.start)
     for owners in (function_of, class_of):
-        for line, region in enumerate(owners):
+        for line, region in enumerate(owners, start=low):
             if region is not None:
                 region.lines.add(line)
     return [item.region for item in found]

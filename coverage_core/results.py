@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, Protocol
 from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 from covcore.exceptions import ConfigError
 from covcore.parser import PythonParser, join_regex, source_file_for
-from covcore.regions import CodeRegion, code_regions
+from covcore.regions import CodeRegion
 from covcore.types import TArc, TLineNo
 
 
@@ -313,7 +313,7 @@ class Analysis:
         :data:`~covcore.config.DEFAULT_PARTIAL_ALWAYS`).
         """
         executed = parser.translate_lines(data.lines(filename) or ()) & parser.statements
-        regions = code_regions(parser.ast_root) if parser.ast_root is not None else []
+        regions = parser.code_regions()
         has_arcs = data.has_arcs()
         possible: set[TArc] = set()
         arcs_executed: set[TArc] = set()
@@ -511,9 +511,9 @@ def no_branch_lines(parser: PythonParser, regexes: Iterable[str]) -> set[TLineNo
 
 
 @functools.lru_cache(maxsize=128)
-def _parsed(source: str, exclude: str | None, stamp: tuple[int, int] | None) -> PythonParser:
+def _parsed(source: str, exclude: str | None, stamp: tuple[int, int] | None, keep_tree: bool) -> PythonParser:
     """Parse one source file (cached; `stamp` changes when the file does)."""
-    parser = PythonParser(filename=source, exclude=exclude)
+    parser = PythonParser(filename=source, exclude=exclude, keep_tree=keep_tree)
     parser.parse_source()
     return parser
 
@@ -523,8 +523,12 @@ def clear_parse_cache() -> None:
     _parsed.cache_clear()
 
 
-def get_parser(filename: str, exclude_regexes: Iterable[str]) -> PythonParser:
+def get_parser(filename: str, exclude_regexes: Iterable[str], keep_tree: bool = True) -> PythonParser:
     """The parsed source of measured file `filename` (cached per file).
+
+    Without `keep_tree`, a long file may be analyzed in slices, its tree
+    not kept (see :class:`PythonParser`): for line data, which needs no
+    branch analysis.
 
     Raises NoSource when the source cannot be found, NotPython when it does
     not parse.
@@ -535,7 +539,7 @@ def get_parser(filename: str, exclude_regexes: Iterable[str]) -> PythonParser:
         stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
     except OSError:
         stamp = None
-    return _parsed(source, join_regex(exclude_regexes), stamp)
+    return _parsed(source, join_regex(exclude_regexes), stamp, keep_tree)
 
 
 def analyze(
@@ -553,5 +557,5 @@ def analyze(
     Raises NoSource ("No source for code: '<path>'.") when the source is
     missing and NotPython when it does not parse.
     """
-    parser = get_parser(filename, exclude_regexes)
+    parser = get_parser(filename, exclude_regexes, keep_tree=data.has_arcs())
     return Analysis.from_parser(data, filename, parser, precision, partial_regexes)

@@ -14,13 +14,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import run_covcore
 from fault_helpers import SAVED_LINES, one_line, plain_python, quiet, save_some_data, still_saved, write
-from proc_helpers import measured
+from proc_helpers import measured, parallel_files
 
 PROG = "print('ran')\n"
 
@@ -249,6 +250,89 @@ def test_a_data_file_locked_while_reporting_is_read_once_the_lock_goes(tmp_path:
     assert (result.returncode, result.stderr) == (0, "")
     if command == "report":
         assert "saved.py" in result.stdout
+    still_saved(tmp_path)
+
+
+# covcore with SQLite's busy timeout (covcore.data.BUSY_TIMEOUT, 60 s) lowered
+# to half a second, so a lock held past it takes no minute to test.
+_SHORT_BUSY_TIMEOUT = (
+    "import sys\n"
+    "import covcore.data\n"
+    "covcore.data.BUSY_TIMEOUT = 0.5\n"
+    "from covcore.cmdline import entry_point\n"
+    "entry_point()\n"
+)
+
+
+def _covcore_impatient(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    env = dict(os.environ)
+    env.pop("COVCORE_CORE", None)
+    env.pop("COVCORE_FILE", None)
+    return subprocess.Popen([sys.executable, "-c", _SHORT_BUSY_TIMEOUT, *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finished(proc: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    out, err = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_a_data_file_locked_past_the_busy_timeout_as_the_run_ends_keeps_the_run_aside(
+    tmp_path: Path, core: str,
+) -> None:
+    save_some_data(tmp_path, core)
+    # The program says it runs (so covcore has read the data file it
+    # appends to), then waits for the test's "go".
+    write(tmp_path / "prog.py", """\
+        import sys, time
+        open("started", "w").close()
+        while not open("go").read(): time.sleep(0.01)
+        print("ran")
+        """)
+    (tmp_path / "go").write_text("")
+    run = _covcore_impatient(["run", "-a", "--core", core, "prog.py"], tmp_path)
+    while not (tmp_path / "started").exists():
+        assert run.poll() is None, run.communicate()
+        time.sleep(0.01)
+    locker = _hold_lock(tmp_path / ".covcore", 60)
+    try:
+        (tmp_path / "go").write_text("go")      # the run ends while the file is locked
+        result = _finished(run)
+    finally:
+        locker.kill()
+        locker.wait()
+    assert result.stdout == "ran\n", (result.stdout, result.stderr)
+    line = one_line(result, 1, "covcore: Couldn't write data to", ".covcore'", "locked for 0.5 s",
+                    "combine --append")
+    [aside] = parallel_files(tmp_path)
+    assert f"saved to '{aside}' instead" in line
+    # The run appended: it had read the data file, so its side file holds both.
+    assert measured(aside) == {**SAVED_LINES, "prog.py": [1, 2, 3, 4]}
+    assert measured(tmp_path / ".covcore") == SAVED_LINES     # the locked file, untouched
+    quiet(run_covcore(["combine", "--append", "-q"], cwd=tmp_path))
+    still_saved(tmp_path, extra={"prog.py": [1, 2, 3, 4]})
+    assert parallel_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", ["report", "html", "json", "xml", "lcov", "combine"])
+def test_a_data_file_locked_past_the_busy_timeout_while_reporting_is_one_line(
+    tmp_path: Path, command: str,
+) -> None:
+    save_some_data(tmp_path)
+    if command == "combine":
+        save_some_data(tmp_path, data_file=".covcore.other")
+    locker = _hold_lock(tmp_path / ".covcore", 60)
+    try:
+        result = _finished(_covcore_impatient([command], tmp_path))
+    finally:
+        locker.kill()
+        locker.wait()
+    verb = "write data to" if command == "combine" else "read data from"
+    one_line(result, 1, f"covcore: Couldn't {verb}", ".covcore'", "another process held it locked for 0.5 s")
+    assert not (tmp_path / "htmlcov").exists()
+    if command == "combine":
+        # Nothing combined is deleted until the combined data is written.
+        assert measured(tmp_path / ".covcore.other") == SAVED_LINES
     still_saved(tmp_path)
 
 

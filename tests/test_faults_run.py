@@ -311,6 +311,30 @@ def test_a_generated_module_of_10000_lines_is_measured_exactly(tmp_path: Path, c
     assert report["missing_lines"] == [5 * i + (5 if i % 3 else 3) for i in range(units)]
 
 
+def test_a_module_of_60000_lines_reports_as_coverage_py_does(tmp_path: Path, core: str) -> None:
+    # Long enough for covcore's line report to analyze it in slices, one
+    # tree at a time (covcore.parser.SLICE_LINES): the report is coverage.py's.
+    parts = ['"""A generated module."""\n', "import sys\n"]
+    for k in range(120):
+        parts.append(f"class C{k}:\n")
+        for i in range(100):
+            parts.append(f"    def f{i}(self, a):\n        if a:  # pragma: no cover\n"
+                         f"            return (a,\n                    {i})\n        return {i}\n")
+        parts.append(f"C{k}().f{k % 100}(0)\n")
+    write(tmp_path / "gen.py", "".join(parts) + "print('done')\n")
+    assert (tmp_path / "gen.py").read_text().count("\n") > 60000
+    result = run_covcore(["run", "--core", core, "gen.py"], cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "done\n", "")
+    ours = run_covcore(["report", "-m"], cwd=tmp_path)
+    assert (ours.returncode, ours.stderr) == (0, "")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("COVERAGE", "COVCORE"))}
+    subprocess.run([sys.executable, "-m", "coverage", "run", "gen.py"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True, timeout=300)
+    theirs = subprocess.run([sys.executable, "-m", "coverage", "report", "-m"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert ours.stdout == theirs.stdout
+
+
 # The disk ---------------------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import coverage.parser
 import coverage.python
 import pytest
 
+import covcore.parser
 from covcore.exceptions import NoSource, NotPython
 from covcore.parser import DEFAULT_EXCLUDE, PythonParser, join_regex, read_source
 from report_oracle import coverage_parser, covcore_parser
@@ -84,6 +85,91 @@ SNIPPETS: dict[str, tuple[tuple[int, int], str]] = {
             "k": 1,
             "j": 2,
         }
+        """),
+    # The multi-line map comes from the tree, with only the lines between
+    # simple statements tokenized (or all of them, where that could differ).
+    "headers_over_several_lines": ((3, 10), """\
+        import contextlib
+
+
+        class A(
+            object,
+        ):
+            # a comment between the header and the body
+
+            def m(
+                self, a=(1,
+                         2),
+            ) -> (
+                int
+            ):
+                if (
+                    a
+                    and self
+                ):
+                    return 1
+                elif (a or
+                      self):
+                    return 2
+                # a comment before else
+                else \\
+                        :
+                    return 3
+
+
+        with (
+            contextlib.suppress(ValueError) as x,
+            contextlib.suppress(KeyError)
+        ):
+            pass
+        try:
+            pass
+        except (
+            ValueError,
+            KeyError,
+        ):
+            pass
+        for i in [
+            1, 2,
+        ]:
+            print(i)
+        """),
+    "semicolons_and_one_line_bodies": ((3, 10), """\
+        a = (1,
+             2); b = (3,
+                      4)
+        c = 1; d = 2
+        if a: e = (1,
+                   2)
+        else: f = 3; g = (4,
+                          5)
+        while not a: h = 1
+        """),
+    "a_header_that_runs_into_its_body": ((3, 10), """\
+        a = 1
+        for i in (1,
+                  2): b = i
+        c = 2
+        """),
+    "statements_ending_in_a_backslash": ((3, 10), """\
+        x = 1 \\
+
+        y = 2 \\
+        # a comment
+        z = 3
+        """),
+    "match_cases_over_several_lines": ((3, 10), """\
+        match (
+            1, 2
+        ):
+            case (
+                1, _
+            ) if (
+                True
+            ):
+                x = 1
+            case _:
+                x = 2
         """),
     "multiline_def_and_decorators": ((3, 10), """\
         import functools
@@ -529,7 +615,9 @@ def test_snippet_same_as_coverage(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_snippet_without_exclusions_same_as_coverage(name: str) -> None:
     text = _snippet(name)
-    assert covcore_parser(text, exclude=[]).statements == coverage_parser(text, exclude=[]).statements
+    ours, theirs = covcore_parser(text, exclude=[]), coverage_parser(text, exclude=[])
+    assert ours.statements == theirs.statements
+    assert ours.multiline_map == theirs.multiline_map
 
 
 @pytest.mark.parametrize(
@@ -766,3 +854,105 @@ def test_stdlib_sample_same_as_coverage() -> None:
         path for path in files if _analysis_by_covcore(path, regex) != _analysis_by_coverage(path, regex)
     ]
     assert different == []
+
+
+# A long file analyzed in slices (keep_tree=False, covcore.parser.SLICE_LINES
+# lowered here) gives what the whole file gives, and coverage.py's results.
+
+def _whole_and_sliced(text: str, monkeypatch: pytest.MonkeyPatch, size: int) -> tuple[PythonParser, PythonParser]:
+    monkeypatch.setattr(covcore.parser, "SLICE_LINES", size)
+    regex = join_regex(DEFAULT_EXCLUDE)
+    whole = PythonParser(text=text, exclude=regex)
+    whole.parse_source()
+    sliced = PythonParser(text=text, exclude=regex, keep_tree=False)
+    sliced.parse_source()
+    return whole, sliced
+
+
+def _regions(parser: PythonParser) -> list[tuple[str, str, int, list[int]]]:
+    return [(r.kind, r.name, r.start, sorted(r.lines)) for r in parser.code_regions()]
+
+
+def _assert_same(whole: PythonParser, sliced: PythonParser) -> None:
+    for name in ("statements", "excluded", "raw_statements", "raw_excluded", "raw_docstrings", "multiline_map"):
+        assert getattr(sliced, name) == getattr(whole, name), name
+    assert _regions(sliced) == _regions(whole)
+    assert sliced.arcs() == whole.arcs()     # parsed again, whole, on demand
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+@pytest.mark.parametrize("size", [3, 7])
+def test_a_snippet_in_slices_is_analyzed_as_whole(name: str, size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _snippet(name)
+    whole, sliced = _whole_and_sliced(text, monkeypatch, size)
+    _assert_same(whole, sliced)
+    theirs = coverage_parser(text)
+    assert (sliced.statements, sliced.excluded, sliced.multiline_map) == (
+        theirs.statements, theirs.excluded, theirs.multiline_map)
+
+
+SLICED_FILE = '''\
+# A comment, then the module docstring after the first cut.
+#
+#
+"""The module's docstring."""
+import sys
+x = 1
+
+
+def f(a):
+    """f's docstring."""
+    if a:  # pragma: no cover
+        return 1
+    return 2
+@property
+def g():
+    return (1,
+            2)
+y = """
+    text in a string
+"""
+class C:
+    def m(self):
+        return 1
+if x:
+    pass
+else:
+    y = 2
+z = [
+    1, 2]
+print(f(0))
+'''
+
+
+@pytest.mark.parametrize("size", [3, 4, 6, 10])
+def test_a_file_in_slices_is_analyzed_as_whole(size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole, sliced = _whole_and_sliced(SLICED_FILE, monkeypatch, size)
+    assert sliced.ast_root is None              # analyzed in slices, no tree kept
+    _assert_same(whole, sliced)
+
+
+@pytest.mark.parametrize("text", [
+    "import sys\nx = 1\nraise SystemExit\ny = 2\nz = 3\nw = 4\nv = 5\nu = 6\n",       # the rest can't run
+    "from __future__ import annotations\nx: int = 1\ny = 2\nz = 3\nw = 4\nv = 5\nu = 6\n",
+    "x = 1\ny = 2\nz = 3\nw = 4\nif x:\n    global q\nq = 5\nu = 6\n",            # a global outside functions
+    "x = 1\ny = 2\nz = 3\nw = 4\nv = 5\nu = (\n6\n",                                # a syntax error at the end
+    'x = 1\ny = 2\nz = 3\nw = """\nv = 5\nu = 6\n"""\nt = (\n7)\ns = 8\n',           # cuts in a string, a bracket
+])
+def test_a_file_slices_could_get_wrong_is_analyzed_whole(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(covcore.parser, "SLICE_LINES", 2)
+    regex = join_regex(DEFAULT_EXCLUDE)
+    whole = PythonParser(text=text, exclude=regex)
+    sliced = PythonParser(text=text, exclude=regex, keep_tree=False)
+    try:
+        whole.parse_source()
+    except NotPython as exc:
+        with pytest.raises(NotPython) as raised:
+            sliced.parse_source()
+        assert str(raised.value) == str(exc)
+        return
+    sliced.parse_source()
+    assert sliced.ast_root is not None          # analyzed whole, its tree kept
+    _assert_same(whole, sliced)
+    theirs = coverage_parser(text)
+    assert sliced.statements == theirs.statements

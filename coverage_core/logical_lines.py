@@ -1,0 +1,171 @@
+"""Where the logical lines of a source file are, without tokenizing all of it.
+
+coverage.py's multi-line map comes from tokenizing the whole text: each
+logical line (up to its NEWLINE token) that spans several physical lines
+maps them all to its first.  :func:`multiline_from_tree` gives the same map
+mostly from the parsed tree: a simple statement's lines (several joined by
+semicolons, together) are one logical line, and only what lies between
+simple statements (the headers of ``if``, ``def``, ``else``..., comments and
+blank lines) is tokenized, a run of lines at a time.  Where that could
+differ from tokenizing everything it raises :class:`NeedTokens`, and the
+caller tokenizes the whole text instead.
+
+:func:`slice_starts` cuts a long file into slices of whole top-level
+statements, for the parser to analyze one at a time (see
+``covcore.parser.SLICE_LINES``).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from typing import cast
+
+from covcore.types import TLineNo
+
+# The fields holding statements, in source order (a ``try``: body, except
+# clauses, ``else``, ``finally``).
+_SOURCE_ORDER_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
+# Statements that hold no others: each is one logical line, or several
+# joined by semicolons; the tree gives their first and last lines.
+_SIMPLE_STATEMENTS = tuple(
+    cls for cls in ast.stmt.__subclasses__() if not set(cls._fields) & set(_SOURCE_ORDER_FIELDS)
+)
+# A line holding none of these can't continue onto the next one.
+_CONTINUING = re.compile(r"[(\[{'\"\\#]")
+# Lines that can't start a top-level statement of their own.
+_NOT_A_START = re.compile(r"[\s#)\]}@\\]|(?:else|elif|except|finally)\b")
+
+
+class NeedTokens(Exception):
+    """The tree alone can't give the multi-line map exactly: tokenize the text."""
+
+
+class LineIndex:
+    """Where each line of `text` ends, and which lines end in a backslash."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        #: The offset just past each line's newline, lines 1..n.
+        self.ends = array("q", (match.end() for match in re.finditer("\n", text)))
+        if not text.endswith("\n"):
+            self.ends.append(len(text))
+        self.n_lines = len(self.ends)
+        # A statement ending on one of these goes on to the next line (few).
+        self.continued = {bisect_left(self.ends, match.end() - 1) + 1 for match in re.finditer(r"\\\n", text)}
+
+    def start(self, line: TLineNo) -> int:
+        """The offset where `line` starts."""
+        return self.ends[line - 2] if line > 1 else 0
+
+    def lines(self, first: TLineNo, last: TLineNo) -> str:
+        """The text of lines `first` to `last`, newlines included."""
+        return self.text[self.start(first):self.ends[last - 1]]
+
+
+def simple_statements(tree: ast.AST) -> Iterator[ast.stmt]:
+    """The simple statements of `tree` (at any depth), in source order."""
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, _SIMPLE_STATEMENTS):
+            yield node
+            continue
+        children: list[ast.AST] = []
+        for name in _SOURCE_ORDER_FIELDS:
+            children.extend(getattr(node, name, ()))
+        pending.extend(reversed(children))
+
+
+def multiline_from_tree(
+    statements: Iterable[ast.stmt], index: LineIndex, first: TLineNo, last: TLineNo,
+) -> dict[TLineNo, TLineNo]:
+    """The multi-line map of lines `first` to `last`, as tokenizing the whole text would give it.
+
+    `statements` are the simple statements of the tree of those lines (see
+    :func:`simple_statements`); any outside the lines are passed over.
+    Raises NeedTokens where the map could differ from the tokens': a
+    statement ending in a backslash, or a header that runs on into a
+    statement (``if (a\\n): b``).
+    """
+    multiline: dict[TLineNo, TLineNo] = {}
+    # covered[line - first]: a simple statement holds the line.
+    covered = bytearray(last - first + 2)
+    covered[-1] = 1
+    continued = index.continued
+    last_start = last_end = 0
+    for node in statements:
+        top, bottom = node.lineno, cast(int, node.end_lineno)
+        if bottom < first or top > last:
+            continue
+        start = last_start if top == last_end else top     # joined by ";"
+        if bottom > start:
+            for line in range(start, bottom + 1):
+                multiline[line] = start
+        covered[top - first:bottom + 1 - first] = b"\x01" * (bottom + 1 - top)
+        if bottom in continued:
+            raise NeedTokens
+        last_start, last_end = start, bottom
+    # The runs of lines no simple statement holds.
+    at = covered.find(0)
+    while at >= 0:
+        run_end = covered.find(1, at) - 1
+        if run_end == at and not _CONTINUING.search(index.lines(at + first, at + first)):
+            at += 1
+        else:
+            multiline_of_run(index.lines(at + first, run_end + first), at + first - 1, multiline)
+            at = run_end + 1
+        at = covered.find(0, at)
+    return multiline
+
+
+def multiline_of_run(run: str, offset: int, multiline: dict[TLineNo, TLineNo]) -> None:
+    """Add the multi-line logical lines of `run` (its line 1 is line `offset` + 1) to `multiline`."""
+    first_line = 0
+    try:
+        for kind, string, (start_line, _), (end_line, _), _ in tokenize.generate_tokens(io.StringIO(run).readline):
+            if kind == tokenize.NEWLINE:
+                if first_line and end_line != first_line:
+                    for line in range(first_line, end_line + 1):
+                        multiline[line + offset] = first_line + offset
+                first_line = 0
+            elif not first_line and kind != tokenize.COMMENT and string.strip():
+                first_line = start_line
+    except (tokenize.TokenError, SyntaxError):
+        raise NeedTokens from None
+    if first_line:
+        raise NeedTokens       # a logical line that goes on past the run
+
+
+def slice_starts(index: LineIndex, size: int) -> list[TLineNo]:
+    """The first lines of slices of about `size` lines, each cut where a top-level statement may start.
+
+    A line may start one when it starts in the first column with none of
+    what continues a statement or goes on from the line before (a closing
+    bracket, ``else``, a decorator above it, a backslash ending the line
+    above).  A cut inside a string or a bracket that this misses makes the
+    slice before it fail to parse: the parser then analyzes the whole text.
+    The first slice starts at line 1 and holds the first statement (a
+    module docstring is one only there).
+    """
+    text, starts = index.text, [1]
+    code = re.search(r"^[ \t]*[^\s#]", text, flags=re.MULTILINE)
+    first_code = bisect_right(index.ends, code.start()) + 1 if code else index.n_lines
+    line = max(1 + size, first_code + 1)
+    while line + size // 2 <= index.n_lines:
+        offset = index.start(line)
+        if (
+            not _NOT_A_START.match(text, offset)
+            and line - 1 not in index.continued
+            and not text.startswith("@", index.start(line - 1))
+        ):
+            starts.append(line)
+            line += size
+        else:
+            line += 1
+    return starts
