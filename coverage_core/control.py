@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 from covcore import cores, process
 from covcore.collector import Collector, concurrency_id_function, trouble_hooks_wanted
 from covcore.config import Config, check_concurrency, read_config
-from covcore.data import CoverageData, DataLocked, combine_parallel_data
+from covcore.data import CoverageData, DataLocked
 from covcore.exceptions import CovcoreError, DataError
 from covcore.files import FileSelector
 from covcore.version import __version__
@@ -483,6 +483,7 @@ class Coverage:
         if append:
             data.read()
         from covcore.aliases import PathAliases  # not needed to measure: imported here
+        from covcore.combine import combine_parallel_data
 
         aliases = PathAliases(self.config.paths, relative=self.config.relative_files)
         combined = combine_parallel_data(
@@ -500,7 +501,7 @@ class Coverage:
         or lines where the data has arcs) with the reason: those stay on
         disk, untouched.  `keep` leaves the combined files in place too.
         """
-        from covcore.data import CombineError, combinable_files
+        from covcore.combine import CombineError, combinable_files
 
         if not os.path.isdir(os.path.dirname(self.data_path)) or not combinable_files(self.data_path):
             return [], {}

@@ -22,7 +22,8 @@ from typing import Callable
 import pytest
 
 from covcore.aliases import PathAliases
-from covcore.data import CoverageData, combine_parallel_data
+from covcore.combine import combine_parallel_data
+from covcore.data import CoverageData
 from covcore.exceptions import ConfigError
 from covcore.interop import export_coverage_py, is_coverage_py_file, read_coverage_py
 

@@ -13,12 +13,10 @@ from pathlib import Path
 import pytest
 
 import covcore.data
+from covcore.combine import CombineError, combinable_files, combine_parallel_data
 from covcore.data import (
     APPLICATION_ID,
-    CombineError,
     CoverageData,
-    combinable_files,
-    combine_parallel_data,
     decode_arcs,
     decode_lines,
     encode_arcs,

@@ -21,7 +21,8 @@ from typing import Any, Callable
 
 import pytest
 
-from covcore.data import CoverageData, combine_parallel_data
+from covcore.combine import combine_parallel_data
+from covcore.data import CoverageData
 
 from conftest import run_covcore
 
