@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     TWarn = Callable[[str], None]
     TMapPath = Callable[[str], str]
 
-from covcore.data import CoverageData, _is_side_file, _named_after, _remove
+from covcore.data import CoverageData
+from covcore.datafile import is_side_file, named_after, remove_file
 from covcore.exceptions import DataError
 
 __all__ = ["CombineError", "combinable_files", "combine_lock", "combine_parallel_data", "read_data_file"]
@@ -58,12 +59,12 @@ def combinable_files(basename: str, data_paths: Iterable[str] | None = None) -> 
             candidates = [os.path.abspath(given)]
         elif os.path.isdir(given):
             candidates = [
-                name for name in _named_after(os.path.join(os.path.abspath(given), local)) if os.path.isfile(name)
+                name for name in named_after(os.path.join(os.path.abspath(given), local)) if os.path.isfile(name)
             ]
         else:
             raise DataError(f"Couldn't combine from non-existent path '{given}'")
         for name in candidates:
-            if not _is_side_file(name):
+            if not is_side_file(name):
                 found.setdefault(os.path.realpath(name), name)
     return sorted(found.values())
 
@@ -235,7 +236,7 @@ def _delete_combined(path: str, stamp: tuple[int, int], warn: TWarn | None) -> N
             if warn:
                 warn(f"Kept data file '{path}': it changed while being combined")
             return
-        _remove(path)
+        remove_file(path)
     except FileNotFoundError:
         pass
     except OSError as exc:

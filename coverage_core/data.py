@@ -15,7 +15,6 @@ unites them.
 
 from __future__ import annotations
 
-import errno
 import os
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
@@ -30,6 +29,21 @@ else:
     # every measured process), which covcore never needs.
     import _sqlite3 as sqlite3
 
+from covcore.datafile import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    auto_suffix,
+    check_schema,
+    closing,
+    context_ids,
+    has_data_file_header,
+    looks_like_data_file,
+    named_after,
+    prepare_for_write,
+    read_rows,
+    remove_file,
+    write_failure,
+)
 from covcore.exceptions import DataError
 from covcore.numbits import (
     MAX_LINENO,
@@ -48,13 +62,6 @@ __all__ = [
 
 #: The data file name used when the caller gives none.
 DEFAULT_BASENAME = ".covcore"
-#: The version of the layout described in docs/data-format.md.  Version 1
-#: files (no contexts) are read, and upgraded when written to; other
-#: versions are refused, never guessed at.
-SCHEMA_VERSION = 2
-_READABLE_VERSIONS = (1, 2)
-#: ``PRAGMA application_id`` of every covcore data file: "CovC" in ASCII.
-APPLICATION_ID = 0x436F7643
 #: Seconds a writer (or reader) waits for another process's lock on the file
 #: (SQLite's busy timeout).  Past it, reading fails and a run's data is
 #: written to a parallel file instead (:meth:`CoverageData.write_aside`).
@@ -68,39 +75,6 @@ if TYPE_CHECKING:
     TMapPath = Callable[[str], str]
     TRows = list[tuple[str, str, bytes]]
 
-_SQLITE_HEADER = b"SQLite format 3\x00"
-# Files SQLite may keep next to a database; never data files themselves.
-_SIDE_FILE_ENDINGS = ("-journal", "-wal", "-shm")
-_SCHEMA = (
-    """CREATE TABLE measure (
-        only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
-        kind TEXT NOT NULL CHECK (kind IN ('lines', 'arcs'))
-    )""",
-    """CREATE TABLE meta (
-        key TEXT PRIMARY KEY NOT NULL,
-        value TEXT NOT NULL
-    ) WITHOUT ROWID""",
-    """CREATE TABLE context (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE
-    )""",
-    """CREATE TABLE file (
-        path TEXT NOT NULL,
-        context_id INTEGER NOT NULL REFERENCES context (id),
-        data BLOB NOT NULL,
-        PRIMARY KEY (path, context_id)
-    ) WITHOUT ROWID""",
-)
-# Turns a version 1 file (one row per path, no contexts) into version 2.
-_UPGRADE_FROM_1 = (
-    "ALTER TABLE file RENAME TO file_v1",
-    _SCHEMA[2],
-    _SCHEMA[3],
-    "INSERT INTO context (id, name) VALUES (1, '')",
-    "INSERT INTO file (path, context_id, data) SELECT path, 1, data FROM file_v1",
-    "DROP TABLE file_v1",
-)
-
 _FormatError = FormatError
 #: The meta key prefix of a file measured by a coverage.py plug-in: ``tracer:<path>`` -> plug-in name.
 _TRACER_KEY = "tracer:"
@@ -108,104 +82,6 @@ _TRACER_KEY = "tracer:"
 
 class DataLocked(DataError):
     """The data file stayed locked by another process for :data:`BUSY_TIMEOUT` seconds."""
-
-
-# -- Helpers ---------------------------------------------------------------
-
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _auto_suffix() -> str:
-    """A parallel-file suffix unique to this host, process and moment."""
-    # os.uname and os.urandom rather than socket and secrets: those modules
-    # cost milliseconds of start-up in every measured process.
-    rolls = "".join(_LETTERS[byte % len(_LETTERS)] for byte in os.urandom(6))
-    return f"{_hostname()}.{os.getpid()}.X{rolls}"
-
-
-def _hostname() -> str:
-    """This machine's network name."""
-    if hasattr(os, "uname"):
-        return os.uname().nodename
-    import platform  # Windows
-    return platform.node()
-
-
-def _is_side_file(path: str) -> bool:
-    """Is this a journal or other file SQLite keeps next to a database?"""
-    return path.endswith(_SIDE_FILE_ENDINGS)
-
-
-def has_data_file_header(path: str) -> bool:
-    """Does the file start as a covcore data file does (SQLite, covcore's application id)?
-
-    A quick test from the first 72 bytes, without SQLite: a file that fails
-    it can't be read as data.
-    """
-    try:
-        with open(path, "rb") as f:
-            head = f.read(72)
-    except OSError:
-        return False
-    return head.startswith(_SQLITE_HEADER) and int.from_bytes(head[68:72], "big") == APPLICATION_ID
-
-
-def _looks_like_data_file(path: str) -> bool:
-    """May erase() delete this file: a covcore data file, an empty file or database, or a journal?
-
-    Another tool's SQLite database (coverage.py's ``.coverage``, say) is
-    never deleted: its application id, in the file's header, is not ours.
-    """
-    if _is_side_file(path):
-        return True
-    try:
-        with open(path, "rb") as f:
-            head = f.read(100)
-    except OSError:
-        return False
-    if head == b"":
-        return True
-    if not head.startswith(_SQLITE_HEADER) or len(head) < 72:
-        return False
-    app_id = int.from_bytes(head[68:72], "big")
-    if app_id == APPLICATION_ID:
-        return True
-    if app_id != 0:
-        return False
-    # No application id: erasable only if it holds no tables (a new, empty database).
-    try:
-        with _closing(sqlite3.connect(path)) as con:
-            return bool(con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
-    except sqlite3.Error:
-        return False
-
-
-def write_failure(path: str, exc: BaseException) -> str:
-    """Say, as plainly as we can, why `path` couldn't be written."""
-    parent = os.path.dirname(path)
-    if not os.path.exists(parent):
-        return f"the directory '{parent}' doesn't exist"
-    if not os.path.isdir(parent):
-        return f"'{parent}' isn't a directory"
-    if os.path.isdir(path):
-        return "it is a directory"
-    target = path if os.path.exists(path) else parent
-    if getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in str(exc):
-        return "no space left on device"
-    if _read_only_fs(target or "."):
-        return "it is on a read-only file system"
-    if not os.access(target, os.W_OK):
-        return "permission denied"
-    return str(exc) or type(exc).__name__
-
-
-def _read_only_fs(path: str) -> bool:
-    """Whether `path` is on a file system mounted read-only (os.access says only 'no')."""
-    try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):
-        return False
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -220,104 +96,6 @@ def _is_busy(exc: BaseException) -> bool:
 def _held_locked() -> str:
     """The reason given when the file stayed locked past the busy timeout."""
     return f"another process held it locked for {BUSY_TIMEOUT:g} s"
-
-
-def _named_after(basename: str) -> list[str]:
-    """The paths ``<basename>.*``, unsorted: what ``glob`` would find, without
-    its import (and its regex) in every measured process."""
-    directory, local = os.path.split(basename)
-    prefix = os.path.normcase(local + ".")
-    try:
-        with os.scandir(directory or os.curdir) as scan:
-            return [os.path.join(directory, entry.name) for entry in scan
-                    if os.path.normcase(entry.name).startswith(prefix)]
-    except OSError:
-        return []
-
-
-def _remove(path: str) -> None:
-    """Delete a file; a missing one is fine, anything else raises OSError."""
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
-
-
-def _check_schema(con: sqlite3.Connection) -> int:
-    """Check that an open database is a covcore data file we can read.
-
-    Returns its schema version, or 0 for a database with no tables at all
-    (a new, empty file); raises _FormatError for anything else.
-    """
-    app_id = con.execute("PRAGMA application_id").fetchone()[0]
-    if app_id != APPLICATION_ID:
-        tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if app_id == 0 and tables == 0:
-            return 0
-        raise _FormatError("it isn't a covcore data file")
-    version = con.execute("PRAGMA user_version").fetchone()[0]
-    if version not in _READABLE_VERSIONS:
-        raise _FormatError(
-            f"it has schema version {version}, this covcore uses version "
-            f"{SCHEMA_VERSION}; erase it and measure again"
-        )
-    return int(version)
-
-
-def _stored_measure(con: sqlite3.Connection) -> TMeasure | None:
-    """What a data file of our schema measures, if anything yet."""
-    row = con.execute("SELECT kind FROM measure").fetchone()
-    if row is None:
-        return None
-    if row[0] == "lines":
-        return "lines"
-    if row[0] == "arcs":
-        return "arcs"
-    raise _FormatError(f"its measure {row[0]!r} is neither 'lines' nor 'arcs'")
-
-
-def _read_file(con: sqlite3.Connection) -> tuple[TMeasure | None, TRows, dict[str, str]]:
-    """Read the measure, the (path, context, blob) rows and the metadata of an open file."""
-    version = _check_schema(con)
-    if not version:
-        return None, [], {}
-    measure = _stored_measure(con)
-    if version == 1:
-        query = "SELECT path, '', data FROM file"
-    else:
-        query = "SELECT f.path, c.name, f.data FROM file f JOIN context c ON c.id = f.context_id"
-    rows: TRows = []
-    for path, context, blob in con.execute(query):
-        if not isinstance(path, str) or not isinstance(context, str) or not isinstance(blob, bytes):
-            raise _FormatError("a file row isn't a path, a context and a blob")
-        rows.append((path, context, blob))
-    if measure is None and any(blob for _, _, blob in rows):
-        raise _FormatError("it has measured data but no measure")
-    meta = {str(key): str(value) for key, value in con.execute("SELECT key, value FROM meta")}
-    return measure, rows, meta
-
-
-def _prepare_for_write(con: sqlite3.Connection) -> tuple[bool, TMeasure | None]:
-    """Make sure an open, locked database has our schema, creating it if empty.
-
-    A version 1 file is upgraded (its rows get the empty context).
-    Returns (fresh, measure): fresh is True when the tables were just made.
-    """
-    version = _check_schema(con)
-    if version == SCHEMA_VERSION:
-        return False, _stored_measure(con)
-    statements = _UPGRADE_FROM_1 if version == 1 else _SCHEMA
-    for statement in statements:
-        con.execute(statement)
-    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    return version == 0, _stored_measure(con) if version == 1 else None
-
-
-def _context_ids(con: sqlite3.Connection, names: Iterable[str]) -> dict[str, int]:
-    """The ids of context `names` in an open, locked file, adding the new ones."""
-    con.executemany("INSERT OR IGNORE INTO context (name) VALUES (?)", [(name,) for name in set(names)])
-    return {str(name): int(cid) for cid, name in con.execute("SELECT id, name FROM context")}
 
 
 # -- The data object -------------------------------------------------------
@@ -375,7 +153,7 @@ class CoverageData:
         if suffix is True:
             pid = os.getpid()
             if self._auto is None or self._auto[0] != pid:
-                self._auto = (pid, _auto_suffix())
+                self._auto = (pid, auto_suffix())
             suffix = self._auto[1]
         if suffix:
             return f"{self._basename}.{suffix}"
@@ -624,9 +402,9 @@ class CoverageData:
             # journal; SQLite opens read-only when the file is write-protected.
             from pathlib import Path  # only readers pay for it
             uri = Path(path).as_uri() + "?mode=rw"
-            with _closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
+            with closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
                 con.execute("BEGIN")  # One snapshot, even if a writer commits meanwhile.
-                measure, rows, meta = _read_file(con)
+                measure, rows, meta = read_rows(con)
                 con.execute("COMMIT")
             decode = decode_arcs if measure == "arcs" else decode_lines
             files: dict[str, dict[str, set[Any]]] = {}
@@ -677,7 +455,7 @@ class CoverageData:
             parent = os.path.dirname(path)
             if parent and not os.path.exists(parent):
                 os.makedirs(parent, exist_ok=True)
-            with _closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
+            with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
                 # No fsync: the write stays one transaction, safe against other
                 # processes and against this one dying; only a crash of the
                 # machine itself could lose it.  The syncs cost every measured
@@ -685,7 +463,7 @@ class CoverageData:
                 con.execute("PRAGMA synchronous = OFF")
                 con.execute("BEGIN IMMEDIATE")
                 try:
-                    if replace and _check_schema(con):
+                    if replace and check_schema(con):
                         for table in ("file", "context", "measure", "meta"):
                             con.execute(f"DELETE FROM {table}")
                     self._write_locked(con, rows)
@@ -716,13 +494,13 @@ class CoverageData:
 
     def _write_locked(self, con: sqlite3.Connection, rows: list[tuple[str, str, bytes]]) -> None:
         """Unite `rows` and the metadata into the database, already locked."""
-        fresh, stored = _prepare_for_write(con)
+        fresh, stored = prepare_for_write(con)
         measure = self._measure
         if measure is not None and stored not in (None, measure):
             raise _FormatError(f"it holds {stored} and this data has {measure}")
         if measure is not None and stored is None:
             con.execute("INSERT INTO measure (only_row, kind) VALUES (1, ?)", (measure,))
-        ids = _context_ids(con, (context for _, context, _ in rows))
+        ids = context_ids(con, (context for _, context, _ in rows))
         out: list[tuple[str, int, bytes]] = []
         for name, context, blob in rows:
             cid = ids[context]
@@ -761,7 +539,7 @@ class CoverageData:
         self._refuse_special_file(path)
         if os.path.isdir(path):
             raise DataError(f"Couldn't write data to '{path}': it is a directory")
-        if os.path.isfile(path) and not _looks_like_data_file(path):
+        if os.path.isfile(path) and not looks_like_data_file(path):
             raise DataError(f"Couldn't write data to '{path}': it isn't a covcore data file")
 
     @staticmethod
@@ -781,27 +559,14 @@ class CoverageData:
         path = self.data_filename()
         doomed = [path, path + "-journal"]
         if parallel:
-            doomed += sorted(_named_after(self._basename))
+            doomed += sorted(named_after(self._basename))
         for name in doomed:
             special = os.path.exists(name) and not os.path.isfile(name)
-            if special or (os.path.isfile(name) and not _looks_like_data_file(name)):
+            if special or (os.path.isfile(name) and not looks_like_data_file(name)):
                 if self._warn:
                     self._warn(f"Not erasing '{name}': it isn't a covcore data file")
                 continue
             try:
-                _remove(name)
+                remove_file(name)
             except OSError as exc:
                 raise DataError(f"Couldn't erase data file '{name}': {exc.strerror}") from None
-
-
-class _closing:
-    """contextlib.closing for a connection, without contextlib (its import costs start-up time)."""
-
-    def __init__(self, con: sqlite3.Connection) -> None:
-        self._con = con
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self._con
-
-    def __exit__(self, *exc: object) -> None:
-        self._con.close()

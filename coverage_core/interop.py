@@ -23,7 +23,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from covcore.data import CoverageData, has_data_file_header, write_failure
+from covcore.data import CoverageData
+from covcore.datafile import SQLITE_HEADER, has_data_file_header, write_failure
 
 if TYPE_CHECKING:
     from covcore.data import TWarn
@@ -34,7 +35,6 @@ from covcore.version import __version__
 #: The schema version of coverage.py 7's data files.
 COVERAGE_PY_SCHEMA = 7
 
-_SQLITE_HEADER = b"SQLite format 3\x00"
 
 # coverage.py 7's tables, as its SQLite data files have them.
 _COVERAGE_PY_SCHEMA = """
@@ -85,7 +85,7 @@ def is_coverage_py_file(path: str) -> bool:
     """Is `path` an SQLite database with coverage.py's ``coverage_schema`` table?"""
     try:
         with open(path, "rb") as f:
-            if f.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+            if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
                 return False
         uri = Path(os.path.abspath(path)).as_uri() + "?mode=ro"
         with closing(sqlite3.connect(uri, uri=True)) as con:

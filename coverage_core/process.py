@@ -250,7 +250,8 @@ def finish(cov: "Coverage", quiet: bool = True) -> None:
 def _run_files(basename: str, run_id: str) -> list[str]:
     """The parallel data files next to `basename` written by processes of run `run_id`."""
     from covcore.combine import combinable_files
-    from covcore.data import CoverageData, has_data_file_header
+    from covcore.data import CoverageData
+    from covcore.datafile import has_data_file_header
     from covcore.exceptions import DataError
 
     found = []
