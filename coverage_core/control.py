@@ -529,33 +529,6 @@ class Coverage:
     #: Reports count only these lines (``report --diff``): real path -> lines; None: all.
     diff_lines: Optional[dict[str, set[int]]] = None
 
-    def _analyses(
-        self, include: Optional[Iterable[str]], omit: Optional[Iterable[str]], ignore_errors: Optional[bool] = None,
-    ) -> list[Any]:
-        data, paths = self._report_paths(include, omit)
-        if _first(ignore_errors, self.config.ignore_errors):
-            analyses = [a for a in (self._analyze_or_skip(data, path) for path in paths) if a is not None]
-        else:
-            analyses = [self._analyze(data, path) for path in paths]
-        if self.diff_lines is not None:
-            analyses = [a.narrowed([self.diff_lines[os.path.realpath(a.filename)]])[0] for a in analyses]
-        return analyses
-
-    def _report_paths(
-        self, include: Optional[Iterable[str]], omit: Optional[Iterable[str]]
-    ) -> tuple[CoverageData, list[str]]:
-        """The data to report on, and its measured files that reports show, sorted."""
-        data = self.get_data() if self._collector is not None else self._loaded_data()
-        data.set_query_contexts(self.config.report_contexts)
-        selector = FileSelector(
-            include=list(include) if include is not None else self.config.report_include,
-            omit=list(omit) if omit is not None else self.config.report_omit,
-        )
-        paths = [path for path in sorted(data.measured_files()) if selector.report_filter(os.path.abspath(path))]
-        if self.diff_lines is not None:
-            paths = [path for path in paths if os.path.realpath(path) in self.diff_lines]
-        return data, paths
-
     def _loaded_data(self) -> CoverageData:
         if self._data is None:
             self.load()
@@ -566,17 +539,6 @@ class Coverage:
         """The analysis (statements, missing lines, ...) of one measured file."""
         data = self.get_data() if self._collector is not None else self._loaded_data()
         return self._analyze(data, os.path.realpath(os.path.abspath(filename)))
-
-    def _analyze_or_skip(self, data: CoverageData, path: str) -> Any:
-        """`path`'s analysis; None, with a warning, if its source is missing
-        or is not Python (``[report] ignore_errors``)."""
-        from covcore.exceptions import NoSource, NotPython
-
-        try:
-            return self._analyze(data, path)
-        except (NoSource, NotPython) as exc:
-            _couldnt_parse(path, exc)
-            return None
 
     def _analyze(self, data: CoverageData, path: str) -> Any:
         plugin = data.file_tracer(path)
@@ -611,11 +573,12 @@ class Coverage:
         warning, the files whose source is missing or is not Python (as in
         every report method); otherwise such a file is an error.
         """
+        from covcore.report_files import analyses
         from covcore.report_text import text_report
 
         c = self.config
         return text_report(
-            self._analyses(include, omit, ignore_errors),
+            analyses(self, include, omit, ignore_errors),
             file or sys.stdout,
             show_missing=c.show_missing if show_missing is None else show_missing,
             precision=c.precision if precision is None else precision,
@@ -637,13 +600,14 @@ class Coverage:
     ) -> float:
         """Write the JSON report (coverage.py's format 3, default ``coverage.json``);
         returns the total percent.  `show_contexts` lists each line's contexts."""
+        from covcore.report_files import analyses
         from covcore.report_json import json_report
 
         c = self.config
         data = self.get_data() if self._collector is not None else self._loaded_data()
         meta = {"core": data.meta().get("core", ""), "branch_coverage": data.has_arcs()}
         return json_report(
-            self._analyses(include, omit, ignore_errors), outfile or c.json_output,
+            analyses(self, include, omit, ignore_errors), outfile or c.json_output,
             pretty=c.json_pretty_print if pretty_print is None else pretty_print,
             show_contexts=c.json_show_contexts if show_contexts is None else show_contexts, meta=meta,
             precision=c.precision,
@@ -658,11 +622,12 @@ class Coverage:
         ignore_errors: Optional[bool] = None,
     ) -> float:
         """Write the Cobertura XML report (default ``coverage.xml``); returns the total percent."""
+        from covcore.report_files import analyses
         from covcore.report_xml import xml_report
 
         c = self.config
         return xml_report(
-            self._analyses(include, omit, ignore_errors), outfile or c.xml_output, source=c.source,
+            analyses(self, include, omit, ignore_errors), outfile or c.xml_output, source=c.source,
             package_depth=c.xml_package_depth, skip_empty=c.skip_empty if skip_empty is None else skip_empty,
         )
 
@@ -678,11 +643,12 @@ class Coverage:
 
         `format`: ``coverage`` (coverage.py's records) or ``lcov1`` (for lcov 1.x).
         """
+        from covcore.report_files import analyses
         from covcore.report_lcov import lcov_report
 
         c = self.config
         return lcov_report(
-            self._analyses(include, omit, ignore_errors), outfile or c.lcov_output,
+            analyses(self, include, omit, ignore_errors), outfile or c.lcov_output,
             checksums=c.lcov_line_checksums, skip_empty=c.skip_empty, format=format or c.lcov_format,
         )
 
@@ -716,33 +682,9 @@ class Coverage:
             settings=(c.exclude_regexes(), c.partial_regexes()),
             warn=lambda message: warn(message, once_key=message),
         )
-        data, paths = self._report_paths(include, omit)
-        if not _first(ignore_errors, c.ignore_errors):
-            return html_report(data, paths, self._analyze, options)
-        # ignore_errors: a file whose analysis fails is left out, and the
-        # report made again without it (the parses are cached; failures are
-        # rare, and the report's incremental reuse of pages is kept).
-        from covcore.exceptions import NoSource, NotPython
+        from covcore.report_files import html_report_files
 
-        failed: dict[str, Exception] = {}
-
-        def analyze(data: CoverageData, path: str) -> Any:
-            try:
-                return self._analyze(data, path)
-            except (NoSource, NotPython) as exc:
-                failed[path] = exc
-                raise
-
-        while True:
-            try:
-                return html_report(data, paths, analyze, options)
-            except (NoSource, NotPython):
-                left_out = [path for path in paths if path in failed]
-                if not left_out:
-                    raise
-                for path in left_out:
-                    _couldnt_parse(path, failed[path])
-                paths = [path for path in paths if path not in failed]
+        return html_report_files(self, options, include, omit, _first(ignore_errors, c.ignore_errors))
 
     def sys_info(self) -> list[tuple[str, str]]:
         """Facts for ``covcore debug sys``."""
@@ -765,14 +707,3 @@ class Coverage:
             rows += [("plugin", f"{name} ({', '.join(ks)})") for name, ks in kinds.values()]
         rows.append(("data file", self.data_path))
         return rows
-
-
-def _couldnt_parse(path: str, exc: Exception) -> None:
-    """Warn that a file is left out of a report (``[report] ignore_errors``)."""
-    from covcore.exceptions import NotPython
-
-    if isinstance(exc, NotPython):
-        message = f"Couldn't parse Python file '{path}'"
-    else:
-        message = f"Couldn't parse '{path}': {exc}"
-    warn(message, once_key=message, slug="couldnt-parse")
