@@ -141,9 +141,74 @@ untraced(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyCFunction_NewEx(def, args[0], NULL);
 }
 
+/* around(fn, before, after): a built-in function that calls before(frame),
+ * then fn(*args), then after(frame), `frame` being the running frame (None
+ * if there is none), and returns what fn returned (or raises what it raised).
+ *
+ * covcore.tracehooks registers the program's sys.monitoring callbacks
+ * wrapped this way under the Python settrace core, which swaps the frames'
+ * f_trace around each one (covcore.pytracer, PyTracer.monitoring_enter).
+ * A built-in adds no frame: a callback that finds the frame of its event
+ * with sys._getframe().f_back (bdb's does) still finds it.  An exception in
+ * before or after is reported as unraisable, never given to the program.
+ */
+static void
+around_hook(PyObject *hook, PyObject *frame)
+{
+    PyObject *result = PyObject_CallOneArg(hook, frame);    /* owned */
+    if (result == NULL) {
+        PyErr_WriteUnraisable(hook);
+    }
+    Py_XDECREF(result);
+}
+
+static PyObject *
+around_call(PyObject *parts, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    /* parts: (fn, before, after), a tuple made by around() */
+    PyObject *frame = (PyObject *)PyEval_GetFrame();    /* borrowed */
+    if (frame == NULL) {
+        frame = Py_None;
+    }
+    Py_INCREF(frame);       /* the callback may end the frame's other references */
+    around_hook(PyTuple_GET_ITEM(parts, 1), frame);
+    PyObject *result = PyObject_Vectorcall(PyTuple_GET_ITEM(parts, 0), args, (size_t)nargs, kwnames);
+    PyObject *type, *value, *tb;        /* owned: fn's exception, if any */
+    PyErr_Fetch(&type, &value, &tb);
+    around_hook(PyTuple_GET_ITEM(parts, 2), frame);
+    PyErr_Restore(type, value, tb);
+    Py_DECREF(frame);
+    return result;
+}
+
+static PyMethodDef around_def = {
+    "around", (PyCFunction)(void (*)(void))around_call, METH_FASTCALL | METH_KEYWORDS, NULL,
+};
+
+static PyObject *
+around(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyCallable_Check(args[0]) || !PyCallable_Check(args[1]) || !PyCallable_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "around(fn, before, after) needs three callables");
+        return NULL;
+    }
+    PyObject *parts = PyTuple_New(3);       /* owned */
+    if (parts == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < 3; i++) {
+        PyTuple_SET_ITEM(parts, i, Py_NewRef(args[i]));
+    }
+    PyObject *wrapper = PyCFunction_NewEx(&around_def, parts, NULL);
+    Py_DECREF(parts);
+    return wrapper;
+}
+
 static PyMethodDef module_methods[] = {
     {"untraced", (PyCFunction)(void (*)(void))untraced, METH_FASTCALL,
      "untraced(fn, name): a built-in function `name` that calls fn with tracing off."},
+    {"around", (PyCFunction)(void (*)(void))around, METH_FASTCALL,
+     "around(fn, before, after): a built-in that calls before(frame), fn(*args), after(frame)."},
     {"call_traced", (PyCFunction)(void (*)(void))call_traced, METH_FASTCALL,
      "call_traced(fn, *args): call fn with tracing on, from inside a trace or profile function."},
     {"call_traced_alone", (PyCFunction)(void (*)(void))call_traced_alone, METH_FASTCALL,

@@ -177,7 +177,9 @@ handle_call(CTracer *self, PyFrameObject *frame)
             return self->marks_frames ? set_frame_trace(frame, (PyObject *)self) : RET_OK;
         }
     }
-    if (file_data != NULL && !self->trace_arcs && self->foreign == NULL) {
+    /* With a program tracer or sys.monitoring tool, its functions may want the lines. */
+    int lines_wanted = self->foreign != NULL || self->program_tools;
+    if (file_data != NULL && !self->trace_arcs && !lines_wanted) {
         /* Line mode: a fully covered code object needs no line events. */
         int complete = CodeLines_Complete(code, file_data);
         if (complete < 0) {
@@ -198,12 +200,11 @@ handle_call(CTracer *self, PyFrameObject *frame)
          * earlier resumption left it: set it again, on whenever its lines
          * are wanted now (by us, or by the program's tracer or debugger).
          */
-        if (set_line_events(frame, file_data != NULL || self->foreign != NULL) < 0) {
+        if (set_line_events(frame, file_data != NULL || lines_wanted) < 0) {
             return RET_ERROR;
         }
     }
-    else if (file_data == NULL && self->foreign == NULL && set_line_events(frame, 0) < 0) {
-        /* (With a program tracer active, its functions may want the lines.) */
+    else if (file_data == NULL && !lines_wanted && set_line_events(frame, 0) < 0) {
         return RET_ERROR;
     }
     return self->marks_frames ? set_frame_trace(frame, (PyObject *)self) : RET_OK;
@@ -847,6 +848,8 @@ static PyMemberDef CTracer_members[] = {
      "record arcs rather than lines"},
     {"marks_frames", T_BOOL, offsetof(CTracer, marks_frames), 0,
      "point each traced frame's f_trace at this tracer (off: f_trace is the program's)"},
+    {"program_tools", T_BOOL, offsetof(CTracer, program_tools), 0,
+     "the program has a sys.monitoring tool: no frame's line events are switched off"},
     {NULL}
 };
 

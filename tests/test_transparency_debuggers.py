@@ -98,11 +98,6 @@ print(work())
 
 
 def test_breakpoint_stops_on_its_own_line(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    if sys.version_info >= (3, 14):
-        xfail_on(request, core, ("pytrace",),
-                 "3.14's pdb follows breakpoint() with sys.monitoring and puts its function in the "
-                 "frame's f_trace without calling sys.settrace: the Python tracer loses the rest of "
-                 "that function (docs/trouble.md)")
     if sys.version_info[:2] == (3, 13):
         xfail_on(request, core, (SYSMON,),
                  "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
@@ -112,6 +107,104 @@ def test_breakpoint_stops_on_its_own_line(core: str, request: pytest.FixtureRequ
     plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 5, 7], stdin="p x\nnext\np x\ncontinue\n")
     assert "(Pdb) 41\n" in plain.stdout and "(Pdb) 42\n" in plain.stdout
     assert plain.stdout.endswith("42\n")
+
+
+# After breakpoint(), pdb keeps the frames' state in their f_trace (3.14's
+# pdb, on sys.monitoring): a breakpoint set there stops once, "return"
+# stops at the return, and the lines after "continue" are measured.
+BREAKPOINT_THEN_BREAK = """\
+def work(n):
+    x = n
+    breakpoint()
+    x += 1
+    x += 2
+    return x
+
+def main():
+    a = work(1)
+    b = work(10)
+    return a + b
+
+print(main())
+"""
+
+
+def test_breakpoint_then_a_breakpoint_and_return(core: str, request: pytest.FixtureRequest,
+                                                tmp_path: Path) -> None:
+    if sys.version_info[:2] == (3, 13):
+        xfail_on(request, core, (SYSMON,),
+                 "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
+                 "tool has events, and 3.13's pdb stops at breakpoint() with an opcode event "
+                 "(docs/trouble.md)")
+    write(tmp_path, "prog.py", BREAKPOINT_THEN_BREAK)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 13],
+                        stdin="b 5\nc\np x\nreturn\nc\np x\nc\np x\nc\n")
+    assert plain.stdout.count("(5)work()\n-> x += 2\n") == 2
+    assert "--Return--\n" in plain.stdout and "(Pdb) 2\n" in plain.stdout and "(Pdb) 11\n" in plain.stdout
+    assert plain.stdout.endswith("17\n")
+
+
+# -- python -m pdb --
+
+DASH_M_PDB = """\
+def f(n):
+    x = n + 1
+    y = x * 2
+    return y
+
+total = 0
+for i in range(3):
+    total += f(i)
+print("total", total)
+"""
+
+
+def test_python_dash_m_pdb(core: str, tmp_path: Path) -> None:
+    # (pdb's stack starts at its own run(): "where" shows no frame of covcore's.)
+    write(tmp_path, "prog.py", DASH_M_PDB)
+    plain = transparent(core, tmp_path, ["-m", "pdb", "prog.py"], [1, 2, 3, 4, 6, 7, 8, 9],
+                        stdin="b 3\nc\nwhere\np x\nc\np x\nreturn\nc\nc\n")
+    # Three stops, and the current frame in "where".
+    assert plain.stdout.count("(3)f()\n-> y = x * 2\n") == 4
+    assert "(Pdb) 1\n" in plain.stdout and "(Pdb) 2\n" in plain.stdout
+    assert "(8)<module>()\n-> total += f(i)\n" in plain.stdout
+    assert "--Return--\n" in plain.stdout
+    assert "total 12\nThe program finished and will be restarted\n" in plain.stdout
+    assert "covcore" not in plain.stdout
+
+
+STEP_EVERYWHERE = """\
+def gen(n):
+    for i in range(n):
+        yield i * 2
+
+def helper(a):
+    b = a + 1
+    return b * 2
+
+def main():
+    total = 0
+    for v in gen(2):
+        total += helper(v)
+    try:
+        raise ValueError("x")
+    except ValueError:
+        total += 1
+    print("total", total)
+
+main()
+"""
+
+
+def test_python_dash_m_pdb_steps_through_everything(core: str, tmp_path: Path) -> None:
+    # Every call, line, return and exception event of the program, as pdb shows them.
+    write(tmp_path, "prog.py", STEP_EVERYWHERE)
+    plain = transparent(core, tmp_path, ["-m", "pdb", "prog.py"], [1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14,
+                                                                     15, 16, 17, 19],
+                        stdin="step\n" * 100)
+    assert "--Call--\n" in plain.stdout and "(3)gen()->0\n" in plain.stdout
+    assert "(Pdb) ValueError: x\n" in plain.stdout and "--Return--\n" in plain.stdout
+    assert "(Pdb) total 9\n" in plain.stdout and "The program finished and will be restarted\n" in plain.stdout
 
 
 DEBUG_COMMAND = """\
