@@ -250,7 +250,10 @@ class PyTracer:
                     self._cur_data.add((self._last_line, line) if self.trace_arcs else line)
                     self._last_line = line
         elif event == "return":
-            self._forget_frame(frame)
+            # (_forget_frame, inline: every return comes here.)
+            local = self._foreign_locals.pop(frame, None)
+            if self.program_tools:
+                self._returning = (frame, local)
         return self._trace_fn
 
     def _forget_frame(self, frame: FrameType) -> None:

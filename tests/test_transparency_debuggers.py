@@ -383,6 +383,51 @@ def test_the_program_own_monitoring_tool(core: str, tmp_path: Path) -> None:
     assert plain.stdout == "[6, 7, 8, 7, 8, 7, 8, 7, 9]\n"
 
 
+# What the program's callbacks see: the callback it registered before, the
+# frame of the event one level up, that frame's f_trace as it left it (None;
+# pytrace keeps its own there while the program runs), and DISABLE obeyed.
+CALLBACK_VIEW = """\
+import sys
+mon = sys.monitoring
+TOOL = 4
+seen = []
+
+def first(code, line):
+    seen.append(("first", line, sys._getframe(1).f_code.co_name))
+
+def second(code, line):
+    frame = sys._getframe(1)
+    seen.append(("second", line, frame.f_code.co_name, frame.f_trace, frame.f_trace_lines))
+    return mon.DISABLE
+
+def work():
+    a = 1
+    return a
+
+mon.use_tool_id(TOOL, "mine")
+print(mon.register_callback(TOOL, mon.events.LINE, first))
+mon.set_local_events(TOOL, work.__code__, mon.events.LINE)
+work()
+print(mon.register_callback(TOOL, mon.events.LINE, second) is first)
+work()
+work()
+print(mon.register_callback(TOOL, mon.events.LINE, None) is second)
+mon.set_local_events(TOOL, work.__code__, 0)
+mon.free_tool_id(TOOL)
+print(seen)
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring is new in 3.12")
+def test_what_the_program_monitoring_callbacks_see(core: str, tmp_path: Path) -> None:
+    write(tmp_path, "prog.py", CALLBACK_VIEW)
+    # (The callbacks' lines are not measured: CPython runs them untraced.)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 6, 9, 14, 15, 16] + list(range(18, 29)))
+    assert plain.stdout == (
+        "None\nTrue\nTrue\n[('first', 15, 'work'), ('first', 16, 'work'), "
+        "('second', 15, 'work', None, True), ('second', 16, 'work', None, True)]\n")
+
+
 # -- Nested measurement --
 
 NESTED = """\
