@@ -118,9 +118,9 @@ class PyTracer:
         self.program_tools = False
         #: The frame that returned last and the program's f_trace for it (see _forget_frame).
         self._returning: Optional[tuple[FrameType, Optional[TTraceFn]]] = None
-        #: How many of the program's sys.monitoring callbacks are running
-        #: (see monitoring_enter).
-        self._in_callbacks = 0
+        #: The event frames of the program's sys.monitoring callbacks running
+        #: now, innermost last (see monitoring_enter).
+        self._callback_frames: list[Optional[FrameType]] = []
         #: Set before start(): callable() -> the running greenlet, so that
         #: each greenlet has a data stack of its own (see _trace_contexts).
         self.concurrency_id: Optional[Callable[[], object]] = None
@@ -370,7 +370,7 @@ class PyTracer:
 
     def monitoring_enter(self, frame: Optional[FrameType]) -> None:
         """One of the program's sys.monitoring callbacks starts: its frames' f_trace are the program's."""
-        self._in_callbacks += 1
+        self._callback_frames.append(frame)
         locals_ = self._foreign_locals
         returning = self._returning
         while frame is not None:
@@ -383,18 +383,31 @@ class PyTracer:
 
     def monitoring_leave(self, frame: Optional[FrameType]) -> None:
         """The callback ended: this tracer takes the frames' f_trace back."""
-        self._in_callbacks = max(0, self._in_callbacks - 1)
+        if self._callback_frames:
+            self._callback_frames.pop()
         self.monitoring_changed(frame)
 
     def monitoring_changed(self, frame: Optional[FrameType]) -> None:
         """The program set its sys.monitoring events from `frame` (or a callback ended):
         take back the f_trace it put in the running frames (3.14's pdb sets
-        them before it starts its tool)."""
-        if self._in_callbacks or not self._started:
+        them before it starts its tool).
+
+        Inside another callback (pdb's "debug" command runs code traced
+        from inside one, with sys.call_tracing), only the frames of that
+        traced code are taken, up to the callback's event frame: the others
+        are the program's while its callback runs.
+        """
+        if not self._started:
             return
+        stop: Optional[FrameType] = None
+        traced: Optional[set[int]] = None
+        if self._callback_frames:
+            stop = self._callback_frames[-1]
+            traced = {id(entry[2]) for entry in self._stack}
+            traced.add(id(self._cur_frame))
         returning = self._returning
         if returning is not None:
-            if returning[0] is frame:
+            if returning[0] is frame and frame is not stop:
                 # Its return event's callbacks may not be over.
                 assert frame is not None
                 trace = frame.f_trace
@@ -403,8 +416,9 @@ class PyTracer:
                 frame = frame.f_back
             else:
                 self._returning = None
-        while frame is not None:
-            self._take_frame_trace(frame)
+        while frame is not None and frame is not stop:
+            if traced is None or id(frame) in traced:
+                self._take_frame_trace(frame)
             frame = frame.f_back
 
     def _resurrect(self, profile: Any) -> Callable[..., Any]:
@@ -522,6 +536,7 @@ class PyTracer:
         self._cur_frame = None
         self._foreign_locals.clear()
         self._returning = None
+        self._callback_frames.clear()
         self._contexts.clear()
         self._context = None
 

@@ -165,7 +165,12 @@ around_hook(PyObject *hook, PyObject *frame)
 static PyObject *
 around_call(PyObject *parts, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    /* parts: (fn, before, after), a tuple made by around() */
+    /* parts: (fn, before, after), a tuple made by around().  CPython calls a
+     * sys.monitoring callback through a borrowed reference, and a callback
+     * that unregisters itself (pdb's stop_trace, from inside its own) frees
+     * this wrapper while it runs: its tuple is held here for the call.
+     */
+    Py_INCREF(parts);
     PyObject *frame = (PyObject *)PyEval_GetFrame();    /* borrowed */
     if (frame == NULL) {
         frame = Py_None;
@@ -178,6 +183,7 @@ around_call(PyObject *parts, PyObject *const *args, Py_ssize_t nargs, PyObject *
     around_hook(PyTuple_GET_ITEM(parts, 2), frame);
     PyErr_Restore(type, value, tb);
     Py_DECREF(frame);
+    Py_DECREF(parts);
     return result;
 }
 

@@ -236,6 +236,40 @@ def test_pdb_debug_command(core: str, tmp_path: Path) -> None:
     assert plain.stdout.endswith("z 5\nend\n")
 
 
+# The recursive debugger after breakpoint() (3.14: both on sys.monitoring,
+# the inner one's callbacks called from inside the outer one's).
+DEBUG_AFTER_BREAKPOINT = """\
+def inner(n):
+    a = n + 1
+    b = a * 2
+    return b
+
+def outer():
+    x = 1
+    breakpoint()
+    y = inner(x)
+    z = y + 1
+    print("z", z)
+    return z
+
+outer()
+print("end")
+"""
+
+
+def test_pdb_debug_command_after_breakpoint(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    if sys.version_info[:2] == (3, 13):
+        xfail_on(request, core, (SYSMON,),
+                 "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
+                 "tool has events, and 3.13's pdb stops at breakpoint() with an opcode event "
+                 "(docs/trouble.md)")
+    write(tmp_path, "prog.py", DEBUG_AFTER_BREAKPOINT)
+    commands = "debug inner(5)\nb inner\nc\np n\nnext\np a\nc\nnext\np x\nc\n"
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 14, 15], stdin=commands)
+    assert "((Pdb)) 5\n((Pdb)) > " in plain.stdout and "((Pdb)) 6\n((Pdb)) LEAVING RECURSIVE DEBUGGER\n" in plain.stdout
+    assert plain.stdout.endswith("(Pdb) 1\n(Pdb) z 5\nend\n")
+
+
 JUMP = """\
 import pdb
 
