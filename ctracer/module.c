@@ -210,11 +210,39 @@ around(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return wrapper;
 }
 
+/* exec_detached(code, globals): exec(code, globals) for the measured
+ * program's main module, with no frame below it.
+ *
+ * `covcore run` runs the program from Python code (cmdline.py,
+ * execfile.py, runpy), and CPython links the program's module frame to the
+ * frame that runs it: pdb's `where` after breakpoint(), faulthandler's dump,
+ * traceback.print_stack(), inspect.stack() and warnings' stacklevel went on
+ * into covcore's frames.  The thread's link to its running frames is
+ * emptied for the call (Cov_DetachFrames), so the module frame's f_back is
+ * None, as under `python prog.py`; covcore's frames stay on the C stack and
+ * get their link back when the program's code returns or raises.
+ */
+static PyObject *
+exec_detached(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyCode_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "exec_detached(code, globals) needs a code object and a dict");
+        return NULL;
+    }
+    PyThreadState *ts = PyThreadState_Get();
+    Cov_FrameLink link = Cov_DetachFrames(ts);
+    PyObject *result = PyEval_EvalCode(args[0], args[1], args[1]);
+    Cov_AttachFrames(ts, link);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"untraced", (PyCFunction)(void (*)(void))untraced, METH_FASTCALL,
      "untraced(fn, name): a built-in function `name` that calls fn with tracing off."},
     {"around", (PyCFunction)(void (*)(void))around, METH_FASTCALL,
      "around(fn, before, after): a built-in that calls before(frame), fn(*args), after(frame)."},
+    {"exec_detached", (PyCFunction)(void (*)(void))exec_detached, METH_FASTCALL,
+     "exec_detached(code, globals): exec(code, globals), the code's frame with no f_back."},
     {"call_traced", (PyCFunction)(void (*)(void))call_traced, METH_FASTCALL,
      "call_traced(fn, *args): call fn with tracing on, from inside a trace or profile function."},
     {"call_traced_alone", (PyCFunction)(void (*)(void))call_traced_alone, METH_FASTCALL,
