@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from test_transparency import WORK, WORK_LINES, transparent, write
+from test_transparency import SYSMON, WORK, WORK_LINES, transparent, write
 
 # -- yappi: a C profiler (PyEval_SetProfile, every thread) --
 
@@ -36,7 +36,13 @@ print(work())
 def test_yappi(core: str, tmp_path: Path) -> None:
     pytest.importorskip("yappi", reason="yappi is a test extra")
     write(tmp_path, "prog.py", YAPPI)
-    plain = transparent(core, tmp_path, ["prog.py"], WORK_LINES + [10, 11, 13, 14, 15, 16, 17, 18, 19])
+    lines = WORK_LINES + [10, 11, 13, 14, 15, 16, 17, 18, 19]
+    if sys.version_info < (3, 11) and core != SYSMON:
+        # yappi's stop() on 3.10 clears the thread's tracing flag by hand
+        # (cframe->use_tracing = 0): every settrace tracer stops there, the
+        # program's own too (docs/trouble.md).
+        lines = lines[:-3]
+    plain = transparent(core, tmp_path, ["prog.py"], lines)
     assert plain.stdout == "[('leaf', 'prog.py', 3), ('work', 'prog.py', 1)]\n1\n6\n"
 
 
