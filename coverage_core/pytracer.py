@@ -252,7 +252,7 @@ class PyTracer:
         elif event == "return":
             # (_forget_frame, inline: every return comes here.)
             local = self._foreign_locals.pop(frame, None)
-            if self.program_tools:
+            if local is not None and self.program_tools:
                 self._returning = (frame, local)
         return self._trace_fn
 
@@ -262,10 +262,10 @@ class PyTracer:
         The program's sys.monitoring callbacks of this event come after this
         tracer's (CPython calls its settrace machinery first): with a tool
         running, the returning frame's is kept for them (monitoring_enter)
-        until another frame's callback, or the next return.
+        until another frame's callback, or the next return that has one.
         """
         local = self._foreign_locals.pop(frame, None)
-        if self.program_tools:
+        if local is not None and self.program_tools:
             self._returning = (frame, local)
 
     def _resync(self, frame: FrameType) -> bool:

@@ -141,9 +141,11 @@ class TraceHooks:
             if monitoring is not None:
                 self._orig_get_tool = monitoring.get_tool
                 self._orig_register_callback = monitoring.register_callback
-                self._orig_monitoring = {name: getattr(monitoring, name) for name in dir(monitoring)}
-                for name in ("use_tool_id", "free_tool_id", "clear_tool_id", "register_callback",
-                             "set_events", "set_local_events"):
+                names = ("use_tool_id", "free_tool_id", "clear_tool_id", "register_callback", "set_events",
+                         "set_local_events")
+                self._orig_monitoring = {name: getattr(monitoring, name) for name in names
+                                         if hasattr(monitoring, name)}
+                for name in names:
                     self._replace(monitoring, name, getattr(self, "monitoring_" + name))
         self._replace(sys, "setprofile", self.setprofile)
         self._replace(sys, "getprofile", self.getprofile)
@@ -278,6 +280,11 @@ class TraceHooks:
             _lines_on(frame)
 
     def _monitoring_changed(self, frame: FrameType) -> None:
+        if self._around is None:
+            # A pure-Python install can't wrap the program's callbacks: the
+            # frames' f_trace stay the program's (the Python tracer loses
+            # their lines, the program's debugger works).
+            return
         tracer: Any = self._own_tracer()
         changed = getattr(tracer, "monitoring_changed", None)
         if changed is not None:
