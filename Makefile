@@ -113,6 +113,9 @@ bench-hooks:  ## The trouble hooks cost nothing unused: each core with and witho
 	$(PYTHON) -m benchmarks --python $(HOOKS_PY) --tools plain,covcore-ctrace,covcore-ctrace-bare,covcore-sysmon,covcore-sysmon-bare \
 		--no-micro --out benchmarks/results/$(HOOKS_PY)/hooks $(HOOKS_ARGS)
 
+bench-frame-check: $(VENV)/.installed-test  ## ctrace's frame check: instructions per line event, by callgrind, on $(PYTHON).
+	$(VPY) -m benchmarks.frame_check --python $(abspath $(VPY))
+
 bench-contexts:  ## Per-test contexts: covcore --covcore-context=test vs pytest-cov --cov-context=test (CONTEXTS_BENCH_ARGS="--python 3.12").
 	$(PYTHON) -m benchmarks.contexts_bench $(CONTEXTS_BENCH_ARGS)
 
@@ -124,4 +127,4 @@ clean:  ## Remove build products, virtualenvs and data files.
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -f .covcore .covcore.* examples/.covcore examples/.covcore.*
 
-.PHONY: help demo test test-all lint sanitize sanitize-here valgrind refleaks refleaks-here bench stdlib-branches bench-analysis bench-huge bench-html bench-hooks bench-contexts system-tools realworld clean
+.PHONY: help demo test test-all lint sanitize sanitize-here valgrind refleaks refleaks-here bench stdlib-branches bench-analysis bench-huge bench-html bench-hooks bench-frame-check bench-contexts system-tools realworld clean

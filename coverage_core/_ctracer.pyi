@@ -1,6 +1,6 @@
 """Type stub of the C extension covcore._ctracer (sources in ctracer/)."""
 
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Any, Callable, Iterator, Optional, Union
 
 from covcore.types import TDisposition, TShouldTrace, TTraceData
@@ -9,6 +9,11 @@ STATS: int
 
 def untraced(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     """A built-in function `name` that calls fn with tracing off."""
+def around(fn: Callable[..., Any], before: Callable[[Optional[FrameType]], Any],
+           after: Callable[[Optional[FrameType]], Any]) -> Callable[..., Any]:
+    """A built-in that calls before(frame), fn(*args), after(frame); frame: the running one."""
+def exec_detached(code: CodeType, globals: dict[str, Any]) -> None:
+    """exec(code, globals), the code's frame with no f_back (the program's main module)."""
 def call_traced(fn: Callable[..., Any], *args: Any) -> Any:
     """Call fn with tracing on, from inside a trace or profile function."""
 def call_traced_alone(fn: Callable[..., Any], *args: Any) -> Any:
@@ -36,6 +41,8 @@ class CTracer:
     trace_arcs: bool
     #: Point each traced frame's f_trace at this tracer (off while the trouble hooks are in).
     marks_frames: bool
+    #: The program has a sys.monitoring tool: no frame's line events are switched off.
+    program_tools: bool
     should_trace: TShouldTrace
     should_trace_cache: dict[str, TDisposition]
     def __init__(self) -> None: ...

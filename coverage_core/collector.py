@@ -107,6 +107,8 @@ class Collector:
             # The hooks keep sys.settrace(sys.gettrace()) from reaching the
             # tracer through frames' f_trace: leave f_trace to the program.
             tracer.marks_frames = False
+        if self.hooks.program_tools:
+            tracer.program_tools = True  # type: ignore[attr-defined]
         with self._lock:
             self.tracers.append(tracer)
             if not self.all_threads:

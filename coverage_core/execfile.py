@@ -16,6 +16,7 @@ import types
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
+    from types import CodeType
     from typing import Any, Optional
 
 from covcore.exceptions import ExitProgram, NoSource
@@ -135,7 +136,7 @@ class ProgramRunner:
                 print_exception(self.syntax_error, skip_all_frames=True)
                 raise ExitProgram(1)
             assert self.code is not None
-            exec(self.code, main.__dict__)
+            _exec_main(self.code, main.__dict__)
         except ExitProgram:
             raise
         except SystemExit as exc:
@@ -158,6 +159,22 @@ class ProgramRunner:
             sys.argv = old_argv
             if old_path0 is not None and sys.path:
                 sys.path[0] = old_path0
+
+
+def _exec_main(code: CodeType, namespace: dict[str, Any]) -> None:
+    """Run the program's main module code, with no frame of covcore's below it.
+
+    (The C extension's exec_detached: the module frame's f_back is None, as
+    under ``python prog.py``, so debuggers, faulthandler and stack walks see
+    only the program.  A pure-Python install runs it with exec(), below
+    covcore's frames.)
+    """
+    try:
+        from covcore._ctracer import exec_detached
+    except ImportError:
+        exec(code, namespace)
+    else:
+        exec_detached(code, namespace)
 
 
 def _exit_code(exc: SystemExit) -> int:

@@ -112,6 +112,15 @@ class PyTracer:
         self._foreign_locals: dict[FrameType, TTraceFn] = {}
         #: Has a program tracer had frames of its own (f_trace to look after)?
         self._foreign_seen = False
+        #: The program has a sys.monitoring tool (set by covcore.tracehooks):
+        #: no frame's line events are switched off, its debugger may read
+        #: f_trace_lines.
+        self.program_tools = False
+        #: The frame that returned last and the program's f_trace for it (see _forget_frame).
+        self._returning: Optional[tuple[FrameType, Optional[TTraceFn]]] = None
+        #: The event frames of the program's sys.monitoring callbacks running
+        #: now, innermost last (see monitoring_enter).
+        self._callback_frames: list[Optional[FrameType]] = []
         #: Set before start(): callable() -> the running greenlet, so that
         #: each greenlet has a data stack of its own (see _trace_contexts).
         self.concurrency_id: Optional[Callable[[], object]] = None
@@ -196,7 +205,7 @@ class PyTracer:
             data, self._cur_plugin = self._enter(frame, code, real)
             self._cur_data = data
             if data is None:
-                if self.foreign is None and self._cur_plugin is None:
+                if self.foreign is None and self._cur_plugin is None and not self.program_tools:
                     frame.f_trace_lines = False
                 elif not real:
                     # Resumed: f_trace_lines is what an earlier resumption left.
@@ -241,8 +250,23 @@ class PyTracer:
                     self._cur_data.add((self._last_line, line) if self.trace_arcs else line)
                     self._last_line = line
         elif event == "return":
-            self._foreign_locals.pop(frame, None)
+            # (_forget_frame, inline: every return comes here.)
+            local = self._foreign_locals.pop(frame, None)
+            if local is not None and self.program_tools:
+                self._returning = (frame, local)
         return self._trace_fn
+
+    def _forget_frame(self, frame: FrameType) -> None:
+        """The frame returns: the program's f_trace for it is forgotten.
+
+        The program's sys.monitoring callbacks of this event come after this
+        tracer's (CPython calls its settrace machinery first): with a tool
+        running, the returning frame's is kept for them (monitoring_enter)
+        until another frame's callback, or the next return that has one.
+        """
+        local = self._foreign_locals.pop(frame, None)
+        if local is not None and self.program_tools:
+            self._returning = (frame, local)
 
     def _resync(self, frame: FrameType) -> bool:
         """Make the stack match the frames that run, `frame` innermost.
@@ -288,15 +312,24 @@ class PyTracer:
         f_trace just before sys.settrace, as these tools do.)
         """
         for frame in frames:
-            if frame is None:
-                continue
-            trace = frame.f_trace
-            if trace is None:
-                frame.f_trace = self._trace_fn
-            elif trace != self._trace_fn and getattr(trace, "__self__", None) is not self:
-                self._foreign_locals[frame] = trace
-                frame.f_trace = self._trace_fn
-                self._foreign_seen = True
+            if frame is not None:
+                self._take_frame_trace(frame)
+
+    def _is_ours(self, trace: object) -> bool:
+        return trace == self._trace_fn or getattr(trace, "__self__", None) is self
+
+    def _take_frame_trace(self, frame: FrameType) -> None:
+        """Put this tracer in the frame's f_trace; what the program had there is its own."""
+        trace = frame.f_trace
+        if trace is None:
+            # (The program deleted what it had put there, if anything.)
+            self._foreign_locals.pop(frame, None)
+        elif self._is_ours(trace):
+            return
+        else:
+            self._foreign_locals[frame] = trace
+            self._foreign_seen = True
+        frame.f_trace = self._trace_fn
 
     def resync(self, frame: FrameType) -> None:
         """Measure the frames running from `frame` outwards, from the line each is on."""
@@ -320,6 +353,73 @@ class PyTracer:
         self.resync(frame)
         if current is None:
             _settrace(self._trace_fn)
+
+    # -- The program's sys.monitoring tool (3.12+; 3.14's pdb) --
+    #
+    # A debugger built on sys.monitoring (3.14's pdb, and `python -m pdb`)
+    # keeps its own function in frames' f_trace, and its callbacks call it
+    # from there; CPython calls f_trace only for a settrace function, and
+    # this tracer's line events come only through f_trace.  So the frames'
+    # f_trace is this tracer's while the program runs, and the program's
+    # own, as it left it, while its callbacks run: covcore.tracehooks
+    # registers each callback wrapped (_ctracer.around) between
+    # monitoring_enter and monitoring_leave.  The program's debugger then
+    # sees exactly its own f_trace (and deletes it at "continue"), and
+    # CPython never calls the debugger's function itself: only its
+    # callbacks do, as without covcore.
+
+    def monitoring_enter(self, frame: Optional[FrameType]) -> None:
+        """One of the program's sys.monitoring callbacks starts: its frames' f_trace are the program's."""
+        self._callback_frames.append(frame)
+        locals_ = self._foreign_locals
+        returning = self._returning
+        while frame is not None:
+            if self._is_ours(frame.f_trace):
+                if returning is not None and returning[0] is frame:
+                    frame.f_trace = returning[1]
+                else:
+                    frame.f_trace = locals_.get(frame)
+            frame = frame.f_back
+
+    def monitoring_leave(self, frame: Optional[FrameType]) -> None:
+        """The callback ended: this tracer takes the frames' f_trace back."""
+        if self._callback_frames:
+            self._callback_frames.pop()
+        self.monitoring_changed(frame)
+
+    def monitoring_changed(self, frame: Optional[FrameType]) -> None:
+        """The program set its sys.monitoring events from `frame` (or a callback ended):
+        take back the f_trace it put in the running frames (3.14's pdb sets
+        them before it starts its tool).
+
+        Inside another callback (pdb's "debug" command runs code traced
+        from inside one, with sys.call_tracing), only the frames of that
+        traced code are taken, up to the callback's event frame: the others
+        are the program's while its callback runs.
+        """
+        if not self._started:
+            return
+        stop: Optional[FrameType] = None
+        traced: Optional[set[int]] = None
+        if self._callback_frames:
+            stop = self._callback_frames[-1]
+            traced = {id(entry[2]) for entry in self._stack}
+            traced.add(id(self._cur_frame))
+        returning = self._returning
+        if returning is not None:
+            if returning[0] is frame and frame is not stop:
+                # Its return event's callbacks may not be over.
+                assert frame is not None
+                trace = frame.f_trace
+                self._returning = (frame, None if self._is_ours(trace) else trace)
+                frame.f_trace = self._trace_fn
+                frame = frame.f_back
+            else:
+                self._returning = None
+        while frame is not None and frame is not stop:
+            if traced is None or id(frame) in traced:
+                self._take_frame_trace(frame)
+            frame = frame.f_back
 
     def _resurrect(self, profile: Any) -> Callable[..., Any]:
         """A profile function that puts this tracer back at the next profile event.
@@ -375,6 +475,13 @@ class PyTracer:
         else:
             fn = self._foreign_locals.get(frame)
         if fn is not None:
+            # At a return, the caller's f_trace is the program's to read
+            # (pdb's "step" puts its function there if there is none).
+            back = frame.f_back if event == "return" else None
+            if back is not None and self._is_ours(back.f_trace):
+                back.f_trace = self._foreign_locals.get(back)
+            else:
+                back = None
             was_in_foreign, was_frame = self._in_foreign, self._foreign_frame
             self._in_foreign = True
             self._foreign_frame = frame
@@ -394,6 +501,8 @@ class PyTracer:
             finally:
                 self._in_foreign, self._foreign_frame = was_in_foreign, was_frame
                 self._started = not self._stopped and not was_in_foreign
+                if back is not None:
+                    self._take_frame_trace(back)
             if result is not None:
                 if getattr(result, "__self__", None) is not self:
                     self._foreign_locals[frame] = result
@@ -403,7 +512,7 @@ class PyTracer:
                     # (this tracer): without covcore, that was nothing.
                     self._foreign_locals.pop(frame, None)
         if event == "return":
-            self._foreign_locals.pop(frame, None)
+            self._forget_frame(frame)
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> Optional[TTraceFn]:
         return self._trace_fn(frame, event, arg)
@@ -426,6 +535,8 @@ class PyTracer:
         self._cur_data = self._cur_plugin = None
         self._cur_frame = None
         self._foreign_locals.clear()
+        self._returning = None
+        self._callback_frames.clear()
         self._contexts.clear()
         self._context = None
 

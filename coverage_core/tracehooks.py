@@ -23,6 +23,12 @@ program's profile function runs (traced, for covcore), the program's own
 trace function is held back: CPython would never show it that code, and a
 tracer and a profiler sharing a lock would deadlock.
 
+Under the settrace cores (3.12+), the ``sys.monitoring`` functions that
+take a tool, set its events or register its callbacks are replaced too: a
+debugger built on sys.monitoring (3.14's pdb) reads and sets the frames'
+``f_trace`` and ``f_trace_lines``, which the settrace cores use (see "The
+program's sys.monitoring tools" below).
+
 None of this adds work to the per-line path: only the program's calls to
 these functions, and its tracer or profiler when it has one, cost anything.
 """
@@ -48,6 +54,16 @@ _COVCORE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 def _warn(message: str, once_key: str) -> None:
     from covcore.control import warn
     warn(message, once_key=once_key, slug="trace-changed")
+
+
+def _lines_on(frame: Optional[FrameType]) -> None:
+    """The running frames from `frame` outwards get back the line events a core switched off.
+
+    (The program's tracer or debugger now wants them, as CPython gives them.)
+    """
+    while frame is not None:
+        frame.f_trace_lines = True
+        frame = frame.f_back
 
 
 def _call_traced_fallback(fn: Callable[..., Any], *args: Any) -> Any:
@@ -78,9 +94,15 @@ class TraceHooks:
         #: Per thread: the replacement frames whose c_call the profiler was given.
         self._pending = local()
         self._untraced: Callable[[Any, str], Any] = lambda fn, name: fn
+        #: The program has a sys.monitoring tool of its own (settrace cores, 3.12+).
+        self.program_tools = False
+        #: (tool, event) -> (covcore's wrapper, the program's callback) (see register_callback).
+        self._callbacks: dict[tuple[int, int], tuple[Any, Any]] = {}
+        self._around: Optional[Callable[..., Any]] = None
         try:
-            from covcore._ctracer import call_traced, call_traced_alone, untraced
+            from covcore._ctracer import around, call_traced, call_traced_alone, untraced
             self._untraced = untraced
+            self._around = around
             # The settrace cores hold back the program's tracer themselves
             # (_wrap_profile); under the sysmon core it is CPython's own.
             self._call_traced: Callable[..., Any] = call_traced if chain_settrace else call_traced_alone
@@ -115,6 +137,16 @@ class TraceHooks:
             self._replace(threading, "settrace", self.threading_settrace)
             self._replace(threading, "gettrace", self.threading_gettrace)
             self._replace(threading, "settrace_all_threads", self.settrace_all_threads)
+            monitoring = getattr(sys, "monitoring", None)
+            if monitoring is not None:
+                self._orig_get_tool = monitoring.get_tool
+                self._orig_register_callback = monitoring.register_callback
+                names = ("use_tool_id", "free_tool_id", "clear_tool_id", "register_callback", "set_events",
+                         "set_local_events")
+                self._orig_monitoring = {name: getattr(monitoring, name) for name in names
+                                         if hasattr(monitoring, name)}
+                for name in names:
+                    self._replace(monitoring, name, getattr(self, "monitoring_" + name))
         self._replace(sys, "setprofile", self.setprofile)
         self._replace(sys, "getprofile", self.getprofile)
         # threading.setprofile_all_threads (3.12+) is threading.setprofile()
@@ -134,6 +166,8 @@ class TraceHooks:
         for owner, name, original in reversed(self._saved):
             setattr(owner, name, original)
         self._saved.clear()
+        self._unwrap_callbacks()
+        self.program_tools = False
         profile = self._orig_getprofile()
         wrapped = getattr(profile, "__wrapped__", None)
         if wrapped is not None:
@@ -174,6 +208,8 @@ class TraceHooks:
                 # without covcore that was None.
                 function = None
             tracer.foreign = function
+            if function is not None:
+                _lines_on(sys._getframe(1))
 
     def _reclaim(self, frame: FrameType) -> None:
         """The program calls settrace-like functions from `frame`: is this thread's tracer still in?
@@ -221,6 +257,111 @@ class TraceHooks:
         self.thread_trace = function
         for tracer in list(self._tracers()):
             tracer.foreign = function  # type: ignore[attr-defined]
+        if function is not None:
+            _lines_on(sys._getframe(1))
+
+    # -- The program's sys.monitoring tools (settrace cores, 3.12+) --
+    #
+    # Their callbacks may read a frame's f_trace and f_trace_lines (3.14's
+    # pdb keeps its state there): while the program has a tool, the tracers
+    # switch no frame's line events off, and the Python tracer gives the
+    # program's callbacks the frames' f_trace as the program left them
+    # (covcore.pytracer, PyTracer.monitoring_enter).
+
+    def _tools_changed(self, frame: FrameType) -> None:
+        get_tool = self._orig_get_tool
+        wanted = any(get_tool(tool) is not None for tool in range(6))
+        if wanted == self.program_tools:
+            return
+        self.program_tools = wanted
+        for tracer in list(self._tracers()):
+            tracer.program_tools = wanted  # type: ignore[attr-defined]
+        if wanted:
+            _lines_on(frame)
+
+    def _monitoring_changed(self, frame: FrameType) -> None:
+        if self._around is None:
+            # A pure-Python install can't wrap the program's callbacks: the
+            # frames' f_trace stay the program's (the Python tracer loses
+            # their lines, the program's debugger works).
+            return
+        tracer: Any = self._own_tracer()
+        changed = getattr(tracer, "monitoring_changed", None)
+        if changed is not None:
+            changed(frame)
+
+    def monitoring_use_tool_id(self, tool_id: int, name: str) -> None:
+        """sys.monitoring.use_tool_id while a settrace core measures."""
+        self._saved_original("use_tool_id")(tool_id, name)
+        self._tools_changed(sys._getframe(1))
+
+    def monitoring_free_tool_id(self, tool_id: int) -> None:
+        """sys.monitoring.free_tool_id while a settrace core measures."""
+        self._saved_original("free_tool_id")(tool_id)
+        self._tools_changed(sys._getframe(1))
+
+    def monitoring_clear_tool_id(self, tool_id: int) -> None:
+        """sys.monitoring.clear_tool_id (3.14+) while a settrace core measures."""
+        self._saved_original("clear_tool_id")(tool_id)
+        self._tools_changed(sys._getframe(1))
+
+    def monitoring_set_events(self, tool_id: int, event_set: int) -> None:
+        """sys.monitoring.set_events while a settrace core measures."""
+        self._saved_original("set_events")(tool_id, event_set)
+        self._monitoring_changed(sys._getframe(1))
+
+    def monitoring_set_local_events(self, tool_id: int, code: CodeType, event_set: int) -> None:
+        """sys.monitoring.set_local_events while a settrace core measures."""
+        self._saved_original("set_local_events")(tool_id, code, event_set)
+        self._monitoring_changed(sys._getframe(1))
+
+    def monitoring_register_callback(self, tool_id: int, event: int, func: TTraceFunc) -> Any:
+        """sys.monitoring.register_callback while a settrace core measures.
+
+        Under the Python tracer, the callback is registered inside a
+        built-in wrapper (_ctracer.around) that lets the tracer give the
+        frames' f_trace to the program for the time of the call; the
+        previous callback returned is the program's own.
+        """
+        register = self._orig_register_callback
+        key = (tool_id, event)
+        wrapper: Any = func
+        if func is not None and self._around is not None and any(
+                hasattr(t, "monitoring_enter") for t in list(self._tracers())):
+            wrapper = self._around(func, self._callback_enter, self._callback_leave)
+        previous = register(tool_id, event, wrapper)
+        known = self._callbacks.pop(key, None)
+        if wrapper is not func:
+            self._callbacks[key] = (wrapper, func)
+        if known is not None and previous is known[0]:
+            return known[1]
+        return previous
+
+    def _callback_enter(self, frame: Optional[FrameType]) -> None:
+        tracer: Any = self._own_tracer()
+        if tracer is not None:
+            tracer.monitoring_enter(frame)
+
+    def _callback_leave(self, frame: Optional[FrameType]) -> None:
+        tracer: Any = self._own_tracer()
+        if tracer is not None:
+            tracer.monitoring_leave(frame)
+
+    def _unwrap_callbacks(self) -> None:
+        """Measurement ends: the program's callbacks are registered as they are."""
+        callbacks, self._callbacks = self._callbacks, {}
+        for (tool_id, event), (wrapper, func) in callbacks.items():
+            try:
+                if self._orig_get_tool(tool_id) is None:
+                    continue
+                previous = self._orig_register_callback(tool_id, event, func)
+                if previous is not wrapper:
+                    self._orig_register_callback(tool_id, event, previous)
+            except ValueError:
+                pass
+
+    def _saved_original(self, name: str) -> Any:
+        return self._orig_monitoring[name]
 
     # -- setprofile --
 

@@ -141,9 +141,108 @@ untraced(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyCFunction_NewEx(def, args[0], NULL);
 }
 
+/* around(fn, before, after): a built-in function that calls before(frame),
+ * then fn(*args), then after(frame), `frame` being the running frame (None
+ * if there is none), and returns what fn returned (or raises what it raised).
+ *
+ * covcore.tracehooks registers the program's sys.monitoring callbacks
+ * wrapped this way under the Python settrace core, which swaps the frames'
+ * f_trace around each one (covcore.pytracer, PyTracer.monitoring_enter).
+ * A built-in adds no frame: a callback that finds the frame of its event
+ * with sys._getframe().f_back (bdb's does) still finds it.  An exception in
+ * before or after is reported as unraisable, never given to the program.
+ */
+static void
+around_hook(PyObject *hook, PyObject *frame)
+{
+    PyObject *result = PyObject_CallOneArg(hook, frame);    /* owned */
+    if (result == NULL) {
+        PyErr_WriteUnraisable(hook);
+    }
+    Py_XDECREF(result);
+}
+
+static PyObject *
+around_call(PyObject *parts, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    /* parts: (fn, before, after), a tuple made by around().  CPython calls a
+     * sys.monitoring callback through a borrowed reference, and a callback
+     * that unregisters itself (pdb's stop_trace, from inside its own) frees
+     * this wrapper while it runs: its tuple is held here for the call.
+     */
+    Py_INCREF(parts);
+    PyObject *frame = (PyObject *)PyEval_GetFrame();    /* borrowed */
+    if (frame == NULL) {
+        frame = Py_None;
+    }
+    Py_INCREF(frame);       /* the callback may end the frame's other references */
+    around_hook(PyTuple_GET_ITEM(parts, 1), frame);
+    PyObject *result = PyObject_Vectorcall(PyTuple_GET_ITEM(parts, 0), args, (size_t)nargs, kwnames);
+    PyObject *type, *value, *tb;        /* owned: fn's exception, if any */
+    PyErr_Fetch(&type, &value, &tb);
+    around_hook(PyTuple_GET_ITEM(parts, 2), frame);
+    PyErr_Restore(type, value, tb);
+    Py_DECREF(frame);
+    Py_DECREF(parts);
+    return result;
+}
+
+static PyMethodDef around_def = {
+    "around", (PyCFunction)(void (*)(void))around_call, METH_FASTCALL | METH_KEYWORDS, NULL,
+};
+
+static PyObject *
+around(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyCallable_Check(args[0]) || !PyCallable_Check(args[1]) || !PyCallable_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "around(fn, before, after) needs three callables");
+        return NULL;
+    }
+    PyObject *parts = PyTuple_New(3);       /* owned */
+    if (parts == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < 3; i++) {
+        PyTuple_SET_ITEM(parts, i, Py_NewRef(args[i]));
+    }
+    PyObject *wrapper = PyCFunction_NewEx(&around_def, parts, NULL);
+    Py_DECREF(parts);
+    return wrapper;
+}
+
+/* exec_detached(code, globals): exec(code, globals) for the measured
+ * program's main module, with no frame below it.
+ *
+ * `covcore run` runs the program from Python code (cmdline.py,
+ * execfile.py, runpy), and CPython links the program's module frame to the
+ * frame that runs it: pdb's `where` after breakpoint(), faulthandler's dump,
+ * traceback.print_stack(), inspect.stack() and warnings' stacklevel went on
+ * into covcore's frames.  The thread's link to its running frames is
+ * emptied for the call (Cov_DetachFrames), so the module frame's f_back is
+ * None, as under `python prog.py`; covcore's frames stay on the C stack and
+ * get their link back when the program's code returns or raises.
+ */
+static PyObject *
+exec_detached(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyCode_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "exec_detached(code, globals) needs a code object and a dict");
+        return NULL;
+    }
+    PyThreadState *ts = PyThreadState_Get();
+    Cov_FrameLink link = Cov_DetachFrames(ts);
+    PyObject *result = PyEval_EvalCode(args[0], args[1], args[1]);
+    Cov_AttachFrames(ts, link);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"untraced", (PyCFunction)(void (*)(void))untraced, METH_FASTCALL,
      "untraced(fn, name): a built-in function `name` that calls fn with tracing off."},
+    {"around", (PyCFunction)(void (*)(void))around, METH_FASTCALL,
+     "around(fn, before, after): a built-in that calls before(frame), fn(*args), after(frame)."},
+    {"exec_detached", (PyCFunction)(void (*)(void))exec_detached, METH_FASTCALL,
+     "exec_detached(code, globals): exec(code, globals), the code's frame with no f_back."},
     {"call_traced", (PyCFunction)(void (*)(void))call_traced, METH_FASTCALL,
      "call_traced(fn, *args): call fn with tracing on, from inside a trace or profile function."},
     {"call_traced_alone", (PyCFunction)(void (*)(void))call_traced_alone, METH_FASTCALL,

@@ -177,7 +177,9 @@ handle_call(CTracer *self, PyFrameObject *frame)
             return self->marks_frames ? set_frame_trace(frame, (PyObject *)self) : RET_OK;
         }
     }
-    if (file_data != NULL && !self->trace_arcs && self->foreign == NULL) {
+    /* With a program tracer or sys.monitoring tool, its functions may want the lines. */
+    int lines_wanted = self->foreign != NULL || self->program_tools;
+    if (file_data != NULL && !self->trace_arcs && !lines_wanted) {
         /* Line mode: a fully covered code object needs no line events. */
         int complete = CodeLines_Complete(code, file_data);
         if (complete < 0) {
@@ -198,12 +200,11 @@ handle_call(CTracer *self, PyFrameObject *frame)
          * earlier resumption left it: set it again, on whenever its lines
          * are wanted now (by us, or by the program's tracer or debugger).
          */
-        if (CTracer_set_line_events(frame, file_data != NULL || self->foreign != NULL) < 0) {
+        if (CTracer_set_line_events(frame, file_data != NULL || lines_wanted) < 0) {
             return RET_ERROR;
         }
     }
-    else if (file_data == NULL && self->foreign == NULL && CTracer_set_line_events(frame, 0) < 0) {
-        /* (With a program tracer active, its functions may want the lines.) */
+    else if (file_data == NULL && !lines_wanted && CTracer_set_line_events(frame, 0) < 0) {
         return RET_ERROR;
     }
     return self->marks_frames ? set_frame_trace(frame, (PyObject *)self) : RET_OK;

@@ -59,6 +59,12 @@ typedef struct CTracer {
      * program's tracer put there, or None, as without covcore.
      */
     int marks_frames;
+    /* The program has a sys.monitoring tool of its own (3.12+; set by
+     * covcore.tracehooks).  Its callbacks may read a frame's f_trace_lines
+     * (3.14's pdb does), so frames keep the line events CPython gives them:
+     * none is switched off, as while `foreign` is set.
+     */
+    int program_tools;
 
     /* Tracing state. */
     int started;

@@ -245,6 +245,8 @@ static PyMemberDef CTracer_members[] = {
      "record arcs rather than lines"},
     {"marks_frames", T_BOOL, offsetof(CTracer, marks_frames), 0,
      "point each traced frame's f_trace at this tracer (off: f_trace is the program's)"},
+    {"program_tools", T_BOOL, offsetof(CTracer, program_tools), 0,
+     "the program has a sys.monitoring tool: no frame's line events are switched off"},
     {NULL}
 };
 

@@ -189,6 +189,50 @@ Cov_EnterTracing(PyThreadState *ts)
 }
 #endif
 
+/* A thread's link to its running Python frames: the innermost one, from
+ * which each frame's f_back leads to the next.  Cov_DetachFrames empties it
+ * (a frame evaluated then has no f_back, as in a new thread) and returns it
+ * for Cov_AttachFrames to put back: 3.10 keeps the innermost frame object
+ * in the thread state, 3.11 and 3.12 the innermost interpreter frame in the
+ * thread's C frame, 3.13 in the thread state.  (In 3.12+ the evaluation
+ * loop links each frame it starts to an entry frame whose `previous` is
+ * this link; none of them owns a reference.)
+ */
+#if PY_VERSION_HEX >= 0x030B0000
+typedef struct _PyInterpreterFrame *Cov_FrameLink;
+#else
+typedef PyFrameObject *Cov_FrameLink;
+#endif
+
+static inline Cov_FrameLink
+Cov_DetachFrames(PyThreadState *ts)
+{
+    Cov_FrameLink link;
+#if PY_VERSION_HEX >= 0x030D0000
+    link = ts->current_frame;
+    ts->current_frame = NULL;
+#elif PY_VERSION_HEX >= 0x030B0000
+    link = ts->cframe->current_frame;
+    ts->cframe->current_frame = NULL;
+#else
+    link = ts->frame;
+    ts->frame = NULL;
+#endif
+    return link;
+}
+
+static inline void
+Cov_AttachFrames(PyThreadState *ts, Cov_FrameLink link)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    ts->current_frame = link;
+#elif PY_VERSION_HEX >= 0x030B0000
+    ts->cframe->current_frame = link;
+#else
+    ts->frame = link;
+#endif
+}
+
 #if COVCORE_HAS_SYSMON
 /* The innermost interpreter frame of a thread (the running one for the
  * current thread): 3.13 moved it from the thread's C frame to the thread.

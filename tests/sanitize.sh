@@ -45,7 +45,7 @@ case "$mode" in
         ldflags="-fsanitize=address,undefined"
         default_tests="tests/test_tracer.py tests/test_differential.py tests/test_branch_differential.py
             tests/test_sysmon_flow.py tests/test_trouble_hooks_switch.py tests/test_trouble_inprocess.py
-            tests/test_transparency.py"
+            tests/test_transparency.py tests/test_transparency_debuggers.py"
         ;;
     valgrind)
         command -v valgrind >/dev/null || { say "valgrind is not installed (apt-get install valgrind)"; exit 1; }

@@ -98,11 +98,6 @@ print(work())
 
 
 def test_breakpoint_stops_on_its_own_line(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    if sys.version_info >= (3, 14):
-        xfail_on(request, core, ("pytrace",),
-                 "3.14's pdb follows breakpoint() with sys.monitoring and puts its function in the "
-                 "frame's f_trace without calling sys.settrace: the Python tracer loses the rest of "
-                 "that function (docs/trouble.md)")
     if sys.version_info[:2] == (3, 13):
         xfail_on(request, core, (SYSMON,),
                  "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
@@ -112,6 +107,104 @@ def test_breakpoint_stops_on_its_own_line(core: str, request: pytest.FixtureRequ
     plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 5, 7], stdin="p x\nnext\np x\ncontinue\n")
     assert "(Pdb) 41\n" in plain.stdout and "(Pdb) 42\n" in plain.stdout
     assert plain.stdout.endswith("42\n")
+
+
+# After breakpoint(), pdb keeps the frames' state in their f_trace (3.14's
+# pdb, on sys.monitoring): a breakpoint set there stops once, "return"
+# stops at the return, and the lines after "continue" are measured.
+BREAKPOINT_THEN_BREAK = """\
+def work(n):
+    x = n
+    breakpoint()
+    x += 1
+    x += 2
+    return x
+
+def main():
+    a = work(1)
+    b = work(10)
+    return a + b
+
+print(main())
+"""
+
+
+def test_breakpoint_then_a_breakpoint_and_return(core: str, request: pytest.FixtureRequest,
+                                                tmp_path: Path) -> None:
+    if sys.version_info[:2] == (3, 13):
+        xfail_on(request, core, (SYSMON,),
+                 "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
+                 "tool has events, and 3.13's pdb stops at breakpoint() with an opcode event "
+                 "(docs/trouble.md)")
+    write(tmp_path, "prog.py", BREAKPOINT_THEN_BREAK)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 13],
+                        stdin="b 5\nc\np x\nreturn\nc\np x\nc\np x\nc\n")
+    assert plain.stdout.count("(5)work()\n-> x += 2\n") == 2
+    assert "--Return--\n" in plain.stdout and "(Pdb) 2\n" in plain.stdout and "(Pdb) 11\n" in plain.stdout
+    assert plain.stdout.endswith("17\n")
+
+
+# -- python -m pdb --
+
+DASH_M_PDB = """\
+def f(n):
+    x = n + 1
+    y = x * 2
+    return y
+
+total = 0
+for i in range(3):
+    total += f(i)
+print("total", total)
+"""
+
+
+def test_python_dash_m_pdb(core: str, tmp_path: Path) -> None:
+    # (pdb's stack starts at its own run(): "where" shows no frame of covcore's.)
+    write(tmp_path, "prog.py", DASH_M_PDB)
+    plain = transparent(core, tmp_path, ["-m", "pdb", "prog.py"], [1, 2, 3, 4, 6, 7, 8, 9],
+                        stdin="b 3\nc\nwhere\np x\nc\np x\nreturn\nc\nc\n")
+    # Three stops, and the current frame in "where".
+    assert plain.stdout.count("(3)f()\n-> y = x * 2\n") == 4
+    assert "(Pdb) 1\n" in plain.stdout and "(Pdb) 2\n" in plain.stdout
+    assert "(8)<module>()\n-> total += f(i)\n" in plain.stdout
+    assert "--Return--\n" in plain.stdout
+    assert "total 12\nThe program finished and will be restarted\n" in plain.stdout
+    assert "covcore" not in plain.stdout
+
+
+STEP_EVERYWHERE = """\
+def gen(n):
+    for i in range(n):
+        yield i * 2
+
+def helper(a):
+    b = a + 1
+    return b * 2
+
+def main():
+    total = 0
+    for v in gen(2):
+        total += helper(v)
+    try:
+        raise ValueError("x")
+    except ValueError:
+        total += 1
+    print("total", total)
+
+main()
+"""
+
+
+def test_python_dash_m_pdb_steps_through_everything(core: str, tmp_path: Path) -> None:
+    # Every call, line, return and exception event of the program, as pdb shows them.
+    write(tmp_path, "prog.py", STEP_EVERYWHERE)
+    plain = transparent(core, tmp_path, ["-m", "pdb", "prog.py"], [1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14,
+                                                                     15, 16, 17, 19],
+                        stdin="step\n" * 100)
+    assert "--Call--\n" in plain.stdout and "(3)gen()->0\n" in plain.stdout
+    assert "(Pdb) ValueError: x\n" in plain.stdout and "--Return--\n" in plain.stdout
+    assert "(Pdb) total 9\n" in plain.stdout and "The program finished and will be restarted\n" in plain.stdout
 
 
 DEBUG_COMMAND = """\
@@ -141,6 +234,40 @@ def test_pdb_debug_command(core: str, tmp_path: Path) -> None:
                         stdin=commands)
     assert "ENTERING RECURSIVE DEBUGGER" in plain.stdout and "((Pdb)) 6\n" in plain.stdout
     assert plain.stdout.endswith("z 5\nend\n")
+
+
+# The recursive debugger after breakpoint() (3.14: both on sys.monitoring,
+# the inner one's callbacks called from inside the outer one's).
+DEBUG_AFTER_BREAKPOINT = """\
+def inner(n):
+    a = n + 1
+    b = a * 2
+    return b
+
+def outer():
+    x = 1
+    breakpoint()
+    y = inner(x)
+    z = y + 1
+    print("z", z)
+    return z
+
+outer()
+print("end")
+"""
+
+
+def test_pdb_debug_command_after_breakpoint(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    if sys.version_info[:2] == (3, 13):
+        xfail_on(request, core, (SYSMON,),
+                 "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
+                 "tool has events, and 3.13's pdb stops at breakpoint() with an opcode event "
+                 "(docs/trouble.md)")
+    write(tmp_path, "prog.py", DEBUG_AFTER_BREAKPOINT)
+    commands = "debug inner(5)\nb inner\nc\np n\nnext\np a\nc\nnext\np x\nc\n"
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 14, 15], stdin=commands)
+    assert "((Pdb)) 5\n((Pdb)) > " in plain.stdout and "((Pdb)) 6\n((Pdb)) LEAVING RECURSIVE DEBUGGER\n" in plain.stdout
+    assert plain.stdout.endswith("(Pdb) 1\n(Pdb) z 5\nend\n")
 
 
 JUMP = """\
@@ -195,24 +322,27 @@ def test_the_rest_is_measured_after_pdb_continue(core: str, tmp_path: Path) -> N
     assert plain.stdout.endswith("6\n")
 
 
+# pdb's stack after breakpoint() goes down to the outermost frame: the
+# program's module frame, with no frame of covcore's runner below it.
 WHERE = """\
-import pdb
-
 def work():
+    breakpoint()
     return 1
 
-pdb.Pdb(nosigint=True).runcall(work)
+work()
 """
 
 
 def test_pdb_where_shows_only_the_program(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    xfail_on(request, core, (SYSMON, "ctrace", "pytrace"),
-             "covcore runs the program from Python code in its own process: its runner's frames are "
-             "below the program's module frame (CPython's f_back can't be cut), and pdb's where walks "
-             "to the bottom (docs/trouble.md)")
+    if sys.version_info[:2] == (3, 13):
+        xfail_on(request, core, (SYSMON,),
+                 "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
+                 "tool has events, and 3.13's pdb stops at breakpoint() with an opcode event "
+                 "(docs/trouble.md)")
     write(tmp_path, "prog.py", WHERE)
-    plain = transparent(core, tmp_path, ["prog.py"], [1, 3, 4, 6], stdin="where\ncontinue\n")
-    assert "(6)<module>()" in plain.stdout
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 5], stdin="where\nup\nup\ncontinue\n")
+    assert "(Pdb)   " + str(tmp_path / "prog.py") + "(5)<module>()\n-> work()\n" in plain.stdout
+    assert "(Pdb) *** Oldest frame\n" in plain.stdout
 
 
 # -- The program's own sys.monitoring tool (3.12+) --
@@ -288,6 +418,51 @@ def test_the_program_own_monitoring_tool(core: str, tmp_path: Path) -> None:
     write(tmp_path, "prog.py", OWN_TOOL)
     plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18])
     assert plain.stdout == "[6, 7, 8, 7, 8, 7, 8, 7, 9]\n"
+
+
+# What the program's callbacks see: the callback it registered before, the
+# frame of the event one level up, that frame's f_trace as it left it (None;
+# pytrace keeps its own there while the program runs), and DISABLE obeyed.
+CALLBACK_VIEW = """\
+import sys
+mon = sys.monitoring
+TOOL = 4
+seen = []
+
+def first(code, line):
+    seen.append(("first", line, sys._getframe(1).f_code.co_name))
+
+def second(code, line):
+    frame = sys._getframe(1)
+    seen.append(("second", line, frame.f_code.co_name, frame.f_trace, frame.f_trace_lines))
+    return mon.DISABLE
+
+def work():
+    a = 1
+    return a
+
+mon.use_tool_id(TOOL, "mine")
+print(mon.register_callback(TOOL, mon.events.LINE, first))
+mon.set_local_events(TOOL, work.__code__, mon.events.LINE)
+work()
+print(mon.register_callback(TOOL, mon.events.LINE, second) is first)
+work()
+work()
+print(mon.register_callback(TOOL, mon.events.LINE, None) is second)
+mon.set_local_events(TOOL, work.__code__, 0)
+mon.free_tool_id(TOOL)
+print(seen)
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring is new in 3.12")
+def test_what_the_program_monitoring_callbacks_see(core: str, tmp_path: Path) -> None:
+    write(tmp_path, "prog.py", CALLBACK_VIEW)
+    # (The callbacks' lines are not measured: CPython runs them untraced.)
+    plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 6, 9, 14, 15, 16] + list(range(18, 29)))
+    assert plain.stdout == (
+        "None\nTrue\nTrue\n[('first', 15, 'work'), ('first', 16, 'work'), "
+        "('second', 15, 'work', None, True), ('second', 16, 'work', None, True)]\n")
 
 
 # -- Nested measurement --
