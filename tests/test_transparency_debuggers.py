@@ -43,6 +43,15 @@ main()
 """
 
 
+def xfail_313_breakpoint(request: pytest.FixtureRequest, core: str) -> None:
+    """breakpoint() under the sysmon core on 3.13 (strict xfail: a CPython limit)."""
+    if sys.version_info[:2] == (3, 13):
+        xfail_on(request, core, (SYSMON,),
+                 "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
+                 "tool has events, and 3.13's pdb stops at breakpoint() with an opcode event "
+                 "(docs/trouble.md)")
+
+
 def test_pdb_breakpoint_in_a_generator_whose_lines_all_ran(core: str, tmp_path: Path) -> None:
     write(tmp_path, "prog.py", GENERATOR_BREAKPOINT)
     plain = transparent(core, tmp_path, ["prog.py"], [1, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19],
@@ -98,11 +107,7 @@ print(work())
 
 
 def test_breakpoint_stops_on_its_own_line(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    if sys.version_info[:2] == (3, 13):
-        xfail_on(request, core, (SYSMON,),
-                 "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
-                 "tool has events, and 3.13's pdb stops at breakpoint() with an opcode event "
-                 "(docs/trouble.md)")
+    xfail_313_breakpoint(request, core)
     write(tmp_path, "prog.py", BREAKPOINT_LINE)
     plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 5, 7], stdin="p x\nnext\np x\ncontinue\n")
     assert "(Pdb) 41\n" in plain.stdout and "(Pdb) 42\n" in plain.stdout
@@ -131,11 +136,7 @@ print(main())
 
 def test_breakpoint_then_a_breakpoint_and_return(core: str, request: pytest.FixtureRequest,
                                                 tmp_path: Path) -> None:
-    if sys.version_info[:2] == (3, 13):
-        xfail_on(request, core, (SYSMON,),
-                 "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
-                 "tool has events, and 3.13's pdb stops at breakpoint() with an opcode event "
-                 "(docs/trouble.md)")
+    xfail_313_breakpoint(request, core)
     write(tmp_path, "prog.py", BREAKPOINT_THEN_BREAK)
     plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 13],
                         stdin="b 5\nc\np x\nreturn\nc\np x\nc\np x\nc\n")
@@ -258,11 +259,7 @@ print("end")
 
 
 def test_pdb_debug_command_after_breakpoint(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    if sys.version_info[:2] == (3, 13):
-        xfail_on(request, core, (SYSMON,),
-                 "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
-                 "tool has events, and 3.13's pdb stops at breakpoint() with an opcode event "
-                 "(docs/trouble.md)")
+    xfail_313_breakpoint(request, core)
     write(tmp_path, "prog.py", DEBUG_AFTER_BREAKPOINT)
     commands = "debug inner(5)\nb inner\nc\np n\nnext\np a\nc\nnext\np x\nc\n"
     plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 14, 15], stdin=commands)
@@ -334,11 +331,7 @@ work()
 
 
 def test_pdb_where_shows_only_the_program(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    if sys.version_info[:2] == (3, 13):
-        xfail_on(request, core, (SYSMON,),
-                 "CPython 3.13: frame.f_trace_opcodes gives no opcode events while any sys.monitoring "
-                 "tool has events, and 3.13's pdb stops at breakpoint() with an opcode event "
-                 "(docs/trouble.md)")
+    xfail_313_breakpoint(request, core)
     write(tmp_path, "prog.py", WHERE)
     plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 5], stdin="where\nup\nup\ncontinue\n")
     assert "(Pdb)   " + str(tmp_path / "prog.py") + "(5)<module>()\n-> work()\n" in plain.stdout
