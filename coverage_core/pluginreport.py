@@ -11,8 +11,6 @@ possible arcs (``arcs()``), ``translate_arcs``, ``exit_counts()`` and
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any, Optional
@@ -23,7 +21,7 @@ if TYPE_CHECKING:
 
 from covcore.exceptions import NoSource, PluginError
 from covcore.plugins import FILE_TRACER, describe_exception
-from covcore.results import Analysis
+from covcore.results import Analysis, onward_arcs
 
 
 def file_reporter(path: str, plugin_name: str, registry: Optional[Registry]) -> Any:
@@ -65,17 +63,7 @@ def analyze_with_plugin(
         if has_arcs:
             possible = set(reporter.arcs())
             measured = set(reporter.translate_arcs(data.arcs(path) or []))
-            # An arc within one line stands for the line's only onward arc, if it has one.
-            destinations: dict[TLineNo, set[TLineNo]] = defaultdict(set)
-            for start, end in possible:
-                destinations[start].add(end)
-            kept: set[TArc] = set()
-            for start, end in measured:
-                if start != end:
-                    kept.add((start, end))
-                elif len(destinations.get(start, ())) == 1:
-                    kept.add((start, next(iter(destinations[start]))))
-            arcs_executed = set(reporter.translate_arcs(kept))
+            arcs_executed = set(reporter.translate_arcs(onward_arcs(measured, possible)))
             exit_counts = dict(reporter.exit_counts())
             no_branch = set(reporter.no_branch_lines())
         num_lines = len(reporter.source().splitlines())

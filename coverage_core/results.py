@@ -483,19 +483,24 @@ def executed_arcs(
     line's only possible onward arc when it has just one, and dropped
     otherwise.
     """
-    translated = parser.translate_arcs(measured)
+    return parser.translate_arcs(onward_arcs(parser.translate_arcs(measured), possible))
+
+
+def onward_arcs(measured: Iterable[TArc], possible: Iterable[TArc]) -> set[TArc]:
+    """`measured` with each arc that stays on one line read as that line's
+    only possible onward arc, when it has just one, and dropped otherwise."""
     destinations: dict[TLineNo, set[TLineNo]] = defaultdict(set)
     for start, end in possible:
         destinations[start].add(end)
     kept: set[TArc] = set()
-    for start, end in translated:
+    for start, end in measured:
         if start != end:
             kept.add((start, end))
         else:
             ends = destinations.get(start)
             if ends is not None and len(ends) == 1:
                 kept.add((start, next(iter(ends))))
-    return parser.translate_arcs(kept)
+    return kept
 
 
 def no_branch_lines(parser: PythonParser, regexes: Iterable[str]) -> set[TLineNo]:
