@@ -76,6 +76,15 @@ for m in $mounts; do
         esac
     fi
 done
+# A checkout deleted and cloned again at the same path (CI does this) leaves the
+# old bind mount in place, pointing at the deleted directory: make then fails
+# with "getcwd: No such file or directory".  Bind the checkout that is here now.
+if [ "$(stat -c %d:%i "$here")" != "$(stat -c %d:%i "$root$here" 2>/dev/null || true)" ]; then
+    say "re-binding $here (the chroot's bind mount was of an older directory)"
+    while mountpoint -q "$root$here"; do umount -l "$root$here"; done
+    mkdir -p "$root$here"
+    mount --bind "$here" "$root$here"
+fi
 
 # 3. The Python, its headers and venv, a C toolchain, and what the tests drive.
 # SID_EXTRA_PACKAGES: more for one target (make refleaks: python3.14-dbg).
