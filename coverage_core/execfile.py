@@ -8,14 +8,13 @@ exception prints the usual traceback (without covcore's frames) and gives 1
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import os
 import sys
 import types
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
+    import importlib.machinery
     from types import CodeType
     from typing import Any, Optional
 
@@ -80,6 +79,8 @@ class ProgramRunner:
 
     def _prepare_module(self) -> None:
         name = self.args[0]
+        import importlib.util   # here: a script run needn't import it (about 0.5 ms)
+
         self.path0 = os.getcwd()
         sys.path.insert(0, self.path0)
         try:
@@ -122,7 +123,9 @@ class ProgramRunner:
                 main.__dict__["__cached__"] = self.spec.cached
         else:
             main.__spec__ = None
-            main.__loader__ = importlib.machinery.SourceFileLoader("__main__", self.filename)
+            # importlib.machinery's class, from the import system's own module,
+            # loaded at every start (importing importlib.machinery is not free).
+            main.__loader__ = sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", self.filename)
             main.__package__ = None
         sys.modules["__main__"] = main
         self.main_module = main
