@@ -73,6 +73,11 @@ typedef struct SysBranchMode {
                                  * (see SysMonEntry): while there are any, no
                                  * location of it turns off; the frame stacks
                                  * (sysframes.c) count it down as entries go */
+    int exit_offset;        /* a return location whose exit arcs are in file_data
+                             * while its version is exit_version: a tracked frame
+                             * returning there needs nothing more (leave_frame()
+                             * in sysevents.c); -1: none */
+    uint64_t exit_version;
 } SysBranchMode;
 
 #endif /* COVCORE_HAS_SYSMON */

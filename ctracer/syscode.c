@@ -54,6 +54,7 @@ decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
     branch->missing = 0;
     branch->normal_missing = 0;
     branch->caught = 0;
+    branch->exit_offset = -1;
     if (!branch->flow_built) {
         if (CodeFlow_Build(code, &branch->flow) == MODEL_FAILED) {
             return RET_ERROR;

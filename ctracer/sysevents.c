@@ -323,15 +323,25 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
         if (offset == -1 && PyErr_Occurred()) {
             return NULL;
         }
-        if (entry.record->branch.state == FLOW_ON) {
+        SysBranchMode *branch = &entry.record->branch;
+        if (branch->state == FLOW_ON) {
             /* Modelled code may have line events switched off: its last
              * line is the line of the instruction it leaves at (see
-             * sysflow.h).
+             * sysflow.h).  A return (not an unwind) depends on its offset
+             * only: the arcs of the location last seen are known to be
+             * recorded while the file's data has not changed since.
              */
+            if (lasti < 0 && offset == branch->exit_offset && entry.file_data->version == branch->exit_version) {
+                Py_RETURN_NONE;
+            }
             int final;
-            int reported = exit_line(entry.record->branch.flow, code, offset, lasti >= 0 ? lasti : offset, &final);
+            int reported = exit_line(branch->flow, code, offset, lasti >= 0 ? lasti : offset, &final);
             if (add_exit_arcs(self, code, entry.record, entry.file_data, reported, final) < 0) {
                 return NULL;
+            }
+            if (lasti < 0) {
+                branch->exit_offset = offset;
+                branch->exit_version = entry.file_data->version;
             }
             Py_RETURN_NONE;
         }
