@@ -48,6 +48,16 @@ enum {
                      * a frame of it turns it back on (see sysdone.h) */
 };
 
+/* Do frames of FLOW_ON code need tracking (a stack entry each)?  See
+ * frames_unneeded() in sysdone.h.
+ */
+enum {
+    SAT_UNKNOWN,    /* to be computed at the next question */
+    SAT_NO,         /* a reader may need a frame's last written line */
+    SAT_YES,        /* every reader is satisfied: frames go untracked, and the
+                     * first reach of a line that feeds one tracks them again */
+};
+
 /* The branch-mode part of a record.  `flow` and `flow_built` depend on the
  * code only and are kept from run to run; the rest is reset by each run's
  * decision (decide_flow() in syscode.c).
@@ -73,6 +83,12 @@ typedef struct SysBranchMode {
                                  * (see SysMonEntry): while there are any, no
                                  * location of it turns off; the frame stacks
                                  * (sysframes.c) count it down as entries go */
+    int sat_allowed;        /* frames may go untracked while every reader is
+                             * satisfied: not generator-like code, whose
+                             * suspended frames no thread's chain shows */
+    int sat_state;          /* SAT_* (sysdone.h): are frames needed now? */
+    int any_reached;        /* some line of `reached` is set */
+    uint64_t sat_version;   /* file_data's version when sat_state was computed */
     int exit_offset;        /* a return location whose exit arcs are in file_data
                              * while its version is exit_version: a tracked frame
                              * returning there needs nothing more (leave_frame()

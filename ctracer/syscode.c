@@ -55,6 +55,10 @@ decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
     branch->normal_missing = 0;
     branch->caught = 0;
     branch->exit_offset = -1;
+    branch->sat_state = SAT_UNKNOWN;
+    branch->any_reached = 0;
+    branch->sat_version = UINT64_MAX;
+    branch->sat_allowed = !(code->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE));
     if (!branch->flow_built) {
         if (CodeFlow_Build(code, &branch->flow) == MODEL_FAILED) {
             return RET_ERROR;

@@ -67,6 +67,19 @@ SysDone_first_reach(SysMon *self, PyCodeObject *code, CodeRecord *record, int li
     return SysDone_lines_back_on(self, code);
 }
 
+int
+SysDone_track_again(SysMon *self, PyCodeObject *code, CodeRecord *record, int line)
+{
+    record->branch.sat_state = SAT_UNKNOWN;
+    record->branch.satisfied_off = 0;
+    STATS(self->stats.others++);
+    if (SysCode_set_events(self, code, 0) < 0 || SysCode_set_events(self, code, BRANCH_EVENTS) < 0) {
+        return RET_ERROR;
+    }
+    /* Exact until each reaches a writer; no location turns off meanwhile. */
+    return SysFrames_adopt(self, code, current_iframe(), line);
+}
+
 /* Recorded data was cleared (a new context, data saved while running):
  * the locations whose events were turned off must report again, and a
  * frame's last written line may be stale, since a writer stops writing
@@ -80,7 +93,7 @@ SysDone_data_cleared(void)
     if (self == NULL || !self->started) {
         return RET_OK;
     }
-    if (make_frames_exact(self, NULL, NULL, 0) < 0) {
+    if (make_frames_exact(self, NULL, NULL, 0) < 0 || SysFrames_adopt(self, NULL, NULL, 0) < 0) {
         return RET_ERROR;
     }
     PyObject *res = Cov_CallMethod(self->monitoring, Cov_names.restart_events, NULL);

@@ -42,6 +42,15 @@ int SysDone_new_arc(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSe
 int SysDone_first_reach(SysMon *self, PyCodeObject *code, CodeRecord *record, int line,
                         SysMonEntry *current);
 
+/* A line that feeds a reader ran for the first time while frames of the
+ * code went untracked (SAT_YES, see frames_unneeded()): frames are tracked
+ * again from now on.  Every local event of the code comes back on (the
+ * PY_RETURN locations that untracked frames turned off included), and
+ * every running frame of the code gets an exact entry (SysFrames_adopt()),
+ * the one at `line` included.  RET_OK or RET_ERROR.
+ */
+int SysDone_track_again(SysMon *self, PyCodeObject *code, CodeRecord *record, int line);
+
 /* Is every arc of the code's flow in `file_data`?  1 or 0.  A missing arc
  * found earlier is looked at first: it is usually still missing.  (The
  * whole list is read otherwise: the collector may have cleared the data.)
@@ -223,6 +232,56 @@ location_done(CodeRecord *record, const FlowLine *info, LineSet *file_data, cons
     return 1;
 }
 
+/* Is every reader either complete or satisfied (its missing arcs all come
+ * from lines that have never run)?  1 or 0.
+ */
+static inline int
+readers_satisfied(const CodeRecord *record, LineSet *file_data)
+{
+    const CodeFlow *flow = record->branch.flow;
+    uint64_t only;
+    for (int l = 0; l < flow->n_lines; l++) {
+        const FlowLine *info = &flow->line_info[l];
+        if (info->reads && !line_complete(flow, info, file_data)
+            && reader_need(record, info, file_data, &only) != SATISFIED) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Can frames of FLOW_ON code starting (or leaving without an entry) now
+ * go untracked, although some reader misses arcs?  When every such reader
+ * is satisfied, no line needs to know where a frame was: a frame records
+ * what its locations tell alone, and its PY_START and PY_RETURN do no
+ * more.  Only the first reach of a line that feeds a reader ends that
+ * (SysDone_track_again(), from line_reached()), or a clear of the data.
+ * Entries kept from before are dropped when it starts (their frames'
+ * returns may go unseen from then on).  Not for generator-like code: a
+ * suspended frame is on no thread's chain.  1 or 0.
+ */
+static inline int
+frames_unneeded(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data)
+{
+    SysBranchMode *branch = &record->branch;
+    if (branch->state != FLOW_ON || !branch->sat_allowed || !branch->flow->has_readers || branch->readers_done
+        || !branch->any_reached) {
+        /* (Before any line ran, every reader is satisfied, and the first
+         * line would track the frames again at once.)
+         */
+        return 0;
+    }
+    if (branch->sat_state == SAT_UNKNOWN || branch->sat_version != file_data->version) {
+        int was = branch->sat_state == SAT_YES;
+        branch->sat_version = file_data->version;
+        branch->sat_state = readers_satisfied(record, file_data) ? SAT_YES : SAT_NO;
+        if (branch->sat_state == SAT_YES && !was) {
+            SysFrames_forget(self, code);
+        }
+    }
+    return branch->sat_state == SAT_YES;
+}
+
 /* Are frames of this code left untracked?  Code that is off, and modelled
  * code in which no line reads the previous one: every arc it records is
  * then known from where the event happens (see docs/architecture.md).
@@ -251,6 +310,10 @@ line_reached(SysMon *self, PyCodeObject *code, CodeRecord *record, int line, con
         return RET_OK;
     }
     *reached = 1;
+    record->branch.any_reached = 1;
+    if (info->feeds_reader && record->branch.sat_state == SAT_YES) {
+        return SysDone_track_again(self, code, record, line);
+    }
     if (!info->feeds_reader || record->branch.satisfied_off == 0) {
         return RET_OK;
     }

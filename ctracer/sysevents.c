@@ -78,6 +78,10 @@ SysEvents_on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
         /* Every arc of this code still missing is known from its location alone. */
         return Py_NewRef(self->disable);
     }
+    if (frames_unneeded(self, code, record, file_data)) {
+        /* The same for now, but not forever: its next start may need an entry. */
+        Py_RETURN_NONE;
+    }
     if (SysFrames_push(self, code, file_data, record, -code->co_firstlineno) < 0) {
         return NULL;
     }
@@ -282,7 +286,9 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
             Py_DECREF(res);
         }
         CodeRecord *record = code_record(self, code);
-        if (record != NULL && record->file_data != NULL && record->branch.state != FLOW_NONE && untracked(record)) {
+        if (record != NULL && record->file_data != NULL && record->branch.state != FLOW_NONE
+            && (untracked(record) || frames_unneeded(self, code, record, record->file_data))) {
+            /* (SysDone_track_again() turns the location back on.) */
             return Py_NewRef(self->disable);
         }
         Py_RETURN_NONE;

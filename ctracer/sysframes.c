@@ -1,6 +1,7 @@
 /* SysFrames: see sysframes.h. */
 
 #include "sysframes.h"
+#include "syscode.h"
 
 #if COVCORE_HAS_SYSMON
 
@@ -272,6 +273,138 @@ error:
     return ret;
 }
 
+/* This thread's stack by id, created when missing; NULL with an exception set. */
+static ThreadStack *
+stack_of(SysMon *self, uint64_t id)
+{
+    for (Py_ssize_t i = 0; i < self->n_threads; i++) {
+        if (self->threads[i].thread_id == id) {
+            return &self->threads[i];
+        }
+    }
+    if (COV_RESERVE(self->threads, self->n_threads, self->alloc_threads, 8) < 0) {
+        return NULL;
+    }
+    self->cur_tstate = NULL;    /* (the cached index stays right, the pointer check fails) */
+    ThreadStack *stack = &self->threads[self->n_threads++];
+    stack->thread_id = id;
+    stack->entries = NULL;
+    stack->depth = -1;
+    stack->alloc = 0;
+    return stack;
+}
+
+/* Is a frame of `fcode` one SysFrames_adopt() takes?  Its record, or NULL.
+ * For `code` NULL (data cleared): any frame of modelled code whose readers
+ * may need it, whatever left it without an entry.
+ */
+static CodeRecord *
+adoptable(SysMon *self, PyCodeObject *code, PyCodeObject *fcode)
+{
+    if (code != NULL && fcode != code) {
+        return NULL;
+    }
+    CodeRecord *record = code_record(self, fcode);
+    if (record == NULL || record->file_data == NULL || record->branch.state != FLOW_ON || !record->branch.sat_allowed
+        || (code == NULL && (!record->branch.flow->has_readers || record->branch.readers_done))) {
+        return NULL;
+    }
+    return record;
+}
+
+/* Adopt the frames of one thread's chain (innermost first, `n`). */
+static int
+adopt_in_chain(SysMon *self, PyCodeObject *code, uint64_t id, struct _PyInterpreterFrame **chain, Py_ssize_t n,
+               struct _PyInterpreterFrame *current, int current_line)
+{
+    ThreadStack *stack = NULL;
+    SysMonEntry *merged = NULL;     /* owned */
+    Py_ssize_t n_merged = 0, alloc = 0;
+    int ret = RET_ERROR;
+    /* Outermost first, as the stack is: the entries kept, the new ones among them. */
+    for (Py_ssize_t pos = n - 1; pos >= 0; pos--) {
+        struct _PyInterpreterFrame *iframe = chain[pos];
+        if (stack == NULL && (stack = stack_of(self, id)) == NULL) {
+            goto error;
+        }
+        int found = 0;
+        for (Py_ssize_t i = 0; i <= stack->depth; i++) {
+            if (stack->entries[i].iframe == iframe) {
+                if (COV_RESERVE(merged, n_merged, alloc, 16) < 0) {
+                    goto error;
+                }
+                merged[n_merged++] = stack->entries[i];
+                found = 1;
+            }
+        }
+        if (found) {
+            continue;
+        }
+        PyCodeObject *fcode = (PyCodeObject *)PyUnstable_InterpreterFrame_GetCode(iframe);   /* owned */
+        CodeRecord *record = fcode != NULL ? adoptable(self, code, fcode) : NULL;
+        if (record != NULL) {
+            if (COV_RESERVE(merged, n_merged, alloc, 16) < 0) {
+                Py_DECREF(fcode);
+                goto error;
+            }
+            merged[n_merged++] = (SysMonEntry){
+                .code = fcode, .file_data = record->file_data, .record = record,
+                .last_line = iframe == current ? current_line : PyUnstable_InterpreterFrame_GetLine(iframe),
+                .iframe = iframe, .exact = 1, .stale = 0,
+            };
+            record->branch.exact_frames++;
+            /* Its frames are tracked now: asked again, the answer is news. */
+            record->branch.sat_state = SAT_UNKNOWN;
+        }
+        Py_XDECREF(fcode);      /* (the running frame keeps it alive) */
+    }
+    if (stack != NULL) {
+        if (COV_RESERVE(stack->entries, n_merged, stack->alloc, 64) < 0) {
+            goto error;
+        }
+        if (n_merged > 0) {
+            memcpy(stack->entries, merged, (size_t)n_merged * sizeof(SysMonEntry));
+        }
+        stack->depth = n_merged - 1;
+    }
+    ret = RET_OK;
+error:
+    PyMem_Free(merged);
+    return ret;
+}
+
+int
+SysFrames_adopt(SysMon *self, PyCodeObject *code, struct _PyInterpreterFrame *current, int current_line)
+{
+    /* Every entry kept is then of a live frame, found on its chain. */
+    if (SysFrames_drop_stale(self) < 0) {
+        return RET_ERROR;
+    }
+    int ret = RET_ERROR;
+    struct _PyInterpreterFrame **chain = NULL;      /* owned */
+    Py_ssize_t alloc = 0;
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts != NULL; ts = PyThreadState_Next(ts)) {
+        Py_ssize_t n = 0;
+        int wanted = 0;
+        for (struct _PyInterpreterFrame *iframe = Cov_ThreadFrame(ts); iframe != NULL; iframe = previous_iframe(iframe)) {
+            if (COV_RESERVE(chain, n, alloc, 256) < 0) {
+                goto error;
+            }
+            chain[n++] = iframe;
+            PyCodeObject *fcode = (PyCodeObject *)PyUnstable_InterpreterFrame_GetCode(iframe);   /* owned */
+            wanted |= fcode != NULL && adoptable(self, code, fcode) != NULL;
+            Py_XDECREF(fcode);
+        }
+        if (wanted && adopt_in_chain(self, code, PyThreadState_GetID(ts), chain, n, current, current_line) < 0) {
+            goto error;
+        }
+    }
+    ret = RET_OK;
+error:
+    PyMem_Free(chain);
+    return ret;
+}
 
 void
 SysFrames_forget(SysMon *self, PyCodeObject *code)

@@ -42,6 +42,17 @@ int Suspended_take(SuspendedTable *table, struct _PyInterpreterFrame *iframe, Py
  */
 void SysFrames_forget(SysMon *self, PyCodeObject *code);
 
+/* Give each running frame of `code` without an entry an exact one, in its
+ * place on its thread's stack (every thread's), its last line the line it
+ * is on (`current_line` for `current`, whose line event is being handled).
+ * For NULL, the frames of all such code whose readers may need them (after
+ * a clear of the data: frames untracked while their readers were satisfied,
+ * see frames_unneeded() in sysdone.h).  Only code whose frames are all on
+ * their threads' chains (not generator-like, `sat_allowed`).  RET_OK or
+ * RET_ERROR.
+ */
+int SysFrames_adopt(SysMon *self, PyCodeObject *code, struct _PyInterpreterFrame *current, int current_line);
+
 /* Suspended frames of `code` (of any code for NULL) resume exact. */
 void SysFrames_make_suspended_stale(SysMon *self, PyCodeObject *code);
 
