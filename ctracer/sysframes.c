@@ -340,15 +340,15 @@ adopt_in_chain(SysMon *self, PyCodeObject *code, uint64_t id, struct _PyInterpre
         if (found) {
             continue;
         }
-        PyCodeObject *fcode = (PyCodeObject *)PyUnstable_InterpreterFrame_GetCode(iframe);   /* owned */
-        CodeRecord *record = fcode != NULL ? adoptable(self, code, fcode) : NULL;
+        PyObject *fcode = PyUnstable_InterpreterFrame_GetCode(iframe);   /* owned; None for an entry frame */
+        CodeRecord *record = fcode != NULL && PyCode_Check(fcode) ? adoptable(self, code, (PyCodeObject *)fcode) : NULL;
         if (record != NULL) {
             if (COV_RESERVE(merged, n_merged, alloc, 16) < 0) {
                 Py_DECREF(fcode);
                 goto error;
             }
             merged[n_merged++] = (SysMonEntry){
-                .code = fcode, .file_data = record->file_data, .record = record,
+                .code = (PyCodeObject *)fcode, .file_data = record->file_data, .record = record,
                 .last_line = iframe == current ? current_line : PyUnstable_InterpreterFrame_GetLine(iframe),
                 .iframe = iframe, .exact = 1, .stale = 0,
             };
@@ -392,8 +392,8 @@ SysFrames_adopt(SysMon *self, PyCodeObject *code, struct _PyInterpreterFrame *cu
                 goto error;
             }
             chain[n++] = iframe;
-            PyCodeObject *fcode = (PyCodeObject *)PyUnstable_InterpreterFrame_GetCode(iframe);   /* owned */
-            wanted |= fcode != NULL && adoptable(self, code, fcode) != NULL;
+            PyObject *fcode = PyUnstable_InterpreterFrame_GetCode(iframe);   /* owned; None for an entry frame */
+            wanted |= fcode != NULL && PyCode_Check(fcode) && adoptable(self, code, (PyCodeObject *)fcode) != NULL;
             Py_XDECREF(fcode);
         }
         if (wanted && adopt_in_chain(self, code, PyThreadState_GetID(ts), chain, n, current, current_line) < 0) {
