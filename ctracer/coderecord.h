@@ -89,6 +89,11 @@ typedef struct SysBranchMode {
     int sat_state;          /* SAT_* (sysdone.h): are frames needed now? */
     int any_reached;        /* some line of `reached` is set */
     uint64_t sat_version;   /* file_data's version when sat_state was computed */
+    int deferred;           /* the flow is not built yet: FLOW_NONE (exact) meanwhile,
+                             * built at the code's second start or after
+                             * DEFER_LINES line events (SysCode_undefer());
+                             * 1: decided, 2: started once */
+    int deferred_lines;     /* line events while deferred */
     int exit_offset;        /* a return location whose exit arcs are in file_data
                              * while its version is exit_version: a tracked frame
                              * returning there needs nothing more (leave_frame()

@@ -5,6 +5,7 @@
 #if COVCORE_HAS_SYSMON
 
 #include "decide.h"
+#include "sysdone.h"
 
 /* Called directly, not through PyObject_CallMethod: it runs once per
  * measured code object, so the method lookup and the argument tuple are
@@ -44,10 +45,12 @@ SysCode_set_events(SysMon *self, PyCodeObject *code, int events)
  * records nothing for those frames, not even an exception leaving them.
  */
 static int
-decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
+decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record, int defer)
 {
     SysBranchMode *branch = &record->branch;
     branch->state = FLOW_NONE;
+    branch->deferred = 0;
+    branch->deferred_lines = 0;
     branch->readers_done = 0;
     branch->readers_version = UINT64_MAX;
     branch->seen_version = UINT64_MAX;
@@ -59,14 +62,27 @@ decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
     branch->any_reached = 0;
     branch->sat_version = UINT64_MAX;
     branch->sat_allowed = !(code->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE));
+    branch->satisfied_off = 0;
+    record->branch.exact_frames = 0;
+    int pinned = PySet_Contains(self->pinned, (PyObject *)code);
+    if (pinned < 0) {
+        return RET_ERROR;
+    }
+    if (defer && !pinned && !branch->flow_built && branch->sat_allowed) {
+        /* Most code runs once (a module's body, a class's): the exact path
+         * costs it no more than the model would, and the model's walk is
+         * saved.  See SysCode_undefer().  (Not generators: a frame
+         * suspended meanwhile would resume without its previous line.)
+         */
+        branch->deferred = 1;
+        return RET_OK;
+    }
     if (!branch->flow_built) {
         if (CodeFlow_Build(code, &branch->flow) == MODEL_FAILED) {
             return RET_ERROR;
         }
         branch->flow_built = 1;
     }
-    branch->satisfied_off = 0;
-    record->branch.exact_frames = 0;
     if (branch->flow != NULL) {
         if (branch->reached == NULL) {
             branch->reached = PyMem_RawCalloc((size_t)branch->flow->n_lines + 1, 1);
@@ -77,10 +93,6 @@ decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record)
         }
         else {
             memset(branch->reached, 0, (size_t)branch->flow->n_lines + 1);
-        }
-        int pinned = PySet_Contains(self->pinned, (PyObject *)code);
-        if (pinned < 0) {
-            return RET_ERROR;
         }
         branch->state = pinned ? FLOW_NONE : FLOW_ON;
     }
@@ -133,7 +145,7 @@ SysCode_decide(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord
     record->line_mode.missing = 0;
     *precord = record;
     if (*file_data != NULL) {
-        if (self->trace_arcs && decide_flow(self, code, record) < 0) {
+        if (self->trace_arcs && decide_flow(self, code, record, 1) < 0) {
             return RET_ERROR;
         }
         int events = self->trace_arcs ? BRANCH_EVENTS : EV_LINE;
@@ -146,6 +158,46 @@ SysCode_decide(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord
         }
     }
     return RET_OK;
+}
+
+int
+SysCode_undefer(SysMon *self, PyCodeObject *code, CodeRecord *record, struct _PyInterpreterFrame *current, int line)
+{
+    if (decide_flow(self, code, record, 0) < 0) {
+        return RET_ERROR;
+    }
+    SysBranchMode *branch = &record->branch;
+    if (branch->state != FLOW_ON) {
+        return RET_OK;      /* outside the model: the exact path for good */
+    }
+    /* The lines that ran before: those at either end of a recorded arc. */
+    const CodeFlow *flow = branch->flow;
+    for (Py_ssize_t i = 0; i < flow->n_arcs; i++) {
+        uint64_t key = flow->arcs[i];
+        if (!LineSet_HasKey(record->file_data, key)) {
+            continue;
+        }
+        int ends[2] = {arc_from(key), arc_to(key)};
+        for (int e = 0; e < 2; e++) {
+            int index = ends[e] - flow->min_line;
+            if (index >= 0 && index < flow->n_lines) {
+                branch->reached[index] = 1;
+                branch->any_reached = 1;
+            }
+        }
+    }
+    /* Frames that ran on the exact path know their previous line, not a
+     * last written one: exact until each reaches a writer.  Or, when the
+     * model needs no frames (no line reads), none has an entry any more:
+     * their returns may go unseen from now on.
+     */
+    if (untracked(record)) {
+        SysFrames_forget(self, code);
+    }
+    else if (SysDone_frames_exact(self, code, current, line) < 0) {
+        return RET_ERROR;
+    }
+    return SysCode_set_events(self, code, BRANCH_EVENTS);   /* (3.14: with its branch events) */
 }
 
 #endif /* COVCORE_HAS_SYSMON */

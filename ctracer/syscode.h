@@ -30,6 +30,16 @@ code_record(SysMon *self, PyCodeObject *code)
     return NULL;
 }
 
+/* Branch mode: build the flow of code whose decision was deferred (see
+ * SysBranchMode.deferred) and switch it to the model; its running frames
+ * become exact (`current`, whose line event at `line` is being handled,
+ * or NULL).  RET_OK or RET_ERROR.
+ */
+int SysCode_undefer(SysMon *self, PyCodeObject *code, CodeRecord *record, struct _PyInterpreterFrame *current, int line);
+
+/* Line events a deferred code object's frames may send before its flow is built. */
+#define DEFER_LINES 64
+
 /* sys.monitoring.set_local_events(tool_id, code, events).  RET_OK or RET_ERROR. */
 int SysCode_set_events(SysMon *self, PyCodeObject *code, int events);
 

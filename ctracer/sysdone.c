@@ -40,6 +40,12 @@ make_frames_exact(SysMon *self, PyCodeObject *code, struct _PyInterpreterFrame *
 }
 
 int
+SysDone_frames_exact(SysMon *self, PyCodeObject *code, struct _PyInterpreterFrame *current, int line)
+{
+    return make_frames_exact(self, code, current, line);
+}
+
+int
 SysDone_lines_back_on(SysMon *self, PyCodeObject *code)
 {
     if (SysCode_set_events(self, code, BRANCH_EVENTS & ~EV_LINE) < 0) {

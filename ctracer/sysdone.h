@@ -85,6 +85,12 @@ int SysDone_track_caught(SysMon *self, PyCodeObject *code, CodeRecord *record, i
  */
 int SysDone_misfit(SysMon *self, CodeRecord *record);
 
+/* Every tracked frame of `code` becomes exact from the line it is on
+ * (`line` for `current`, or NULL), and its suspended frames resume exact.
+ * RET_OK or RET_ERROR.
+ */
+int SysDone_frames_exact(SysMon *self, PyCodeObject *code, struct _PyInterpreterFrame *current, int line);
+
 /* Turn every line location of `code` back on (each turns off again at its
  * next event): local LINE events off, then on.  RET_OK or RET_ERROR.
  */

@@ -48,6 +48,15 @@ SysEvents_on_py_start(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     if (!self->trace_arcs) {
         return lines_start(self, code, record, file_data);
     }
+    if (record->branch.deferred) {
+        /* The second start of code whose flow was deferred: now it pays. */
+        if (record->branch.deferred == 1) {
+            record->branch.deferred = 2;
+        }
+        else if (SysCode_undefer(self, code, record, NULL, 0) < 0) {
+            return NULL;
+        }
+    }
     if (record->branch.state == FLOW_OFF || record->branch.state == FLOW_QUIET) {
         /* Only restart_events() brings this start back: the data may have
          * been cleared since (a new context), then the code is tracked again.
@@ -562,6 +571,10 @@ visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disab
             return RET_ERROR;
         }
         top = NULL;
+        if (record->branch.deferred && ++record->branch.deferred_lines >= DEFER_LINES) {
+            /* A long first run (a loop): the model pays for itself. */
+            return SysCode_undefer(self, code, record, current_iframe(), line);
+        }
         if (info == NULL || record->branch.state == FLOW_NONE) {
             return RET_OK;
         }

@@ -522,6 +522,9 @@ SysMon_flow_state(SysMon *self, PyObject *code)
     if (record == NULL || record->file_data == NULL || !self->trace_arcs) {
         Py_RETURN_NONE;
     }
+    if (record->branch.deferred) {
+        return PyUnicode_FromString("exact until its second start");   /* see SysCode_undefer() */
+    }
     if (record->branch.state == FLOW_ON && record->branch.sat_state == SAT_YES) {
         return PyUnicode_FromString("untracked until a new line");     /* see frames_unneeded() */
     }
