@@ -147,11 +147,13 @@ class PyTracer:
         """A frame starts (or resumes): its file data, None when not measured.
 
         A file a plug-in claimed (covcore.filetracers) has no file data:
-        its disposition's recorder for this frame goes to _cur_plugin (the
-        caller has set it to None).  A plug-in's disposition is never a key
-        of the data, so the test for one is made only where no file data is
-        found (a file's first frame): with no plug-in configured, a call
-        pays no method call, isinstance or real-call test for it
+        its disposition's recorder for this frame goes to _cur_plugin, and
+        None goes there for a frame not measured.  A measured frame leaves
+        _cur_plugin as it was (its caller's): nothing reads it while the
+        frame has file data.  A plug-in's disposition is never a key of the
+        data, so the test for one is made only where no file data is found
+        (a file's first frame): with no plug-in configured, a measured call
+        pays nothing for plug-ins but a longer stack entry
         (benchmarks/filetracer_cost.py).
         """
         try:
@@ -159,6 +161,7 @@ class PyTracer:
         except KeyError:
             disposition = self._decide(frame, code.co_filename)
         if disposition is None:
+            self._cur_plugin = None
             return None
         data = self.data.get(disposition)   # type: ignore[arg-type]  # a plug-in's disposition: never a key
         if data is None:
@@ -228,7 +231,6 @@ class PyTracer:
         elif event == "call":
             self._stack.append((self._cur_data, self._last_line, self._cur_frame, self._cur_plugin))
             self._cur_frame = frame
-            self._cur_plugin = None
             code = frame.f_code
             data = self._cur_data = self._file_data(frame, code)
             if data is None:
@@ -246,17 +248,19 @@ class PyTracer:
             if frame is not self._cur_frame and self._cur_frame is not None:
                 self._resync(frame)
             if self._stack:
-                if self._cur_plugin is not None:
-                    self._cur_plugin.leave(frame, _is_real_return(frame, frame.f_code))
-                if self.trace_arcs and self._cur_data is not None:
-                    code = frame.f_code
-                    if _is_real_return(frame, code):
-                        line = frame.f_lineno
-                        if _RETURN_LINE_UNREPORTED and line is not None and line != self._last_line:
-                            self._cur_data.add((self._last_line, line))
-                            self._last_line = line
-                        arc: TArc = (self._last_line, -code.co_firstlineno)
-                        self._cur_data.add(arc)
+                if self.trace_arcs:
+                    if self._cur_data is not None:
+                        code = frame.f_code
+                        if _is_real_return(frame, code):
+                            line = frame.f_lineno
+                            if _RETURN_LINE_UNREPORTED and line is not None and line != self._last_line:
+                                self._cur_data.add((self._last_line, line))
+                                self._last_line = line
+                            arc: TArc = (self._last_line, -code.co_firstlineno)
+                            self._cur_data.add(arc)
+                    elif self._cur_plugin is not None:
+                        # A plug-in's recorder records the exit arc (nothing in line mode).
+                        self._cur_plugin.leave(frame, _is_real_return(frame, frame.f_code))
                 self._cur_data, self._last_line, self._cur_frame, self._cur_plugin = self._stack.pop()
                 if self._foreign_seen:
                     # A debugger may have deleted the caller's f_trace (pdb's
