@@ -10,6 +10,7 @@ ANALYSIS_ARGS ?=
 REALWORLD_ARGS ?=
 HOOKS_PY ?= 3.12
 HOOKS_ARGS ?=
+FILETRACER_ARGS ?=
 
 # The interpreter for a version: pyenv's if it has one, else pythonX.Y on PATH.
 find_python = $(shell p=$$(pyenv prefix $(1) 2>/dev/null)/bin/python; [ -x "$$p" ] && echo $$p || command -v python$(1))
@@ -116,6 +117,9 @@ bench-hooks:  ## The trouble hooks cost nothing unused: each core with and witho
 bench-frame-check: $(VENV)/.installed-test  ## ctrace's frame check: instructions per line event, by callgrind, on $(PYTHON).
 	$(VPY) -m benchmarks.frame_check --python $(abspath $(VPY))
 
+bench-filetracer: $(VENV)/.installed-test  ## The file-tracer path with no plug-in: instructions per core, before/after it (callgrind, on $(PYTHON); FILETRACER_ARGS="--modes lines,branch").
+	$(VPY) -m benchmarks.filetracer_cost --python $(abspath $(VPY)) $(FILETRACER_ARGS)
+
 bench-contexts:  ## Per-test contexts: covcore --covcore-context=test vs pytest-cov --cov-context=test (CONTEXTS_BENCH_ARGS="--python 3.12").
 	$(PYTHON) -m benchmarks.contexts_bench $(CONTEXTS_BENCH_ARGS)
 
@@ -127,4 +131,4 @@ clean:  ## Remove build products, virtualenvs and data files.
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -f .covcore .covcore.* examples/.covcore examples/.covcore.*
 
-.PHONY: help demo test test-all lint sanitize sanitize-here valgrind refleaks refleaks-here bench stdlib-branches bench-analysis bench-huge bench-html bench-hooks bench-frame-check bench-contexts system-tools realworld clean
+.PHONY: help demo test test-all lint sanitize sanitize-here valgrind refleaks refleaks-here bench stdlib-branches bench-analysis bench-huge bench-html bench-hooks bench-frame-check bench-filetracer bench-contexts system-tools realworld clean

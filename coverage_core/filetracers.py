@@ -18,7 +18,8 @@ back into Python, here:
 - the settrace cores (``ctrace``, ``pytrace``) call
   ``disposition.start_frame(frame, real_call)`` at each call event of such a
   frame, then the :class:`PluginFrame` it returns: ``line(frame)`` at each
-  line event and ``leave(frame, real_return)`` at the return event;
+  line event and ``leave(frame, real_return)`` at the return event (pytrace
+  calls it in branch mode only: it records nothing else);
 - the sys.monitoring core hands the code object to :class:`PluginMonitor`
   (``disposition.adopt_code(code, frame)``), a sys.monitoring tool of its
   own that does the same from local events on that code only.

@@ -133,23 +133,53 @@ class PyTracer:
     def __repr__(self) -> str:
         return f"<PyTracer of {len(self.data)} files>"
 
-    def _disposition(self, frame: FrameType, filename: str) -> TDisposition:
+    def _decide(self, frame: FrameType, filename: str) -> TDisposition:
+        """should_trace's answer for a file not decided yet, kept in the cache."""
         try:
-            disposition = self.should_trace_cache[filename]
-        except KeyError:
-            try:
-                disposition = self.should_trace(filename, frame)
-            except Exception:   # noqa: BLE001 - the measured program must not break
-                sys.unraisablehook(_unraisable(sys.exc_info()[1], self.should_trace))
-                disposition = None
-            self.should_trace_cache[filename] = disposition
+            disposition = self.should_trace(filename, frame)
+        except Exception:   # noqa: BLE001 - the measured program must not break
+            sys.unraisablehook(_unraisable(sys.exc_info()[1], self.should_trace))
+            disposition = None
+        self.should_trace_cache[filename] = disposition
         return disposition
 
+    def _file_data(self, frame: FrameType, code: CodeType) -> Optional[set[Any]]:
+        """A frame starts (or resumes): its file data, None when not measured.
+
+        A file a plug-in claimed (covcore.filetracers) has no file data:
+        its disposition's recorder for this frame goes to _cur_plugin, and
+        None goes there for a frame not measured.  A measured frame leaves
+        _cur_plugin as it was (its caller's): nothing reads it while the
+        frame has file data.  A plug-in's disposition is never a key of the
+        data, so the test for one is made only where no file data is found
+        (a file's first frame): with no plug-in configured, a measured call
+        pays nothing for plug-ins but a longer stack entry
+        (benchmarks/filetracer_cost.py).
+        """
+        try:
+            disposition = self.should_trace_cache[code.co_filename]
+        except KeyError:
+            disposition = self._decide(frame, code.co_filename)
+        if disposition is None:
+            self._cur_plugin = None
+            return None
+        data = self.data.get(disposition)   # type: ignore[arg-type]  # a plug-in's disposition: never a key
+        if data is None:
+            if not isinstance(disposition, str):
+                self._cur_plugin = disposition.start_frame(frame, _is_real_call(frame, code))
+                return None
+            data = self.data[disposition] = set()
+        assert isinstance(data, set)
+        return data
 
     def _enter(self, frame: FrameType, code: CodeType, real: bool) -> tuple[Optional[set[Any]], Optional[PluginFrame]]:
-        """A frame starts (or resumes, `real` false): its file data, or the
-        recorder of the plug-in that claimed its file (neither: not measured)."""
-        disposition = self._disposition(frame, code.co_filename)
+        """A frame found running (_resync): its file data, or the recorder of
+        the plug-in that claimed its file (neither: not measured)."""
+        filename = code.co_filename
+        if filename in self.should_trace_cache:
+            disposition = self.should_trace_cache[filename]
+        else:
+            disposition = self._decide(frame, filename)
         if isinstance(disposition, str):
             found = self.data.get(disposition)
             if found is None:
@@ -159,6 +189,7 @@ class PyTracer:
         if disposition is not None:
             return None, disposition.start_frame(frame, real)
         return None, None
+
     def _trace(self, frame: FrameType, event: str, arg: Any) -> Optional[TTraceFn]:
         """The trace function given to sys.settrace."""
         if not self._started:
@@ -201,16 +232,14 @@ class PyTracer:
             self._stack.append((self._cur_data, self._last_line, self._cur_frame, self._cur_plugin))
             self._cur_frame = frame
             code = frame.f_code
-            real = _is_real_call(frame, code)
-            data, self._cur_plugin = self._enter(frame, code, real)
-            self._cur_data = data
+            data = self._cur_data = self._file_data(frame, code)
             if data is None:
-                if self.foreign is None and self._cur_plugin is None and not self.program_tools:
+                if self.foreign is None and not self.program_tools and self._cur_plugin is None:
                     frame.f_trace_lines = False
-                elif not real:
+                elif not _is_real_call(frame, code):
                     # Resumed: f_trace_lines is what an earlier resumption left.
                     frame.f_trace_lines = True
-            elif real:
+            elif _is_real_call(frame, code):
                 self._last_line = -code.co_firstlineno
             else:
                 frame.f_trace_lines = True
@@ -219,17 +248,19 @@ class PyTracer:
             if frame is not self._cur_frame and self._cur_frame is not None:
                 self._resync(frame)
             if self._stack:
-                if self._cur_plugin is not None:
-                    self._cur_plugin.leave(frame, _is_real_return(frame, frame.f_code))
-                if self.trace_arcs and self._cur_data is not None:
-                    code = frame.f_code
-                    if _is_real_return(frame, code):
-                        line = frame.f_lineno
-                        if _RETURN_LINE_UNREPORTED and line is not None and line != self._last_line:
-                            self._cur_data.add((self._last_line, line))
-                            self._last_line = line
-                        arc: TArc = (self._last_line, -code.co_firstlineno)
-                        self._cur_data.add(arc)
+                if self.trace_arcs:
+                    if self._cur_data is not None:
+                        code = frame.f_code
+                        if _is_real_return(frame, code):
+                            line = frame.f_lineno
+                            if _RETURN_LINE_UNREPORTED and line is not None and line != self._last_line:
+                                self._cur_data.add((self._last_line, line))
+                                self._last_line = line
+                            arc: TArc = (self._last_line, -code.co_firstlineno)
+                            self._cur_data.add(arc)
+                    elif self._cur_plugin is not None:
+                        # A plug-in's recorder records the exit arc (nothing in line mode).
+                        self._cur_plugin.leave(frame, _is_real_return(frame, frame.f_code))
                 self._cur_data, self._last_line, self._cur_frame, self._cur_plugin = self._stack.pop()
                 if self._foreign_seen:
                     # A debugger may have deleted the caller's f_trace (pdb's
