@@ -107,7 +107,10 @@ def multiline_from_tree(
         if bottom > start:
             for line in range(start, bottom + 1):
                 multiline[line] = start
-        covered[top - first:bottom + 1 - first] = b"\x01" * (bottom + 1 - top)
+        if bottom == top:
+            covered[top - first] = 1
+        else:
+            covered[top - first:bottom + 1 - first] = b"\x01" * (bottom + 1 - top)
         if bottom in continued:
             raise NeedTokens
         last_start, last_end = start, bottom

@@ -35,13 +35,15 @@ import re
 import tokenize
 import warnings
 import zipimport
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from operator import itemgetter
 from types import CodeType
 from typing import cast
 
 from covcore.arcs import (
-    ArcFinder, TFragments, WithJumps, describe_action, describe_missing_arc, is_irrefutable,
+    ArcFinder, SlicedArcs, TFragments, WithJumps, describe_action, describe_missing_arc, first_line_arcs,
+    is_irrefutable,
 )
 from covcore.config import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE  # re-exported: the default line exclusions
 from covcore.exceptions import NoSource, NotPython
@@ -209,6 +211,7 @@ class PythonParser:
         filename: str | None = None,
         exclude: str | None = None,
         keep_tree: bool = True,
+        branch: bool = False,
     ) -> None:
         """Hold the source; nothing is analyzed until :meth:`parse_source`.
 
@@ -222,6 +225,7 @@ class PythonParser:
         self.text: str = text if text is not None else read_source(self.filename)
         self.exclude = exclude
         self.keep_tree = keep_tree
+        self.branch = branch
 
         #: The parsed module, kept for the analyses built on this one
         #: (possible arcs, code regions).
@@ -246,8 +250,8 @@ class PythonParser:
         self._with_jumps: WithJumps | None = None
         # The module, class and function nodes, each a code object to analyze.
         self._code_nodes: list[ast.AST] = []
-        # The function and class regions, when found slice by slice.
-        self._regions: list[CodeRegion] | None = None
+        # Where the slices start, when the text was analyzed in slices.
+        self._slice_starts: list[TLineNo] | None = None
 
     @property
     def multiline(self) -> dict[TLineNo, TLineNo]:
@@ -335,35 +339,37 @@ class PythonParser:
         slice's end can't be reached (the compiler drops what follows it),
         with ``from __future__`` imports, and with a ``global`` statement
         outside functions and classes (whether it is an error depends on
-        all the text):
-        then the whole text is analyzed.  So it is if a slice doesn't parse:
-        a cut that fell in a string, or a real syntax error, reported as
-        the whole text's.
+        all the text): then the whole text is analyzed.  So it is if a
+        slice doesn't parse: a cut that fell in a string, or a real syntax
+        error, reported as the whole text's.
+
+        With :attr:`branch`, each slice's arcs are found too (see
+        :class:`covcore.arcs.SlicedArcs`).
         """
         index = LineIndex(self.text)
-        if index.n_lines < 2 * SLICE_LINES:
+        if self._slice_starts is not None:
+            starts = self._slice_starts     # again, with the arcs: the same cuts
+        elif index.n_lines < 2 * SLICE_LINES:
             return False
-        starts = slice_starts(index, SLICE_LINES)
+        else:
+            starts = slice_starts(index, SLICE_LINES)
         if len(starts) < 2:
             return False
         if self.exclude:
             self.raw_excluded = self.lines_matching(self.exclude)
         excluded_all: set[TLineNo] = set()
-        regions: list[CodeRegion] = []
+        arcs = SlicedArcs() if self.branch else None
         # Only a text with a `global` statement somewhere needs its trees searched for one.
         may_have_global = re.search(r"^[ \t]*global\b", self.text, flags=re.MULTILINE) is not None
         try:
-            for number, first in enumerate(starts):
-                last = starts[number + 1] - 1 if number + 1 < len(starts) else index.n_lines
-                head = "\n" * (first - 2) + _SLICE_EDGE if number else ""
-                tail = _SLICE_EDGE if last < index.n_lines else ""
-                body = index.lines(first, last)
-                tree = ast.parse(head + body + tail)
-                if (number == 0 and _has_future_import(tree)) or (may_have_global and _has_module_global(tree)):
+            for first, last, tail, tree in self._slice_trees(index, starts):
+                if (first == 1 and _has_future_import(tree)) or (may_have_global and _has_module_global(tree)):
                     raise _WholeText
                 lines = _bytecode_lines(_compiled(tree, self.filename))
                 if tail and last + 1 not in lines:
                     raise _WholeText    # the rest of the text is unreachable
+                if arcs is not None and first > 1 and first not in lines:
+                    raise _WholeText    # the arcs would step over the slice's first statement
                 self.raw_statements.update(line for line in lines if first <= line <= last)
                 # (The last slice takes what a regex matched past the last line, too.)
                 excluded = {line for line in self.raw_excluded if first <= line and (line <= last or not tail)}
@@ -372,17 +378,39 @@ class PythonParser:
                         raise NeedTokens
                     self.multiline_map.update(multiline_from_tree(simple_statements(tree), index, first, last))
                 except NeedTokens:
-                    self._scan_tokens(excluded, body, first - 1)
-                excluded_all |= self._walk_tree(tree, self.first_lines(excluded), None)
-                regions.extend(code_regions(tree))
+                    self._scan_tokens(excluded, index.lines(first, last), first - 1)
+                code_nodes: list[ast.AST] | None = [] if arcs is not None else None
+                excluded_all |= self._walk_tree(tree, self.first_lines(excluded), code_nodes)
+                if arcs is not None:
+                    assert code_nodes is not None
+                    arcs.add(ArcFinder(tree, lines, self.multiline_map), code_nodes, first, last)
                 del tree
         except (_WholeText, SyntaxError, ValueError, tokenize.TokenError):
-            self.raw_statements, self.raw_excluded, self.raw_docstrings = set(), set(), set()
-            self.multiline_map = {}
+            self._forget()
             return False
         self.excluded = excluded_all
-        self._regions = regions
+        self._slice_starts = starts
+        if arcs is not None:
+            self._arcs, self._arc_fragments, self._with_jumps = arcs.arcs, arcs.fragments, arcs.with_jumps
         return True
+
+    def _slice_trees(self, index: LineIndex, starts: list[TLineNo]) -> Iterator[tuple[TLineNo, TLineNo, bool, ast.Module]]:
+        """Each slice of the text cut at `starts`: its first and last lines,
+        whether an edge statement follows it, and its tree (see
+        :meth:`_analyze_in_slices`)."""
+        for number, first in enumerate(starts):
+            last = starts[number + 1] - 1 if number + 1 < len(starts) else index.n_lines
+            head = "\n" * (first - 2) + _SLICE_EDGE if number else ""
+            tail = _SLICE_EDGE if last < index.n_lines else ""
+            yield first, last, bool(tail), ast.parse(head + index.lines(first, last) + tail)
+
+    def _forget(self) -> None:
+        """Drop what an analysis found, to start again."""
+        self.raw_statements, self.raw_excluded, self.raw_docstrings = set(), set(), set()
+        self.multiline_map = {}
+        self.excluded, self.statements = set(), set()
+        self._slice_starts = None
+        self._arcs, self._arc_fragments, self._with_jumps = None, {}, None
 
     def _walk_tree(self, tree: ast.Module, excluded: set[TLineNo], code_nodes: list[ast.AST] | None) -> set[TLineNo]:
         """Walk `tree`: note its docstrings, and widen `excluded` (returned)
@@ -412,10 +440,20 @@ class PythonParser:
         return excluded
 
     def code_regions(self) -> list[CodeRegion]:
-        """The function and class regions of the file (see :func:`covcore.regions.code_regions`)."""
-        if self._regions is not None:
-            return [replace(region, lines=set(region.lines)) for region in self._regions]
-        return code_regions(self.ast_root) if self.ast_root is not None else []
+        """The function and class regions of the file (see :func:`covcore.regions.code_regions`).
+
+        A file analyzed in slices is parsed again, a slice at a time (only
+        the JSON and HTML reports ask).
+        """
+        if self._slice_starts is None:
+            return code_regions(self.ast_root) if self.ast_root is not None else []
+        regions: list[CodeRegion] = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _, _, _, tree in self._slice_trees(LineIndex(self.text), self._slice_starts):
+                regions.extend(code_regions(tree))
+                del tree
+        return regions
 
     def _scan_tokens(self, excluded: set[TLineNo], text: str, offset: int) -> bool:
         """Walk the tokens of `text` (its line 1 is line `offset` + 1): build
@@ -504,42 +542,32 @@ class PythonParser:
 
     def _analyze_arcs(self) -> None:
         """Run the arc analyzer and keep what the reports need from it."""
-        if self.ast_root is None and self._regions is not None:
-            # Analyzed in slices: the tree wasn't kept.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.ast_root = ast.parse(self.text)
-            self._code_nodes = [node for node in walk_statements(self.ast_root) if isinstance(node, _CODE_NODES)]
+        if self.ast_root is None and self._slice_starts is not None:
+            # Analyzed in slices without the arcs: again, with them (or whole,
+            # if the slices can't give them).
+            starts = self._slice_starts
+            self._forget()
+            self.branch, self._slice_starts = True, starts
+            self.parse_source()
+            if self._arcs is not None:
+                return
         if self.ast_root is None:
             raise ValueError("parse_source() must run before arcs()")
         finder = ArcFinder(self.ast_root, self.raw_statements, self.multiline_map)
         finder.analyze(self._code_nodes)
         self._with_jumps = finder.with_jumps()
         raw = self._with_jumps.apply(finder.arcs) if self._with_jumps else finder.arcs
-        multiline = self.multiline_map
-        arcs: set[TArc] = set()
-        for start, end in raw:
-            if start in multiline:
-                start = multiline[start]
-            if end in multiline:
-                end = multiline[end]
-            elif end < 0 and -end in multiline:
-                end = -multiline[-end]
-            if start != end:
-                arcs.add((start, end))
-        self._arcs = arcs
+        self._arcs = first_line_arcs(raw, self.multiline_map)
         self._arc_fragments = finder.fragments
 
     def exit_counts(self) -> dict[TLineNo, int]:
         """How many possible arcs leave each line; excluded lines, and arcs
         into excluded lines, are not counted."""
         excluded = self.excluded
-        counts: dict[TLineNo, int] = {}
-        for start, end in self.arcs():
-            if start in excluded or end in excluded:
-                continue
-            counts[start] = counts.get(start, 0) + 1
-        return counts
+        arcs: Iterable[TArc] = self.arcs()
+        if excluded:
+            arcs = [arc for arc in arcs if arc[0] not in excluded and arc[1] not in excluded]
+        return Counter(map(itemgetter(0), arcs))
 
     def translate_arcs(self, arcs: Iterable[TArc]) -> set[TArc]:
         """Map measured arcs to what reports show: ``with`` exits rewritten
@@ -547,8 +575,11 @@ class PythonParser:
         self.arcs()
         if self._with_jumps:
             arcs = self._with_jumps.apply(arcs)
-        first = self.first_line
-        return {(first(start), first(end)) for start, end in arcs}
+        first = self.multiline_map.get
+        return {
+            (first(start, start) if start >= 0 else -first(-start, -start), first(end, end) if end >= 0 else -first(-end, -end))
+            for start, end in arcs
+        }
 
     def missing_arc_description(self, start: TLineNo, end: TLineNo) -> str:
         """A sentence for a report: why the arc `start` -> `end` may not have run.
