@@ -47,7 +47,9 @@ from covcore.arcs import (
 )
 from covcore.config import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE  # re-exported: the default line exclusions
 from covcore.exceptions import NoSource, NotPython
-from covcore.logical_lines import LineIndex, NeedTokens, multiline_from_tree, simple_statements, slice_starts
+from covcore.logical_lines import (
+    LineIndex, NeedTokens, multiline_from_tree, runs_text, simple_statements, slice_starts, tree_runs,
+)
 from covcore.regions import CodeRegion, code_regions, walk_statements
 from covcore.types import TArc, TLineNo
 
@@ -68,6 +70,23 @@ SLICE_LINES = 25_000
 # or the end of a module falls outside the slice's lines.  The one after
 # is in the code only when the slice's end can be reached.
 _SLICE_EDGE = "_ = 0\n"
+
+
+#: A slice of a line analysis where at most this share of the lines needs
+#: the tree (see :func:`covcore.logical_lines.tree_runs`) is compiled from
+#: its text, and only the statements holding those lines are parsed.
+TREE_SHARE = 0.1
+
+
+def _slice_bounds(index: LineIndex, starts: list[TLineNo]) -> Iterator[tuple[TLineNo, TLineNo, str, str]]:
+    """Each slice of the text cut at `starts`: its first and last lines, and
+    the text to put before and after it (blank lines and an edge statement
+    before, an edge statement after; none at the file's ends)."""
+    for number, first in enumerate(starts):
+        last = starts[number + 1] - 1 if number + 1 < len(starts) else index.n_lines
+        head = "\n" * (first - 2) + _SLICE_EDGE if number else ""
+        tail = _SLICE_EDGE if last < index.n_lines else ""
+        yield first, last, head, tail
 
 
 class _WholeText(Exception):
@@ -361,22 +380,33 @@ class PythonParser:
         arcs = SlicedArcs() if self.branch else None
         # Only a text with a `global` statement somewhere needs its trees searched for one.
         may_have_global = re.search(r"^[ \t]*global\b", self.text, flags=re.MULTILINE) is not None
+        # A line analysis may parse only some statements of a slice (see tree_runs).
+        partial = arcs is None and not may_have_global and "__future__" not in self.text
         try:
-            for first, last, tail, tree in self._slice_trees(index, starts):
+            for first, last, head, tail in _slice_bounds(index, starts):
+                # (The last slice takes what a regex matched past the last line, too.)
+                excluded = {line for line in self.raw_excluded if first <= line and (line <= last or not tail)}
+                runs = tree_runs(index, first, last, TREE_SHARE) if partial and not excluded else None
+                if runs is None:
+                    tree = ast.parse(head + index.lines(first, last) + tail)
+                    code = _compiled(tree, self.filename)
+                else:
+                    code = compile(head + index.lines(first, last) + tail, self.filename, "exec", dont_inherit=True)
+                    tree = ast.parse(head + runs_text(index, first, last, runs) + tail)
                 if (first == 1 and _has_future_import(tree)) or (may_have_global and _has_module_global(tree)):
                     raise _WholeText
-                lines = _bytecode_lines(_compiled(tree, self.filename))
+                lines = _bytecode_lines(code)
+                del code
                 if tail and last + 1 not in lines:
                     raise _WholeText    # the rest of the text is unreachable
                 if arcs is not None and first > 1 and first not in lines:
                     raise _WholeText    # the arcs would step over the slice's first statement
                 self.raw_statements.update(line for line in lines if first <= line <= last)
-                # (The last slice takes what a regex matched past the last line, too.)
-                excluded = {line for line in self.raw_excluded if first <= line and (line <= last or not tail)}
                 try:
                     if excluded:
                         raise NeedTokens
-                    self.multiline_map.update(multiline_from_tree(simple_statements(tree), index, first, last))
+                    statements = simple_statements(tree)
+                    self.multiline_map.update(multiline_from_tree(statements, index, first, last, runs))
                 except NeedTokens:
                     self._scan_tokens(excluded, index.lines(first, last), first - 1)
                 code_nodes: list[ast.AST] | None = [] if arcs is not None else None
@@ -394,15 +424,10 @@ class PythonParser:
             self._arcs, self._arc_fragments, self._with_jumps = arcs.arcs, arcs.fragments, arcs.with_jumps
         return True
 
-    def _slice_trees(self, index: LineIndex, starts: list[TLineNo]) -> Iterator[tuple[TLineNo, TLineNo, bool, ast.Module]]:
-        """Each slice of the text cut at `starts`: its first and last lines,
-        whether an edge statement follows it, and its tree (see
-        :meth:`_analyze_in_slices`)."""
-        for number, first in enumerate(starts):
-            last = starts[number + 1] - 1 if number + 1 < len(starts) else index.n_lines
-            head = "\n" * (first - 2) + _SLICE_EDGE if number else ""
-            tail = _SLICE_EDGE if last < index.n_lines else ""
-            yield first, last, bool(tail), ast.parse(head + index.lines(first, last) + tail)
+    def _slice_trees(self, index: LineIndex, starts: list[TLineNo]) -> Iterator[ast.Module]:
+        """The tree of each slice of the text cut at `starts`."""
+        for first, last, head, tail in _slice_bounds(index, starts):
+            yield ast.parse(head + index.lines(first, last) + tail)
 
     def _forget(self) -> None:
         """Drop what an analysis found, to start again."""
@@ -450,7 +475,7 @@ class PythonParser:
         regions: list[CodeRegion] = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for _, _, _, tree in self._slice_trees(LineIndex(self.text), self._slice_starts):
+            for tree in self._slice_trees(LineIndex(self.text), self._slice_starts):
                 regions.extend(code_regions(tree))
                 del tree
         return regions

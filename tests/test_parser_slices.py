@@ -192,3 +192,96 @@ def test_stdlib_files_in_slices_have_the_arcs_of_the_whole(size: int, monkeypatc
     # Most files long enough are really cut (the rest: future imports,
     # module globals, a cut before a statement without code...).
     assert sliced_files >= long_files // 2, (sliced_files, long_files, sys.version)
+
+
+# -- A line analysis parses only the statements that need a tree
+
+def _line_results(parser: PythonParser) -> dict[str, object]:
+    names = ("statements", "excluded", "raw_statements", "raw_excluded", "raw_docstrings", "multiline_map")
+    results: dict[str, object] = {name: getattr(parser, name) for name in names}
+    results["regions"] = [(r.kind, r.name, r.start, sorted(r.lines)) for r in parser.code_regions()]
+    return results
+
+
+def _compare_lines(text: str, monkeypatch: pytest.MonkeyPatch, size: int) -> PythonParser:
+    whole = _whole(text)
+    monkeypatch.setattr(covcore.parser, "SLICE_LINES", size)
+    # Every slice parsed only in the statements that need the tree, however many.
+    monkeypatch.setattr(covcore.parser, "TREE_SHARE", 1.0)
+    sliced = PythonParser(text=text, exclude=REGEX, keep_tree=False)
+    sliced.parse_source()
+    monkeypatch.undo()
+    assert _line_results(sliced) == _line_results(whole)
+    return sliced
+
+
+PLAIN_AND_NOT = '''\
+x = 1
+if x % 3:
+    y = x
+else:
+    y = -x
+s = """
+z = 2
+if z:
+    q = (
+"""
+t = (1,
+2)(
+3)
+u = [
+4,
+]
+for i in range(3): v = i; w = v
+def f(a):
+    return a
+@staticmethod
+def g():
+    return 1
+class C:
+    def m(self):
+        return 2
+while x > 5:
+    x -= 1
+a = 1 + \\
+    2
+b = 3
+'''
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 8])
+def test_a_line_analysis_parses_only_what_needs_a_tree(size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Strings holding lines that look like statements, brackets left open
+    # across lines that look like statements, decorators, a backslash.
+    # (A cut in the string makes the whole text analyzed, the same.)
+    _compare_lines(PLAIN_AND_NOT, monkeypatch, size)
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_snippets_line_analysis_parsed_in_part(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _snippet(name)
+    for size in (1, 2, 3, 7):
+        _compare_lines(text, monkeypatch, size)
+
+
+@pytest.mark.parametrize("size", [7, 40, 400])
+def test_stdlib_files_line_analysis_parsed_in_part(size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    for path in _stdlib_long_files():
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        try:
+            _whole(text)
+        except covcore.exceptions.NotPython:
+            continue
+        _compare_lines(text, monkeypatch, size)
+
+
+def test_a_generated_module_needs_almost_no_tree() -> None:
+    # The huge-module benchmark's module: no line of it needs the tree.
+    from covcore.logical_lines import LineIndex, tree_runs
+
+    text = "".join(f"x = {i}\nif x % 3:\n    y = x\nelse:\n    y = -x\n" for i in range(1000)) + "print(x, y)\n"
+    index = LineIndex(text)
+    assert tree_runs(index, 1, index.n_lines, 0.1) == []
+    text = text.replace("y = x\n", "y = x  # a comment\n", 1)
+    assert tree_runs(LineIndex(text), 1, index.n_lines, 0.1) == [(2, 5)]     # the `if` statement
