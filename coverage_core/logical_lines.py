@@ -31,11 +31,6 @@ from covcore.types import TLineNo
 # The fields holding statements, in source order (a ``try``: body, except
 # clauses, ``else``, ``finally``).
 _SOURCE_ORDER_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
-# Statements that hold no others: each is one logical line, or several
-# joined by semicolons; the tree gives their first and last lines.
-_SIMPLE_STATEMENTS = tuple(
-    cls for cls in ast.stmt.__subclasses__() if not set(cls._fields) & set(_SOURCE_ORDER_FIELDS)
-)
 # A line holding none of these can't continue onto the next one.
 _CONTINUING = re.compile(r"[(\[{'\"\\#]")
 # Lines that can't start a top-level statement of their own.
@@ -71,15 +66,24 @@ class LineIndex:
 def simple_statements(tree: ast.AST) -> Iterator[ast.stmt]:
     """The simple statements of `tree` (at any depth), in source order."""
     pending: list[ast.AST] = [tree]
+    fields_of = _FIELDS_OF
     while pending:
         node = pending.pop()
-        if isinstance(node, _SIMPLE_STATEMENTS):
-            yield node
+        fields = fields_of.get(type(node))
+        if fields is None:
+            fields = fields_of[type(node)] = tuple(name for name in _SOURCE_ORDER_FIELDS if hasattr(node, name))
+        if not fields:
+            # Only simple statements come here without statement fields.
+            yield cast(ast.stmt, node)
             continue
         children: list[ast.AST] = []
-        for name in _SOURCE_ORDER_FIELDS:
-            children.extend(getattr(node, name, ()))
+        for name in fields:
+            children.extend(getattr(node, name))
         pending.extend(reversed(children))
+
+
+# Each node type -> which of _SOURCE_ORDER_FIELDS it has.
+_FIELDS_OF: dict[type, tuple[str, ...]] = {}
 
 
 def multiline_from_tree(

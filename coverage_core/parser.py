@@ -55,6 +55,7 @@ from covcore.types import TArc, TLineNo
 
 # The nodes whose bodies are code objects of their own.
 _CODE_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_CODE_NODE_TYPES = frozenset(_CODE_NODES)
 
 _OPENING_BRACKETS = frozenset("([{")
 _CLOSING_BRACKETS = frozenset(")]}")
@@ -171,7 +172,9 @@ def _bytecode_lines(code: CodeType) -> set[TLineNo]:
         # Deferred annotations (3.14+) are almost never run: not statements.
         if obj.co_name == "__annotate__":
             continue
-        lines.update(line for _, _, line in obj.co_lines() if line)
+        lines.update(map(itemgetter(2), obj.co_lines()))
+    lines.discard(None)     # type: ignore[arg-type]
+    lines.discard(0)
     return lines
 
 
@@ -401,7 +404,10 @@ class PythonParser:
                     raise _WholeText    # the rest of the text is unreachable
                 if arcs is not None and first > 1 and first not in lines:
                     raise _WholeText    # the arcs would step over the slice's first statement
-                self.raw_statements.update(line for line in lines if first <= line <= last)
+                inside = lines - {first - 1, last + 1}      # less the edge statements
+                if inside and (min(inside) < first or max(inside) > last):
+                    raise _WholeText        # (never seen) a line outside the slice
+                self.raw_statements.update(inside)
                 try:
                     if excluded:
                         raise NeedTokens
@@ -442,20 +448,22 @@ class PythonParser:
         to whole definitions and ``case _:`` clauses; add its module, class
         and function nodes to `code_nodes`."""
         for node in walk_statements(tree):
-            if code_nodes is not None and isinstance(node, _CODE_NODES):
-                code_nodes.append(node)
-            docstring = _docstring_node(node)
-            if docstring is not None:
-                self.raw_docstrings.update(
-                    range(docstring.lineno, cast(int, docstring.end_lineno) + 1)
-                )
-            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                # A pragma on a decorator or on the `def`/`class` line
-                # excludes the whole definition, every line of it.
-                start = min((deco.lineno for deco in node.decorator_list), default=node.lineno)
-                if not excluded.isdisjoint(range(start, node.lineno + 1)):
-                    excluded.update(range(start, cast(int, node.end_lineno) + 1))
-            elif isinstance(node, ast.match_case) and is_irrefutable(node):
+            kind = type(node)
+            if kind in _CODE_NODE_TYPES:
+                if code_nodes is not None:
+                    code_nodes.append(node)
+                docstring = _docstring_node(node)
+                if docstring is not None:
+                    self.raw_docstrings.update(
+                        range(docstring.lineno, cast(int, docstring.end_lineno) + 1)
+                    )
+                if excluded and isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    # A pragma on a decorator or on the `def`/`class` line
+                    # excludes the whole definition, every line of it.
+                    start = min((deco.lineno for deco in node.decorator_list), default=node.lineno)
+                    if not excluded.isdisjoint(range(start, node.lineno + 1)):
+                        excluded.update(range(start, cast(int, node.end_lineno) + 1))
+            elif excluded and isinstance(node, ast.match_case) and is_irrefutable(node):
                 # `case _:` whose body is all excluded goes too, like `else:`.
                 body = range(node.body[0].lineno, cast(int, node.body[-1].end_lineno) + 1)
                 in_body = self.raw_statements.intersection(body)
