@@ -17,10 +17,13 @@ The results equal those of coverage.py 7.17's parser, so reports agree.
 The multi-line map comes mostly from the tree (:mod:`covcore.logical_lines`);
 a long file whose tree need not be kept is analyzed in slices of whole
 top-level statements, so that no more than one slice's tree is in memory
-(:data:`SLICE_LINES`).
+(:data:`SLICE_LINES`), its arcs too when asked (``branch``); a slice of a
+line analysis is parsed only in the statements that need a tree
+(:data:`TREE_SHARE`).
 
 Branch analysis is built on top of this: :meth:`PythonParser.arcs` runs the
-arc analyzer of :mod:`covcore.arcs` over the parsed tree, the raw statements
+arc analyzer of :mod:`covcore.arcs` over the parsed tree (or over each
+slice's, :class:`covcore.arcs.SlicedArcs`), the raw statements
 and the multi-line map (once, on demand), and :meth:`PythonParser.exit_counts`,
 :meth:`PythonParser.translate_arcs` and
 :meth:`PythonParser.missing_arc_description` serve the results and reports.
@@ -173,7 +176,7 @@ def _bytecode_lines(code: CodeType) -> set[TLineNo]:
         if obj.co_name == "__annotate__":
             continue
         lines.update(map(itemgetter(2), obj.co_lines()))
-    lines.discard(None)     # type: ignore[arg-type]
+    lines.discard(None)     # type: ignore[arg-type,unused-ignore]
     lines.discard(0)
     return lines
 
@@ -238,8 +241,9 @@ class PythonParser:
         """Hold the source; nothing is analyzed until :meth:`parse_source`.
 
         Without `keep_tree`, a long file may be analyzed in slices
-        (:data:`SLICE_LINES`) and :attr:`ast_root` stays None; the branch
-        analysis parses the whole text again if it is asked for.
+        (:data:`SLICE_LINES`) and :attr:`ast_root` stays None; with
+        `branch` too, its arcs are found slice by slice in the same pass
+        (asked for later, they are found in a second pass over the slices).
         """
         if text is None and filename is None:
             raise ValueError("PythonParser needs either text or filename")
@@ -610,7 +614,10 @@ class PythonParser:
             arcs = self._with_jumps.apply(arcs)
         first = self.multiline_map.get
         return {
-            (first(start, start) if start >= 0 else -first(-start, -start), first(end, end) if end >= 0 else -first(-end, -end))
+            (
+                first(start, start) if start >= 0 else -first(-start, -start),
+                first(end, end) if end >= 0 else -first(-end, -end),
+            )
             for start, end in arcs
         }
 
