@@ -565,17 +565,10 @@ class WithJumps:
 
 def first_line_arcs(arcs: Iterable[TArc], multiline: dict[TLineNo, TLineNo]) -> set[TArc]:
     """`arcs` between the first lines of their statements, less those that stay on one."""
-    result: set[TArc] = set()
-    for start, end in arcs:
-        if start in multiline:
-            start = multiline[start]
-        if end in multiline:
-            end = multiline[end]
-        elif end < 0 and -end in multiline:
-            end = -multiline[-end]
-        if start != end:
-            result.add((start, end))
-    return result
+    if multiline:
+        first = multiline.get
+        arcs = {(first(start, start), first(end, end) if end >= 0 else -first(-end, -end)) for start, end in arcs}
+    return {arc for arc in arcs if arc[0] != arc[1]}
 
 
 class SlicedArcs:
@@ -605,12 +598,12 @@ class SlicedArcs:
         finder.analyze(code_nodes)
         jumps = finder.with_jumps()
         self.with_jumps.update(jumps)
-        for start, end in first_line_arcs(jumps.apply(finder.arcs) if jumps else finder.arcs, finder.multiline):
-            if not first <= abs(start) <= last:
-                continue
-            if end > 0 and not first <= end <= last + 1:
-                raise ValueError(f"an arc crosses a cut: {start} -> {end}")
-            self.arcs.add((start, end))
+        arcs = first_line_arcs(jumps.apply(finder.arcs) if jumps else finder.arcs, finder.multiline)
+        mine = [arc for arc in arcs if first <= abs(arc[0]) <= last]
+        crossing = [arc for arc in mine if arc[1] > 0 and not first <= arc[1] <= last + 1]
+        if crossing:
+            raise ValueError(f"an arc crosses a cut: {crossing[0]}")
+        self.arcs.update(mine)
         for arc, fragments in finder.fragments.items():
             if first <= abs(arc[0]) <= last:
                 self.fragments[arc] = fragments
