@@ -612,6 +612,8 @@ class PythonParser:
         self.arcs()
         if self._with_jumps:
             arcs = self._with_jumps.apply(arcs)
+        if not self.multiline_map:
+            return set(arcs)
         first = self.multiline_map.get
         return {
             (

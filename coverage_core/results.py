@@ -20,6 +20,7 @@ import gc
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any, NamedTuple, Protocol
 
 from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
@@ -316,15 +317,16 @@ class Analysis:
         tests on constants, :data:`covcore.config.DEFAULT_PARTIAL` and
         :data:`~covcore.config.DEFAULT_PARTIAL_ALWAYS`).
         """
-        executed = parser.translate_lines(data.lines(filename) or ()) & parser.statements
         has_arcs = data.has_arcs()
+        measured_lines, measured_arcs = _measured(data, filename, has_arcs)
+        executed = parser.translate_lines(measured_lines) & parser.statements
         possible: set[TArc] = set()
         arcs_executed: set[TArc] = set()
         exit_counts: dict[TLineNo, int] = {}
         no_branch: set[TLineNo] = set()
         if has_arcs:
             possible = parser.arcs()
-            arcs_executed = executed_arcs(parser, data.arcs(filename) or (), possible)
+            arcs_executed = executed_arcs(parser, measured_arcs, possible)
             exit_counts = parser.exit_counts()
             if partial_regexes is None:
                 partial_regexes = DEFAULT_PARTIAL + DEFAULT_PARTIAL_ALWAYS
@@ -400,11 +402,11 @@ class Analysis:
     def missing_branch_arcs(self) -> dict[TLineNo, list[TLineNo]]:
         """Branch line -> destinations not taken."""
         branch_lines = self._branch_lines()
-        executed, no_branch, excluded = self.arcs_executed, self.no_branch, self.excluded
+        no_branch, excluded = self.no_branch, self.excluded
         missing: dict[TLineNo, list[TLineNo]] = defaultdict(list)
         for start, end in sorted(
-            arc for arc in self.arc_possibilities
-            if arc[0] in branch_lines and arc not in executed and arc[0] not in no_branch and arc[1] not in excluded
+            arc for arc in self.arc_possibilities - self.arcs_executed
+            if arc[0] in branch_lines and arc[0] not in no_branch and arc[1] not in excluded
         ):
             missing[start].append(end)
         return missing
@@ -481,6 +483,20 @@ class RegionPart(NamedTuple):
     analysis: Analysis
     #: Every line the part accounts for (blank lines included).
     lines: set[TLineNo]
+
+
+def _measured(data: CoverageDataLike, filename: str, has_arcs: bool) -> tuple[Iterable[TLineNo], Iterable[TArc]]:
+    """The lines and arcs measured in `filename`, unsorted when `data` can
+    give them so (covcore's CoverageData: sorting a million arcs is a good
+    part of a report).  With arc data the lines may hold the arcs' negative
+    ends too (code object entries and exits): they match no statement."""
+    items_of = getattr(data, "measured_items", None)
+    if items_of is None:
+        return data.lines(filename) or (), data.arcs(filename) or ()
+    items = items_of(filename) or set()
+    if has_arcs:
+        return set(chain.from_iterable(items)), items
+    return items, ()
 
 
 def executed_arcs(
