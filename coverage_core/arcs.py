@@ -74,6 +74,10 @@ _DEFINITION_TYPES = frozenset(_DEFINITIONS)
 _CONSTANT_NAMES = {"True": True, "False": False, "None": False, "__debug__": __debug__}
 
 
+# The only kinds of test constant_truth can decide.
+_MAYBE_CONSTANT = frozenset({ast.Constant, ast.Name, ast.UnaryOp, ast.BoolOp})
+
+
 def constant_truth(test: ast.expr) -> Optional[bool]:
     """The truth of a test the compiler can decide, or None if it can't.
 
@@ -81,6 +85,8 @@ def constant_truth(test: ast.expr) -> Optional[bool]:
     ``True``/``False``/``None``/``__debug__``, ``not`` of those, and
     ``and``/``or`` of them.
     """
+    if type(test) not in _MAYBE_CONSTANT:
+        return None
     if isinstance(test, ast.Constant):
         return bool(test.value)
     if isinstance(test, ast.Name):
@@ -347,7 +353,8 @@ class ArcFinder:
         return set()
 
     def _if(self, node: ast.If) -> set[TExit]:
-        top = self.line_of(node.test)
+        top = node.test.lineno
+        top = self.multiline.get(top, top)
         truth = constant_truth(node.test)
         exits: set[TExit] = set()
         if truth is None or truth:
@@ -604,9 +611,9 @@ class SlicedArcs:
         if crossing:
             raise ValueError(f"an arc crosses a cut: {crossing[0]}")
         self.arcs.update(mine)
-        for arc, fragments in finder.fragments.items():
-            if first <= abs(arc[0]) <= last:
-                self.fragments[arc] = fragments
+        self.fragments.update(
+            {arc: fragments for arc, fragments in finder.fragments.items() if first <= abs(arc[0]) <= last}
+        )
 
 
 def describe_missing_arc(fragments: Sequence[tuple[str, str]], start: TLineNo, end: TLineNo) -> str:

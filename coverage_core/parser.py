@@ -49,6 +49,7 @@ from covcore.arcs import (
     is_irrefutable,
 )
 from covcore.config import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE  # re-exported: the default line exclusions
+from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 from covcore.exceptions import NoSource, NotPython
 from covcore.logical_lines import (
     LineIndex, NeedTokens, multiline_from_tree, runs_text, simple_statements, slice_starts, tree_runs,
@@ -105,6 +106,32 @@ def join_regex(regexes: Iterable[str]) -> str | None:
     if len(regexes) == 1:
         return regexes[0]
     return "|".join(f"(?:{regex})" for regex in regexes)
+
+
+# What a match of a default regex (exclusions, partial branches) holds: one
+# of these strings.  A regex of Python's `re` without a literal prefix is
+# tried at every position of the text, a few hundred instructions each; a
+# text holding none of the strings can't match.
+_NEEDED_TEXT: dict[str, tuple[str, ...]] = {
+    DEFAULT_EXCLUDE[0]: ("pragma", "PRAGMA"),
+    DEFAULT_EXCLUDE[1]: ("...",),
+    DEFAULT_EXCLUDE[2]: ("TYPE_CHECKING:",),
+    DEFAULT_PARTIAL[0]: ("pragma", "PRAGMA"),
+    DEFAULT_PARTIAL_ALWAYS[0]: ("while True:", "while 1:", "while False:", "while 0:"),
+    DEFAULT_PARTIAL_ALWAYS[1]: ("if True:", "if 1:", "if False:", "if 0:"),
+}
+# The default lists joined as the configuration joins them.
+for _regexes in (DEFAULT_EXCLUDE, DEFAULT_PARTIAL + DEFAULT_PARTIAL_ALWAYS):
+    _NEEDED_TEXT["|".join(f"(?:{regex})" for regex in _regexes)] = tuple(
+        piece for regex in _regexes for piece in _NEEDED_TEXT[regex]
+    )
+
+
+def _may_match(regex: str, text: str) -> bool:
+    """Could `regex` match in `text`?  False only for a default regex (or
+    the defaults joined) whose needed strings the text doesn't hold."""
+    needed = _NEEDED_TEXT.get(regex)
+    return needed is None or any(piece in text for piece in needed)
 
 
 def source_file_for(filename: str) -> str:
@@ -292,6 +319,8 @@ class PythonParser:
         """
         matches: set[TLineNo] = set()
         text = self.text
+        if not _may_match(regex, text):
+            return matches
         offset = 0
         line = 1
         for match in re.finditer(regex, text, flags=re.MULTILINE):
@@ -386,7 +415,9 @@ class PythonParser:
         excluded_all: set[TLineNo] = set()
         arcs = SlicedArcs() if self.branch else None
         # Only a text with a `global` statement somewhere needs its trees searched for one.
-        may_have_global = re.search(r"^[ \t]*global\b", self.text, flags=re.MULTILINE) is not None
+        may_have_global = (
+            "global" in self.text and re.search(r"^[ \t]*global\b", self.text, flags=re.MULTILINE) is not None
+        )
         # A line analysis may parse only some statements of a slice (see tree_runs).
         partial = arcs is None and not may_have_global and "__future__" not in self.text
         try:

@@ -285,3 +285,23 @@ def test_a_generated_module_needs_almost_no_tree() -> None:
     assert tree_runs(index, 1, index.n_lines, 0.1) == []
     text = text.replace("y = x\n", "y = x  # a comment\n", 1)
     assert tree_runs(LineIndex(text), 1, index.n_lines, 0.1) == [(2, 5)]     # the `if` statement
+
+
+@pytest.mark.parametrize("text", [
+    "x = 1\nif x:\n    y = 2\n",
+    "x = 1  # pragma: no cover\nif 0:\n    y = 2\nwhile True:\n    break\n",
+    "def f(): ...\nif TYPE_CHECKING:\n    import os\nif x:  # pragma: no branch\n    pass\n",
+])
+def test_the_default_regexes_skipped_only_where_they_cant_match(text: str) -> None:
+    # A default regex isn't run over a text holding none of the strings
+    # its matches need; the lines found are those a scan finds.
+    import re
+
+    from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
+
+    parser = PythonParser(text=text)
+    for regexes in (DEFAULT_EXCLUDE, DEFAULT_PARTIAL + DEFAULT_PARTIAL_ALWAYS, *([r] for r in DEFAULT_EXCLUDE)):
+        regex = join_regex(regexes)
+        assert regex is not None
+        scanned = {text.count("\n", 0, m.start()) + 1 for m in re.finditer(regex, text, flags=re.MULTILINE)}
+        assert parser.lines_matching(regex) == scanned
