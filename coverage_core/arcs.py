@@ -70,7 +70,12 @@ RETURN_NOT_RUN = "the return on line {lineno} wasn't executed"
 LEGACY_WITH_JUMPS = sys.version_info < (3, 11)
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_DEFINITION_TYPES = frozenset(_DEFINITIONS)
 _CONSTANT_NAMES = {"True": True, "False": False, "None": False, "__debug__": __debug__}
+
+
+# The only kinds of test constant_truth can decide.
+_MAYBE_CONSTANT = frozenset({ast.Constant, ast.Name, ast.UnaryOp, ast.BoolOp})
 
 
 def constant_truth(test: ast.expr) -> Optional[bool]:
@@ -80,6 +85,8 @@ def constant_truth(test: ast.expr) -> Optional[bool]:
     ``True``/``False``/``None``/``__debug__``, ``not`` of those, and
     ``and``/``or`` of them.
     """
+    if type(test) not in _MAYBE_CONSTANT:
+        return None
     if isinstance(test, ast.Constant):
         return bool(test.value)
     if isinstance(test, ast.Name):
@@ -238,7 +245,7 @@ class ArcFinder:
         """Record the arc `start` -> `end`, with its explaining fragments if any."""
         arc = (start, end)
         self.arcs.add(arc)
-        if start in self._open_withs:
+        if self._open_withs and start in self._open_withs:
             self.with_entries.add(arc)
         if cause or action:
             self.fragments[arc].append((cause, action))
@@ -258,14 +265,19 @@ class ArcFinder:
         """Link the statements of `body`: `entries` lead to the first one, and
         each one's exits to the next.  Returns the exits of the last one
         (`entries` itself when no statement of `body` has code)."""
-        statements = self.statements
+        statements, multiline, add = self.statements, self.multiline, self.add
         for node in body:
-            line = self.line_of(node)
+            kind = type(node)
+            if kind in _DEFINITION_TYPES:
+                line = self.line_of(node)
+            else:
+                line = getattr(node, "lineno")
+                line = multiline.get(line, line)
             if line not in statements:
                 continue
             for source, cause in entries:
-                self.add(source, line, cause)
-            handler = _HANDLERS.get(type(node))
+                add(source, line, cause)
+            handler = _HANDLERS.get(kind)
             entries = {(line, "")} if handler is None else handler(self, node)
         return entries
 
@@ -341,7 +353,8 @@ class ArcFinder:
         return set()
 
     def _if(self, node: ast.If) -> set[TExit]:
-        top = self.line_of(node.test)
+        top = node.test.lineno
+        top = self.multiline.get(top, top)
         truth = constant_truth(node.test)
         exits: set[TExit] = set()
         if truth is None or truth:
@@ -472,17 +485,17 @@ class WithJumps:
     coverage.py 7.16.2 instead, which looks at the measured arcs together.
     """
 
-    def __init__(self, finder: ArcFinder) -> None:
-        """Work out the rewrites from an analyzed `finder`."""
+    def __init__(self, finder: Optional[ArcFinder] = None) -> None:
+        """Work out the rewrites from an analyzed `finder` (none: no rewrites)."""
         self.legacy = LEGACY_WITH_JUMPS
         # Each `with` line -> the one line it continues to after its body.
         destinations: dict[TLineNo, set[TLineNo]] = defaultdict(set)
-        if finder.with_lines:
+        if finder is not None and finder.with_lines:
             for start, end in finder.arcs:
                 if start in finder.with_lines and (start, end) not in finder.with_entries:
                     destinations[start].add(end)
         onward = {line: min(ends) for line, ends in destinations.items() if len(ends) == 1}
-        exits = finder.with_exits
+        exits = finder.with_exits if finder is not None else set()
         #: Arc -> replacement arc, or None to drop it.
         self.rewrites: dict[TArc, Optional[TArc]] = {}
         #: For the 3.10 rewrite: "body end -> with" arc -> (with -> next, body end -> next).
@@ -513,6 +526,11 @@ class WithJumps:
     def __bool__(self) -> bool:
         """Is there anything to rewrite?"""
         return bool(self.rewrites or self.legacy_rewrites)
+
+    def update(self, other: WithJumps) -> None:
+        """Add the rewrites of `other`, found on other lines (another slice of the file)."""
+        self.rewrites.update(other.rewrites)
+        self.legacy_rewrites.update(other.legacy_rewrites)
 
     def apply(self, arcs: Iterable[TArc]) -> set[TArc]:
         """`arcs` with the ``with`` exits rewritten."""
@@ -550,6 +568,52 @@ class WithJumps:
             added.add((arc[0], landing[1]))
             removed.add(onward)
         return (arcs | added) - removed
+
+
+def first_line_arcs(arcs: Iterable[TArc], multiline: dict[TLineNo, TLineNo]) -> set[TArc]:
+    """`arcs` between the first lines of their statements, less those that stay on one."""
+    if multiline:
+        first = multiline.get
+        arcs = {(first(start, start), first(end, end) if end >= 0 else -first(-end, -end)) for start, end in arcs}
+    return {arc for arc in arcs if arc[0] != arc[1]}
+
+
+class SlicedArcs:
+    """The arcs of a file analyzed a slice of whole top-level statements at a
+    time (see :meth:`covcore.parser.PythonParser.parse_source`).
+
+    Each slice is parsed between two edge statements: one on the line before
+    its first, and (but for the last slice) one on the line after its last,
+    which is the first line of the next slice.  Only the module's flow from
+    one top-level statement to the next crosses a cut, so the arcs from a
+    slice's own lines are the whole file's: those into the edge after it are
+    the arcs into the next slice's first statement, and the arcs from the
+    edge before it are left out (they are the previous slice's).  The parser
+    makes sure each slice's first statement has code (a statement without
+    any would be stepped over).
+    """
+
+    def __init__(self) -> None:
+        self.arcs: set[TArc] = set()
+        self.fragments: TFragments = {}
+        self.with_jumps = WithJumps()
+
+    def add(self, finder: ArcFinder, code_nodes: Iterable[ast.AST], first: TLineNo, last: TLineNo) -> None:
+        """Analyze the slice of lines `first` to `last` with `finder` (over its
+        tree, the lines its code has, and the file's multi-line map) and keep
+        its arcs.  Raises ValueError if an arc goes where a cut can't be crossed."""
+        finder.analyze(code_nodes)
+        jumps = finder.with_jumps()
+        self.with_jumps.update(jumps)
+        arcs = first_line_arcs(jumps.apply(finder.arcs) if jumps else finder.arcs, finder.multiline)
+        mine = [arc for arc in arcs if first <= abs(arc[0]) <= last]
+        crossing = [arc for arc in mine if arc[1] > 0 and not first <= arc[1] <= last + 1]
+        if crossing:
+            raise ValueError(f"an arc crosses a cut: {crossing[0]}")
+        self.arcs.update(mine)
+        self.fragments.update(
+            {arc: fragments for arc, fragments in finder.fragments.items() if first <= abs(arc[0]) <= last}
+        )
 
 
 def describe_missing_arc(fragments: Sequence[tuple[str, str]], start: TLineNo, end: TLineNo) -> str:

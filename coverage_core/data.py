@@ -344,6 +344,11 @@ class CoverageData:
             return sorted(number for number in numbers if number > 0)
         return sorted(items)
 
+    def measured_items(self, filename: str) -> set[Any] | None:
+        """The lines (line data) or arcs (arc data) of `filename`, unsorted;
+        None if it isn't measured.  The set may be the data's own: don't change it."""
+        return self._united(filename)
+
     def arcs(self, filename: str) -> list[TArc] | None:
         """The sorted arcs of `filename`; None if it isn't measured or data is lines."""
         if self._measure != "arcs":

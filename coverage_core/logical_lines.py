@@ -31,11 +31,6 @@ from covcore.types import TLineNo
 # The fields holding statements, in source order (a ``try``: body, except
 # clauses, ``else``, ``finally``).
 _SOURCE_ORDER_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
-# Statements that hold no others: each is one logical line, or several
-# joined by semicolons; the tree gives their first and last lines.
-_SIMPLE_STATEMENTS = tuple(
-    cls for cls in ast.stmt.__subclasses__() if not set(cls._fields) & set(_SOURCE_ORDER_FIELDS)
-)
 # A line holding none of these can't continue onto the next one.
 _CONTINUING = re.compile(r"[(\[{'\"\\#]")
 # Lines that can't start a top-level statement of their own.
@@ -71,31 +66,47 @@ class LineIndex:
 def simple_statements(tree: ast.AST) -> Iterator[ast.stmt]:
     """The simple statements of `tree` (at any depth), in source order."""
     pending: list[ast.AST] = [tree]
+    fields_of = _FIELDS_OF
     while pending:
         node = pending.pop()
-        if isinstance(node, _SIMPLE_STATEMENTS):
-            yield node
+        fields = fields_of.get(type(node))
+        if fields is None:
+            fields = fields_of[type(node)] = tuple(name for name in _SOURCE_ORDER_FIELDS if hasattr(node, name))
+        if not fields:
+            # Only simple statements come here without statement fields.
+            yield cast(ast.stmt, node)
             continue
         children: list[ast.AST] = []
-        for name in _SOURCE_ORDER_FIELDS:
-            children.extend(getattr(node, name, ()))
+        for name in fields:
+            children.extend(getattr(node, name))
         pending.extend(reversed(children))
+
+
+# Each node type -> which of _SOURCE_ORDER_FIELDS it has.
+_FIELDS_OF: dict[type, tuple[str, ...]] = {}
 
 
 def multiline_from_tree(
     statements: Iterable[ast.stmt], index: LineIndex, first: TLineNo, last: TLineNo,
+    only: list[tuple[TLineNo, TLineNo]] | None = None,
 ) -> dict[TLineNo, TLineNo]:
     """The multi-line map of lines `first` to `last`, as tokenizing the whole text would give it.
 
     `statements` are the simple statements of the tree of those lines (see
     :func:`simple_statements`); any outside the lines are passed over.
+    With `only` (from :func:`tree_runs`), the tree is of those runs of
+    lines alone, the others holding no logical line of several lines.
     Raises NeedTokens where the map could differ from the tokens': a
     statement ending in a backslash, or a header that runs on into a
     statement (``if (a\\n): b``).
     """
     multiline: dict[TLineNo, TLineNo] = {}
-    # covered[line - first]: a simple statement holds the line.
+    # covered[line - first]: a simple statement holds the line (or it needs no tree).
     covered = bytearray(last - first + 2)
+    if only is not None:
+        covered[:] = b"\x01" * len(covered)
+        for top, bottom in only:
+            covered[top - first:bottom + 1 - first] = bytes(bottom + 1 - top)
     covered[-1] = 1
     continued = index.continued
     last_start = last_end = 0
@@ -107,7 +118,10 @@ def multiline_from_tree(
         if bottom > start:
             for line in range(start, bottom + 1):
                 multiline[line] = start
-        covered[top - first:bottom + 1 - first] = b"\x01" * (bottom + 1 - top)
+        if bottom == top:
+            covered[top - first] = 1
+        else:
+            covered[top - first:bottom + 1 - first] = b"\x01" * (bottom + 1 - top)
         if bottom in continued:
             raise NeedTokens
         last_start, last_end = start, bottom
@@ -169,3 +183,74 @@ def slice_starts(index: LineIndex, size: int) -> list[TLineNo]:
         else:
             line += 1
     return starts
+
+
+# A line that only the tree can read rightly: a string, a comment or a
+# backslash in it; and a line with brackets (balanced ones are fine).
+_NEEDS_TREE = re.compile(r"^[^\n]*['\"#\\][^\n]*$", flags=re.MULTILINE)
+_BRACKETED = re.compile(r"^[^\n]*[()\[\]{}][^\n]*$", flags=re.MULTILINE)
+_BRACKET = re.compile(r"[()\[\]{}]")
+# Where a top-level statement may start (as in slice_starts).
+_MAY_START = re.compile(r"^(?![\s#)\]}@\\]|(?:else|elif|except|finally)\b)", flags=re.MULTILINE)
+
+
+def _balanced(line: str) -> bool:
+    """Do the brackets of `line` close within it, in order?"""
+    depth = 0
+    for bracket in _BRACKET.findall(line):
+        depth += 1 if bracket in "([{" else -1
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def tree_runs(
+    index: LineIndex, first: TLineNo, last: TLineNo, most: float,
+) -> list[tuple[TLineNo, TLineNo]] | None:
+    """The runs of lines among `first` to `last` (whole top-level statements,
+    first and last lines) that hold a line only the tree reads rightly: a
+    string, a comment, a backslash or brackets left open.  Every other
+    statement is one logical line per line and has no docstring, so its
+    tree isn't needed for the multi-line map or the docstrings.  None when
+    more than `most` of the lines are such lines (the tree of all is cheaper).
+
+    The runs go from a line where a top-level statement may start to the
+    line before the next such line; a line in a string that looks like a
+    start only splits a run the parse of the runs closes again (the line
+    holding the string's end is kept).
+    """
+    text, ends = index.text, index.ends
+    begin, end = index.start(first), ends[last - 1]
+    needed = {bisect_right(ends, match.start()) + 1 for match in _NEEDS_TREE.finditer(text, begin, end)}
+    for match in _BRACKETED.finditer(text, begin, end):
+        if not _balanced(match.group()):
+            needed.add(bisect_right(ends, match.start()) + 1)
+    if len(needed) > most * (last + 1 - first):
+        return None
+    starts = [first]
+    for match in _MAY_START.finditer(text, begin, end):
+        line = bisect_right(ends, match.start()) + 1
+        if line > first and line - 1 not in index.continued and not text.startswith("@", index.start(line - 1)):
+            starts.append(line)
+    runs: list[tuple[TLineNo, TLineNo]] = []
+    for line in sorted(needed):
+        at = bisect_right(starts, line) - 1
+        top = starts[at]
+        bottom = starts[at + 1] - 1 if at + 1 < len(starts) else last
+        if runs and runs[-1][1] >= top - 1:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], bottom))
+        else:
+            runs.append((top, bottom))
+    return runs
+
+
+def runs_text(index: LineIndex, first: TLineNo, last: TLineNo, runs: list[tuple[TLineNo, TLineNo]]) -> str:
+    """Lines `first` to `last` of the text, those outside `runs` left blank."""
+    parts: list[str] = []
+    at = first
+    for top, bottom in runs:
+        parts.append("\n" * (top - at))
+        parts.append(index.lines(top, bottom))
+        at = bottom + 1
+    parts.append("\n" * (last + 1 - at))
+    return "".join(parts)

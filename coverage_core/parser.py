@@ -17,10 +17,13 @@ The results equal those of coverage.py 7.17's parser, so reports agree.
 The multi-line map comes mostly from the tree (:mod:`covcore.logical_lines`);
 a long file whose tree need not be kept is analyzed in slices of whole
 top-level statements, so that no more than one slice's tree is in memory
-(:data:`SLICE_LINES`).
+(:data:`SLICE_LINES`), its arcs too when asked (``branch``); a slice of a
+line analysis is parsed only in the statements that need a tree
+(:data:`TREE_SHARE`).
 
 Branch analysis is built on top of this: :meth:`PythonParser.arcs` runs the
-arc analyzer of :mod:`covcore.arcs` over the parsed tree, the raw statements
+arc analyzer of :mod:`covcore.arcs` over the parsed tree (or over each
+slice's, :class:`covcore.arcs.SlicedArcs`), the raw statements
 and the multi-line map (once, on demand), and :meth:`PythonParser.exit_counts`,
 :meth:`PythonParser.translate_arcs` and
 :meth:`PythonParser.missing_arc_description` serve the results and reports.
@@ -35,22 +38,28 @@ import re
 import tokenize
 import warnings
 import zipimport
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from operator import itemgetter
 from types import CodeType
 from typing import cast
 
 from covcore.arcs import (
-    ArcFinder, TFragments, WithJumps, describe_action, describe_missing_arc, is_irrefutable,
+    ArcFinder, SlicedArcs, TFragments, WithJumps, describe_action, describe_missing_arc, first_line_arcs,
+    is_irrefutable,
 )
 from covcore.config import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE  # re-exported: the default line exclusions
+from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 from covcore.exceptions import NoSource, NotPython
-from covcore.logical_lines import LineIndex, NeedTokens, multiline_from_tree, simple_statements, slice_starts
+from covcore.logical_lines import (
+    LineIndex, NeedTokens, multiline_from_tree, runs_text, simple_statements, slice_starts, tree_runs,
+)
 from covcore.regions import CodeRegion, code_regions, walk_statements
 from covcore.types import TArc, TLineNo
 
 # The nodes whose bodies are code objects of their own.
 _CODE_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_CODE_NODE_TYPES = frozenset(_CODE_NODES)
 
 _OPENING_BRACKETS = frozenset("([{")
 _CLOSING_BRACKETS = frozenset(")]}")
@@ -68,6 +77,23 @@ SLICE_LINES = 25_000
 _SLICE_EDGE = "_ = 0\n"
 
 
+#: A slice of a line analysis where at most this share of the lines needs
+#: the tree (see :func:`covcore.logical_lines.tree_runs`) is compiled from
+#: its text, and only the statements holding those lines are parsed.
+TREE_SHARE = 0.1
+
+
+def _slice_bounds(index: LineIndex, starts: list[TLineNo]) -> Iterator[tuple[TLineNo, TLineNo, str, str]]:
+    """Each slice of the text cut at `starts`: its first and last lines, and
+    the text to put before and after it (blank lines and an edge statement
+    before, an edge statement after; none at the file's ends)."""
+    for number, first in enumerate(starts):
+        last = starts[number + 1] - 1 if number + 1 < len(starts) else index.n_lines
+        head = "\n" * (first - 2) + _SLICE_EDGE if number else ""
+        tail = _SLICE_EDGE if last < index.n_lines else ""
+        yield first, last, head, tail
+
+
 class _WholeText(Exception):
     """Analyzing the file in slices could differ from analyzing it whole."""
 
@@ -80,6 +106,32 @@ def join_regex(regexes: Iterable[str]) -> str | None:
     if len(regexes) == 1:
         return regexes[0]
     return "|".join(f"(?:{regex})" for regex in regexes)
+
+
+# What a match of a default regex (exclusions, partial branches) holds: one
+# of these strings.  A regex of Python's `re` without a literal prefix is
+# tried at every position of the text, a few hundred instructions each; a
+# text holding none of the strings can't match.
+_NEEDED_TEXT: dict[str, tuple[str, ...]] = {
+    DEFAULT_EXCLUDE[0]: ("pragma", "PRAGMA"),
+    DEFAULT_EXCLUDE[1]: ("...",),
+    DEFAULT_EXCLUDE[2]: ("TYPE_CHECKING:",),
+    DEFAULT_PARTIAL[0]: ("pragma", "PRAGMA"),
+    DEFAULT_PARTIAL_ALWAYS[0]: ("while True:", "while 1:", "while False:", "while 0:"),
+    DEFAULT_PARTIAL_ALWAYS[1]: ("if True:", "if 1:", "if False:", "if 0:"),
+}
+# The default lists joined as the configuration joins them.
+for _regexes in (DEFAULT_EXCLUDE, DEFAULT_PARTIAL + DEFAULT_PARTIAL_ALWAYS):
+    _NEEDED_TEXT["|".join(f"(?:{regex})" for regex in _regexes)] = tuple(
+        piece for regex in _regexes for piece in _NEEDED_TEXT[regex]
+    )
+
+
+def _may_match(regex: str, text: str) -> bool:
+    """Could `regex` match in `text`?  False only for a default regex (or
+    the defaults joined) whose needed strings the text doesn't hold."""
+    needed = _NEEDED_TEXT.get(regex)
+    return needed is None or any(piece in text for piece in needed)
 
 
 def source_file_for(filename: str) -> str:
@@ -150,7 +202,9 @@ def _bytecode_lines(code: CodeType) -> set[TLineNo]:
         # Deferred annotations (3.14+) are almost never run: not statements.
         if obj.co_name == "__annotate__":
             continue
-        lines.update(line for _, _, line in obj.co_lines() if line)
+        lines.update(map(itemgetter(2), obj.co_lines()))
+    lines.discard(None)     # type: ignore[arg-type,unused-ignore]
+    lines.discard(0)
     return lines
 
 
@@ -209,12 +263,14 @@ class PythonParser:
         filename: str | None = None,
         exclude: str | None = None,
         keep_tree: bool = True,
+        branch: bool = False,
     ) -> None:
         """Hold the source; nothing is analyzed until :meth:`parse_source`.
 
         Without `keep_tree`, a long file may be analyzed in slices
-        (:data:`SLICE_LINES`) and :attr:`ast_root` stays None; the branch
-        analysis parses the whole text again if it is asked for.
+        (:data:`SLICE_LINES`) and :attr:`ast_root` stays None; with
+        `branch` too, its arcs are found slice by slice in the same pass
+        (asked for later, they are found in a second pass over the slices).
         """
         if text is None and filename is None:
             raise ValueError("PythonParser needs either text or filename")
@@ -222,6 +278,7 @@ class PythonParser:
         self.text: str = text if text is not None else read_source(self.filename)
         self.exclude = exclude
         self.keep_tree = keep_tree
+        self.branch = branch
 
         #: The parsed module, kept for the analyses built on this one
         #: (possible arcs, code regions).
@@ -246,8 +303,8 @@ class PythonParser:
         self._with_jumps: WithJumps | None = None
         # The module, class and function nodes, each a code object to analyze.
         self._code_nodes: list[ast.AST] = []
-        # The function and class regions, when found slice by slice.
-        self._regions: list[CodeRegion] | None = None
+        # Where the slices start, when the text was analyzed in slices.
+        self._slice_starts: list[TLineNo] | None = None
 
     @property
     def multiline(self) -> dict[TLineNo, TLineNo]:
@@ -262,6 +319,8 @@ class PythonParser:
         """
         matches: set[TLineNo] = set()
         text = self.text
+        if not _may_match(regex, text):
+            return matches
         offset = 0
         line = 1
         for match in re.finditer(regex, text, flags=re.MULTILINE):
@@ -335,74 +394,111 @@ class PythonParser:
         slice's end can't be reached (the compiler drops what follows it),
         with ``from __future__`` imports, and with a ``global`` statement
         outside functions and classes (whether it is an error depends on
-        all the text):
-        then the whole text is analyzed.  So it is if a slice doesn't parse:
-        a cut that fell in a string, or a real syntax error, reported as
-        the whole text's.
+        all the text): then the whole text is analyzed.  So it is if a
+        slice doesn't parse: a cut that fell in a string, or a real syntax
+        error, reported as the whole text's.
+
+        With :attr:`branch`, each slice's arcs are found too (see
+        :class:`covcore.arcs.SlicedArcs`).
         """
         index = LineIndex(self.text)
-        if index.n_lines < 2 * SLICE_LINES:
+        if self._slice_starts is not None:
+            starts = self._slice_starts     # again, with the arcs: the same cuts
+        elif index.n_lines < 2 * SLICE_LINES:
             return False
-        starts = slice_starts(index, SLICE_LINES)
+        else:
+            starts = slice_starts(index, SLICE_LINES)
         if len(starts) < 2:
             return False
         if self.exclude:
             self.raw_excluded = self.lines_matching(self.exclude)
         excluded_all: set[TLineNo] = set()
-        regions: list[CodeRegion] = []
+        arcs = SlicedArcs() if self.branch else None
         # Only a text with a `global` statement somewhere needs its trees searched for one.
-        may_have_global = re.search(r"^[ \t]*global\b", self.text, flags=re.MULTILINE) is not None
+        may_have_global = (
+            "global" in self.text and re.search(r"^[ \t]*global\b", self.text, flags=re.MULTILINE) is not None
+        )
+        # A line analysis may parse only some statements of a slice (see tree_runs).
+        partial = arcs is None and not may_have_global and "__future__" not in self.text
         try:
-            for number, first in enumerate(starts):
-                last = starts[number + 1] - 1 if number + 1 < len(starts) else index.n_lines
-                head = "\n" * (first - 2) + _SLICE_EDGE if number else ""
-                tail = _SLICE_EDGE if last < index.n_lines else ""
-                body = index.lines(first, last)
-                tree = ast.parse(head + body + tail)
-                if (number == 0 and _has_future_import(tree)) or (may_have_global and _has_module_global(tree)):
-                    raise _WholeText
-                lines = _bytecode_lines(_compiled(tree, self.filename))
-                if tail and last + 1 not in lines:
-                    raise _WholeText    # the rest of the text is unreachable
-                self.raw_statements.update(line for line in lines if first <= line <= last)
+            for first, last, head, tail in _slice_bounds(index, starts):
                 # (The last slice takes what a regex matched past the last line, too.)
                 excluded = {line for line in self.raw_excluded if first <= line and (line <= last or not tail)}
+                runs = tree_runs(index, first, last, TREE_SHARE) if partial and not excluded else None
+                if runs is None:
+                    tree = ast.parse(head + index.lines(first, last) + tail)
+                    code = _compiled(tree, self.filename)
+                else:
+                    code = compile(head + index.lines(first, last) + tail, self.filename, "exec", dont_inherit=True)
+                    tree = ast.parse(head + runs_text(index, first, last, runs) + tail)
+                if (first == 1 and _has_future_import(tree)) or (may_have_global and _has_module_global(tree)):
+                    raise _WholeText
+                lines = _bytecode_lines(code)
+                del code
+                if tail and last + 1 not in lines:
+                    raise _WholeText    # the rest of the text is unreachable
+                if arcs is not None and first > 1 and first not in lines:
+                    raise _WholeText    # the arcs would step over the slice's first statement
+                inside = lines - {first - 1, last + 1}      # less the edge statements
+                if inside and (min(inside) < first or max(inside) > last):
+                    raise _WholeText        # (never seen) a line outside the slice
+                self.raw_statements.update(inside)
                 try:
                     if excluded:
                         raise NeedTokens
-                    self.multiline_map.update(multiline_from_tree(simple_statements(tree), index, first, last))
+                    statements = simple_statements(tree)
+                    self.multiline_map.update(multiline_from_tree(statements, index, first, last, runs))
                 except NeedTokens:
-                    self._scan_tokens(excluded, body, first - 1)
-                excluded_all |= self._walk_tree(tree, self.first_lines(excluded), None)
-                regions.extend(code_regions(tree))
+                    self._scan_tokens(excluded, index.lines(first, last), first - 1)
+                code_nodes: list[ast.AST] | None = [] if arcs is not None else None
+                excluded_all |= self._walk_tree(tree, self.first_lines(excluded), code_nodes)
+                if arcs is not None:
+                    assert code_nodes is not None
+                    arcs.add(ArcFinder(tree, lines, self.multiline_map), code_nodes, first, last)
                 del tree
         except (_WholeText, SyntaxError, ValueError, tokenize.TokenError):
-            self.raw_statements, self.raw_excluded, self.raw_docstrings = set(), set(), set()
-            self.multiline_map = {}
+            self._forget()
             return False
         self.excluded = excluded_all
-        self._regions = regions
+        self._slice_starts = starts
+        if arcs is not None:
+            self._arcs, self._arc_fragments, self._with_jumps = arcs.arcs, arcs.fragments, arcs.with_jumps
         return True
+
+    def _slice_trees(self, index: LineIndex, starts: list[TLineNo]) -> Iterator[ast.Module]:
+        """The tree of each slice of the text cut at `starts`."""
+        for first, last, head, tail in _slice_bounds(index, starts):
+            yield ast.parse(head + index.lines(first, last) + tail)
+
+    def _forget(self) -> None:
+        """Drop what an analysis found, to start again."""
+        self.raw_statements, self.raw_excluded, self.raw_docstrings = set(), set(), set()
+        self.multiline_map = {}
+        self.excluded, self.statements = set(), set()
+        self._slice_starts = None
+        self._arcs, self._arc_fragments, self._with_jumps = None, {}, None
 
     def _walk_tree(self, tree: ast.Module, excluded: set[TLineNo], code_nodes: list[ast.AST] | None) -> set[TLineNo]:
         """Walk `tree`: note its docstrings, and widen `excluded` (returned)
         to whole definitions and ``case _:`` clauses; add its module, class
         and function nodes to `code_nodes`."""
         for node in walk_statements(tree):
-            if code_nodes is not None and isinstance(node, _CODE_NODES):
-                code_nodes.append(node)
-            docstring = _docstring_node(node)
-            if docstring is not None:
-                self.raw_docstrings.update(
-                    range(docstring.lineno, cast(int, docstring.end_lineno) + 1)
-                )
-            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                # A pragma on a decorator or on the `def`/`class` line
-                # excludes the whole definition, every line of it.
-                start = min((deco.lineno for deco in node.decorator_list), default=node.lineno)
-                if not excluded.isdisjoint(range(start, node.lineno + 1)):
-                    excluded.update(range(start, cast(int, node.end_lineno) + 1))
-            elif isinstance(node, ast.match_case) and is_irrefutable(node):
+            kind = type(node)
+            if kind in _CODE_NODE_TYPES:
+                if code_nodes is not None:
+                    code_nodes.append(node)
+                docstring = _docstring_node(node)
+                if docstring is not None:
+                    self.raw_docstrings.update(
+                        range(docstring.lineno, cast(int, docstring.end_lineno) + 1)
+                    )
+                if excluded and isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    # A pragma on a decorator or on the `def`/`class` line
+                    # excludes the whole definition, every line of it.
+                    start = min((deco.lineno for deco in node.decorator_list), default=node.lineno)
+                    if not excluded.isdisjoint(range(start, node.lineno + 1)):
+                        excluded.update(range(start, cast(int, node.end_lineno) + 1))
+            elif excluded and isinstance(node, ast.match_case) and is_irrefutable(node):
                 # `case _:` whose body is all excluded goes too, like `else:`.
                 body = range(node.body[0].lineno, cast(int, node.body[-1].end_lineno) + 1)
                 in_body = self.raw_statements.intersection(body)
@@ -412,10 +508,20 @@ class PythonParser:
         return excluded
 
     def code_regions(self) -> list[CodeRegion]:
-        """The function and class regions of the file (see :func:`covcore.regions.code_regions`)."""
-        if self._regions is not None:
-            return [replace(region, lines=set(region.lines)) for region in self._regions]
-        return code_regions(self.ast_root) if self.ast_root is not None else []
+        """The function and class regions of the file (see :func:`covcore.regions.code_regions`).
+
+        A file analyzed in slices is parsed again, a slice at a time (only
+        the JSON and HTML reports ask).
+        """
+        if self._slice_starts is None:
+            return code_regions(self.ast_root) if self.ast_root is not None else []
+        regions: list[CodeRegion] = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for tree in self._slice_trees(LineIndex(self.text), self._slice_starts):
+                regions.extend(code_regions(tree))
+                del tree
+        return regions
 
     def _scan_tokens(self, excluded: set[TLineNo], text: str, offset: int) -> bool:
         """Walk the tokens of `text` (its line 1 is line `offset` + 1): build
@@ -504,42 +610,32 @@ class PythonParser:
 
     def _analyze_arcs(self) -> None:
         """Run the arc analyzer and keep what the reports need from it."""
-        if self.ast_root is None and self._regions is not None:
-            # Analyzed in slices: the tree wasn't kept.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.ast_root = ast.parse(self.text)
-            self._code_nodes = [node for node in walk_statements(self.ast_root) if isinstance(node, _CODE_NODES)]
+        if self.ast_root is None and self._slice_starts is not None:
+            # Analyzed in slices without the arcs: again, with them (or whole,
+            # if the slices can't give them).
+            starts = self._slice_starts
+            self._forget()
+            self.branch, self._slice_starts = True, starts
+            self.parse_source()
+            if self._arcs is not None:
+                return
         if self.ast_root is None:
             raise ValueError("parse_source() must run before arcs()")
         finder = ArcFinder(self.ast_root, self.raw_statements, self.multiline_map)
         finder.analyze(self._code_nodes)
         self._with_jumps = finder.with_jumps()
         raw = self._with_jumps.apply(finder.arcs) if self._with_jumps else finder.arcs
-        multiline = self.multiline_map
-        arcs: set[TArc] = set()
-        for start, end in raw:
-            if start in multiline:
-                start = multiline[start]
-            if end in multiline:
-                end = multiline[end]
-            elif end < 0 and -end in multiline:
-                end = -multiline[-end]
-            if start != end:
-                arcs.add((start, end))
-        self._arcs = arcs
+        self._arcs = first_line_arcs(raw, self.multiline_map)
         self._arc_fragments = finder.fragments
 
     def exit_counts(self) -> dict[TLineNo, int]:
         """How many possible arcs leave each line; excluded lines, and arcs
         into excluded lines, are not counted."""
         excluded = self.excluded
-        counts: dict[TLineNo, int] = {}
-        for start, end in self.arcs():
-            if start in excluded or end in excluded:
-                continue
-            counts[start] = counts.get(start, 0) + 1
-        return counts
+        arcs: Iterable[TArc] = self.arcs()
+        if excluded:
+            arcs = [arc for arc in arcs if arc[0] not in excluded and arc[1] not in excluded]
+        return Counter(map(itemgetter(0), arcs))
 
     def translate_arcs(self, arcs: Iterable[TArc]) -> set[TArc]:
         """Map measured arcs to what reports show: ``with`` exits rewritten
@@ -547,8 +643,16 @@ class PythonParser:
         self.arcs()
         if self._with_jumps:
             arcs = self._with_jumps.apply(arcs)
-        first = self.first_line
-        return {(first(start), first(end)) for start, end in arcs}
+        if not self.multiline_map:
+            return set(arcs)
+        first = self.multiline_map.get
+        return {
+            (
+                first(start, start) if start >= 0 else -first(-start, -start),
+                first(end, end) if end >= 0 else -first(-end, -end),
+            )
+            for start, end in arcs
+        }
 
     def missing_arc_description(self, start: TLineNo, end: TLineNo) -> str:
         """A sentence for a report: why the arc `start` -> `end` may not have run.

@@ -37,13 +37,21 @@ def walk_statements(root: ast.AST) -> Iterator[ast.AST]:
     are not entered, as they cannot contain statements.
     """
     pending = [root]
+    fields_of = _FIELDS_OF
     while pending:
         node = pending.pop()
         yield node
-        for name in STATEMENT_FIELDS:
-            children = getattr(node, name, None)
+        fields = fields_of.get(type(node))
+        if fields is None:
+            fields = fields_of[type(node)] = tuple(name for name in STATEMENT_FIELDS if hasattr(node, name))
+        for name in fields:
+            children = getattr(node, name)
             if children:
                 pending.extend(children)
+
+
+# Each node type -> which of STATEMENT_FIELDS it has (most have none).
+_FIELDS_OF: dict[type, tuple[str, ...]] = {}
 
 
 #: The kinds of region: (singular, plural as used for JSON keys).

@@ -403,7 +403,7 @@ def html_report(
                 prev_url=entry.prev_url,
                 next_url=entry.next_url,
                 has_arcs=has_arcs,
-                regions=[(r.kind, r.name, r.start) for r in sorted(analysis.regions, key=lambda r: r.start)],
+                regions=[(r.kind, r.name, r.start) for r in sorted(analysis.code_regions(), key=lambda r: r.start)],
                 contexts_note=notes[0] if notes else "",
             )
             _write_text(target, render_file(page, options.title, options.precision, asset_version))

@@ -54,7 +54,7 @@ FORMATS = ("coverage", "lcov1")
 
 def _functions(analysis: Analysis, out: list[str], lcov1: bool) -> None:
     """FN/FNDA for each function with statements (hit if any of it ran), FNF/FNH."""
-    regions = [region for region in analysis.regions if region.kind == "function" and region.lines]
+    regions = [region for region in analysis.code_regions() if region.kind == "function" and region.lines]
     if not regions:
         return
     narrowed = analysis.narrowed([region.lines for region in regions])

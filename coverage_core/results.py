@@ -12,12 +12,15 @@ Numbers, percentages and the "missing" text equal coverage.py 7.17's.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import decimal
 import functools
+import gc
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any, NamedTuple, Protocol
 
 from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
@@ -269,7 +272,9 @@ class Analysis:
     exit_counts: dict[TLineNo, int] = dataclasses.field(default_factory=dict)
     no_branch: set[TLineNo] = dataclasses.field(default_factory=set)
     precision: int = 0
-    regions: list[CodeRegion] = dataclasses.field(default_factory=list)
+    #: None until :meth:`code_regions` works them out (only the JSON and
+    #: HTML reports ask).
+    regions: list[CodeRegion] | None = None
     num_lines: int = 0
     data: CoverageDataLike | None = dataclasses.field(default=None, repr=False)
     parser: PythonParser | None = dataclasses.field(default=None, repr=False)
@@ -312,16 +317,16 @@ class Analysis:
         tests on constants, :data:`covcore.config.DEFAULT_PARTIAL` and
         :data:`~covcore.config.DEFAULT_PARTIAL_ALWAYS`).
         """
-        executed = parser.translate_lines(data.lines(filename) or ()) & parser.statements
-        regions = parser.code_regions()
         has_arcs = data.has_arcs()
+        measured_lines, measured_arcs = _measured(data, filename, has_arcs)
+        executed = parser.translate_lines(measured_lines) & parser.statements
         possible: set[TArc] = set()
         arcs_executed: set[TArc] = set()
         exit_counts: dict[TLineNo, int] = {}
         no_branch: set[TLineNo] = set()
         if has_arcs:
             possible = parser.arcs()
-            arcs_executed = executed_arcs(parser, data.arcs(filename) or (), possible)
+            arcs_executed = executed_arcs(parser, measured_arcs, possible)
             exit_counts = parser.exit_counts()
             if partial_regexes is None:
                 partial_regexes = DEFAULT_PARTIAL + DEFAULT_PARTIAL_ALWAYS
@@ -337,11 +342,16 @@ class Analysis:
             exit_counts=exit_counts,
             no_branch=no_branch,
             precision=precision,
-            regions=regions,
             num_lines=len(parser.text.splitlines()),
             data=data,
             parser=parser,
         )
+
+    def code_regions(self) -> list[CodeRegion]:
+        """The functions and classes of the file (worked out on the first call)."""
+        if self.regions is None:
+            self.regions = self.parser.code_regions() if self.parser is not None else []
+        return self.regions
 
     def source_text(self) -> str:
         """The file's source, as the parser or the plug-in's reporter reads it."""
@@ -392,10 +402,13 @@ class Analysis:
     def missing_branch_arcs(self) -> dict[TLineNo, list[TLineNo]]:
         """Branch line -> destinations not taken."""
         branch_lines = self._branch_lines()
+        no_branch, excluded = self.no_branch, self.excluded
         missing: dict[TLineNo, list[TLineNo]] = defaultdict(list)
-        for start, end in self.arcs_missing():
-            if start in branch_lines:
-                missing[start].append(end)
+        for start, end in sorted(
+            arc for arc in self.arc_possibilities - self.arcs_executed
+            if arc[0] in branch_lines and arc[0] not in no_branch and arc[1] not in excluded
+        ):
+            missing[start].append(end)
         return missing
 
     def executed_branch_arcs(self) -> dict[TLineNo, list[TLineNo]]:
@@ -452,7 +465,7 @@ class Analysis:
         lines in none of them (named ``""``, starting at its lowest line, 1
         if it has none): the breakdown of coverage.py's JSON and HTML reports.
         """
-        chosen = [region for region in self.regions if region.kind == kind]
+        chosen = [region for region in self.code_regions() if region.kind == kind]
         claimed = set[TLineNo]().union(*(region.lines for region in chosen))
         rest = set(range(1, self.num_lines + 1)).difference(claimed)
         analyses = self.narrowed([region.lines for region in chosen] + [rest])
@@ -472,6 +485,20 @@ class RegionPart(NamedTuple):
     lines: set[TLineNo]
 
 
+def _measured(data: CoverageDataLike, filename: str, has_arcs: bool) -> tuple[Iterable[TLineNo], Iterable[TArc]]:
+    """The lines and arcs measured in `filename`, unsorted when `data` can
+    give them so (covcore's CoverageData: sorting a million arcs is a good
+    part of a report).  With arc data the lines may hold the arcs' negative
+    ends too (code object entries and exits): they match no statement."""
+    items_of = getattr(data, "measured_items", None)
+    if items_of is None:
+        return data.lines(filename) or (), data.arcs(filename) or ()
+    items = items_of(filename) or set()
+    if has_arcs:
+        return set(chain.from_iterable(items)), items
+    return items, ()
+
+
 def executed_arcs(
     parser: PythonParser, measured: Iterable[TArc], possible: set[TArc]
 ) -> set[TArc]:
@@ -489,16 +516,20 @@ def executed_arcs(
 def onward_arcs(measured: Iterable[TArc], possible: Iterable[TArc]) -> set[TArc]:
     """`measured` with each arc that stays on one line read as that line's
     only possible onward arc, when it has just one, and dropped otherwise."""
-    destinations: dict[TLineNo, set[TLineNo]] = defaultdict(set)
-    for start, end in possible:
-        destinations[start].add(end)
     kept: set[TArc] = set()
+    same_line: set[TLineNo] = set()
     for start, end in measured:
         if start != end:
             kept.add((start, end))
         else:
-            ends = destinations.get(start)
-            if ends is not None and len(ends) == 1:
+            same_line.add(start)
+    if same_line:
+        destinations: dict[TLineNo, set[TLineNo]] = defaultdict(set)
+        for start, end in possible:
+            if start in same_line:
+                destinations[start].add(end)
+        for start, ends in destinations.items():
+            if len(ends) == 1:
                 kept.add((start, next(iter(ends))))
     return kept
 
@@ -516,9 +547,9 @@ def no_branch_lines(parser: PythonParser, regexes: Iterable[str]) -> set[TLineNo
 
 
 @functools.lru_cache(maxsize=128)
-def _parsed(source: str, exclude: str | None, stamp: tuple[int, int] | None, keep_tree: bool) -> PythonParser:
+def _parsed(source: str, exclude: str | None, stamp: tuple[int, int] | None, branch: bool) -> PythonParser:
     """Parse one source file (cached; `stamp` changes when the file does)."""
-    parser = PythonParser(filename=source, exclude=exclude, keep_tree=keep_tree)
+    parser = PythonParser(filename=source, exclude=exclude, keep_tree=False, branch=branch)
     parser.parse_source()
     return parser
 
@@ -528,12 +559,11 @@ def clear_parse_cache() -> None:
     _parsed.cache_clear()
 
 
-def get_parser(filename: str, exclude_regexes: Iterable[str], keep_tree: bool = True) -> PythonParser:
+def get_parser(filename: str, exclude_regexes: Iterable[str], branch: bool = False) -> PythonParser:
     """The parsed source of measured file `filename` (cached per file).
 
-    Without `keep_tree`, a long file may be analyzed in slices, its tree
-    not kept (see :class:`PythonParser`): for line data, which needs no
-    branch analysis.
+    A long file is analyzed in slices, its tree not kept (see
+    :class:`PythonParser`); with `branch`, its arcs are found in the same pass.
 
     Raises NoSource when the source cannot be found, NotPython when it does
     not parse.
@@ -544,7 +574,27 @@ def get_parser(filename: str, exclude_regexes: Iterable[str], keep_tree: bool = 
         stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
     except OSError:
         stamp = None
-    return _parsed(source, join_regex(exclude_regexes), stamp, keep_tree)
+    return _parsed(source, join_regex(exclude_regexes), stamp, branch)
+
+
+@contextlib.contextmanager
+def cycles_uncollected() -> Iterator[None]:
+    """Run the block with Python's cyclic garbage collector off.
+
+    Analyzing a file makes millions of objects (a syntax tree, sets of
+    lines and arcs) that hold no reference cycles; the collector, set off by
+    the number made, would go through all of them again and again (more
+    than half the time of a branch report of a 200,000-line file).  What
+    the block leaves in cycles is collected after it, as usual.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def analyze(
@@ -562,5 +612,6 @@ def analyze(
     Raises NoSource ("No source for code: '<path>'.") when the source is
     missing and NotPython when it does not parse.
     """
-    parser = get_parser(filename, exclude_regexes, keep_tree=data.has_arcs())
-    return Analysis.from_parser(data, filename, parser, precision, partial_regexes)
+    with cycles_uncollected():
+        parser = get_parser(filename, exclude_regexes, branch=data.has_arcs())
+        return Analysis.from_parser(data, filename, parser, precision, partial_regexes)
