@@ -18,6 +18,8 @@ def call_traced(fn: Callable[..., Any], *args: Any) -> Any:
     """Call fn with tracing on, from inside a trace or profile function."""
 def call_traced_alone(fn: Callable[..., Any], *args: Any) -> Any:
     """call_traced, with the thread's settrace function off meanwhile."""
+def watch_sigterm() -> bool:
+    """Let the C cores run Python's SIGTERM handler at their next event; True if armed."""
 
 class LineSet:
     """The executed lines, or arcs, of one file."""

@@ -387,6 +387,23 @@ def _install_sigterm() -> None:
             return   # the program handles SIGTERM itself
         _originals["sigterm"] = signal.signal(signal.SIGTERM, _sigterm)
     except (ValueError, OSError):
+        return
+    _watch_sigterm()
+
+
+def _watch_sigterm() -> None:
+    """Have the C cores run the handler at their next event (see ctracer/sigwatch.h).
+
+    Without it the handler would wait until the program's code next checks
+    for signals, which straight-line code never does.
+    """
+    try:
+        from covcore import _ctracer
+    except ImportError:
+        return      # the Python tracer: its trace function is Python code, which checks
+    try:
+        _ctracer.watch_sigterm()
+    except OSError:
         pass
 
 

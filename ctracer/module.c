@@ -9,6 +9,7 @@
 
 #include "coderecord.h"
 #include "flowops.h"
+#include "sigwatch.h"
 
 /* args[0](*args[1:]) with the thread's "inside a trace or profile
  * callback" state switched off for the call (outside a callback there is
@@ -247,6 +248,8 @@ static PyMethodDef module_methods[] = {
      "call_traced(fn, *args): call fn with tracing on, from inside a trace or profile function."},
     {"call_traced_alone", (PyCFunction)(void (*)(void))call_traced_alone, METH_FASTCALL,
      "call_traced_alone(fn, *args): call_traced, with the thread's settrace function off meanwhile."},
+    {"watch_sigterm", Sigwatch_arm, METH_NOARGS,
+     "watch_sigterm(): let the cores run Python's SIGTERM handler between any two events."},
     {"_code_lines", CodeLines_describe, METH_O,
      "_code_lines(code): the lines the cores count for a code object, sorted (for tests)."},
 #if COVCORE_HAS_SYSMON

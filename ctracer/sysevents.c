@@ -18,6 +18,7 @@
 #include "sysdone.h"
 #include "sysframes.h"
 #include "syslines.h"
+#include "sigwatch.h"
 
 /* Each callback takes the arguments sys.monitoring passes, by vectorcall. */
 #define CHECK_ARGS(n) \
@@ -612,17 +613,21 @@ SysEvents_on_line(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     }
     STATS(self->stats.lines++);
     self->activity = 1;
+    PyObject *result;       /* owned */
     if (!self->trace_arcs) {
-        return lines_line(self, code, line);
+        result = lines_line(self, code, line);
     }
-    int disable = 0;
-    if (visit_line(self, code, line, 0, &disable) < 0) {
-        return NULL;
+    else {
+        int disable = 0;
+        if (visit_line(self, code, line, 0, &disable) < 0) {
+            return NULL;
+        }
+        result = Py_NewRef(disable ? self->disable : Py_None);
     }
-    if (disable) {
-        return Py_NewRef(self->disable);
+    if (result != NULL && Sigwatch_poll() < 0) {
+        Py_CLEAR(result);
     }
-    Py_RETURN_NONE;
+    return result;
 }
 
 /* A backward jump that stays on one line (a loop written on one line) is a

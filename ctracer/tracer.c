@@ -11,6 +11,7 @@
 #include "decide.h"
 #include "codelines.h"
 #include "tracectx.h"
+#include "sigwatch.h"
 #include <structmember.h>
 
 static PyObject *str_f_trace;           /* "f_trace" */
@@ -504,6 +505,9 @@ CTracer_trace(CTracer *self, PyFrameObject *frame, int what, PyObject *arg)
         if (rc == RET_OK && what == PyTrace_LINE) {
             rc = after_jump(self, frame);
         }
+    }
+    if (rc == RET_OK) {
+        rc = Sigwatch_poll();
     }
     return rc;
 }
