@@ -365,6 +365,8 @@ def _after_fork_in_child() -> None:
         return
     cov.become_forked_child()
     atexit.register(_save_at_exit, cov)
+    if "sigterm" in _originals:
+        _watch_sigterm()    # the forking thread is the child's main thread
 
 
 # -- os._exit and SIGTERM --------------------------------------------------------

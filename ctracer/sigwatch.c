@@ -47,7 +47,9 @@ Sigwatch_arm(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(unused))
     }
     int siginfo = (current.sa_flags & SA_SIGINFO) != 0;
     if (siginfo && current.sa_sigaction == on_sigterm) {
-        Py_RETURN_TRUE;     /* armed already */
+        /* Armed already; after a fork the forking thread is the main one. */
+        main_thread = PyThread_get_thread_ident();
+        Py_RETURN_TRUE;
     }
     if (!siginfo && (current.sa_handler == SIG_DFL || current.sa_handler == SIG_IGN)) {
         Py_RETURN_FALSE;    /* no Python handler to run */
