@@ -249,6 +249,10 @@ def finish(cov: "Coverage", quiet: bool = True) -> None:
 
 def _run_files(basename: str, run_id: str) -> list[str]:
     """The parallel data files next to `basename` written by processes of run `run_id`."""
+    from covcore.datafile import named_after
+
+    if not named_after(os.path.abspath(basename)):
+        return []   # the usual run, one process: no need for the combining code
     from covcore.combine import combinable_files
     from covcore.data import CoverageData
     from covcore.datafile import has_data_file_header
