@@ -6,6 +6,7 @@
 
 #include "decide.h"
 #include "sysdone.h"
+#include "sysinstr.h"
 
 /* Called directly, not through PyObject_CallMethod: it runs once per
  * measured code object, so the method lookup and the argument tuple are
@@ -21,6 +22,15 @@ SysCode_set_events(SysMon *self, PyCodeObject *code, int events)
             events |= EV_BRANCHES;
         }
     }
+#if COVCORE_HAS_INSTR_LINES
+    if (events & EV_LINE) {
+        /* Long code: INSTRUCTION events stand in for LINE events (sysinstr.h). */
+        CodeRecord *record = code_record(self, code);
+        if (record != NULL && record->instr) {
+            events = (events & ~EV_LINE) | EV_INSTRUCTION;
+        }
+    }
+#endif
     PyObject *events_obj = PyLong_FromLong(events);     /* owned */
     if (events_obj == NULL) {
         return RET_ERROR;
@@ -64,6 +74,11 @@ decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record, int defer)
     branch->sat_allowed = !(code->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE));
     branch->satisfied_off = 0;
     record->branch.exact_frames = 0;
+#if COVCORE_HAS_INSTR_LINES
+    if (record->instr && record->instr_lines->ambiguous) {
+        return RET_OK;      /* every frame tracked, none deferred: see sysinstr.h */
+    }
+#endif
     int pinned = PySet_Contains(self->pinned, (PyObject *)code);
     if (pinned < 0) {
         return RET_ERROR;
@@ -144,6 +159,12 @@ SysCode_decide(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord
     record->line_mode.starts = 0;
     record->line_mode.missing = 0;
     *precord = record;
+#if COVCORE_HAS_INSTR_LINES
+    record->instr = 0;
+    if (*file_data != NULL && SysInstr_decide(self, code, record) < 0) {
+        return RET_ERROR;
+    }
+#endif
     if (*file_data != NULL) {
         if (self->trace_arcs && decide_flow(self, code, record, 1) < 0) {
             return RET_ERROR;

@@ -1,0 +1,128 @@
+/* SysInstr: line events from INSTRUCTION events, for the sys.monitoring
+ * core on 3.12 and 3.13 (util.h's COVCORE_HAS_INSTR_LINES).
+ *
+ * Those Pythons keep each instruction's line as its distance from
+ * co_firstlineno in one signed byte; for an instruction further away than
+ * that, every LINE event there finds the line by scanning the location
+ * table from its start (compute_line() in Python/instrumentation.c), and
+ * so does the comparison with the previous instruction's line.  A long
+ * flat module (generated tables, data) so costs time in proportion to the
+ * square of its length under any tool with LINE events, sys.settrace
+ * included.  INSTRUCTION events carry (code, offset) and no line: for code
+ * where the scans would cost more than an event per instruction (see
+ * SysInstr_decide()), the core asks for INSTRUCTION events instead of LINE
+ * events (SysCode_set_events() swaps them), and turns each offset into its
+ * line with a table of its own, built once per code object (InstrLines).
+ *
+ * Which instructions bring a LINE event, in 3.12 and 3.13: a *line start*
+ * (an instruction whose line differs from the one before it in the
+ * bytecode, skipping RESUME, END_FOR, END_SEND and END_ASYNC_FOR, which
+ * never start a line; a jump's target, one past it for FOR_ITER and SEND;
+ * an exception handler), when it runs after an instruction of another line,
+ * or right after a RESUME.
+ *
+ * Line mode records the line of every instruction that runs (from the
+ * body's start on, with a line), then disables it.  That is the set of
+ * lines the LINE events bring: each LINE event's instruction runs; and of
+ * the instructions of a line L that run in a frame, the first one to run is
+ * a line start entered from another line (or after a RESUME): an
+ * instruction that is not a line start is entered only by falling through
+ * from the instruction before it in the bytecode (it is no jump target nor
+ * handler), which is on the same line L (or is a RESUME, END_FOR or
+ * END_SEND, which follow an instruction of their line that ran before
+ * them: the yield, the FOR_ITER, the SEND), and so ran first.  (A
+ * specialized call that skips the POP_TOP after it lands after an
+ * instruction of its own line too.)
+ *
+ * Branch mode needs the very sequence of LINE events.  A line start whose
+ * line no instruction that can run right before it has (the one before it
+ * in the bytecode, the jumps to it, the instructions its handler covers)
+ * brings a LINE event whenever it runs: its INSTRUCTION event is handled as
+ * a LINE event (everything downstream, the flow model and the disabling of
+ * locations, works as with LINE events), and every other instruction is
+ * disabled at its first event.  A code object with some line start that
+ * can be entered from its own line (a loop on one line, a jump to a
+ * target on the jump's line) is *ambiguous*: it stays outside the flow
+ * model (every frame tracked), no instruction of it is disabled, and each
+ * frame's entry keeps the line of its last instruction (SysMonEntry's
+ * prev_line), from which the rule above decides.
+ */
+#ifndef COVCORE_SYSINSTR_H
+#define COVCORE_SYSINSTR_H
+
+#include "syscode.h"
+
+#if COVCORE_HAS_SYSMON
+
+#if COVCORE_HAS_INSTR_LINES
+
+/* Per code unit, what its INSTRUCTION event means (InstrLines.flags). */
+enum {
+    IL_BODY = 1,        /* an instruction with a line, from the body's start on */
+    IL_START = 2,       /* a line start (see above) */
+    IL_RESUME = 4,      /* a RESUME */
+};
+
+/* The lines of a code object's instructions, built once (kept in its record). */
+typedef struct InstrLines {
+    int *lines;             /* owned, PyMem_Raw: per code unit, its line (-1: none) */
+    unsigned char *flags;   /* owned, PyMem_Raw: per code unit, IL_* bits */
+    Py_ssize_t n_units;
+    Py_ssize_t body;        /* the first code unit after the first RESUME */
+    int ambiguous;          /* some line start can be entered from its own line */
+} InstrLines;
+
+/* How SysInstr_decide() chooses (SysMon.instr_rule), from the environment
+ * variable COVCORE_SYSMON_INSTR at start(): unset, the cost rule; "all",
+ * every measured code object (a testing aid: the differential suites run
+ * through this path); "off", none; a number, the cost rule with that
+ * factor.
+ */
+enum {
+    INSTR_RULE_COST,
+    INSTR_RULE_ALL,
+    INSTR_RULE_OFF,
+};
+
+void InstrLines_Free(InstrLines *il);
+
+/* Read COVCORE_SYSMON_INSTR into self->instr_rule and self->instr_factor. */
+void SysInstr_configure(SysMon *self);
+
+/* A measured code object's first start in this run: does it take
+ * INSTRUCTION events instead of LINE events (record->instr)?  Builds its
+ * InstrLines when it does.  RET_OK or RET_ERROR.
+ */
+int SysInstr_decide(SysMon *self, PyCodeObject *code, CodeRecord *record);
+
+/* The INSTRUCTION callback (both modes). */
+PyObject *SysInstr_on_instruction(SysMon *self, PyObject *const *args, Py_ssize_t nargs);
+
+/* A frame of `code` resumes with an exception thrown in at `offset`: the
+ * instruction that ran last in it is the one there.
+ */
+void SysInstr_thrown(SysMon *self, PyCodeObject *code, SysMonEntry *entry, int offset);
+
+#endif /* COVCORE_HAS_INSTR_LINES */
+
+/* The line of the instruction at byte `offset` of `code`: from the code's
+ * InstrLines when it has one (no scan of the location table), else as
+ * PyCode_Addr2Line() finds it.
+ */
+static inline int
+SysInstr_Line(SysMon *self, PyCodeObject *code, int offset)
+{
+#if COVCORE_HAS_INSTR_LINES
+    CodeRecord *record = code_record(self, code);   /* borrowed */
+    if (record != NULL && record->instr_lines != NULL && offset >= 0 && offset / 2 < record->instr_lines->n_units) {
+        return record->instr_lines->lines[offset / 2];
+    }
+#else
+    (void)self;
+#endif
+    return PyCode_Addr2Line(code, offset);
+}
+
+#endif /* COVCORE_HAS_SYSMON */
+
+#endif /* COVCORE_SYSINSTR_H */
