@@ -121,6 +121,7 @@ typedef struct CodeRecord {
      */
     struct InstrLines *instr_lines; /* owned, NULL until built */
     int instr_built;            /* instr_lines was built (NULL: the code does not parse) */
+    int instr_ready;            /* INSTRUCTION events can be given (SysInstr_before_events()) */
     Py_ssize_t instr_cost;      /* the scans its LINE events would cost (-1: not known yet) */
     int instr;                  /* for that run: INSTRUCTION events stand in for LINE events */
 #endif

@@ -23,9 +23,13 @@ SysCode_set_events(SysMon *self, PyCodeObject *code, int events)
         }
     }
 #if COVCORE_HAS_INSTR_LINES
-    if (events & EV_LINE) {
+    int helper = -1;
+    if ((events & EV_LINE) && !self->lost_tool) {
         /* Long code: INSTRUCTION events stand in for LINE events (sysinstr.h). */
         CodeRecord *record = code_record(self, code);
+        if (record != NULL && record->instr && SysInstr_before_events(self, code, record, &helper) < 0) {
+            return RET_ERROR;
+        }
         if (record != NULL && record->instr) {
             events = (events & ~EV_LINE) | EV_INSTRUCTION;
         }
@@ -42,6 +46,19 @@ SysCode_set_events(SysMon *self, PyCodeObject *code, int events)
     }
     PyObject *res = PyObject_Vectorcall(self->set_local, args, 3, NULL);
     Py_DECREF(events_obj);
+#if COVCORE_HAS_INSTR_LINES
+    if (helper >= 0) {
+        PyObject *exc = res == NULL ? PyErr_GetRaisedException() : NULL;
+        int failed = SysInstr_after_events(self, code, helper) < 0;
+        if (exc != NULL) {
+            PyErr_SetRaisedException(exc);
+        }
+        else if (failed) {
+            Py_XDECREF(res);
+            return RET_ERROR;
+        }
+    }
+#endif
     if (res == NULL) {
         /* The program may have freed our tool id: never its exception. */
         return SysMon_tool_lost(self) == 1 ? RET_OK : RET_ERROR;

@@ -179,7 +179,11 @@ mark_targets(InstrLines *il, PyCodeObject *code, const unsigned char *ops)
         }
         il->flags[target] |= IL_START;
         for (Py_ssize_t u = table.handlers[h].start; u < table.handlers[h].end && u < il->n_units; u++) {
-            mark_before(il, target, il->lines[u], il->flags[u] & IL_RESUME);
+            /* An exception thrown in at a yield: 3.13 runs the handler
+             * after the RESUME that follows it (the PY_THROW event's offset).
+             */
+            int thrown = Flow_kind(ops[2 * u]) & K_YIELD;
+            mark_before(il, target, il->lines[u], thrown || (il->flags[u] & IL_RESUME));
         }
     }
     ExcTable_Clear(&table);
@@ -287,6 +291,77 @@ SysInstr_decide(SysMon *self, PyCodeObject *code, CodeRecord *record)
     return RET_OK;
 }
 
+/*
+ * CPython 3.12 and 3.13 lose a tool's INSTRUCTION events on a code object
+ * when another tool turns on an event that one of the code's tools already
+ * has (sys.settrace, sys.setprofile, a debugger or a profiler starting):
+ * the code becomes "multi-tool", and update_instrumentation_data() (in
+ * Python/instrumentation.c) then makes its per-instruction tool table
+ * empty while INSTRUCTION events are on, so none of them fires again.  Made
+ * while the code has no INSTRUCTION events, the table is filled as events
+ * are added, and it stays for the code's life.  So before a code object's
+ * first INSTRUCTION events, a free tool id takes PY_START on it for an
+ * instant, beside our own (global) PY_START: the code is multi-tool when
+ * our INSTRUCTION events come, and its table is made then.  Without a free
+ * id the code keeps LINE events.
+ */
+
+int
+SysInstr_before_events(SysMon *self, PyCodeObject *code, CodeRecord *record, int *helper)
+{
+    *helper = -1;
+    if (record->instr_ready) {
+        return RET_OK;
+    }
+    for (int id = 0; id < 6 && *helper < 0; id++) {
+        PyObject *owner = Cov_CallMethod(self->monitoring, Cov_names.get_tool, "(i)", id);
+        if (owner == NULL) {
+            return RET_ERROR;
+        }
+        int is_free = owner == Py_None;
+        Py_DECREF(owner);
+        if (is_free) {
+            PyObject *res = Cov_CallMethod(self->monitoring, Cov_names.use_tool_id, "(is)", id, "covcore (an instant)");
+            if (res == NULL) {
+                return RET_ERROR;
+            }
+            Py_DECREF(res);
+            *helper = id;
+        }
+    }
+    if (*helper < 0) {
+        record->instr = 0;      /* LINE events: correct, only slower */
+        return RET_OK;
+    }
+    PyObject *res = Cov_CallMethod(self->monitoring, Cov_names.set_local_events, "(iOi)", *helper, (PyObject *)code,
+                                   EV_PY_START);
+    if (res == NULL) {
+        PyObject *exc = PyErr_GetRaisedException();
+        SysInstr_after_events(self, code, *helper);
+        PyErr_SetRaisedException(exc);
+        *helper = -1;
+        return RET_ERROR;
+    }
+    Py_DECREF(res);
+    record->instr_ready = 1;
+    return RET_OK;
+}
+
+int
+SysInstr_after_events(SysMon *self, PyCodeObject *code, int helper)
+{
+    if (helper < 0) {
+        return RET_OK;
+    }
+    PyObject *res = Cov_CallMethod(self->monitoring, Cov_names.set_local_events, "(iOi)", helper, (PyObject *)code, 0);
+    int failed = res == NULL;
+    Py_XDECREF(res);
+    res = Cov_CallMethod(self->monitoring, Cov_names.free_tool_id, "(i)", helper);
+    failed |= res == NULL;
+    Py_XDECREF(res);
+    return failed ? RET_ERROR : RET_OK;
+}
+
 void
 SysInstr_thrown(SysMon *self, PyCodeObject *code, SysMonEntry *entry, int offset)
 {
@@ -354,7 +429,11 @@ SysInstr_on_instruction(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     self->activity = 1;
     int line = il->lines[unit];
     if (!self->trace_arcs) {
-        if (line < 0) {
+        /* Only where a LINE event can fire: the same set of lines, and in
+         * each context (restart_events()) the lines that report in it (a
+         * frame suspended in the middle of a line resumes without one).
+         */
+        if (!(il->flags[unit] & IL_START)) {
             return Py_NewRef(self->disable);
         }
         STATS(self->stats.lines++);

@@ -17,35 +17,43 @@
  * Which instructions bring a LINE event, in 3.12 and 3.13: a *line start*
  * (an instruction whose line differs from the one before it in the
  * bytecode, skipping RESUME, END_FOR, END_SEND and END_ASYNC_FOR, which
- * never start a line; a jump's target, one past it for FOR_ITER and SEND;
- * an exception handler), when it runs after an instruction of another line,
- * or right after a RESUME.
+ * never start a line nor change the line compared with; a jump's target,
+ * one past it for FOR_ITER and SEND; an exception handler), when it runs
+ * right after an instruction of another line, or right after a RESUME
+ * (_Py_call_instrumentation_line() compares with the frame's previous
+ * instruction).
  *
  * Line mode records the line of every instruction that runs (from the
  * body's start on, with a line), then disables it.  That is the set of
  * lines the LINE events bring: each LINE event's instruction runs; and of
- * the instructions of a line L that run in a frame, the first one to run is
- * a line start entered from another line (or after a RESUME): an
- * instruction that is not a line start is entered only by falling through
- * from the instruction before it in the bytecode (it is no jump target nor
- * handler), which is on the same line L (or is a RESUME, END_FOR or
- * END_SEND, which follow an instruction of their line that ran before
- * them: the yield, the FOR_ITER, the SEND), and so ran first.  (A
- * specialized call that skips the POP_TOP after it lands after an
- * instruction of its own line too.)
+ * the instructions of a line L that run in a frame, take the first to run.
+ * Were it not a line start, it would be no jump target nor handler, so it
+ * could only be entered by falling through from the instruction before it
+ * in the bytecode, which is then on line L too (a RESUME, END_FOR or
+ * END_SEND in between follows an instruction of its line that ran before
+ * it: the yield, the FOR_ITER, the SEND), and ran before it.  So it is a
+ * line start, and the instruction that ran before it is on another line
+ * (it is the first of L) or a RESUME: a LINE event for L.  (A specialized
+ * call that skips the POP_TOP after it lands after an instruction of its
+ * own line.)
  *
- * Branch mode needs the very sequence of LINE events.  A line start whose
- * line no instruction that can run right before it has (the one before it
- * in the bytecode, the jumps to it, the instructions its handler covers)
- * brings a LINE event whenever it runs: its INSTRUCTION event is handled as
- * a LINE event (everything downstream, the flow model and the disabling of
- * locations, works as with LINE events), and every other instruction is
- * disabled at its first event.  A code object with some line start that
- * can be entered from its own line (a loop on one line, a jump to a
- * target on the jump's line) is *ambiguous*: it stays outside the flow
- * model (every frame tracked), no instruction of it is disabled, and each
- * frame's entry keeps the line of its last instruction (SysMonEntry's
- * prev_line), from which the rule above decides.
+ * Branch mode needs the very sequence of LINE events.  For each line start
+ * the build lists what can run right before it: the instruction before it
+ * in the bytecode (and two before, past a POP_TOP), the jumps to it, the
+ * instructions its handler covers, a RESUME (after a yield, or a throw in
+ * at a yield, which 3.13 runs from the RESUME).  A start none of whose
+ * predecessors is on its line always brings a LINE event: its INSTRUCTION
+ * event is handled as one, so everything downstream (the flow model,
+ * deferral, the disabling of locations) works as with LINE events.  A
+ * start all of whose predecessors are on its line never brings one: it is
+ * no start.  Every other instruction is disabled at its first event.  A
+ * start with predecessors of both kinds (a `for` loop's FOR_ITER, entered
+ * from the GET_ITER on its line and from the body's backward jump) makes
+ * the code *ambiguous*: it stays outside the flow model (FLOW_NONE, every
+ * frame tracked, nothing deferred), no instruction of it is disabled, and
+ * each frame's entry keeps the line of its last instruction (SysMonEntry's
+ * prev_line: AFTER_RESUME after PY_START and PY_RESUME, the line of the
+ * throw's offset after PY_THROW), from which the rule above decides.
  */
 #ifndef COVCORE_SYSINSTR_H
 #define COVCORE_SYSINSTR_H
@@ -94,6 +102,15 @@ void SysInstr_configure(SysMon *self);
  * InstrLines when it does.  RET_OK or RET_ERROR.
  */
 int SysInstr_decide(SysMon *self, PyCodeObject *code, CodeRecord *record);
+
+/* Around the first set_local_events() that gives `code` INSTRUCTION events:
+ * work around a CPython bug that would lose them (see sysinstr.c).  Before:
+ * *helper is a tool id to give back after (-1: none); record->instr is
+ * cleared when no tool id is free (the code keeps LINE events).  RET_OK or
+ * RET_ERROR.
+ */
+int SysInstr_before_events(SysMon *self, PyCodeObject *code, CodeRecord *record, int *helper);
+int SysInstr_after_events(SysMon *self, PyCodeObject *code, int helper);
 
 /* The INSTRUCTION callback (both modes). */
 PyObject *SysInstr_on_instruction(SysMon *self, PyObject *const *args, Py_ssize_t nargs);
