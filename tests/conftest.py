@@ -67,9 +67,10 @@ def make_file(tmp_path: Path) -> Callable[[str, str], Path]:
 SYSMON_INSTR_ALL = os.environ.get("COVCORE_SYSMON_INSTR") == "all" and sys.version_info[:2] in ((3, 12), (3, 13))
 
 
-def xfail_tracing_removed_in_a_line_event(request: pytest.FixtureRequest, core: str) -> None:
+def xfail_tracing_removed_in_a_line_event(request: pytest.FixtureRequest, core: str,
+                                          versions: tuple[tuple[int, int], ...] = ((3, 12), (3, 13))) -> None:
     """A tracer removed inside its line event, with every code object on INSTRUCTION events (strict)."""
-    if core == "sysmon" and SYSMON_INSTR_ALL:
+    if core == "sysmon" and SYSMON_INSTR_ALL and sys.version_info[:2] in versions:
         request.applymarker(pytest.mark.xfail(strict=True, reason=(
             "CPython 3.12/3.13: the instruction whose line event removes sys.settrace's tracer (pdb's "
             "continue) gives no INSTRUCTION event (docs/trouble.md)")))

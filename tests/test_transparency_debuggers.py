@@ -333,7 +333,7 @@ work()
 
 def test_pdb_where_shows_only_the_program(core: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     xfail_313_breakpoint(request, core)
-    xfail_tracing_removed_in_a_line_event(request, core)
+    xfail_tracing_removed_in_a_line_event(request, core, versions=((3, 12),))
     write(tmp_path, "prog.py", WHERE)
     plain = transparent(core, tmp_path, ["prog.py"], [1, 2, 3, 5], stdin="where\nup\nup\ncontinue\n")
     assert "(Pdb)   " + str(tmp_path / "prog.py") + "(5)<module>()\n-> work()\n" in plain.stdout
