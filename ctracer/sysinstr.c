@@ -266,6 +266,11 @@ SysInstr_decide(SysMon *self, PyCodeObject *code, CodeRecord *record)
         return RET_OK;
     }
     if (self->instr_rule == INSTR_RULE_COST) {
+        /* The scans cost at most the sum of every code unit's index. */
+        Py_ssize_t units = Py_SIZE(code);
+        if (units < 2048 && units * units / 2 < INSTR_MIN_COST) {
+            return RET_OK;
+        }
         if (record->instr_cost < 0) {
             Py_ssize_t cost = CodeLines_FarCost(code);
             if (cost < 0) {
