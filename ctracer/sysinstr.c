@@ -293,7 +293,62 @@ SysInstr_decide(SysMon *self, PyCodeObject *code, CodeRecord *record)
         record->instr_built = 1;
     }
     record->instr = record->instr_lines != NULL;
+    if (record->instr) {
+        InstrLines *il = record->instr_lines;
+        for (Py_ssize_t u = 0; u < il->n_units; u++) {
+            il->flags[u] &= (unsigned char)~IL_SEEN;
+        }
+    }
     return RET_OK;
+}
+
+/* How far back a line's start is looked for (see line_start_lost()). */
+#define START_LOOKBACK 256
+
+/* The line start of the line of the instruction at `unit`: the nearest
+ * before it on its line, within START_LOOKBACK, or -1.
+ */
+static Py_ssize_t
+start_of_line(const InstrLines *il, Py_ssize_t unit)
+{
+    int line = il->lines[unit];
+    for (Py_ssize_t u = unit; u >= il->body && u >= unit - START_LOOKBACK; u--) {
+        if (il->lines[u] != line) {
+            return -1;
+        }
+        if (il->flags[u] & IL_START) {
+            return u;
+        }
+    }
+    return -1;
+}
+
+void
+SysInstr_adopt(CodeRecord *record, int lasti)
+{
+    if (!record->instr || lasti < 0 || lasti / 2 >= record->instr_lines->n_units) {
+        return;
+    }
+    InstrLines *il = record->instr_lines;
+    Py_ssize_t start = start_of_line(il, lasti / 2);
+    if (start >= 0) {
+        il->flags[start] |= IL_SEEN;
+    }
+}
+
+/* Line mode: an instruction that starts no line runs; was the event of the
+ * start of its line, just before it in the bytecode, lost?  CPython 3.12
+ * and 3.13 give no INSTRUCTION event at the instruction whose line event
+ * removes a sys.settrace tracer (pdb's continue): that start never
+ * reported in this run, though it ran.  A start that did report (before a
+ * generator suspended in the middle of its line, say) means the line was
+ * seen: resumed there, the line brings no line event.
+ */
+static int
+line_start_lost(const InstrLines *il, Py_ssize_t unit)
+{
+    Py_ssize_t start = start_of_line(il, unit);
+    return start >= 0 && !(il->flags[start] & IL_SEEN);
 }
 
 /*
@@ -425,7 +480,7 @@ SysInstr_on_instruction(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     if (offset == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    const InstrLines *il = record->instr_lines;
+    InstrLines *il = record->instr_lines;
     Py_ssize_t unit = (Py_ssize_t)offset / 2;
     if (offset < 0 || unit < il->body || unit >= il->n_units) {
         /* The prologue before the first RESUME: no line event there. */
@@ -439,7 +494,12 @@ SysInstr_on_instruction(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
          * frame suspended in the middle of a line resumes without one).
          */
         if (!(il->flags[unit] & IL_START)) {
-            return Py_NewRef(self->disable);
+            if (line < 0 || !line_start_lost(il, unit)) {
+                return Py_NewRef(self->disable);
+            }
+        }
+        else {
+            il->flags[unit] |= IL_SEEN;
         }
         STATS(self->stats.lines++);
         return lines_line(self, code, line);

@@ -69,6 +69,7 @@ enum {
     IL_BODY = 1,        /* an instruction with a line, from the body's start on */
     IL_START = 2,       /* a line start (see above) */
     IL_RESUME = 4,      /* a RESUME */
+    IL_SEEN = 32,       /* line mode: a line start whose event came in this run */
 };
 
 /* The lines of a code object's instructions, built once (kept in its record). */
@@ -111,6 +112,11 @@ int SysInstr_decide(SysMon *self, PyCodeObject *code, CodeRecord *record);
  */
 int SysInstr_before_events(SysMon *self, PyCodeObject *code, CodeRecord *record, int *helper);
 int SysInstr_after_events(SysMon *self, PyCodeObject *code, int helper);
+
+/* Line mode: a frame of `code` was running at start(), at byte `lasti`:
+ * the line it is in the middle of reported already (see line_start_lost()).
+ */
+void SysInstr_adopt(CodeRecord *record, int lasti);
 
 /* The INSTRUCTION callback (both modes). */
 PyObject *SysInstr_on_instruction(SysMon *self, PyObject *const *args, Py_ssize_t nargs);

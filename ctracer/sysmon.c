@@ -122,6 +122,11 @@ adopt_running_frames(SysMon *self)
             int rc = self->trace_arcs
                 ? PySet_Add(self->pinned, (PyObject *)code)
                 : SysCode_decide(self, code, &file_data, &record);
+#if COVCORE_HAS_INSTR_LINES
+            if (rc >= 0 && record != NULL && file_data != NULL) {
+                SysInstr_adopt(record, PyFrame_GetLasti(f));
+            }
+#endif
             Py_DECREF(code);
             PyFrameObject *back = PyFrame_GetBack(f);   /* owned */
             Py_DECREF(f);
