@@ -23,19 +23,25 @@
  * (_Py_call_instrumentation_line() compares with the frame's previous
  * instruction).
  *
- * Line mode records the line of every instruction that runs (from the
- * body's start on, with a line), then disables it.  That is the set of
- * lines the LINE events bring: each LINE event's instruction runs; and of
- * the instructions of a line L that run in a frame, take the first to run.
- * Were it not a line start, it would be no jump target nor handler, so it
- * could only be entered by falling through from the instruction before it
- * in the bytecode, which is then on line L too (a RESUME, END_FOR or
- * END_SEND in between follows an instruction of its line that ran before
- * it: the yield, the FOR_ITER, the SEND), and ran before it.  So it is a
- * line start, and the instruction that ran before it is on another line
- * (it is the first of L) or a RESUME: a LINE event for L.  (A specialized
- * call that skips the POP_TOP after it lands after an instruction of its
- * own line.)
+ * Line mode records the line of each line start that runs, and disables
+ * every instruction at its first event.  That is the set of lines the
+ * LINE events bring: each LINE event's instruction is a line start that
+ * runs; and of the instructions of a line L that run in a frame, take the
+ * first to run.  Were it not a line start, it would be no jump target nor
+ * handler, so it could only be entered by falling through from the
+ * instruction before it in the bytecode, which is then on line L too (a
+ * RESUME, END_FOR or END_SEND in between follows an instruction of its
+ * line that ran before it: the yield, the FOR_ITER, the SEND), and ran
+ * before it.  So it is a line start, and the instruction that ran before
+ * it is on another line (it is the first of L) or a RESUME: a LINE event
+ * for L.  (A specialized call that skips the POP_TOP after it lands after
+ * an instruction of its own line.)  Only line starts, not every
+ * instruction: a generator resumed in the middle of a line, in a new
+ * context, must not report that line again.  One exception: CPython drops
+ * the INSTRUCTION event of the instruction whose line event removes a
+ * sys.settrace tracer (pdb's continue), so an instruction that starts no
+ * line records its line when the start of its line never reported in this
+ * run (IL_SEEN; a frame running at start() has seen the line it is in).
  *
  * Branch mode needs the very sequence of LINE events.  For each line start
  * the build lists what can run right before it: the instruction before it
