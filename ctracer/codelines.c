@@ -103,12 +103,18 @@ read_signed(const unsigned char **pos, const unsigned char *end, int *value)
     return RET_OK;
 }
 
-/* The lines co_lines() would give from byte offset `start` on, in table
- * order, straight from the table: no tuple per entry.  RET_OK, or
- * RET_ERROR with an exception set (a table this reader does not know).
+/* Called for each entry of a location table, in table order: the entry
+ * covers byte offsets [begin, end) and has `line` (-1: none).  RET_OK or
+ * RET_ERROR.
+ */
+typedef int (*TableVisit)(void *ctx, Py_ssize_t begin, Py_ssize_t end, int line);
+
+/* The entries co_lines() would give, straight from the table: no tuple per
+ * entry.  RET_OK, or RET_ERROR with an exception set (a table this reader
+ * does not know, or `visit` failed).
  */
 static int
-read_table(PyCodeObject *code, Py_ssize_t start, CodeLines *cl)
+walk_table(PyCodeObject *code, TableVisit visit, void *ctx)
 {
     PyObject *table = code->co_linetable;       /* borrowed */
     if (!PyBytes_Check(table)) {
@@ -117,7 +123,7 @@ read_table(PyCodeObject *code, Py_ssize_t start, CodeLines *cl)
     }
     const unsigned char *pos = (const unsigned char *)PyBytes_AS_STRING(table);
     const unsigned char *end = pos + PyBytes_GET_SIZE(table);
-    Py_ssize_t alloc = 0, offset = 0;
+    Py_ssize_t offset = 0;
     int line = code->co_firstlineno;
     while (pos < end) {
         unsigned int first = *pos++;
@@ -126,9 +132,13 @@ read_table(PyCodeObject *code, Py_ssize_t start, CodeLines *cl)
         }
         int kind = (first >> 3) & 15, delta = 0;
         unsigned int ignored = 0;
+        Py_ssize_t begin = offset;
         offset += (Py_ssize_t)((first & 7) + 1) * 2;
         switch (kind) {
         case LOC_NONE:
+            if (visit(ctx, begin, offset, -1) < 0) {
+                return RET_ERROR;
+            }
             continue;
         case LOC_LONG:
             if (read_signed(&pos, end, &delta) < 0 || read_varint(&pos, end, &ignored) < 0
@@ -152,7 +162,7 @@ read_table(PyCodeObject *code, Py_ssize_t start, CodeLines *cl)
             break;
         }
         line += delta;
-        if (offset > start && keep_line(cl, &alloc, line) < 0) {
+        if (visit(ctx, begin, offset, line) < 0) {
             return RET_ERROR;
         }
     }
@@ -162,6 +172,91 @@ read_table(PyCodeObject *code, Py_ssize_t start, CodeLines *cl)
 bad:
     PyErr_SetString(PyExc_SystemError, "covcore: a code object's location table is not as expected");
     return RET_ERROR;
+}
+
+typedef struct KeepFrom {
+    CodeLines *cl;
+    Py_ssize_t alloc;
+    Py_ssize_t start;       /* the body's first byte offset */
+} KeepFrom;
+
+static int
+keep_entry(void *ctx, Py_ssize_t begin, Py_ssize_t end, int line)
+{
+    KeepFrom *keep = ctx;
+    (void)begin;
+    if (line < 0 || end <= keep->start) {
+        return RET_OK;
+    }
+    return keep_line(keep->cl, &keep->alloc, line);
+}
+
+/* The lines co_lines() would give from byte offset `start` on, in table
+ * order.  RET_OK, or RET_ERROR with an exception set.
+ */
+static int
+read_table(PyCodeObject *code, Py_ssize_t start, CodeLines *cl)
+{
+    KeepFrom keep = {cl, 0, start};
+    return walk_table(code, keep_entry, &keep);
+}
+
+typedef struct PerUnit {
+    int *lines;
+    Py_ssize_t n_units;
+} PerUnit;
+
+static int
+fill_units(void *ctx, Py_ssize_t begin, Py_ssize_t end, int line)
+{
+    PerUnit *per = ctx;
+    for (Py_ssize_t unit = begin / 2; unit < end / 2 && unit < per->n_units; unit++) {
+        per->lines[unit] = line;
+    }
+    return RET_OK;
+}
+
+typedef struct FarCost {
+    int first_line;
+    int current;        /* the line of the entry before */
+    Py_ssize_t cost;
+} FarCost;
+
+/* Where the line changes (a line start, most likely), 3.12 and 3.13 keep
+ * the line in a byte when it is within (-127, 127] of co_firstlineno, and
+ * else scan the table up to the instruction for it (see sysinstr.h).
+ */
+static int
+add_far_cost(void *ctx, Py_ssize_t begin, Py_ssize_t end, int line)
+{
+    FarCost *far = ctx;
+    (void)end;
+    int delta = line - far->first_line;
+    if (line >= 0 && line != far->current && (delta <= -127 || delta > 127)) {
+        far->cost += begin / 2;
+    }
+    far->current = line;
+    return RET_OK;
+}
+
+Py_ssize_t
+CodeLines_FarCost(PyCodeObject *code)
+{
+    FarCost far = {code->co_firstlineno, -1, 0};
+    if (walk_table(code, add_far_cost, &far) < 0) {
+        return RET_ERROR;
+    }
+    return far.cost;
+}
+
+int
+CodeLines_PerUnit(PyCodeObject *code, int *lines, Py_ssize_t n_units)
+{
+    for (Py_ssize_t i = 0; i < n_units; i++) {
+        lines[i] = -1;
+    }
+    PerUnit per = {lines, n_units};
+    return walk_table(code, fill_units, &per);
 }
 
 #else /* !COVCORE_HAS_LOCATION_TABLE */

@@ -1,6 +1,7 @@
 /* CodeRecord: the per-code record of both cores, see coderecord.h. */
 
 #include "coderecord.h"
+#include "sysinstr.h"
 
 Py_ssize_t CodeRecord_slot = -1;
 
@@ -16,6 +17,9 @@ free_code_record(void *ptr)
 #if COVCORE_HAS_SYSMON
     CodeFlow_Free(record->branch.flow);
     PyMem_RawFree(record->branch.reached);
+#endif
+#if COVCORE_HAS_INSTR_LINES
+    InstrLines_Free(record->instr_lines);
 #endif
     PyMem_RawFree(record);
 }
@@ -51,6 +55,9 @@ CodeRecord_Make(PyCodeObject *code)
         PyErr_NoMemory();
         return NULL;
     }
+#if COVCORE_HAS_INSTR_LINES
+    record->instr_cost = -1;
+#endif
     if (Cov_CodeSetExtra((PyObject *)code, CodeRecord_slot, record) < 0) {
         PyMem_RawFree(record);
         return NULL;

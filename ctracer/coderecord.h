@@ -115,6 +115,16 @@ typedef struct CodeRecord {
     SysLineMode line_mode;      /* line mode, for that run */
     SysBranchMode branch;       /* branch mode */
 #endif
+#if COVCORE_HAS_INSTR_LINES
+    /* INSTRUCTION events for LINE events (sysinstr.h).  The table and the
+     * cost depend on the code only and are kept from run to run.
+     */
+    struct InstrLines *instr_lines; /* owned, NULL until built */
+    int instr_built;            /* instr_lines was built (NULL: the code does not parse) */
+    int instr_ready;            /* INSTRUCTION events can be given (SysInstr_before_events()) */
+    Py_ssize_t instr_cost;      /* the scans its LINE events would cost (-1: not known yet) */
+    int instr;                  /* for that run: INSTRUCTION events stand in for LINE events */
+#endif
 } CodeRecord;
 
 /* The co_extra slot of every record, reserved by CodeRecord_init_module().

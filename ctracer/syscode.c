@@ -6,6 +6,7 @@
 
 #include "decide.h"
 #include "sysdone.h"
+#include "sysinstr.h"
 
 /* Called directly, not through PyObject_CallMethod: it runs once per
  * measured code object, so the method lookup and the argument tuple are
@@ -21,6 +22,19 @@ SysCode_set_events(SysMon *self, PyCodeObject *code, int events)
             events |= EV_BRANCHES;
         }
     }
+#if COVCORE_HAS_INSTR_LINES
+    int helper = -1;
+    if ((events & EV_LINE) && !self->lost_tool) {
+        /* Long code: INSTRUCTION events stand in for LINE events (sysinstr.h). */
+        CodeRecord *record = code_record(self, code);
+        if (record != NULL && record->instr && SysInstr_before_events(self, code, record, &helper) < 0) {
+            return RET_ERROR;
+        }
+        if (record != NULL && record->instr) {
+            events = (events & ~EV_LINE) | EV_INSTRUCTION;
+        }
+    }
+#endif
     PyObject *events_obj = PyLong_FromLong(events);     /* owned */
     if (events_obj == NULL) {
         return RET_ERROR;
@@ -32,6 +46,19 @@ SysCode_set_events(SysMon *self, PyCodeObject *code, int events)
     }
     PyObject *res = PyObject_Vectorcall(self->set_local, args, 3, NULL);
     Py_DECREF(events_obj);
+#if COVCORE_HAS_INSTR_LINES
+    if (helper >= 0) {
+        PyObject *exc = res == NULL ? PyErr_GetRaisedException() : NULL;
+        int failed = SysInstr_after_events(self, code, helper) < 0;
+        if (exc != NULL) {
+            PyErr_SetRaisedException(exc);
+        }
+        else if (failed) {
+            Py_XDECREF(res);
+            return RET_ERROR;
+        }
+    }
+#endif
     if (res == NULL) {
         /* The program may have freed our tool id: never its exception. */
         return SysMon_tool_lost(self) == 1 ? RET_OK : RET_ERROR;
@@ -64,6 +91,11 @@ decide_flow(SysMon *self, PyCodeObject *code, CodeRecord *record, int defer)
     branch->sat_allowed = !(code->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE));
     branch->satisfied_off = 0;
     record->branch.exact_frames = 0;
+#if COVCORE_HAS_INSTR_LINES
+    if (record->instr && record->instr_lines->ambiguous) {
+        return RET_OK;      /* every frame tracked, none deferred: see sysinstr.h */
+    }
+#endif
     int pinned = PySet_Contains(self->pinned, (PyObject *)code);
     if (pinned < 0) {
         return RET_ERROR;
@@ -144,6 +176,12 @@ SysCode_decide(SysMon *self, PyCodeObject *code, LineSet **file_data, CodeRecord
     record->line_mode.starts = 0;
     record->line_mode.missing = 0;
     *precord = record;
+#if COVCORE_HAS_INSTR_LINES
+    record->instr = 0;
+    if (*file_data != NULL && SysInstr_decide(self, code, record) < 0) {
+        return RET_ERROR;
+    }
+#endif
     if (*file_data != NULL) {
         if (self->trace_arcs && decide_flow(self, code, record, 1) < 0) {
             return RET_ERROR;

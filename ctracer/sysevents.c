@@ -17,6 +17,7 @@
 #include "syscode.h"
 #include "sysdone.h"
 #include "sysframes.h"
+#include "sysinstr.h"
 #include "syslines.h"
 #include "sigwatch.h"
 
@@ -119,9 +120,15 @@ resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int thrown)
         return NULL;
     }
     if (record->branch.state == FLOW_NONE) {
-        if (SysFrames_push(self, code, record->file_data, record, PyCode_Addr2Line(code, offset)) < 0) {
+        if (SysFrames_push(self, code, record->file_data, record, SysInstr_Line(self, code, offset)) < 0) {
             return NULL;
         }
+#if COVCORE_HAS_INSTR_LINES
+        if (thrown) {
+            ThreadStack *stack = SysFrames_thread(self);
+            SysInstr_thrown(self, code, &stack->entries[stack->depth], offset);
+        }
+#endif
         Py_RETURN_NONE;
     }
     LineSet *file_data = record->file_data;
@@ -129,7 +136,7 @@ resume_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int thrown)
         SysMonEntry saved;
         int found = Suspended_take(&self->suspended, current_iframe(), code, &saved);
         int stale = found && saved.stale;
-        int last = !found ? NO_LINE : stale ? PyCode_Addr2Line(code, offset) : saved.last_line;
+        int last = !found ? NO_LINE : stale ? SysInstr_Line(self, code, offset) : saved.last_line;
         if (SysFrames_push(self, code, file_data, record, last) < 0) {
             return NULL;
         }
@@ -365,7 +372,7 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
             /* The frame may leave from a line it was not reported on (see
              * util.h): settrace sees that line at the return event.
              */
-            int line = PyCode_Addr2Line(code, lasti >= 0 ? lasti : offset);
+            int line = SysInstr_Line(self, code, lasti >= 0 ? lasti : offset);
             if (line >= 0 && line != entry.last_line) {
                 if (LineSet_AddKey(entry.file_data, LineSet_ArcKey(entry.last_line, line)) < 0) {
                     return NULL;
@@ -418,7 +425,7 @@ SysEvents_on_exception_handled(SysMon *self, PyObject *const *args, Py_ssize_t n
     }
     int lasti = PyUnstable_InterpreterFrame_GetLasti(iframe);
     if (record->branch.flow->raise_lines != NULL) {
-        int line = PyCode_Addr2Line(code, lasti);
+        int line = SysInstr_Line(self, code, lasti);
         int slot = self->raised_next;
         self->raised[slot].iframe = iframe;
         self->raised[slot].line = line < 0 ? NO_LINE : line;
@@ -488,8 +495,8 @@ visit_untracked(SysMon *self, PyCodeObject *code, int line, int same_line, int *
  * a backward jump within the line.  *disable is set when this location
  * will never again bring anything (see location_done()).
  */
-static int
-visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disable)
+int
+SysEvents_visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disable)
 {
     ThreadStack *stack = NULL;
     *disable = 0;
@@ -619,7 +626,7 @@ SysEvents_on_line(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     }
     else {
         int disable = 0;
-        if (visit_line(self, code, line, 0, &disable) < 0) {
+        if (SysEvents_visit_line(self, code, line, 0, &disable) < 0) {
             return NULL;
         }
         result = Py_NewRef(disable ? self->disable : Py_None);
@@ -645,9 +652,9 @@ SysEvents_on_jump(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     if (to < from) {
-        int line = PyCode_Addr2Line(code, to);
+        int line = SysInstr_Line(self, code, to);
         int disable = 0;
-        if (line == PyCode_Addr2Line(code, from) && visit_line(self, code, line, 1, &disable) < 0) {
+        if (line == SysInstr_Line(self, code, from) && SysEvents_visit_line(self, code, line, 1, &disable) < 0) {
             return NULL;
         }
     }

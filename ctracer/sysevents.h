@@ -28,6 +28,12 @@ PyObject *SysEvents_on_py_unwind(SysMon *self, PyObject *const *args, Py_ssize_t
 PyObject *SysEvents_on_exception_handled(SysMon *self, PyObject *const *args, Py_ssize_t nargs);
 /* LINE (local): a line runs; both modes. */
 PyObject *SysEvents_on_line(SysMon *self, PyObject *const *args, Py_ssize_t nargs);
+/* Branch mode: the innermost frame of `code` in this thread arrives at
+ * `line` (a LINE event, or one sysinstr.c derives; `same_line` for a
+ * backward jump within the line).  *disable is set when the location will
+ * never again bring anything.  RET_OK or RET_ERROR.
+ */
+int SysEvents_visit_line(SysMon *self, PyCodeObject *code, int line, int same_line, int *disable);
 /* JUMP (local): a backward jump within one line is a visit of the line. */
 PyObject *SysEvents_on_jump(SysMon *self, PyObject *const *args, Py_ssize_t nargs);
 #if COVCORE_HAS_BRANCH_EVENTS

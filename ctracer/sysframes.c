@@ -58,6 +58,7 @@ SysFrames_push(SysMon *self, PyCodeObject *code, LineSet *file_data, CodeRecord 
     entry->iframe = current_iframe();
     entry->exact = 0;
     entry->stale = 0;
+    entry->prev_line = AFTER_RESUME;    /* (a PY_START or PY_RESUME event: see sysinstr.h) */
     return RET_OK;
 }
 

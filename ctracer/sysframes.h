@@ -9,6 +9,7 @@
 #if COVCORE_HAS_SYSMON
 
 #define NO_LINE INT32_MIN   /* last_line of a resumed frame whose entry was lost */
+#define AFTER_RESUME (INT32_MIN + 1)    /* prev_line of a frame right after a RESUME */
 
 /* The frame running now, in this thread. */
 static inline struct _PyInterpreterFrame *

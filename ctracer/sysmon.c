@@ -24,6 +24,7 @@
 #include "sysdone.h"
 #include "sysevents.h"
 #include "sysflow.h"
+#include "sysinstr.h"
 #include "syslines.h"
 
 SysMonProcess SysMon_process = {
@@ -44,6 +45,9 @@ typedef struct CallbackSpec {
 static const CallbackSpec callbacks[] = {
     {EV_PY_START, &Cov_names._on_py_start, 0},
     {EV_LINE, &Cov_names._on_line, 0},
+#if COVCORE_HAS_INSTR_LINES
+    {EV_INSTRUCTION, &Cov_names._on_instruction, 0},
+#endif
     {EV_PY_RESUME, &Cov_names._on_py_resume, 1},
     {EV_PY_THROW, &Cov_names._on_py_throw, 1},
     {EV_PY_RETURN, &Cov_names._on_py_return, 1},
@@ -118,6 +122,11 @@ adopt_running_frames(SysMon *self)
             int rc = self->trace_arcs
                 ? PySet_Add(self->pinned, (PyObject *)code)
                 : SysCode_decide(self, code, &file_data, &record);
+#if COVCORE_HAS_INSTR_LINES
+            if (rc >= 0 && record != NULL && file_data != NULL) {
+                SysInstr_adopt(record, PyFrame_GetLasti(f));
+            }
+#endif
             Py_DECREF(code);
             PyFrameObject *back = PyFrame_GetBack(f);   /* owned */
             Py_DECREF(f);
@@ -157,6 +166,9 @@ SysMon_start(SysMon *self, PyObject *unused)
         goto error;
     }
     self->generation = SysMon_process.next_generation++;
+#if COVCORE_HAS_INSTR_LINES
+    SysInstr_configure(self);
+#endif
     self->lines_kept = 0;
     for (int i = 0; i < N_CALLBACKS; i++) {
         if (callbacks[i].branch_only && !self->trace_arcs) {
@@ -531,6 +543,29 @@ SysMon_flow_state(SysMon *self, PyObject *code)
     return PyUnicode_FromString(names[record->branch.state]);
 }
 
+/* For the tests: which events bring a measured code object's lines in
+ * this run, "LINE" or "INSTRUCTION" (sysinstr.h; "INSTRUCTION, ambiguous"
+ * for code whose every frame is tracked), or None when not measured.
+ */
+static PyObject *
+SysMon_line_events(SysMon *self, PyObject *code)
+{
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "_line_events needs a code object");
+        return NULL;
+    }
+    CodeRecord *record = code_record(self, (PyCodeObject *)code);
+    if (record == NULL || record->file_data == NULL) {
+        Py_RETURN_NONE;
+    }
+#if COVCORE_HAS_INSTR_LINES
+    if (record->instr) {
+        return PyUnicode_FromString(record->instr_lines->ambiguous ? "INSTRUCTION, ambiguous" : "INSTRUCTION");
+    }
+#endif
+    return PyUnicode_FromString("LINE");
+}
+
 static PyObject *
 SysMon_get_tool_id(SysMon *self, void *closure)
 {
@@ -572,6 +607,7 @@ static PyMethodDef SysMon_methods[] = {
     {"get_stats", (PyCFunction)SysMon_get_stats, METH_NOARGS, "Counters, or None."},
     {"_flow_arcs", (PyCFunction)SysMon_flow_arcs, METH_O, "Branch mode: the arcs a code object can record, or None."},
     {"_flow_state", (PyCFunction)SysMon_flow_state, METH_O, "Branch mode: how a code object is measured now."},
+    {"_line_events", (PyCFunction)SysMon_line_events, METH_O, "Which events bring a code object's lines."},
     CALLBACK_DEF(on_py_start),
     CALLBACK_DEF(on_py_resume),
     CALLBACK_DEF(on_py_throw),
@@ -581,6 +617,9 @@ static PyMethodDef SysMon_methods[] = {
     CALLBACK_DEF(on_line),
     CALLBACK_DEF(on_jump),
     CALLBACK_DEF(on_exception_handled),
+#if COVCORE_HAS_INSTR_LINES
+    {"_on_instruction", (PyCFunction)(void (*)(void))SysInstr_on_instruction, METH_FASTCALL, "sys.monitoring callback"},
+#endif
 #if COVCORE_HAS_BRANCH_EVENTS
     CALLBACK_DEF(on_branch_left),
     CALLBACK_DEF(on_branch_right),

@@ -18,6 +18,7 @@ enum {
     EV_PY_RETURN = 1 << PY_MONITORING_EVENT_PY_RETURN,
     EV_PY_YIELD = 1 << PY_MONITORING_EVENT_PY_YIELD,
     EV_LINE = 1 << PY_MONITORING_EVENT_LINE,
+    EV_INSTRUCTION = 1 << PY_MONITORING_EVENT_INSTRUCTION,
     EV_JUMP = 1 << PY_MONITORING_EVENT_JUMP,
     EV_EXCEPTION_HANDLED = 1 << PY_MONITORING_EVENT_EXCEPTION_HANDLED,
     EV_PY_UNWIND = 1 << PY_MONITORING_EVENT_PY_UNWIND,
@@ -50,6 +51,9 @@ typedef struct SysMonEntry {
                              * line_reached() in sysdone.h) */
     int stale;              /* suspended: last_line may be stale, the frame
                              * resumes exact (see resume_frame()) */
+    int prev_line;          /* the line of the frame's last instruction, in
+                             * ambiguous code on the INSTRUCTION path
+                             * (sysinstr.h); AFTER_RESUME (sysframes.h) */
 } SysMonEntry;
 
 /* The entries of suspended generator frames of modelled code, by frame
@@ -114,6 +118,8 @@ typedef struct SysMon {
     } raised[SYSMON_RAISED];
     int raised_next;            /* the slot of `raised` written next */
     SuspendedTable suspended;   /* branch mode: suspended generator frames' entries */
+    int instr_rule;             /* INSTR_RULE_* (sysinstr.h), read at start() */
+    Py_ssize_t instr_factor;    /* the cost rule's factor */
     Stats stats;
 } SysMon;
 

@@ -143,11 +143,23 @@ Cov_FrameCode(PyFrameObject *frame)
 #define PY_MONITORING_EVENT_PY_RETURN 2
 #define PY_MONITORING_EVENT_PY_YIELD 3
 #define PY_MONITORING_EVENT_LINE 5
+#define PY_MONITORING_EVENT_INSTRUCTION 6
 #define PY_MONITORING_EVENT_JUMP 7
 #define PY_MONITORING_EVENT_EXCEPTION_HANDLED 11
 #define PY_MONITORING_EVENT_PY_UNWIND 12
 #define PY_MONITORING_EVENT_PY_THROW 13
 #endif
+
+/* 3.12 and 3.13 keep each instruction's line as a byte, its distance from
+ * co_firstlineno, and find a line further away by scanning the location
+ * table from its start at every LINE event there (and again for the line
+ * of the instruction before it): in a long code object each LINE event
+ * costs time in proportion to the code's length.  The sysmon core takes
+ * INSTRUCTION events instead in such code, and turns offsets into lines
+ * with its own table (sysinstr.h).  3.14 keeps every line in a table of
+ * its own: no such cost.
+ */
+#define COVCORE_HAS_INSTR_LINES (COVCORE_HAS_SYSMON && PY_VERSION_HEX < 0x030E0000)
 
 /* 3.14 reports each direction of a conditional jump as its own event,
  * BRANCH_RIGHT (taken) and BRANCH_LEFT (not taken, after its NOT_TAKEN),
@@ -287,7 +299,7 @@ int Cov_Reserve(void *items, Py_ssize_t used, Py_ssize_t *alloc, size_t item_siz
     X(monitoring) X(DISABLE) \
     X(_on_py_start) X(_on_line) X(_on_py_resume) X(_on_py_throw) X(_on_py_return) \
     X(_on_py_yield) X(_on_py_unwind) X(_on_jump) X(_on_exception_handled) X(_on_branch_left) \
-    X(_on_branch_right)
+    X(_on_branch_right) X(_on_instruction)
 
 typedef struct CovNames {
 #define COV_NAME_FIELD(name) PyObject *name;

@@ -92,12 +92,21 @@ def programs_in(folder: Path, prefix: str) -> list[Program]:
 _ENVIRON = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
 
 
+#: The one COVCORE_ setting a measured run keeps: the sysmon core's testing
+#: aid that sends every code object through its INSTRUCTION-event path
+#: (docs/architecture.md), so that whole suites can run with it on.
+KEPT_SETTINGS = ("COVCORE_SYSMON_INSTR",)
+
+
 def run_env(oracle: bool) -> dict[str, str]:
     """The environment of a measured run: no stray COVERAGE_/COVCORE_ settings, a fixed hash seed.
 
     The oracle is always coverage.py's C tracer (on 3.12+ it could choose sys.monitoring).
     """
-    env = {k: v for k, v in _ENVIRON.items() if not k.startswith(("COVERAGE_", "COVCORE_"))}
+    env = {
+        k: v for k, v in _ENVIRON.items()
+        if not k.startswith(("COVERAGE_", "COVCORE_")) or (k in KEPT_SETTINGS and not oracle)
+    }
     env["PYTHONHASHSEED"] = "0"
     if oracle:
         env["COVERAGE_CORE"] = "ctrace"

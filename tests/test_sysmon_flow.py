@@ -23,6 +23,11 @@ from test_tracer import _import
 pytestmark = pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring needs Python 3.12")
 
 OFF = "off"
+#: What _arcs() gives as the state of code on the sysmon core's INSTRUCTION
+#: path (3.12 and 3.13, long code or COVCORE_SYSMON_INSTR=all) whose line
+#: starts can be entered from their own line: it stays outside the flow
+#: model, every frame tracked (ctracer/sysinstr.h), so it never turns off.
+AMBIGUOUS = "tracked (INSTRUCTION events, ambiguous)"
 
 
 def _arcs(core: str, path: Path, then: Callable[[Any], None], names: tuple[str, ...] = ()
@@ -37,7 +42,10 @@ def _arcs(core: str, path: Path, then: Callable[[Any], None], names: tuple[str, 
         then(module)
         if core == "sysmon":
             tracer = cov._collector.tracers[0]  # type: ignore[union-attr]
-            states = {name: tracer._flow_state(getattr(module, name).__code__) for name in names}
+            for name in names:
+                code = getattr(module, name).__code__
+                ambiguous = tracer._line_events(code) == "INSTRUCTION, ambiguous"
+                states[name] = AMBIGUOUS if ambiguous else tracer._flow_state(code)
             assert tracer._misfits == 0
     finally:
         cov.stop()
@@ -60,7 +68,7 @@ def _same_as_ctrace(path: Path, then: Callable[[Any], None] = lambda m: None,
     got, states = _arcs("sysmon", path, then, off + tracked)
     assert (sorted(got - expected), sorted(expected - got)) == ([], []), "(extra, missing)"
     for name in off:
-        assert states[name] == OFF, name
+        assert states[name] in (OFF, AMBIGUOUS), name
     for name in tracked:
         assert states[name] != OFF, name
     return got
