@@ -24,6 +24,7 @@ import tokenize
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 from typing import cast
 
 from covcore.types import TLineNo
@@ -47,7 +48,10 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         #: The offset just past each line's newline, lines 1..n.
-        self.ends = array("q", (match.end() for match in re.finditer("\n", text)))
+        lines = text.split("\n")
+        lines.pop()     # what follows the last newline
+        self.ends = array("q", accumulate(map((1).__add__, map(len, lines))))
+        del lines
         if not text.endswith("\n"):
             self.ends.append(len(text))
         self.n_lines = len(self.ends)
@@ -126,10 +130,12 @@ def multiline_from_tree(
             raise NeedTokens
         last_start, last_end = start, bottom
     # The runs of lines no simple statement holds.
+    text, ends, may_continue = index.text, index.ends, _CONTINUING.search
     at = covered.find(0)
     while at >= 0:
         run_end = covered.find(1, at) - 1
-        if run_end == at and not _CONTINUING.search(index.lines(at + first, at + first)):
+        line = at + first
+        if run_end == at and not may_continue(text, ends[line - 2] if line > 1 else 0, ends[line - 1]):
             at += 1
         else:
             multiline_of_run(index.lines(at + first, run_end + first), at + first - 1, multiline)

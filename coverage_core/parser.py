@@ -68,8 +68,11 @@ _CLOSING_BRACKETS = frozenset(")]}")
 #: this many lines (of whole top-level statements) at a time, unless its
 #: tree is kept (``keep_tree``): its whole tree would cost memory many times
 #: the size of the text.  The results are the same (where they might not be,
-#: the whole text is analyzed instead).
-SLICE_LINES = 25_000
+#: the whole text is analyzed instead).  A slice's tree, while it is made,
+#: takes about 2.3 KiB a line (Python 3.11): 28 MiB at this size.  Smaller
+#: slices cost more lines before them to skip (each slice is parsed with the
+#: lines before it blank, about 10 ns a line: n²/2/SLICE_LINES in all).
+SLICE_LINES = 12_500
 # What a slice is compiled between: a statement just before its first line
 # and one just after its last, so that what the compiler puts at the start
 # or the end of a module falls outside the slice's lines.  The one after
@@ -305,6 +308,8 @@ class PythonParser:
         self._code_nodes: list[ast.AST] = []
         # Where the slices start, when the text was analyzed in slices.
         self._slice_starts: list[TLineNo] | None = None
+        # The exits of each line (all arcs), when the arcs were found in slices.
+        self._exit_counts: Counter[TLineNo] | None = None
 
     @property
     def multiline(self) -> dict[TLineNo, TLineNo]:
@@ -463,6 +468,7 @@ class PythonParser:
         self._slice_starts = starts
         if arcs is not None:
             self._arcs, self._arc_fragments, self._with_jumps = arcs.arcs, arcs.fragments, arcs.with_jumps
+            self._exit_counts = arcs.exit_counts
         return True
 
     def _slice_trees(self, index: LineIndex, starts: list[TLineNo]) -> Iterator[ast.Module]:
@@ -477,6 +483,7 @@ class PythonParser:
         self.excluded, self.statements = set(), set()
         self._slice_starts = None
         self._arcs, self._arc_fragments, self._with_jumps = None, {}, None
+        self._exit_counts = None
 
     def _walk_tree(self, tree: ast.Module, excluded: set[TLineNo], code_nodes: list[ast.AST] | None) -> set[TLineNo]:
         """Walk `tree`: note its docstrings, and widen `excluded` (returned)
@@ -586,6 +593,8 @@ class PythonParser:
     def first_lines(self, linenos: Iterable[TLineNo]) -> set[TLineNo]:
         """Map each of `linenos` to the first line of its statement."""
         multiline = self.multiline_map
+        if not multiline:
+            return set(linenos)
         return {
             multiline.get(n, n) if n >= 0 else -multiline.get(-n, -n) for n in linenos
         }
@@ -635,6 +644,8 @@ class PythonParser:
         arcs: Iterable[TArc] = self.arcs()
         if excluded:
             arcs = [arc for arc in arcs if arc[0] not in excluded and arc[1] not in excluded]
+        elif self._exit_counts is not None:
+            return Counter(self._exit_counts)   # counted slice by slice
         return Counter(map(itemgetter(0), arcs))
 
     def translate_arcs(self, arcs: Iterable[TArc]) -> set[TArc]:
