@@ -69,10 +69,14 @@ _CLOSING_BRACKETS = frozenset(")]}")
 #: tree is kept (``keep_tree``): its whole tree would cost memory many times
 #: the size of the text.  The results are the same (where they might not be,
 #: the whole text is analyzed instead).  A slice's tree, while it is made,
-#: takes about 2.3 KiB a line (Python 3.11): 28 MiB at this size.  Smaller
-#: slices cost more lines before them to skip (each slice is parsed with the
-#: lines before it blank, about 10 ns a line: n²/2/SLICE_LINES in all).
+#: takes about 2.3 KiB a line (Python 3.11): 28 MiB at this size.
 SLICE_LINES = 12_500
+#: A file is cut into at most this many slices (longer ones, then).  Each
+#: slice is parsed with the lines before it blank, which the parser skips
+#: at about 10 ns a line: with slices of a fixed size that would grow with
+#: the square of the file's length (n²/2/SLICE_LINES), with this many at
+#: most it grows with the length (n * MAX_SLICES / 2), as the slices' trees do.
+MAX_SLICES = 40
 # What a slice is compiled between: a statement just before its first line
 # and one just after its last, so that what the compiler puts at the start
 # or the end of a module falls outside the slice's lines.  The one after
@@ -412,7 +416,7 @@ class PythonParser:
         elif index.n_lines < 2 * SLICE_LINES:
             return False
         else:
-            starts = slice_starts(index, SLICE_LINES)
+            starts = slice_starts(index, max(SLICE_LINES, index.n_lines // MAX_SLICES))
         if len(starts) < 2:
             return False
         if self.exclude:
