@@ -38,6 +38,20 @@ _CONTINUING = re.compile(r"[(\[{'\"\\#]")
 _NOT_A_START = re.compile(r"[\s#)\]}@\\]|(?:else|elif|except|finally)\b")
 
 
+# What a logical line of several lines needs: a bracket left open, a
+# backslash at the end of a line, or a string in triple quotes.
+_SPANS_LINES = re.compile(r"[(\[{\\]|\"\"\"|'''")
+
+
+def may_span_lines(text: str) -> bool:
+    """Could a logical line of `text` (whole statements) run over more than one line?
+
+    Not without a bracket, a backslash or triple quotes: then the
+    multi-line map of the text is empty, and its tree needn't be read for it.
+    """
+    return _SPANS_LINES.search(text) is not None
+
+
 class NeedTokens(Exception):
     """The tree alone can't give the multi-line map exactly: tokenize the text."""
 

@@ -52,7 +52,8 @@ from covcore.config import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE  # re-exported: th
 from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 from covcore.exceptions import NoSource, NotPython
 from covcore.logical_lines import (
-    LineIndex, NeedTokens, multiline_from_tree, runs_text, simple_statements, slice_starts, tree_runs,
+    LineIndex, NeedTokens, may_span_lines, multiline_from_tree, runs_text, simple_statements, slice_starts,
+    tree_runs,
 )
 from covcore.regions import CodeRegion, code_regions, walk_statements
 from covcore.types import TArc, TLineNo
@@ -434,11 +435,12 @@ class PythonParser:
                 # (The last slice takes what a regex matched past the last line, too.)
                 excluded = {line for line in self.raw_excluded if first <= line and (line <= last or not tail)}
                 runs = tree_runs(index, first, last, TREE_SHARE) if partial and not excluded else None
+                text = index.lines(first, last)
                 if runs is None:
-                    tree = ast.parse(head + index.lines(first, last) + tail)
+                    tree = ast.parse(head + text + tail)
                     code = _compiled(tree, self.filename)
                 else:
-                    code = compile(head + index.lines(first, last) + tail, self.filename, "exec", dont_inherit=True)
+                    code = compile(head + text + tail, self.filename, "exec", dont_inherit=True)
                     tree = ast.parse(head + runs_text(index, first, last, runs) + tail)
                 if (first == 1 and _has_future_import(tree)) or (may_have_global and _has_module_global(tree)):
                     raise _WholeText
@@ -455,10 +457,11 @@ class PythonParser:
                 try:
                     if excluded:
                         raise NeedTokens
-                    statements = simple_statements(tree)
-                    self.multiline_map.update(multiline_from_tree(statements, index, first, last, runs))
+                    if may_span_lines(text):    # (else every logical line is one line)
+                        statements = simple_statements(tree)
+                        self.multiline_map.update(multiline_from_tree(statements, index, first, last, runs))
                 except NeedTokens:
-                    self._scan_tokens(excluded, index.lines(first, last), first - 1)
+                    self._scan_tokens(excluded, text, first - 1)
                 code_nodes: list[ast.AST] | None = [] if arcs is not None else None
                 excluded_all |= self._walk_tree(tree, self.first_lines(excluded), code_nodes)
                 if arcs is not None:

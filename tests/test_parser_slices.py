@@ -236,6 +236,23 @@ def _compare_lines(text: str, monkeypatch: pytest.MonkeyPatch, size: int) -> Pyt
     return sliced
 
 
+# Slices with no bracket, backslash or triple quote (their logical lines are
+# one line each: their trees aren't read for the multi-line map) and slices
+# with statements of several lines.
+ONE_LINE_AND_NOT = "".join(f"x = {i}\nif x % 3:\n    y = x\nelse:\n    y = -x\n" for i in range(6)) + (
+    "z = (1,\n     2)\nw = 3 + \\\n    4\ns = '''a\nb'''\nfor i in [1,\n          2]:\n    t = i\n"
+    "u = 'one line'  # a comment\nv = 6\n"
+    + "".join(f"x = {i}\nwhile x:\n    x -= 1\n" for i in range(4))
+    + 'd = """\n"""\nprint(x)\n'
+)
+
+
+@pytest.mark.parametrize("size", [2, 3, 5, 8])
+def test_slices_with_and_without_lines_that_continue(size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _compare(ONE_LINE_AND_NOT, monkeypatch, size).multiline_map
+    _compare_lines(ONE_LINE_AND_NOT, monkeypatch, size)
+
+
 PLAIN_AND_NOT = '''\
 x = 1
 if x % 3:
