@@ -184,7 +184,7 @@ class ArcFinder:
         """Prepare to analyze `root`; nothing happens until :meth:`analyze`."""
         self.root = root
         self.multiline = multiline
-        self.statements = {multiline.get(line, line) for line in statements}
+        self.statements = {multiline.get(line, line) for line in statements} if multiline else set(statements)
         #: Every possible arc found.
         self.arcs: set[TArc] = set()
         #: Arc -> (cause, action) sentence fragments, for the arcs that have any.

@@ -646,14 +646,20 @@ class PythonParser:
 
     def exit_counts(self) -> dict[TLineNo, int]:
         """How many possible arcs leave each line; excluded lines, and arcs
-        into excluded lines, are not counted."""
+        into excluded lines, are not counted.  (It may be the parser's own:
+        don't change it.)"""
         excluded = self.excluded
         arcs: Iterable[TArc] = self.arcs()
         if excluded:
             arcs = [arc for arc in arcs if arc[0] not in excluded and arc[1] not in excluded]
         elif self._exit_counts is not None:
-            return Counter(self._exit_counts)   # counted slice by slice
+            return self._exit_counts    # counted slice by slice
         return Counter(map(itemgetter(0), arcs))
+
+    def translates_arcs(self) -> bool:
+        """Can :meth:`translate_arcs` change an arc (a ``with`` exit, a multi-line statement)?"""
+        self.arcs()
+        return bool(self._with_jumps) or bool(self.multiline_map)
 
     def translate_arcs(self, arcs: Iterable[TArc]) -> set[TArc]:
         """Map measured arcs to what reports show: ``with`` exits rewritten

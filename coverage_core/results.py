@@ -517,13 +517,19 @@ def executed_arcs(
     line's only possible onward arc when it has just one, and dropped
     otherwise.
     """
-    return parser.translate_arcs(onward_arcs(parser.translate_arcs(measured), possible))
+    arcs = _onward(parser.translate_arcs(measured), possible)
+    # (A file's arcs number in the millions: no copy when nothing changes.)
+    return parser.translate_arcs(arcs) if parser.translates_arcs() else arcs
 
 
 def onward_arcs(measured: Iterable[TArc], possible: Iterable[TArc]) -> set[TArc]:
     """`measured` with each arc that stays on one line read as that line's
     only possible onward arc, when it has just one, and dropped otherwise."""
-    kept = set(measured)
+    return _onward(set(measured), possible)
+
+
+def _onward(kept: set[TArc], possible: Iterable[TArc]) -> set[TArc]:
+    """:func:`onward_arcs`, changing `kept` (returned)."""
     same_line = {start for start, end in kept if start == end}
     if same_line:
         kept.difference_update((line, line) for line in same_line)
