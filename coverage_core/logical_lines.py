@@ -34,6 +34,8 @@ from covcore.types import TLineNo
 _SOURCE_ORDER_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
 # A line holding none of these can't continue onto the next one.
 _CONTINUING = re.compile(r"[(\[{'\"\\#]")
+# Nor can one whose brackets close on it, holding none of these.
+_QUOTE_COMMENT_BACKSLASH = re.compile(r"['\"\\#]")
 # Lines that can't start a top-level statement of their own.
 _NOT_A_START = re.compile(r"[\s#)\]}@\\]|(?:else|elif|except|finally)\b")
 
@@ -143,18 +145,20 @@ def multiline_from_tree(
         if bottom in continued:
             raise NeedTokens
         last_start, last_end = start, bottom
-    # The runs of lines no simple statement holds.
-    text, ends, may_continue = index.text, index.ends, _CONTINUING.search
+    # The runs of lines no simple statement holds (headers, comments, blank
+    # lines): tokenized unless each line is a logical line of its own, holding
+    # nothing that continues a line or with its brackets closed on it
+    # (`def f(a):`) and no string, comment or backslash.
+    text, ends, may_continue, quoted = index.text, index.ends, _CONTINUING.search, _QUOTE_COMMENT_BACKSLASH.search
     at = covered.find(0)
     while at >= 0:
         run_end = covered.find(1, at) - 1
-        line = at + first
-        if run_end == at and not may_continue(text, ends[line - 2] if line > 1 else 0, ends[line - 1]):
-            at += 1
-        else:
-            multiline_of_run(index.lines(at + first, run_end + first), at + first - 1, multiline)
-            at = run_end + 1
-        at = covered.find(0, at)
+        for line in range(at + first, run_end + first + 1):
+            start, end = ends[line - 2] if line > 1 else 0, ends[line - 1]
+            if may_continue(text, start, end) and (quoted(text, start, end) or not _balanced(text[start:end])):
+                multiline_of_run(index.lines(at + first, run_end + first), at + first - 1, multiline)
+                break
+        at = covered.find(0, run_end + 1)
     return multiline
 
 
