@@ -123,7 +123,7 @@ def test_with_loops_and_try_in_slices(size: int, monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.mark.parametrize("most", [2, 3, 5])
-def test_a_long_file_in_at_most_max_slices_has_the_arcs_of_the_whole(most: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_in_at_most_max_slices_has_the_arcs_of_the_whole(most: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # Past MAX_SLICES slices of SLICE_LINES, the slices grow with the file
     # (each is parsed with the lines before it blank: their number bounds that cost).
     whole = _whole(WITH_AND_LOOPS)
