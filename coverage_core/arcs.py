@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any, Callable, Optional, Union
 
 from covcore.regions import walk_statements
@@ -49,8 +50,9 @@ from covcore.types import TArc, TLineNo
 #: for the line; ``""`` when there is nothing useful to say.
 TExit = tuple[TLineNo, str]
 
-#: Arc -> its (cause, action) fragments, in the order they were found.
-TFragments = dict[TArc, list[tuple[str, str]]]
+#: Arc -> its (cause, action) fragments, in the order they were found.  The
+#: tuples are shared: a file has millions of arcs and a few kinds of fragment.
+TFragments = dict[TArc, tuple[tuple[str, str], ...]]
 
 # Why a jump may not have happened.  ``{lineno}`` is the line it starts from.
 NEVER_TRUE = "the condition on line {lineno} was never true"
@@ -182,11 +184,13 @@ class ArcFinder:
         """Prepare to analyze `root`; nothing happens until :meth:`analyze`."""
         self.root = root
         self.multiline = multiline
-        self.statements = {multiline.get(line, line) for line in statements}
+        self.statements = {multiline.get(line, line) for line in statements} if multiline else set(statements)
         #: Every possible arc found.
         self.arcs: set[TArc] = set()
         #: Arc -> (cause, action) sentence fragments, for the arcs that have any.
-        self.fragments: TFragments = defaultdict(list)
+        self.fragments: TFragments = {}
+        # Each tuple of fragments made so far, to share one object among the arcs that have it.
+        self._shared: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
         # The blocks enclosing the statement being analyzed, innermost last.
         self._stack: list[_Frame] = []
         # `with` statements: the lines of those whose body is being analyzed,
@@ -248,7 +252,8 @@ class ArcFinder:
         if self._open_withs and start in self._open_withs:
             self.with_entries.add(arc)
         if cause or action:
-            self.fragments[arc].append((cause, action))
+            fragments = self.fragments.get(arc, ()) + ((cause, action),)
+            self.fragments[arc] = self._shared.setdefault(fragments, fragments)
 
     def line_of(self, node: ast.AST) -> TLineNo:
         """The line a statement is known by: its first logical line.
@@ -261,22 +266,29 @@ class ArcFinder:
             line = getattr(node, "lineno")
         return self.multiline.get(line, line)
 
-    def _body(self, body: Sequence[ast.AST], entries: set[TExit]) -> set[TExit]:
+    def _body(self, body: Sequence[ast.stmt], entries: set[TExit]) -> set[TExit]:
         """Link the statements of `body`: `entries` lead to the first one, and
         each one's exits to the next.  Returns the exits of the last one
         (`entries` itself when no statement of `body` has code)."""
-        statements, multiline, add = self.statements, self.multiline, self.add
+        statements, multiline, add, arcs = self.statements, self.multiline, self.add, self.arcs
         for node in body:
             kind = type(node)
             if kind in _DEFINITION_TYPES:
                 line = self.line_of(node)
             else:
-                line = getattr(node, "lineno")
+                line = node.lineno
                 line = multiline.get(line, line)
             if line not in statements:
                 continue
-            for source, cause in entries:
-                add(source, line, cause)
+            if self._open_withs:
+                for source, cause in entries:
+                    add(source, line, cause)
+            else:
+                for source, cause in entries:
+                    if cause:
+                        add(source, line, cause)
+                    else:
+                        arcs.add((source, line))     # what add() does with no fragments
             handler = _HANDLERS.get(kind)
             entries = {(line, "")} if handler is None else handler(self, node)
         return entries
@@ -355,7 +367,7 @@ class ArcFinder:
     def _if(self, node: ast.If) -> set[TExit]:
         top = node.test.lineno
         top = self.multiline.get(top, top)
-        truth = constant_truth(node.test)
+        truth = constant_truth(node.test) if type(node.test) in _MAYBE_CONSTANT else None
         exits: set[TExit] = set()
         if truth is None or truth:
             exits |= self._body(node.body, {(top, NEVER_TRUE)})
@@ -597,6 +609,9 @@ class SlicedArcs:
         self.arcs: set[TArc] = set()
         self.fragments: TFragments = {}
         self.with_jumps = WithJumps()
+        #: How many arcs leave each line, counted slice by slice (while a
+        #: slice's arcs are in the processor's cache, not from the whole set after).
+        self.exit_counts: Counter[TLineNo] = Counter()
 
     def add(self, finder: ArcFinder, code_nodes: Iterable[ast.AST], first: TLineNo, last: TLineNo) -> None:
         """Analyze the slice of lines `first` to `last` with `finder` (over its
@@ -605,15 +620,23 @@ class SlicedArcs:
         finder.analyze(code_nodes)
         jumps = finder.with_jumps()
         self.with_jumps.update(jumps)
-        arcs = first_line_arcs(jumps.apply(finder.arcs) if jumps else finder.arcs, finder.multiline)
-        mine = [arc for arc in arcs if first <= abs(arc[0]) <= last]
-        crossing = [arc for arc in mine if arc[1] > 0 and not first <= arc[1] <= last + 1]
+        arcs = jumps.apply(finder.arcs) if jumps else finder.arcs
+        multiline = finder.multiline
+        if multiline:
+            first_of = multiline.get
+            arcs = {(first_of(start, start), first_of(end, end) if end >= 0 else -first_of(-end, -end))
+                    for start, end in arcs}
+        # The arcs from the slice's lines (arcs start from lines, never from
+        # a code object's entry), less those that stay on one.
+        lines = range(first, last + 1)
+        mine = {arc for arc in arcs if arc[0] in lines and arc[0] != arc[1]}
+        crossing = [end for end in set(map(itemgetter(1), mine)).difference(range(first, last + 2)) if end > 0]
         if crossing:
-            raise ValueError(f"an arc crosses a cut: {crossing[0]}")
-        self.arcs.update(mine)
-        self.fragments.update(
-            {arc: fragments for arc, fragments in finder.fragments.items() if first <= abs(arc[0]) <= last}
-        )
+            bad = min(arc for arc in mine if arc[1] in crossing)
+            raise ValueError(f"an arc crosses a cut: {bad}")
+        self.arcs |= mine
+        self.exit_counts.update(map(itemgetter(0), mine))
+        self.fragments.update({arc: fragments for arc, fragments in finder.fragments.items() if arc[0] in lines})
 
 
 def describe_missing_arc(fragments: Sequence[tuple[str, str]], start: TLineNo, end: TLineNo) -> str:

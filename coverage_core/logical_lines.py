@@ -24,6 +24,7 @@ import tokenize
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 from typing import cast
 
 from covcore.types import TLineNo
@@ -33,8 +34,24 @@ from covcore.types import TLineNo
 _SOURCE_ORDER_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
 # A line holding none of these can't continue onto the next one.
 _CONTINUING = re.compile(r"[(\[{'\"\\#]")
+# Nor can one whose brackets close on it, holding none of these.
+_QUOTE_COMMENT_BACKSLASH = re.compile(r"['\"\\#]")
 # Lines that can't start a top-level statement of their own.
 _NOT_A_START = re.compile(r"[\s#)\]}@\\]|(?:else|elif|except|finally)\b")
+
+
+# What a logical line of several lines needs: a bracket left open, a
+# backslash at the end of a line, or a string in triple quotes.
+_SPANS_LINES = re.compile(r"[(\[{\\]|\"\"\"|'''")
+
+
+def may_span_lines(text: str) -> bool:
+    """Could a logical line of `text` (whole statements) run over more than one line?
+
+    Not without a bracket, a backslash or triple quotes: then the
+    multi-line map of the text is empty, and its tree needn't be read for it.
+    """
+    return _SPANS_LINES.search(text) is not None
 
 
 class NeedTokens(Exception):
@@ -47,7 +64,10 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         #: The offset just past each line's newline, lines 1..n.
-        self.ends = array("q", (match.end() for match in re.finditer("\n", text)))
+        lines = text.split("\n")
+        lines.pop()     # what follows the last newline
+        self.ends = array("q", accumulate(map((1).__add__, map(len, lines))))
+        del lines
         if not text.endswith("\n"):
             self.ends.append(len(text))
         self.n_lines = len(self.ends)
@@ -125,16 +145,20 @@ def multiline_from_tree(
         if bottom in continued:
             raise NeedTokens
         last_start, last_end = start, bottom
-    # The runs of lines no simple statement holds.
+    # The runs of lines no simple statement holds (headers, comments, blank
+    # lines): tokenized unless each line is a logical line of its own, holding
+    # nothing that continues a line or with its brackets closed on it
+    # (`def f(a):`) and no string, comment or backslash.
+    text, ends, may_continue, quoted = index.text, index.ends, _CONTINUING.search, _QUOTE_COMMENT_BACKSLASH.search
     at = covered.find(0)
     while at >= 0:
         run_end = covered.find(1, at) - 1
-        if run_end == at and not _CONTINUING.search(index.lines(at + first, at + first)):
-            at += 1
-        else:
-            multiline_of_run(index.lines(at + first, run_end + first), at + first - 1, multiline)
-            at = run_end + 1
-        at = covered.find(0, at)
+        for line in range(at + first, run_end + first + 1):
+            start, end = ends[line - 2] if line > 1 else 0, ends[line - 1]
+            if may_continue(text, start, end) and (quoted(text, start, end) or not _balanced(text[start:end])):
+                multiline_of_run(index.lines(at + first, run_end + first), at + first - 1, multiline)
+                break
+        at = covered.find(0, run_end + 1)
     return multiline
 
 

@@ -52,7 +52,8 @@ from covcore.config import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE  # re-exported: th
 from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 from covcore.exceptions import NoSource, NotPython
 from covcore.logical_lines import (
-    LineIndex, NeedTokens, multiline_from_tree, runs_text, simple_statements, slice_starts, tree_runs,
+    LineIndex, NeedTokens, may_span_lines, multiline_from_tree, runs_text, simple_statements, slice_starts,
+    tree_runs,
 )
 from covcore.regions import CodeRegion, code_regions, walk_statements
 from covcore.types import TArc, TLineNo
@@ -68,8 +69,15 @@ _CLOSING_BRACKETS = frozenset(")]}")
 #: this many lines (of whole top-level statements) at a time, unless its
 #: tree is kept (``keep_tree``): its whole tree would cost memory many times
 #: the size of the text.  The results are the same (where they might not be,
-#: the whole text is analyzed instead).
-SLICE_LINES = 25_000
+#: the whole text is analyzed instead).  A slice's tree, while it is made,
+#: takes about 2.3 KiB a line (Python 3.11): 28 MiB at this size.
+SLICE_LINES = 12_500
+#: A file is cut into at most this many slices (longer ones, then).  Each
+#: slice is parsed with the lines before it blank, which the parser skips
+#: at about 10 ns a line: with slices of a fixed size that would grow with
+#: the square of the file's length (n²/2/SLICE_LINES), with this many at
+#: most it grows with the length (n * MAX_SLICES / 2), as the slices' trees do.
+MAX_SLICES = 40
 # What a slice is compiled between: a statement just before its first line
 # and one just after its last, so that what the compiler puts at the start
 # or the end of a module falls outside the slice's lines.  The one after
@@ -305,6 +313,8 @@ class PythonParser:
         self._code_nodes: list[ast.AST] = []
         # Where the slices start, when the text was analyzed in slices.
         self._slice_starts: list[TLineNo] | None = None
+        # The exits of each line (all arcs), when the arcs were found in slices.
+        self._exit_counts: Counter[TLineNo] | None = None
 
     @property
     def multiline(self) -> dict[TLineNo, TLineNo]:
@@ -407,7 +417,7 @@ class PythonParser:
         elif index.n_lines < 2 * SLICE_LINES:
             return False
         else:
-            starts = slice_starts(index, SLICE_LINES)
+            starts = slice_starts(index, max(SLICE_LINES, index.n_lines // MAX_SLICES))
         if len(starts) < 2:
             return False
         if self.exclude:
@@ -425,11 +435,12 @@ class PythonParser:
                 # (The last slice takes what a regex matched past the last line, too.)
                 excluded = {line for line in self.raw_excluded if first <= line and (line <= last or not tail)}
                 runs = tree_runs(index, first, last, TREE_SHARE) if partial and not excluded else None
+                text = index.lines(first, last)
                 if runs is None:
-                    tree = ast.parse(head + index.lines(first, last) + tail)
+                    tree = ast.parse(head + text + tail)
                     code = _compiled(tree, self.filename)
                 else:
-                    code = compile(head + index.lines(first, last) + tail, self.filename, "exec", dont_inherit=True)
+                    code = compile(head + text + tail, self.filename, "exec", dont_inherit=True)
                     tree = ast.parse(head + runs_text(index, first, last, runs) + tail)
                 if (first == 1 and _has_future_import(tree)) or (may_have_global and _has_module_global(tree)):
                     raise _WholeText
@@ -446,10 +457,11 @@ class PythonParser:
                 try:
                     if excluded:
                         raise NeedTokens
-                    statements = simple_statements(tree)
-                    self.multiline_map.update(multiline_from_tree(statements, index, first, last, runs))
+                    if may_span_lines(text):    # (else every logical line is one line)
+                        statements = simple_statements(tree)
+                        self.multiline_map.update(multiline_from_tree(statements, index, first, last, runs))
                 except NeedTokens:
-                    self._scan_tokens(excluded, index.lines(first, last), first - 1)
+                    self._scan_tokens(excluded, text, first - 1)
                 code_nodes: list[ast.AST] | None = [] if arcs is not None else None
                 excluded_all |= self._walk_tree(tree, self.first_lines(excluded), code_nodes)
                 if arcs is not None:
@@ -463,6 +475,7 @@ class PythonParser:
         self._slice_starts = starts
         if arcs is not None:
             self._arcs, self._arc_fragments, self._with_jumps = arcs.arcs, arcs.fragments, arcs.with_jumps
+            self._exit_counts = arcs.exit_counts
         return True
 
     def _slice_trees(self, index: LineIndex, starts: list[TLineNo]) -> Iterator[ast.Module]:
@@ -477,6 +490,7 @@ class PythonParser:
         self.excluded, self.statements = set(), set()
         self._slice_starts = None
         self._arcs, self._arc_fragments, self._with_jumps = None, {}, None
+        self._exit_counts = None
 
     def _walk_tree(self, tree: ast.Module, excluded: set[TLineNo], code_nodes: list[ast.AST] | None) -> set[TLineNo]:
         """Walk `tree`: note its docstrings, and widen `excluded` (returned)
@@ -586,6 +600,8 @@ class PythonParser:
     def first_lines(self, linenos: Iterable[TLineNo]) -> set[TLineNo]:
         """Map each of `linenos` to the first line of its statement."""
         multiline = self.multiline_map
+        if not multiline:
+            return set(linenos)
         return {
             multiline.get(n, n) if n >= 0 else -multiline.get(-n, -n) for n in linenos
         }
@@ -630,12 +646,20 @@ class PythonParser:
 
     def exit_counts(self) -> dict[TLineNo, int]:
         """How many possible arcs leave each line; excluded lines, and arcs
-        into excluded lines, are not counted."""
+        into excluded lines, are not counted.  (It may be the parser's own:
+        don't change it.)"""
         excluded = self.excluded
         arcs: Iterable[TArc] = self.arcs()
         if excluded:
             arcs = [arc for arc in arcs if arc[0] not in excluded and arc[1] not in excluded]
+        elif self._exit_counts is not None:
+            return self._exit_counts    # counted slice by slice
         return Counter(map(itemgetter(0), arcs))
+
+    def translates_arcs(self) -> bool:
+        """Can :meth:`translate_arcs` change an arc (a ``with`` exit, a multi-line statement)?"""
+        self.arcs()
+        return bool(self._with_jumps) or bool(self.multiline_map)
 
     def translate_arcs(self, arcs: Iterable[TArc]) -> set[TArc]:
         """Map measured arcs to what reports show: ``with`` exits rewritten

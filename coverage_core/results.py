@@ -20,7 +20,8 @@ import gc
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from itertools import chain
+from itertools import chain, groupby
+from operator import itemgetter
 from typing import Any, NamedTuple, Protocol
 
 from covcore.config import DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
@@ -284,9 +285,11 @@ class Analysis:
     def __post_init__(self) -> None:
         self.missing: set[TLineNo] = self.statements - self.executed
         n_branches = n_partial = n_missing_branches = 0
+        self._missing_branches: dict[TLineNo, list[TLineNo]] = {}
         if self.has_arcs:
             n_branches = sum(count for count in self.exit_counts.values() if count > 1)
-            for line, dests in self.missing_branch_arcs().items():
+            self._missing_branches = self._find_missing_branch_arcs()
+            for line, dests in self._missing_branches.items():
                 n_missing_branches += len(dests)
                 if line not in self.missing:
                     n_partial += len(dests)
@@ -400,16 +403,20 @@ class Analysis:
         )
 
     def missing_branch_arcs(self) -> dict[TLineNo, list[TLineNo]]:
-        """Branch line -> destinations not taken."""
-        branch_lines = self._branch_lines()
-        no_branch, excluded = self.no_branch, self.excluded
-        missing: dict[TLineNo, list[TLineNo]] = defaultdict(list)
-        for start, end in sorted(
-            arc for arc in self.arc_possibilities - self.arcs_executed
-            if arc[0] in branch_lines and arc[0] not in no_branch and arc[1] not in excluded
-        ):
-            missing[start].append(end)
-        return missing
+        """Branch line -> destinations not taken, in order (worked out once,
+        with the numbers: don't change it)."""
+        return self._missing_branches
+
+    def _find_missing_branch_arcs(self) -> dict[TLineNo, list[TLineNo]]:
+        counts = self.exit_counts
+        # The branch lines (more than one exit), less the "no branch" ones.
+        lines = {line for line, count in counts.items() if count > 1}.difference(self.no_branch)
+        unrun = [arc for arc in self.arc_possibilities - self.arcs_executed if arc[0] in lines]
+        if self.excluded:
+            excluded = self.excluded
+            unrun = [arc for arc in unrun if arc[1] not in excluded]
+        unrun.sort()
+        return {start: [end for _, end in arcs] for start, arcs in groupby(unrun, itemgetter(0))}
 
     def executed_branch_arcs(self) -> dict[TLineNo, list[TLineNo]]:
         """Branch line -> destinations taken (possible ones only)."""
@@ -510,20 +517,22 @@ def executed_arcs(
     line's only possible onward arc when it has just one, and dropped
     otherwise.
     """
-    return parser.translate_arcs(onward_arcs(parser.translate_arcs(measured), possible))
+    arcs = _onward(parser.translate_arcs(measured), possible)
+    # (A file's arcs number in the millions: no copy when nothing changes.)
+    return parser.translate_arcs(arcs) if parser.translates_arcs() else arcs
 
 
 def onward_arcs(measured: Iterable[TArc], possible: Iterable[TArc]) -> set[TArc]:
     """`measured` with each arc that stays on one line read as that line's
     only possible onward arc, when it has just one, and dropped otherwise."""
-    kept: set[TArc] = set()
-    same_line: set[TLineNo] = set()
-    for start, end in measured:
-        if start != end:
-            kept.add((start, end))
-        else:
-            same_line.add(start)
+    return _onward(set(measured), possible)
+
+
+def _onward(kept: set[TArc], possible: Iterable[TArc]) -> set[TArc]:
+    """:func:`onward_arcs`, changing `kept` (returned)."""
+    same_line = {start for start, end in kept if start == end}
     if same_line:
+        kept.difference_update((line, line) for line in same_line)
         destinations: dict[TLineNo, set[TLineNo]] = defaultdict(set)
         for start, end in possible:
             if start in same_line:
@@ -586,6 +595,11 @@ def cycles_uncollected() -> Iterator[None]:
     the number made, would go through all of them again and again (more
     than half the time of a branch report of a 200,000-line file).  What
     the block leaves in cycles is collected after it, as usual.
+
+    The objects made meanwhile that are still alive are moved to the oldest
+    generation as they are (``gc.freeze`` then ``gc.unfreeze``), not
+    examined one by one by the first collection after (3% of that report),
+    unless objects were frozen before (``unfreeze`` would free them too).
     """
     if not gc.isenabled():
         yield
@@ -594,6 +608,9 @@ def cycles_uncollected() -> Iterator[None]:
     try:
         yield
     finally:
+        if not gc.get_freeze_count():
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()
 
 

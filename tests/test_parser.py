@@ -861,6 +861,7 @@ def test_stdlib_sample_same_as_coverage() -> None:
 
 def _whole_and_sliced(text: str, monkeypatch: pytest.MonkeyPatch, size: int) -> tuple[PythonParser, PythonParser]:
     monkeypatch.setattr(covcore.parser, "SLICE_LINES", size)
+    monkeypatch.setattr(covcore.parser, "MAX_SLICES", 10**9)
     regex = join_regex(DEFAULT_EXCLUDE)
     whole = PythonParser(text=text, exclude=regex)
     whole.parse_source()
@@ -941,6 +942,7 @@ def test_a_file_in_slices_is_analyzed_as_whole(size: int, monkeypatch: pytest.Mo
 ])
 def test_a_file_slices_could_get_wrong_is_analyzed_whole(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(covcore.parser, "SLICE_LINES", 2)
+    monkeypatch.setattr(covcore.parser, "MAX_SLICES", 10**9)
     regex = join_regex(DEFAULT_EXCLUDE)
     whole = PythonParser(text=text, exclude=regex)
     sliced = PythonParser(text=text, exclude=regex, keep_tree=False)

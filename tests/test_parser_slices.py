@@ -32,6 +32,7 @@ def _whole(text: str) -> PythonParser:
 
 def _sliced(text: str, monkeypatch: pytest.MonkeyPatch, size: int) -> PythonParser:
     monkeypatch.setattr(covcore.parser, "SLICE_LINES", size)
+    monkeypatch.setattr(covcore.parser, "MAX_SLICES", 10**9)
     parser = PythonParser(text=text, exclude=REGEX, keep_tree=False, branch=True)
     parser.parse_source()
     monkeypatch.undo()
@@ -121,6 +122,24 @@ def test_with_loops_and_try_in_slices(size: int, monkeypatch: pytest.MonkeyPatch
     _compare(WITH_AND_LOOPS, monkeypatch, size)
 
 
+@pytest.mark.parametrize("most", [2, 3, 5])
+def test_a_file_in_at_most_max_slices_has_the_arcs_of_the_whole(most: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past MAX_SLICES slices of SLICE_LINES, the slices grow with the file
+    # (each is parsed with the lines before it blank: their number bounds that cost).
+    whole = _whole(WITH_AND_LOOPS)
+    monkeypatch.setattr(covcore.parser, "SLICE_LINES", 2)
+    monkeypatch.setattr(covcore.parser, "MAX_SLICES", most)
+    sliced = PythonParser(text=WITH_AND_LOOPS, exclude=REGEX, keep_tree=False, branch=True)
+    sliced.parse_source()
+    monkeypatch.undo()
+    assert sliced.ast_root is None
+    assert sliced._slice_starts is not None and 2 <= len(sliced._slice_starts) <= most
+    measured = _raw_arcs(whole)
+    theirs, ours = _results(whole, measured), _results(sliced, measured)
+    for name in theirs:
+        assert ours[name] == theirs[name], name
+
+
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_snippets_in_slices_have_the_arcs_of_the_whole(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     text = _snippet(name)
@@ -144,6 +163,7 @@ def test_a_cut_before_a_statement_without_code_analyzes_the_whole(
 def test_a_sliced_line_analysis_finds_arcs_on_demand(monkeypatch: pytest.MonkeyPatch) -> None:
     # Analyzed in slices for a line report, then asked for arcs: sliced again, with them.
     monkeypatch.setattr(covcore.parser, "SLICE_LINES", 4)
+    monkeypatch.setattr(covcore.parser, "MAX_SLICES", 10**9)
     sliced = PythonParser(text=WITH_AND_LOOPS, exclude=REGEX, keep_tree=False)
     sliced.parse_source()
     monkeypatch.undo()
@@ -206,6 +226,7 @@ def _line_results(parser: PythonParser) -> dict[str, object]:
 def _compare_lines(text: str, monkeypatch: pytest.MonkeyPatch, size: int) -> PythonParser:
     whole = _whole(text)
     monkeypatch.setattr(covcore.parser, "SLICE_LINES", size)
+    monkeypatch.setattr(covcore.parser, "MAX_SLICES", 10**9)
     # Every slice parsed only in the statements that need the tree, however many.
     monkeypatch.setattr(covcore.parser, "TREE_SHARE", 1.0)
     sliced = PythonParser(text=text, exclude=REGEX, keep_tree=False)
@@ -213,6 +234,23 @@ def _compare_lines(text: str, monkeypatch: pytest.MonkeyPatch, size: int) -> Pyt
     monkeypatch.undo()
     assert _line_results(sliced) == _line_results(whole)
     return sliced
+
+
+# Slices with no bracket, backslash or triple quote (their logical lines are
+# one line each: their trees aren't read for the multi-line map) and slices
+# with statements of several lines.
+ONE_LINE_AND_NOT = "".join(f"x = {i}\nif x % 3:\n    y = x\nelse:\n    y = -x\n" for i in range(6)) + (
+    "z = (1,\n     2)\nw = 3 + \\\n    4\ns = '''a\nb'''\nfor i in [1,\n          2]:\n    t = i\n"
+    "u = 'one line'  # a comment\nv = 6\n"
+    + "".join(f"x = {i}\nwhile x:\n    x -= 1\n" for i in range(4))
+    + 'd = """\n"""\nprint(x)\n'
+)
+
+
+@pytest.mark.parametrize("size", [2, 3, 5, 8])
+def test_slices_with_and_without_lines_that_continue(size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _compare(ONE_LINE_AND_NOT, monkeypatch, size).multiline_map
+    _compare_lines(ONE_LINE_AND_NOT, monkeypatch, size)
 
 
 PLAIN_AND_NOT = '''\

@@ -6,6 +6,7 @@ Compared with coverage.py's own results module where it has the same thing.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import random
 import textwrap
@@ -227,6 +228,30 @@ def test_analysis_of_file_without_data(tmp_path: Path) -> None:
     assert analysis.executed == set()
     assert analysis.missing_formatted() == "1-2"
     assert analysis.numbers.pc_covered == 0.0
+
+
+def test_analyze_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> None:
+    # The analysis runs without the cyclic GC; after it, the GC is on again
+    # and what the program froze stays frozen (none of it unfrozen by the
+    # analysis moving its own objects to the oldest generation).
+    paths = write_files(tmp_path, {"mod.py": "x = 1\nif x:\n    y = 2\n"})
+    data = StandInData(arcs={paths["mod.py"]: [(-1, 1), (1, 2), (2, 3), (3, -1)]})
+    clear_parse_cache()
+    frozen: list[object] = []
+    gc.collect()
+    gc.freeze()
+    try:
+        analysis = analyze(data, paths["mod.py"], [])
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+        assert all(tracked is not frozen for tracked in gc.get_objects())    # (the frozen aren't listed)
+    finally:
+        gc.unfreeze()
+    assert any(tracked is frozen for tracked in gc.get_objects())
+    clear_parse_cache()
+    analysis = analyze(data, paths["mod.py"], [])
+    assert analysis.numbers.n_branches == 2
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_analyze_missing_source_is_nosource(tmp_path: Path) -> None:
