@@ -42,6 +42,7 @@ from covcore.datafile import (
     prepare_for_write,
     read_rows,
     remove_file,
+    sqlite_uri,
     write_failure,
 )
 from covcore.exceptions import DataError
@@ -405,9 +406,7 @@ class CoverageData:
         try:
             # mode=rw never creates a file, but can roll back a crashed writer's
             # journal; SQLite opens read-only when the file is write-protected.
-            from pathlib import Path  # only readers pay for it
-            uri = Path(path).as_uri() + "?mode=rw"
-            with closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
+            with closing(sqlite3.connect(sqlite_uri(path, "rw"), uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)) as con:
                 con.execute("BEGIN")  # One snapshot, even if a writer commits meanwhile.
                 measure, rows, meta = read_rows(con)
                 con.execute("COMMIT")

@@ -20,11 +20,10 @@ import os
 import sqlite3
 import tempfile
 from contextlib import closing
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from covcore.data import CoverageData
-from covcore.datafile import SQLITE_HEADER, has_data_file_header, write_failure
+from covcore.datafile import SQLITE_HEADER, has_data_file_header, sqlite_uri, write_failure
 
 if TYPE_CHECKING:
     from covcore.data import TWarn
@@ -87,7 +86,7 @@ def is_coverage_py_file(path: str) -> bool:
         with open(path, "rb") as f:
             if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
                 return False
-        uri = Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+        uri = sqlite_uri(path, "ro")
         with closing(sqlite3.connect(uri, uri=True)) as con:
             row = con.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'coverage_schema'"
@@ -105,7 +104,7 @@ def read_coverage_py(path: str, warn: Optional[TWarn] = None) -> CoverageData:
     schema raises DataError.
     """
     data = CoverageData(path, warn=warn)
-    uri = Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+    uri = sqlite_uri(path, "ro")
     try:
         with closing(sqlite3.connect(uri, uri=True)) as con:
             con.execute("BEGIN")

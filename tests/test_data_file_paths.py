@@ -70,3 +70,19 @@ def test_a_failed_save_is_said_once_without_a_traceback(tmp_path: Path, make_fil
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("covcore: Can't add lines to data that has arcs")
 
+
+
+@pytest.mark.parametrize("dirname", ["a b", "q?x", "h#x", "p%41", "é", "line\nbreak"])
+def test_data_files_in_a_directory_with_uri_characters_combine_and_report(
+        tmp_path: Path, make_file: Any, dirname: str) -> None:
+    # Data files are read through SQLite URIs: every character of the path
+    # must reach SQLite as itself (a `%41` isn't an `A`, `?` starts no query).
+    here = tmp_path / dirname
+    here.mkdir()
+    (here / "prog.py").write_text("a = 1\nb = 2\n")
+    assert run_covcore(["run", "-p", "prog.py"], cwd=here).returncode == 0
+    combined = run_covcore(["combine"], cwd=here)
+    assert combined.returncode == 0, combined.stderr
+    report = run_covcore(["report"], cwd=here)
+    assert (report.returncode, report.stderr) == (0, "")
+    assert report.stdout.splitlines()[-1].split() == ["TOTAL", "2", "0", "100%"]
