@@ -92,6 +92,32 @@ Flow_kind(unsigned char op)
     return Flow_ops.kind[op];
 }
 
+/* The instruction after the one at `unit`, past its inline caches. */
+static inline Py_ssize_t
+Flow_next_instr(const unsigned char *ops, Py_ssize_t n_units, Py_ssize_t unit)
+{
+    unit++;
+    while (unit < n_units && ops[2 * unit] == Flow_ops.cache) {
+        unit++;
+    }
+    return unit;
+}
+
+/* The target of the jump at `unit`, whose next instruction is at `next`,
+ * its argument extended by the EXTENDED_ARG prefixes before it.
+ */
+static inline Py_ssize_t
+Flow_jump_target(const unsigned char *ops, Py_ssize_t unit, Py_ssize_t next)
+{
+    long arg = ops[2 * unit + 1];
+    int shift = 8;
+    for (Py_ssize_t prefix = unit - 1; prefix >= 0 && (Flow_kind(ops[2 * prefix]) & K_EXTENDED) && shift < 32;
+         prefix--, shift += 8) {
+        arg |= (long)ops[2 * prefix + 1] << shift;
+    }
+    return (Flow_kind(ops[2 * unit]) & K_BACKWARD) ? next - (Py_ssize_t)arg : next + (Py_ssize_t)arg;
+}
+
 /* The table as Python sees it, for tests: {"family": 312,
  * "for_iter_exits": 2, "line_starts": 0, ..., "kinds": {opcode: ("JUMP", "STOP"), ...}} for
  * the opcodes below MIN_INSTRUMENTED_OPCODE with a kind.  New reference,

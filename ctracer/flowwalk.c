@@ -52,32 +52,6 @@ ArcList_sort_unique(ArcList *list)
     list->n = kept;
 }
 
-/* The next instruction after the one at `unit`, past its inline caches. */
-static Py_ssize_t
-next_instr(const unsigned char *ops, Py_ssize_t n_units, Py_ssize_t unit)
-{
-    unit++;
-    while (unit < n_units && ops[2 * unit] == Flow_ops.cache) {
-        unit++;
-    }
-    return unit;
-}
-
-/* The target of the jump at `unit` (of kind `kind`; `next` is the
- * instruction after it), its argument extended by EXTENDED_ARG prefixes.
- */
-static Py_ssize_t
-jump_target(const unsigned char *ops, Py_ssize_t unit, Py_ssize_t next, int kind)
-{
-    long arg = ops[2 * unit + 1];
-    int shift = 8;
-    for (Py_ssize_t prefix = unit - 1; prefix >= 0 && (Flow_kind(ops[2 * prefix]) & K_EXTENDED) && shift < 32;
-         prefix--, shift += 8) {
-        arg |= (long)ops[2 * prefix + 1] << shift;
-    }
-    return (kind & K_BACKWARD) ? next - arg : next + arg;
-}
-
 /* The walk over the reachable instructions. */
 typedef struct Walk {
     char *seen;             /* per code unit: queued (again when its carries grow) */
@@ -319,7 +293,7 @@ drain(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, Walk *walk, 
                 }
             }
         }
-        Py_ssize_t next = next_instr(ops, n_units, unit);
+        Py_ssize_t next = Flow_next_instr(ops, n_units, unit);
         if (!(kind & K_STOP)) {
             if (next >= n_units) {
                 return MODEL_OUTSIDE;
@@ -333,14 +307,14 @@ drain(CodeFlow *flow, PyCodeObject *code, const unsigned char *ops, Walk *walk, 
             return MODEL_FAILED;
         }
         if (kind & K_JUMP) {
-            Py_ssize_t target = jump_target(ops, unit, next, kind);
+            Py_ssize_t target = Flow_jump_target(ops, unit, next);
             int exits = (kind & K_FOR_ITER) ? Flow_ops.for_iter_exits : 1;
             for (int i = 0; i < exits; i++) {
                 rc = follow(flow, code, ops, walk, unit, target, 0);
                 if (rc != MODEL_OK) {
                     return rc;
                 }
-                target = next_instr(ops, n_units, target);
+                target = Flow_next_instr(ops, n_units, target);
             }
         }
     }
@@ -518,10 +492,10 @@ find_silent(const CodeFlow *flow, const unsigned char *ops, const ExcTable *tabl
         PyErr_NoMemory();
         return RET_ERROR;
     }
-    for (Py_ssize_t unit = flow->resume_unit; unit < n_units; unit = next_instr(ops, n_units, unit)) {
+    for (Py_ssize_t unit = flow->resume_unit; unit < n_units; unit = Flow_next_instr(ops, n_units, unit)) {
         int op = ops[2 * unit], kind = Flow_kind(op);
         if ((kind & K_JUMP) && !(kind & K_OUTSIDE)) {
-            Py_ssize_t target = jump_target(ops, unit, next_instr(ops, n_units, unit), kind);
+            Py_ssize_t target = Flow_jump_target(ops, unit, Flow_next_instr(ops, n_units, unit));
             target += (Flow_ops.start[op] & S_TARGET_PAST) != 0;
             if (target >= 0 && target < n_units && !(Flow_ops.start[ops[2 * target]] & S_NOT_TARGET)) {
                 jumped_to[target] = 1;
@@ -535,7 +509,7 @@ find_silent(const CodeFlow *flow, const unsigned char *ops, const ExcTable *tabl
         }
     }
     int current = -1, after_loop = 0;
-    for (Py_ssize_t unit = flow->resume_unit; unit < n_units; unit = next_instr(ops, n_units, unit)) {
+    for (Py_ssize_t unit = flow->resume_unit; unit < n_units; unit = Flow_next_instr(ops, n_units, unit)) {
         unsigned char start = Flow_ops.start[ops[2 * unit]];
         if (start & S_NEVER) {
             after_loop |= (start & S_LOOP_END) != 0;
@@ -575,18 +549,18 @@ find_branches(CodeFlow *flow, const unsigned char *ops, const Walk *walk, const 
         if (!(kind & (K_COND | K_FOR_ITER)) || !walk->seen[unit] || line < 0) {
             continue;
         }
-        Py_ssize_t next = next_instr(ops, n_units, unit);
+        Py_ssize_t next = Flow_next_instr(ops, n_units, unit);
         Py_ssize_t dests[2] = {-1, -1};
         if (kind & K_FOR_ITER) {
             dests[0] = next;
         }
         else if (next < n_units && ops[2 * next] == Flow_ops.not_taken
                  && (flow->lines[next] == line || flow->lines[next] < 0)) {
-            dests[0] = next_instr(ops, n_units, next);
+            dests[0] = Flow_next_instr(ops, n_units, next);
         }
-        dests[1] = jump_target(ops, unit, next, kind);
+        dests[1] = Flow_jump_target(ops, unit, next);
         for (int i = 1; (kind & K_FOR_ITER) && i < Flow_ops.for_iter_exits && dests[1] < n_units; i++) {
-            dests[1] = next_instr(ops, n_units, dests[1]);
+            dests[1] = Flow_next_instr(ops, n_units, dests[1]);
         }
         if (dests[0] > dests[1]) {
             Py_ssize_t swap = dests[0];

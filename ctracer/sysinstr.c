@@ -66,32 +66,6 @@ SysInstr_configure(SysMon *self)
     }
 }
 
-/* The target of the jump at `unit`, whose next instruction is at `next`,
- * its argument extended by the EXTENDED_ARG prefixes before it.
- */
-static Py_ssize_t
-jump_target(const unsigned char *ops, Py_ssize_t unit, Py_ssize_t next)
-{
-    long arg = ops[2 * unit + 1];
-    int shift = 8;
-    for (Py_ssize_t prefix = unit - 1; prefix >= 0 && (Flow_kind(ops[2 * prefix]) & K_EXTENDED) && shift < 32;
-         prefix--, shift += 8) {
-        arg |= (long)ops[2 * prefix + 1] << shift;
-    }
-    return (Flow_kind(ops[2 * unit]) & K_BACKWARD) ? next - (Py_ssize_t)arg : next + (Py_ssize_t)arg;
-}
-
-/* The instruction after the one at `unit`, past its inline caches. */
-static Py_ssize_t
-next_instr(const unsigned char *ops, Py_ssize_t n_units, Py_ssize_t unit)
-{
-    unit++;
-    while (unit < n_units && ops[2 * unit] == Flow_ops.cache) {
-        unit++;
-    }
-    return unit;
-}
-
 /* What can run right before `dest`: an instruction of line `from`, or
  * (from_resume) a RESUME.
  */
@@ -116,7 +90,7 @@ mark_line_changes(InstrLines *il, const unsigned char *ops)
     Py_ssize_t first = il->body > 0 ? il->body - 1 : 0;
     Py_ssize_t before = -1, before2 = -1;
     int current = -1;
-    for (Py_ssize_t u = first; u < il->n_units; u = next_instr(ops, il->n_units, u)) {
+    for (Py_ssize_t u = first; u < il->n_units; u = Flow_next_instr(ops, il->n_units, u)) {
         int op = ops[2 * u], line = il->lines[u];
         if (op == RESUME) {
             il->flags[u] |= IL_RESUME;
@@ -149,10 +123,10 @@ mark_targets(InstrLines *il, PyCodeObject *code, const unsigned char *ops)
 {
     Py_ssize_t first = il->body > 0 ? il->body - 1 : 0;
     for (Py_ssize_t u = first; u < il->n_units;) {
-        Py_ssize_t next = next_instr(ops, il->n_units, u);
+        Py_ssize_t next = Flow_next_instr(ops, il->n_units, u);
         int op = ops[2 * u];
         if (Flow_kind(op) & K_JUMP) {
-            Py_ssize_t target = jump_target(ops, u, next);
+            Py_ssize_t target = Flow_jump_target(ops, u, next);
             int past = op == FOR_ITER || op == SEND;
             Py_ssize_t start = target + past;
             if (start >= 0 && start < il->n_units && il->lines[start] >= 0) {
