@@ -26,7 +26,7 @@ import sys
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     import re
-    from typing import Any, Mapping, Optional
+    from typing import Any, Callable, Mapping, Optional
 
 from covcore.exceptions import ConfigError
 
@@ -449,15 +449,16 @@ class _Settings:
             config.ignored.append(f"{shown} {name} (unknown)")
 
 
-def _read_ini(path: str, prefixes: tuple[str, ...], origin: str, strict: bool) -> Optional[_Settings]:
-    """The settings in sections named with one of `prefixes` ("" for bare names).
+def _read_text(path: str) -> str:
+    """A settings file's text: UTF-8, with or without a byte order mark (as coverage.py 7.18 reads it)."""
+    with open(path, encoding="utf-8-sig") as f:
+        return f.read()
 
-    None if the file has no such section.
-    """
+
+def _parse_ini(path: str) -> Optional[Any]:
+    """The file parsed by configparser; None for a file of blank lines and comments."""
     try:
-        # utf-8-sig: a file saved with a byte order mark reads too (as in coverage.py 7.18).
-        with open(path, encoding="utf-8-sig") as f:
-            text = f.read()
+        text = _read_text(path)
     except (UnicodeDecodeError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"Couldn't read config file {path}: {first}") from None
@@ -491,6 +492,32 @@ def _read_ini(path: str, prefixes: tuple[str, ...], origin: str, strict: bool) -
     except configparser.Error as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"Couldn't read config file {path}: {first}") from None
+    return parser
+
+
+def _parsed(path: str, parse: Callable[[str], Any], memo: Optional[dict[str, Any]]) -> Any:
+    """`parse(path)`, done once per path while `memo` lives.
+
+    A shared file is looked at twice, for covcore's settings and then for
+    coverage.py's: the memo spares the second parse (and, for TOML, a file
+    read twice in full).
+    """
+    if memo is None:
+        return parse(path)
+    if path not in memo:
+        memo[path] = parse(path)
+    return memo[path]
+
+
+def _read_ini(path: str, prefixes: tuple[str, ...], origin: str, strict: bool,
+              memo: Optional[dict[str, Any]] = None) -> Optional[_Settings]:
+    """The settings in sections named with one of `prefixes` ("" for bare names).
+
+    None if the file has no such section.
+    """
+    parser = _parsed(path, _parse_ini, memo)
+    if parser is None:
+        return None
     settings = _Settings(path, origin, strict, toml=False)
     found = False
     # Prefixed sections first: in .coveragerc [coverage:run] wins over [run].
@@ -514,15 +541,15 @@ def _load_toml(path: str) -> dict[str, Any]:
     else:
         import tomli as tomllib
     try:
-        with open(path, encoding="utf-8-sig") as f:
-            return tomllib.loads(f.read())
+        return tomllib.loads(_read_text(path))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"Couldn't read config file {path}: {exc}") from None
 
 
-def _read_toml(path: str, tool: str, origin: str, strict: bool) -> Optional[_Settings]:
+def _read_toml(path: str, tool: str, origin: str, strict: bool,
+               memo: Optional[dict[str, Any]] = None) -> Optional[_Settings]:
     """The ``[tool.<tool>.*]`` tables of a TOML file; None if there are none."""
-    doc = _load_toml(path)
+    doc = _parsed(path, _load_toml, memo)
     tables = doc.get("tool", {}).get(tool) if isinstance(doc.get("tool"), dict) else None
     if tables is None:
         return None
@@ -546,9 +573,13 @@ def _read_given(path: str) -> _Settings:
         raise ConfigError(f"Couldn't read config file {path}: no such file")
     base = os.path.basename(path)
     if path.endswith(".toml"):
-        found = _read_toml(path, "covcore", "covcore", True) or _read_toml(path, "coverage", "coverage.py", False)
+        memo: dict[str, Any] = {}
+        found = (_read_toml(path, "covcore", "covcore", True, memo)
+                 or _read_toml(path, "coverage", "coverage.py", False, memo))
     elif base in ("setup.cfg", "tox.ini"):
-        found = _read_ini(path, ("covcore:",), "covcore", True) or _read_ini(path, ("coverage:",), "coverage.py", False)
+        memo = {}
+        found = (_read_ini(path, ("covcore:",), "covcore", True, memo)
+                 or _read_ini(path, ("coverage:",), "coverage.py", False, memo))
     elif "coveragerc" in base:
         found = _read_ini(path, ("coverage:", ""), "coverage.py", False)
     else:
@@ -560,14 +591,14 @@ def _read_given(path: str) -> _Settings:
 _SHARED_FILES = ("setup.cfg", "tox.ini", "pyproject.toml")
 
 
-def _read_shared(name: str, ours: bool) -> Optional[_Settings]:
+def _read_shared(name: str, ours: bool, memo: dict[str, Any]) -> Optional[_Settings]:
     """covcore's (`ours`) or coverage.py's settings in a shared file, if it has any."""
     if not os.path.isfile(name):
         return None
     origin = "covcore" if ours else "coverage.py"
     if name.endswith(".toml"):
-        return _read_toml(name, "covcore" if ours else "coverage", origin, strict=ours)
-    return _read_ini(name, ("covcore:" if ours else "coverage:",), origin, strict=ours)
+        return _read_toml(name, "covcore" if ours else "coverage", origin, ours, memo)
+    return _read_ini(name, ("covcore:" if ours else "coverage:",), origin, ours, memo)
 
 
 def find_settings(rcfile: Optional[str] = None) -> Optional[_Settings]:
@@ -575,10 +606,11 @@ def find_settings(rcfile: Optional[str] = None) -> Optional[_Settings]:
     given = rcfile or os.environ.get("COVCORE_RCFILE")
     if given:
         return _read_given(given)
+    memo: dict[str, Any] = {}   # each shared file parsed once, for both tools' sections
     if os.path.isfile(".covcorerc"):
         return _read_ini(".covcorerc", ("covcore:", ""), "covcore", True) or _Settings(".covcorerc", "covcore", True, False)
     for name in _SHARED_FILES:
-        found = _read_shared(name, ours=True)
+        found = _read_shared(name, True, memo)
         if found is not None:
             return found
     coverage_rc = os.environ.get("COVERAGE_RCFILE")
@@ -588,7 +620,7 @@ def find_settings(rcfile: Optional[str] = None) -> Optional[_Settings]:
         return _read_ini(".coveragerc", ("coverage:", ""), "coverage.py", False) or _Settings(
             ".coveragerc", "coverage.py", False, False)
     for name in _SHARED_FILES:
-        found = _read_shared(name, ours=False)
+        found = _read_shared(name, False, memo)
         if found is not None:
             return found
     return None

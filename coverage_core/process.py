@@ -249,20 +249,21 @@ def finish(cov: "Coverage", quiet: bool = True) -> None:
 
 def _run_files(basename: str, run_id: str) -> list[str]:
     """The parallel data files next to `basename` written by processes of run `run_id`."""
-    from covcore.datafile import named_after
+    from covcore.datafile import has_data_file_header, named_after
 
-    if not named_after(os.path.abspath(basename)):
-        return []   # the usual run, one process: no need for the combining code
+    # Only files that start as data files can be parts of the run.  Anything
+    # else named like one (a settings file, say) would cost an SQLite
+    # connection to rule out, and the usual run, one process with nothing of
+    # the kind beside its data file, doesn't import the combining code at all.
+    if not any(has_data_file_header(path) for path in named_after(os.path.abspath(basename))):
+        return []
     from covcore.combine import combinable_files
     from covcore.data import CoverageData
-    from covcore.datafile import has_data_file_header
     from covcore.exceptions import DataError
 
     found = []
     for path in combinable_files(basename):
         if not has_data_file_header(path):
-            # Not data (a settings file named like one, say): reading it costs
-            # an SQLite connection for nothing.
             continue
         part = CoverageData(path)
         try:

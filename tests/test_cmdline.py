@@ -74,6 +74,27 @@ def test_the_program_starts_without_modules_covcore_does_not_need(
     assert _lines(tmp_path, "prog.py") == [1, 2, 4, 5]
 
 
+def test_a_file_named_like_a_parallel_data_file_costs_the_run_no_combining(
+    core: str, tmp_path: Path, make_file: Any,
+) -> None:
+    # Only the parts of a run are combined at its end, and a part is a data
+    # file: a settings file beside the data file, named after it, is not
+    # looked into, and the run never imports the combining code.
+    make_file("prog.py", "x = 1\n")
+    make_file("data.rc", "[run]\nbranch = false\n")
+    make_file("runner.py", f"""\
+        import sys
+        import covcore.cmdline
+        status = covcore.cmdline.main(["run", "--core", "{core}", "--rcfile", "data.rc",
+                                       "--data-file", "data", "prog.py"])
+        print(status, "covcore.combine" in sys.modules)
+        """)
+    result = subprocess.run([sys.executable, "runner.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "0 False"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("data")) == ["data", "data.rc"]
+
+
 @pytest.mark.parametrize("code, status", [("0", 0), ("3", 3), ("None", 0), ("'bye'", 1)])
 def test_sys_exit_status_is_kept_and_data_saved(
     core: str, tmp_path: Path, make_file: Any, code: str, status: int,

@@ -115,12 +115,15 @@ CONFIG_KINDS = {
 }
 
 
-def _write_sample(root: Path, config_name: str, config_text: str, bom: bool = False) -> None:
+def _write_sample(root: Path, config_name: str, config_text: str, bom: bool = False, crlf: bool = False) -> None:
     for name, text in SAMPLE_FILES.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
-    (root / config_name).write_text(textwrap.dedent(config_text), encoding="utf-8-sig" if bom else "utf-8")
+    text = textwrap.dedent(config_text)
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    (root / config_name).write_bytes(text.encode("utf-8-sig" if bom else "utf-8"))
 
 
 def _coverage_py(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -129,13 +132,15 @@ def _coverage_py(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]
     )
 
 
-@pytest.mark.parametrize("bom", [False, True], ids=["plain", "bom"])
+@pytest.mark.parametrize("bom, crlf", [(False, False), (True, False), (False, True), (True, True)],
+                         ids=["plain", "bom", "crlf", "bom-crlf"])
 @pytest.mark.parametrize("config_name", sorted(CONFIG_KINDS))
-def test_coverage_py_config_gives_coverage_py_report(tmp_path: Path, config_name: str, bom: bool) -> None:
-    # A file saved with a byte order mark reads as without (coverage.py 7.18).
+def test_coverage_py_config_gives_coverage_py_report(tmp_path: Path, config_name: str, bom: bool, crlf: bool) -> None:
+    # A file saved with a byte order mark reads as without (coverage.py 7.18),
+    # and one saved with Windows line ends as with newlines.
     if bom and OLD_COVERAGE:
         pytest.skip("coverage.py 7.16 does not read a byte order mark")
-    _write_sample(tmp_path, config_name, CONFIG_KINDS[config_name], bom)
+    _write_sample(tmp_path, config_name, CONFIG_KINDS[config_name], bom, crlf)
     ours = run_covcore(["run", "prog.py"], tmp_path)
     assert ours.returncode == 0, ours.stderr
     assert ours.stderr == ""
