@@ -202,6 +202,7 @@ LATER_RUNS = {
     "sysmon": "A later run: the sys.monitoring core after its branch-mode flow model",
     "hooks": "The cores with and without the hooks of docs/trouble.md (`make bench-hooks`)",
     "repeat": "A repeat on later code, the fastest core next to coverage.py's and SlipCover",
+    "repeat9": "The same code again, with 9 repetitions",
 }
 
 
