@@ -1,7 +1,8 @@
 """``--callgrind``: instructions executed, counted by valgrind's callgrind.
 
-Each workload (quick size) runs once plain and once under each tool and
-mode with ``valgrind --tool=callgrind``; the ratio of instruction counts
+Each workload (quick size, or with ``--full-size`` the timed runs' size)
+runs once plain and once under each tool and mode with
+``valgrind --tool=callgrind``; the ratio of instruction counts
 (Ir) is stable on a shared, noisy machine where timings are not.  The
 callgrind output files stay in benchmarks/cache/X.Y/callgrind/ for
 ``callgrind_annotate``.
@@ -27,6 +28,8 @@ def run(python: str, prepared: list[Prepared], tools: list[str], modes: list[boo
         raise SystemExit("benchmarks: --callgrind needs valgrind (apt-get install valgrind)")
     out: dict[str, Any] = {}
     for p in prepared:
+        # Unmeasured first: the byte-code caches are written before anything is counted.
+        run_once(python, "plain", False, p)
         folder = p.directory.parent.parent / "callgrind" / p.workload.name
         folder.mkdir(parents=True, exist_ok=True)
         entry: dict[str, Any] = {"plain": None, "configs": {}}

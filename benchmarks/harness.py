@@ -48,6 +48,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p.add_argument("--smoke", action="store_true", help="one tiny workload, one repetition (for the test suite)")
     p.add_argument("--callgrind", action="store_true",
                    help="count instructions under valgrind's callgrind instead of timing")
+    p.add_argument("--full-size", action="store_true",
+                   help="with --callgrind: the timed runs' sizes, not the quick ones (about 50 minutes per tool and mode)")
     p.add_argument("--micro", dest="micro", action="store_true", default=None,
                    help="run the microbenchmarks (default: on for a full run)")
     p.add_argument("--no-micro", dest="micro", action="store_false")
@@ -90,6 +92,9 @@ def config_name(tool: str, branch: bool) -> str:
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
+    if args.full_size and not args.callgrind:
+        print("benchmarks: --full-size is for --callgrind (timed runs are full-size already)", file=sys.stderr)
+        return 1
     if args.readme:
         found = {d.name: json.loads((d / "results.json").read_text())
                  for d in sorted(RESULTS.glob("*")) if (d / "results.json").exists()}
@@ -125,7 +130,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     except ValueError as exc:
         print(f"benchmarks: {exc}", file=sys.stderr)
         return 1
-    quick = args.quick or args.smoke or args.callgrind
+    quick = args.quick or args.smoke or (args.callgrind and not args.full_size)
     reps = args.reps or (1 if args.smoke else 3 if args.quick else 5)
     modes = {"no": [False], "yes": [True], "both": [False, True]}[args.branch]
     full = not (args.quick or args.smoke or args.workloads or args.no_venv)

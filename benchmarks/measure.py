@@ -1,7 +1,8 @@
 """Running one workload under one tool in a fresh process, and what that cost.
 
 A run is timed from the outside: wall-clock time, the child's CPU time
-(user + system, from wait4) and its peak resident set size.  The launcher
+(user + system, from wait4), its peak resident set size and its minor page
+faults.  The launcher
 inside the child adds the time spent writing the data file and the core
 that really ran.
 """
@@ -33,6 +34,9 @@ class Run:
     save: float
     core: Optional[str]
     error: Optional[str] = None
+    #: Minor page faults: memory first touched.  A workload whose buffers a
+    #: tool's allocations push across glibc's mmap threshold shows here.
+    minflt: int = 0
 
 
 def command(python: str, tool: str, branch: bool, prepared: Prepared, data_file: str,
@@ -82,5 +86,6 @@ def run_once(python: str, tool: str, branch: bool, prepared: Prepared,
             tail = stderr.strip().splitlines()[-3:]
             error = f"exit status {proc.returncode}: {' | '.join(tail)}"
         run = Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_kb=usage.ru_maxrss,
-                  save=float(info.get("save_seconds", 0.0)), core=info.get("core"), error=error)
+                  save=float(info.get("save_seconds", 0.0)), core=info.get("core"), error=error,
+                  minflt=usage.ru_minflt)
         return run, stderr

@@ -41,6 +41,9 @@ def summarize(meta: dict[str, Any], status: dict[str, Any], data: dict[str, Any]
             runs["wall_ratio"] = _median(wall)
             runs["rss_ratio"] = _median(rss)
             runs["save_ms"] = _median([s["save"] * 1000 for s in samples])
+            if all("minflt" in s for s in samples) and all("minflt" in r for r in plain):
+                runs["faults_added"] = _median([s["minflt"] - by_rep[s["rep"]]["minflt"]
+                                                for s in samples if s["rep"] in by_rep])
     for cfg, st in status.items():
         if st["tool"] == "plain":
             continue
@@ -173,7 +176,8 @@ def callgrind_markdown(results: dict[str, Any]) -> str:
             if cfg not in configs:
                 configs.append(cfg)
     lines = [f"### Python {meta['python']}: instructions executed (callgrind), covered / plain", "",
-             f"{meta['date']}; quick-size workloads, one run each (instruction counts hardly vary).", "",
+             f"{meta['date']}; {'quick' if meta.get('quick', True) else 'full'}-size workloads, "
+             "one run each (instruction counts hardly vary).", "",
              "| workload | plain Ir | " + " | ".join(configs) + " |", "|---|---:|" + "---:|" * len(configs)]
     ratios: dict[str, list[float]] = {c: [] for c in configs}
     for wname, entry in cg.items():

@@ -40,6 +40,12 @@ def test_bench_smoke_mode_prints_a_table_and_writes_json(tmp_path: Path) -> None
     for cfg in ("covcore-sysmon/line", "slipcover/line", "covcore-pytrace/branch"):
         assert summary[cfg]["ok"] or summary[cfg]["reason"], cfg
     assert (out / "results.md").read_text().startswith("### Python")
+    # Each run records the page faults it took, and each tool the faults it added.
+    (workload,) = results["workloads"].values()
+    assert all(run["minflt"] > 0 for run in workload["plain"])
+    pytrace = workload["runs"]["covcore-pytrace/line"]
+    assert pytrace["samples"][0]["minflt"] > 0
+    assert isinstance(pytrace["faults_added"], (int, float))
 
 
 def test_contexts_bench_smoke_run(tmp_path: Path) -> None:
@@ -63,3 +69,15 @@ def test_contexts_bench_smoke_run(tmp_path: Path) -> None:
     assert set(rows) >= {"plain", "covcore", "covcore + contexts", "coverage.py ctrace + contexts"}
     # Complete context data: covcore records every (line, context) pair coverage.py's C tracer does.
     assert int(rows["covcore + contexts"][3]) == int(rows["coverage.py ctrace + contexts"][3]) > 0
+
+
+def test_full_size_is_refused_without_callgrind() -> None:
+    if not (REPO / "benchmarks" / "harness.py").exists():
+        pytest.skip("the benchmark harness is not in this checkout (benchmarks/ missing)")
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--no-venv", "--smoke", "--no-micro", "--full-size"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "benchmarks: --full-size is for --callgrind (timed runs are full-size already)")
