@@ -207,6 +207,7 @@ LATER_RUNS = {
     "hooks": "The cores with and without the hooks of docs/trouble.md (`make bench-hooks`)",
     "repeat": "A repeat on later code, the fastest core next to coverage.py's and SlipCover",
     "repeat9": "The same code again, with 9 repetitions",
+    "repeat-faults": "The same package again, the harness now counting the page faults each tool adds",
 }
 
 
