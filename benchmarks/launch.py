@@ -37,7 +37,26 @@ def _timed(func: Callable[..., Any], on_call: Callable[[Any], None] | None = Non
     return wrapper
 
 
+def _peak_rss_kb() -> int | None:
+    """This process's peak resident set size since it started the launcher.
+
+    Not wait4's ru_maxrss: Linux keeps there the high-water mark of the
+    image replaced by exec, the forked copy of the harness, so a small
+    program would read as large as the harness.  VmHWM belongs to the
+    memory map exec made.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def _write_report(path: str) -> None:
+    _report["peak_rss_kb"] = _peak_rss_kb()
     with open(path, "w", encoding="utf-8") as f:
         json.dump(_report, f)
 

@@ -1,10 +1,10 @@
 """Running one workload under one tool in a fresh process, and what that cost.
 
 A run is timed from the outside: wall-clock time, the child's CPU time
-(user + system, from wait4), its peak resident set size and its minor page
-faults.  The launcher
-inside the child adds the time spent writing the data file and the core
-that really ran.
+(user + system, from wait4) and its minor page faults.  The launcher
+inside the child adds its peak resident set size (see launch.py's
+_peak_rss_kb()), the time spent writing the data file and the core that
+really ran.
 """
 
 from __future__ import annotations
@@ -85,7 +85,9 @@ def run_once(python: str, tool: str, branch: bool, prepared: Prepared,
         if proc.returncode != 0:
             tail = stderr.strip().splitlines()[-3:]
             error = f"exit status {proc.returncode}: {' | '.join(tail)}"
-        run = Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_kb=usage.ru_maxrss,
+        # The launcher's own peak (VmHWM): ru_maxrss carries the harness's size.
+        rss_kb = int(info.get("peak_rss_kb") or usage.ru_maxrss)
+        run = Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_kb=rss_kb,
                   save=float(info.get("save_seconds", 0.0)), core=info.get("core"), error=error,
                   minflt=usage.ru_minflt)
         return run, stderr
