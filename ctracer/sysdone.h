@@ -66,7 +66,7 @@ int SysDone_normal_complete(CodeRecord *record, LineSet *file_data);
  * any of its frames since it turned quiet (then it never turns quiet
  * again), so the frame ran the code's ordinary flow up to the raise: it
  * was last reported on line `reported`, the line its frame leaves from
- * (exit_line() in sysevents.c; negative: not known).  The code is on
+ * (SysExits_line() in sysexits.c; negative: not known).  The code is on
  * again for the rest of the run, and the frame tracked (exact) from
  * there.  RET_OK or RET_ERROR.
  */

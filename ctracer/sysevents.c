@@ -16,6 +16,7 @@
 #include "decide.h"
 #include "syscode.h"
 #include "sysdone.h"
+#include "sysexits.h"
 #include "sysframes.h"
 #include "sysinstr.h"
 #include "syslines.h"
@@ -171,79 +172,6 @@ SysEvents_on_py_throw(SysMon *self, PyObject *const *args, Py_ssize_t nargs)
     return resume_frame(self, args, nargs, 1);
 }
 
-/* Where a frame leaving by an exception (PY_UNWIND) is: its own last
- * instruction, not the callback's offset.  An exception passing through a
- * generator's own handler restores it; and when a suspended generator is
- * closed, 3.12 reports the unwind at that handler while the frame (and
- * settrace) is still at the yield.
- */
-static int
-unwind_lasti(PyObject *offset_arg)
-{
-    struct _PyInterpreterFrame *iframe = current_iframe();
-    return iframe != NULL ? PyUnstable_InterpreterFrame_GetLasti(iframe) : (int)PyLong_AsLong(offset_arg);
-}
-
-/* Record the arc (from, to) of modelled code.  RET_OK or RET_ERROR. */
-static int
-add_flow_arc(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data, int from, int to)
-{
-    uint64_t key = LineSet_ArcKey(from, to);
-    uint64_t version = file_data->version;
-    if (LineSet_AddKey(file_data, key) < 0) {
-        return RET_ERROR;
-    }
-    return flow_after_arc(self, code, record, file_data, key, version);
-}
-
-/* The line a frame of modelled code was last reported on when it leaves
- * from the instruction at `offset` (the event's): that instruction's line,
- * or for one without a line (a handler re-raising), what the flow knows
- * (see CodeFlow.exit_lines): one line, or the line of the frame's last
- * instruction `lasti`; for a silent instruction (see flowwalk.c), the line
- * the walk carried to it.  *final is the line settrace sees at the return
- * event: on 3.14, the line of `lasti` (a with's exit restores the
- * instruction that raised; see util.h's COVCORE_RETURN_LINE_UNREPORTED).
- */
-static int
-exit_line(const CodeFlow *flow, PyCodeObject *code, int offset, int lasti, int *final)
-{
-    Py_ssize_t unit = offset / 2, at = lasti / 2;
-    int reported;
-    if (unit <= flow->resume_unit || unit >= flow->n_units || flow->lines[unit] >= 0) {
-        int silent = at > flow->resume_unit && at < flow->n_units && flow->lines[at] >= 0
-                     && flow->exit_lines[at] != CODEFLOW_LASTI;
-        reported = silent ? flow->exit_lines[at] : CodeFlow_LineAt(flow, code, offset);
-    }
-    else {
-        int line = flow->exit_lines[unit];
-        reported = line != CODEFLOW_LASTI ? line : CodeFlow_LineAt(flow, code, lasti);
-    }
-    *final = reported;
-    if (COVCORE_RETURN_LINE_UNREPORTED && at > flow->resume_unit && at < flow->n_units && flow->lines[at] >= 0) {
-        *final = flow->lines[at];
-    }
-    return reported;
-}
-
-/* The arcs of a frame of modelled code leaving from `reported` (see
- * exit_line()): into `final` when settrace sees that line only at the
- * return event (not an edge of the model, so never a misfit), then out.
- * RET_OK or RET_ERROR.
- */
-static int
-add_exit_arcs(SysMon *self, PyCodeObject *code, CodeRecord *record, LineSet *file_data, int reported, int final)
-{
-    if (final != reported) {
-        uint64_t into = LineSet_ArcKey(reported, final);
-        if (CodeFlow_HasArc(record->branch.flow, into) ? add_flow_arc(self, code, record, file_data, reported, final) < 0
-                                                       : LineSet_AddKey(file_data, into) < 0) {
-            return RET_ERROR;
-        }
-    }
-    return add_flow_arc(self, code, record, file_data, final, -code->co_firstlineno);
-}
-
 /* A frame of modelled code without an entry returns (PY_RETURN, local) or
  * an exception leaves it (PY_UNWIND): the last line settrace reported is
  * the line of the instruction it leaves at (see sysflow.h), and a
@@ -260,13 +188,13 @@ exit_untracked(SysMon *self, PyCodeObject *code, PyObject *offset_arg, int unwin
     if (offset == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    int lasti = unwind ? unwind_lasti(offset_arg) : offset;
+    int lasti = unwind ? SysExits_unwind_lasti(offset_arg) : offset;
     if (unwind && !Cov_IsRealReturn(code, lasti)) {
         Py_RETURN_NONE;
     }
     int final;
-    int reported = exit_line(record->branch.flow, code, offset, lasti, &final);
-    if (add_exit_arcs(self, code, record, record->file_data, reported, final) < 0) {
+    int reported = SysExits_line(record->branch.flow, code, offset, lasti, &final);
+    if (SysExits_add_arcs(self, code, record, record->file_data, reported, final) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -316,7 +244,7 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
          * the same instruction, and takes a suspended generator being
          * closed for a yield.  Decide the same way.
          */
-        lasti = unwind_lasti(args[1]);
+        lasti = SysExits_unwind_lasti(args[1]);
         if (lasti == -1 && PyErr_Occurred()) {
             return NULL;
         }
@@ -358,8 +286,8 @@ leave_frame(SysMon *self, PyObject *const *args, Py_ssize_t nargs, int real_retu
                 Py_RETURN_NONE;
             }
             int final;
-            int reported = exit_line(branch->flow, code, offset, lasti >= 0 ? lasti : offset, &final);
-            if (add_exit_arcs(self, code, entry.record, entry.file_data, reported, final) < 0) {
+            int reported = SysExits_line(branch->flow, code, offset, lasti >= 0 ? lasti : offset, &final);
+            if (SysExits_add_arcs(self, code, entry.record, entry.file_data, reported, final) < 0) {
                 return NULL;
             }
             if (lasti < 0) {
@@ -438,7 +366,7 @@ SysEvents_on_exception_handled(SysMon *self, PyObject *const *args, Py_ssize_t n
     record->branch.caught = 1;
     if (state == FLOW_QUIET || (state == FLOW_ON && was_caught)) {
         int final;
-        int reported = exit_line(record->branch.flow, code, lasti, lasti, &final);
+        int reported = SysExits_line(record->branch.flow, code, lasti, lasti, &final);
         if ((state == FLOW_QUIET ? SysDone_wake(self, code, record, reported)
                                  : SysDone_track_caught(self, code, record, reported)) < 0) {
             return NULL;
